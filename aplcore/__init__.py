@@ -1,0 +1,96 @@
+"""aplcore: fast, exact computation of the French APL indicator and the zonings built on it.
+
+The public names are loaded lazily so that ``import aplcore`` stays fast and Numba is only imported
+when a kernel is first needed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import TYPE_CHECKING, Any
+
+from ._version import __version__
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+# public name -> module that defines it
+_LAZY: dict[str, str] = {
+    # core engine
+    "TravelTimes": "aplcore.traveltimes",
+    "AGE_BANDS": "aplcore.demand",
+    "WEIGHT_PRESETS": "aplcore.demand",
+    "standardise_population": "aplcore.demand",
+    "SupplyRules": "aplcore.supply",
+    "GPActivityRules": "aplcore.supply",
+    "FTERules": "aplcore.supply",
+    "count_gp_activity": "aplcore.supply",
+    "count_supply": "aplcore.supply",
+    "Decay": "aplcore.decay",
+    "get_decay": "aplcore.decay",
+    "register_decay": "aplcore.decay",
+    "available_decays": "aplcore.decay",
+    "step_decay": "aplcore.decay",
+    "linear_decay": "aplcore.decay",
+    "exponential_decay": "aplcore.decay",
+    "gaussian_decay": "aplcore.decay",
+    "power_decay": "aplcore.decay",
+    "METHODS": "aplcore.apl",
+    "APLResult": "aplcore.apl",
+    "AccessibilityMatrix": "aplcore.apl",
+    "compute_apl": "aplcore.apl",
+    "prepare": "aplcore.apl",
+    "aggregate": "aplcore.aggregate",
+    "population_under": "aplcore.aggregate",
+    "weighted_quantiles": "aplcore.aggregate",
+    # travel-time matrices
+    "travel_times_from_table": "aplcore.odtable",
+    "travel_times_crow_fly": "aplcore.crowfly",
+    "CrowFlyModel": "aplcore.crowfly",
+    "calibrate_crow_fly": "aplcore.crowfly",
+    "travel_times_from_graph": "aplcore.roads",
+    "intra_commune_minutes": "aplcore.intra",
+    # zoning
+    "classify_zones": "aplcore.zoning",
+    "Zoning": "aplcore.zoning",
+}
+
+__all__ = ["__version__", *sorted(_LAZY)]
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        msg = f"module 'aplcore' has no attribute {name!r}"
+        raise AttributeError(msg)
+    value = getattr(importlib.import_module(module_name), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from .aggregate import aggregate, population_under, weighted_quantiles
+    from .apl import METHODS, AccessibilityMatrix, APLResult, compute_apl, prepare
+    from .crowfly import CrowFlyModel, calibrate_crow_fly, travel_times_crow_fly
+    from .decay import (
+        Decay,
+        available_decays,
+        exponential_decay,
+        gaussian_decay,
+        get_decay,
+        linear_decay,
+        power_decay,
+        register_decay,
+        step_decay,
+    )
+    from .demand import AGE_BANDS, WEIGHT_PRESETS, standardise_population
+    from .intra import intra_commune_minutes
+    from .odtable import travel_times_from_table
+    from .roads import travel_times_from_graph
+    from .supply import FTERules, GPActivityRules, SupplyRules, count_gp_activity, count_supply
+    from .traveltimes import TravelTimes
+    from .zoning import Zoning, classify_zones
