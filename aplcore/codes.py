@@ -96,7 +96,9 @@ def _repair_integer_codes(series: pd.Series, *, what: str) -> pd.Series:
             f"{describe_values(offending)}. Read the codes as text instead."
         )
         raise CommuneCodeError(msg)
-    logger.warning("repaired %d %s given as integers by zero-padding to 5 digits", len(series), what)
+    logger.warning(
+        "repaired %d %s given as integers by zero-padding to 5 digits", len(series), what
+    )
     return pd.Series([f"{int(v):05d}" for v in numbers], index=series.index, dtype=object)
 
 
