@@ -69,7 +69,8 @@ def normalise_codes(
         series = _repair_integer_codes(series, what=what)
     if series.isna().any():
         rows = np.flatnonzero(series.isna().to_numpy())
-        msg = f"{what} must not be missing; found missing codes at positions {describe_values(rows.tolist())}."
+        positions = describe_values(rows.tolist())
+        msg = f"{what} must not be missing; found missing codes at positions {positions}."
         raise CommuneCodeError(msg)
     text = series.astype(str)
     bad = ~text.str.fullmatch(_CODE_REGEX)
