@@ -20,12 +20,13 @@ name                   definition
 **Band edges.** The official wording ("under 10 min", "10 to 15 min", ...) leaves edges open. The
 default here is ``closed="left"``: bands are ``[0, 10)``, ``[10, 15)``, ``[15, 20)``, so a pair at
 exactly 10 minutes weighs 2/3, at 15 minutes 1/3 and at 20 minutes 0. ``closed="right"`` gives
-``[0, 10]``, ``(10, 15]``, ``(15, 20]``: 1 at 10 minutes, 2/3 at 15, 1/3 at 20. For continuous decays
-the same convention decides whether the cut-off itself is in the catchment.
+``[0, 10]``, ``(10, 15]``, ``(15, 20]``: 1 at 10 minutes, 2/3 at 15, 1/3 at 20. For continuous
+decays the same convention decides whether the cut-off itself is in the catchment.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -160,7 +161,7 @@ def step_decay(
             f"and {len(w)} weights."
         )
         raise ParameterError(msg)
-    if any(b <= a for a, b in zip(e, e[1:], strict=False)) or e[0] <= 0:
+    if any(b <= a for a, b in itertools.pairwise(e)) or e[0] <= 0:
         msg = f"step edges must be positive and strictly increasing, found {list(e)}."
         raise ParameterError(msg)
     if any(x < 0 for x in w):

@@ -113,7 +113,8 @@ class TravelTimes:
         intra_minutes
             Self-pairs ``i → i``: ``None`` requires every commune to have one (an error lists the
             communes without); a number adds the missing ones with that time; a Series by code
-            adds the missing ones with per-commune times (see :func:`aplcore.intra_commune_minutes`).
+            adds the missing ones with per-commune times (see
+            :func:`aplcore.intra_commune_minutes`).
         duplicates
             A pair given twice: ``"error"`` (default), ``"min"`` keeps the shortest time,
             ``"first"`` keeps the first row.
