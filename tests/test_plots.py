@@ -1,0 +1,264 @@
+"""Maps and plots: rendered to PNG in tmp_path and checked pixel by pixel where it matters."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from matplotlib import colors as mcolors
+from matplotlib.image import imread
+
+from aplcore import plots
+from aplcore.errors import CommuneCodeError, InputFormatError, InvalidValueError, ParameterError
+
+ENGINES = ["matplotlib", pytest.param("geopandas", marks=pytest.mark.filterwarnings("ignore"))]
+
+
+def grid_contours(n: int = 3, *, size: float = 1000.0) -> pd.Series:
+    """An n×n grid of square communes in metres, codes 01001, 01002, ..."""
+    geometries = {}
+    for k in range(n * n):
+        row, col = divmod(k, n)
+        geometries[f"01{k + 1:03d}"] = shapely.box(
+            col * size, row * size, (col + 1) * size, (row + 1) * size
+        )
+    return pd.Series(geometries)
+
+
+def pixel_at(figure, ax, x: float, y: float) -> str:
+    """Hex colour of the pixel drawn at data point (x, y)."""
+    figure.canvas.draw()
+    buffer = np.asarray(figure.canvas.buffer_rgba())
+    px, py = ax.transData.transform((x, y))
+    height = buffer.shape[0]
+    r, g, b, _ = buffer[round(height - py), round(px)]
+    return mcolors.to_hex((r / 255, g / 255, b / 255))
+
+
+def palette(cmap: str, n: int) -> list[str]:
+    import matplotlib as mpl
+
+    colormap = mpl.colormaps[cmap].resampled(n)
+    return [mcolors.to_hex(colormap(k)) for k in range(n)]
+
+
+def assert_png(path, width: int, height: int) -> np.ndarray:
+    assert path.exists()
+    image = imread(path)
+    assert image.shape[:2] == (height, width)
+    flat = image[..., :3].reshape(-1, 3)
+    # not blank: many distinct colours, and not all white
+    assert len(np.unique(flat, axis=0)) > 5
+    assert (flat < 0.99).any()
+    return image
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_apl_map_colours_each_commune_by_its_left_closed_class(tmp_path, engine):
+    contours = grid_contours(3)
+    bins = plots.APL_BINS
+    # one value per class, edges exactly on class boundaries (left-closed), one NaN, one 0
+    values = pd.Series(
+        [0.0, 1.5, 2.5, 3.0, 4.0, 5.0, 12.0, math.nan, 2.49], index=contours.index, name="apl"
+    )
+    path = tmp_path / "apl.png"
+    figure = plots.plot_apl_map(values, contours, engine=engine, path=path, figsize=(6, 5), dpi=80)
+    assert_png(path, 480, 400)
+    ax = figure.axes[0]
+    colours = palette("RdYlBu", len(bins) - 1)
+    expected = [0, 1, 2, 3, 4, 5, 5, None, 1]
+    for k, code in enumerate(contours.index):
+        centre = contours[code].centroid
+        got = pixel_at(figure, ax, centre.x, centre.y)
+        want = colours[expected[k]] if expected[k] is not None else "#d9d9d9"
+        assert got == want, (code, values[code])
+
+
+def test_apl_map_legend_states_unit_classes_and_missing():
+    contours = grid_contours(2)
+    values = pd.Series([1.0, 2.0, math.nan, 6.0], index=contours.index)
+    figure = plots.plot_apl_map(values, contours, engine="matplotlib")
+    legend = figure.axes[0].get_legend()
+    title = legend.get_title().get_text().replace("\n", " ")
+    assert title == "consultations per year per standardised inhabitant"
+    labels = [t.get_text() for t in legend.get_texts()]
+    assert labels == ["< 1.5", "1.5 – 2.5", "2.5 – 3", "3 – 4", "4 – 5", "≥ 5", "no value"]
+
+
+def test_apl_map_polygon_holes_stay_empty():
+    outer = shapely.Polygon(
+        [(0, 0), (3000, 0), (3000, 3000), (0, 3000)],
+        holes=[[(1000, 1000), (2000, 1000), (2000, 2000), (1000, 2000)]],
+    )
+    contours = pd.Series({"01001": outer})
+    values = pd.Series({"01001": 1.0})
+    figure = plots.plot_apl_map(values, contours, engine="matplotlib", linewidth=0)
+    ax = figure.axes[0]
+    assert pixel_at(figure, ax, 500, 500) == palette("RdYlBu", 6)[0]
+    assert pixel_at(figure, ax, 1500, 1500) == "#ffffff"
+
+
+def test_contours_as_wkb_hex_bytes_wkt_and_frames_are_equivalent():
+    contours = grid_contours(2)
+    expected = plots.as_geometries(contours)
+    variants = [
+        contours.map(shapely.to_wkb),
+        contours.map(lambda g: shapely.to_wkb(g, hex=True)),
+        contours.map(shapely.to_wkt),
+        pd.DataFrame({"code": contours.index, "geometry": contours.to_numpy()}),
+    ]
+    for variant in variants:
+        got = plots.as_geometries(variant)
+        assert list(got.index) == list(expected.index)
+        assert all(shapely.equals(a, b) for a, b in zip(got, expected, strict=True))
+
+
+def test_contours_exploded_rows_are_merged_per_commune():
+    parts = pd.Series([shapely.box(0, 0, 1, 1), shapely.box(2, 0, 3, 1)], index=["2A004", "2A004"])
+    merged = plots.as_geometries(parts)
+    assert list(merged.index) == ["2A004"]
+    assert merged["2A004"].area == pytest.approx(2.0, rel=0, abs=0)
+
+
+def test_geographic_contours_use_latitude_aspect():
+    contours = pd.Series({"2A004": shapely.box(8.5, 41.5, 9.5, 42.5)})
+    figure = plots.plot_apl_map(pd.Series({"2A004": 3.0}), contours, engine="matplotlib")
+    assert figure.axes[0].get_aspect() == pytest.approx(1 / math.cos(math.radians(42.0)))
+
+
+def test_zoning_map_categorical_legend_with_population(tmp_path):
+    contours = grid_contours(2)
+    classes = pd.Series(["ZIP", "ZAC", "HZ", "ZIP"], index=contours.index)
+    population = pd.Series([1000.0, 2500.0, 100.0, 1234.0], index=contours.index)
+    path = tmp_path / "zones.png"
+    figure = plots.plot_zoning_map(
+        classes, contours, population=population, engine="matplotlib", path=path
+    )
+    assert_png(path, 800, 800)
+    ax = figure.axes[0]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == [
+        "ZIP (2 234 inhabitants)",
+        "ZAC (2 500 inhabitants)",
+        "HZ (100 inhabitants)",
+    ]
+    for code, label in classes.items():
+        centre = contours[code].centroid
+        assert pixel_at(figure, ax, centre.x, centre.y) == plots.ZONE_COLOURS[label]
+
+
+def test_zoning_map_keeps_categorical_order_and_custom_colours():
+    contours = grid_contours(2)
+    classes = pd.Series(
+        pd.Categorical(["b", "a", "c", None], categories=["c", "b", "a"]), index=contours.index
+    )
+    figure = plots.plot_zoning_map(classes, contours, colours={"a": "#000000"}, engine="matplotlib")
+    ax = figure.axes[0]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["c", "b", "a", "no class"]
+    centre = contours.iloc[1].centroid
+    assert pixel_at(figure, ax, centre.x, centre.y) == "#000000"
+
+
+def reference_population_by_bin(values, population, edges):
+    out = np.zeros(len(edges) - 1)
+    for v, p in zip(values, population, strict=True):
+        for k in range(len(edges) - 1):
+            if edges[k] <= v < edges[k + 1]:
+                out[k] += p
+    return out
+
+
+def test_population_by_class_bars_match_reference(tmp_path):
+    rng = np.random.default_rng(3)
+    codes = [f"45{k:03d}" for k in range(200)]
+    values = pd.Series(rng.choice([0.0, 1.5, 2.5, 2.7, 3.0, 4.0, 5.0, 7.3], 200), index=codes)
+    population = pd.Series(rng.integers(0, 5000, 200).astype(float), index=codes)
+    path = tmp_path / "dist.png"
+    figure = plots.plot_population_by_class(values, population, path=path, dpi=50)
+    assert_png(path, 400, 250)
+    heights = np.array([bar.get_height() for bar in figure.axes[0].patches]) * 1e3
+    expected = reference_population_by_bin(values, population, np.array(plots.APL_BINS))
+    np.testing.assert_allclose(heights, expected, rtol=1e-12, atol=0)
+    shares = [t.get_text() for t in figure.axes[0].texts]
+    assert shares == [f"{100 * h / expected.sum():.1f} %" for h in expected if h > 0]
+
+
+def test_population_by_class_stacks_zoning_classes():
+    codes = ["18001", "18002", "18003", "18004"]
+    values = pd.Series([1.0, 1.2, 3.5, 3.6], index=codes)
+    population = pd.Series([10.0, 20.0, 30.0, 40.0], index=codes)
+    classes = pd.Series(["ZIP", "ZAC", "ZAC", "HZ"], index=codes)
+    figure = plots.plot_population_by_class(values, population, bins=(0, 2, 4), classes=classes)
+    ax = figure.axes[0]
+    by_label = {}
+    for container in ax.containers:
+        by_label[container.get_label()] = [b.get_height() * 1e3 for b in container]
+    expected = {"ZIP": [10.0, 0.0], "ZAC": [20.0, 30.0], "HZ": [0.0, 40.0]}
+    assert list(by_label) == list(expected)
+    for label, heights in expected.items():
+        assert by_label[label] == pytest.approx(heights, rel=1e-12, abs=1e-12)
+
+
+def test_save_figure_is_atomic_and_replaces(tmp_path):
+    contours = grid_contours(2)
+    values = pd.Series([1.0, 2.0, 3.0, 6.0], index=contours.index)
+    path = tmp_path / "sub" / "map.png"
+    plots.plot_apl_map(values, contours, path=path, engine="matplotlib", dpi=40)
+    first = path.read_bytes()
+    plots.plot_apl_map(values * 0.1, contours, path=path, engine="matplotlib", dpi=40)
+    assert path.read_bytes() != first
+    assert sorted(p.name for p in path.parent.iterdir()) == ["map.png"]
+
+
+def test_errors_are_clear():
+    contours = grid_contours(2)
+    values = pd.Series([1.0, 2.0, 3.0, 6.0], index=contours.index)
+    with pytest.raises(ParameterError, match=r"bins must be at least two strictly increasing"):
+        plots.plot_apl_map(values, contours, bins=(0, 3, 2))
+    with pytest.raises(InputFormatError, match=r"no contour matches the codes of the APL values"):
+        plots.plot_apl_map(pd.Series({"75056": 1.0}), contours)
+    with pytest.raises(
+        InvalidValueError, match=r"APL values must be non-negative, found \('01002', -2.0\)"
+    ):
+        plots.plot_apl_map(values.mul([1, -1, 1, 1]), contours)
+    with pytest.raises(InputFormatError, match=r"contours must be a GeoDataFrame"):
+        plots.plot_apl_map(values, [shapely.box(0, 0, 1, 1)])
+    with pytest.raises(InputFormatError, match=r"contours must have a 'geometry' column"):
+        plots.plot_apl_map(values, pd.DataFrame({"wkb": contours.to_numpy()}, index=contours.index))
+    with pytest.raises(InputFormatError, match=r"found a value of type int"):
+        plots.plot_apl_map(values, pd.Series(1, index=contours.index))
+    with pytest.raises(CommuneCodeError, match=r"APL values codes must be 5-character strings"):
+        plots.plot_apl_map(pd.Series([1.0], index=[1001]), contours)
+    with pytest.raises(ParameterError, match=r"engine must be 'auto', 'geopandas' or 'matplotlib'"):
+        plots.plot_apl_map(values, contours, engine="folium")
+    with pytest.raises(InvalidValueError, match=r"population must be finite and non-negative"):
+        plots.plot_population_by_class(values, values.mul([1, 1, -1, 1]))
+
+
+def test_missing_contours_are_reported(caplog):
+    contours = grid_contours(2)
+    values = pd.Series([1.0, 2.0], index=["01001", "01999"])
+    figure = plots.plot_apl_map(values, contours, engine="matplotlib")
+    assert "1 communes of the APL values have no contour and are not drawn: '01999'" in caplog.text
+    assert len(figure.axes[0].collections[0].get_paths()) == 1
+
+
+def test_real_contours_corse_du_sud(shared_raw, tmp_path):
+    geopandas = pytest.importorskip("geopandas")
+    path = (
+        shared_raw
+        / "ign_adminexpress2018_communes_gregoiredavid"
+        / "communes-2A-corse-du-sud.geojson"
+    )
+    frame = geopandas.read_file(path)
+    assert len(frame) == 124
+    rng = np.random.default_rng(0)
+    values = pd.Series(rng.uniform(0, 7, len(frame)), index=frame["code"].to_numpy())
+    out = tmp_path / "2a.png"
+    for engine in ("geopandas", "matplotlib"):
+        plots.plot_apl_map(values, frame, engine=engine, path=out, figsize=(5, 6), dpi=60)
+        assert_png(out, 300, 360)
