@@ -56,6 +56,9 @@ WHEEL_SHA256 = "15a571c1462e0a98ea8741440b506598b683c28e937bba12e822911d4ed398f2
 #: Douglas-Peucker tolerance of the map contours, in degrees (about 55 m north-south, 40 m east-west
 #: in metropolitan France): invisible on a regional or national map.
 SIMPLIFY_TOLERANCE_DEG = 0.0005
+#: A town-hall point farther than this (degrees, about 1 km) from the full-resolution contour of its
+#: commune is replaced by a point on the surface of the contour.
+TOWN_HALL_MAX_OFFSET_DEG = 0.01
 #: Contour coordinates are snapped to this grid (degrees, about 1 m) before writing.
 GRID_DEG = 1e-5
 
@@ -145,6 +148,14 @@ def build(wheel: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     has_hall = np.array([g is not None for g in town_hall])
     has_geom = np.array([g is not None for g in geoms])
     points = town_hall.copy()
+    # Town-hall points farther than TOWN_HALL_MAX_OFFSET_DEG from their commune's contour are
+    # errors of the source (lon = lat, addresses geocoded in a homonym commune, ...): replaced.
+    both = has_hall & has_geom
+    offset = np.zeros(len(geoms))
+    offset[both] = shapely.distance(town_hall[both].tolist(), geoms[both].tolist())
+    misplaced = both & (offset > TOWN_HALL_MAX_OFFSET_DEG)
+    logger.info("%d town-hall points off their contour replaced", int(misplaced.sum()))
+    has_hall &= ~misplaced
     fallback = ~has_hall & has_geom
     points[fallback] = shapely.point_on_surface(geoms[fallback].tolist())
     lon = np.array([np.nan if p is None else p.x for p in points])
