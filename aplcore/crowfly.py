@@ -1,0 +1,449 @@
+"""Crow-fly travel times: ``t = a + b · d^c`` minutes for a straight-line distance of ``d`` km.
+
+Commune points are given as WGS84 longitude/latitude or as projected x/y (Lambert-93 by default).
+Every point is converted once with pyproj to geocentric coordinates (EPSG:4978, metres); the
+straight line between two geocentric points (the chord) equals the geodesic distance on the
+ellipsoid to within 1 m below 100 km, so one ``scipy.spatial.cKDTree`` finds all pairs within the
+radius that ``max_minutes`` allows, anywhere in France including overseas, never forming an
+n×n matrix.
+
+The default :class:`CrowFlyModel` is calibrated on 2 429 real Gironde point pairs timed by Metric
+(the INSEE distancier behind the published APL, off-peak times); the fitted parameters and the
+measured errors are in ``aplcore/data/crow_fly_calibration.json``, written by
+``data/calibrate_crow_fly.py``. Use the model's error report to judge it: the straight line ignores
+rivers, estuaries and mountains.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from importlib import resources
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from .codes import as_code_index
+from .errors import InputFormatError, InvalidValueError, ParameterError, describe_values
+
+if TYPE_CHECKING:
+    from .traveltimes import TravelTimes
+
+__all__ = [
+    "DREES_BAND_EDGES",
+    "CrowFlyModel",
+    "calibrate_crow_fly",
+    "calibration_report",
+    "commune_points",
+    "crow_fly_errors",
+    "drees_band",
+    "pair_distance_km",
+    "to_geocentric",
+    "travel_times_crow_fly",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Geocentric (earth-centred, earth-fixed) coordinates in metres.
+GEOCENTRIC_CRS = "EPSG:4978"
+#: CRS assumed for x/y commune coordinates when none is given (Lambert-93).
+LAMBERT93 = "EPSG:2154"
+#: DREES GP decay band edges (minutes); bands are left-closed: t = 10 is in the 2/3 band.
+DREES_BAND_EDGES = (10.0, 15.0, 20.0)
+
+_CALIBRATION_FILE = "crow_fly_calibration.json"
+
+
+# ---------------------------------------------------------------------------------- model
+@dataclass(frozen=True)
+class CrowFlyModel:
+    """Travel time as a function of straight-line distance: ``t = intercept + slope · d^exponent``.
+
+    The defaults mirror the calibration on the Gironde Metric pairs (off-peak car times,
+    ``aplcore/data/crow_fly_calibration.json``; a test checks they agree).
+
+    Parameters
+    ----------
+    intercept
+        Minutes at zero distance (getting onto the road network and parking), ``>= 0``.
+    slope
+        Minutes per km (raised to ``exponent``), ``> 0``.
+    exponent
+        Power of the distance, ``> 0``; 1 gives the linear model.
+    """
+
+    intercept: float = 2.3583
+    slope: float = 1.0672
+    exponent: float = 1.0
+
+    def __post_init__(self) -> None:
+        for name in ("intercept", "slope", "exponent"):
+            value = getattr(self, name)
+            if not isinstance(value, int | float) or not math.isfinite(value):
+                msg = f"CrowFlyModel.{name} must be a finite number, found {value!r}."
+                raise ParameterError(msg)
+        if self.intercept < 0:
+            msg = f"CrowFlyModel.intercept must be >= 0 minutes, found {self.intercept!r}."
+            raise ParameterError(msg)
+        if self.slope <= 0 or self.exponent <= 0:
+            msg = (
+                "CrowFlyModel.slope and exponent must be > 0 (time grows with distance), found "
+                f"slope={self.slope!r}, exponent={self.exponent!r}."
+            )
+            raise ParameterError(msg)
+
+    def minutes(self, distance_km: np.ndarray | float) -> np.ndarray:
+        """Travel time in minutes for straight-line distances in km."""
+        d = np.asarray(distance_km, dtype=np.float64)
+        if self.exponent == 1.0:
+            return self.intercept + self.slope * d
+        return self.intercept + self.slope * np.power(d, self.exponent)
+
+    def max_distance_km(self, max_minutes: float) -> float:
+        """Largest distance whose time is ``<= max_minutes`` (negative when none is)."""
+        if max_minutes < self.intercept:
+            return -1.0
+        return float(((max_minutes - self.intercept) / self.slope) ** (1.0 / self.exponent))
+
+    def to_dict(self) -> dict[str, float]:
+        """The parameters as a plain dict (for metadata)."""
+        return asdict(self)
+
+    @classmethod
+    def calibrated(cls) -> CrowFlyModel:
+        """The model stored in the committed calibration file (same as the defaults)."""
+        params = calibration_report()["model"]
+        return cls(**{k: float(params[k]) for k in ("intercept", "slope", "exponent")})
+
+
+def calibration_report() -> dict[str, Any]:
+    """The committed calibration: fitted parameters, fit subset and measured errors vs Metric."""
+    text = resources.files("aplcore").joinpath("data", _CALIBRATION_FILE).read_text("utf-8")
+    return json.loads(text)
+
+
+def calibrate_crow_fly(
+    distance_km: np.ndarray | pd.Series,
+    minutes: np.ndarray | pd.Series,
+    *,
+    form: Literal["linear", "power"] = "linear",
+    max_distance_km: float | None = None,
+) -> CrowFlyModel:
+    """Fit a :class:`CrowFlyModel` to reference times by least squares.
+
+    Parameters
+    ----------
+    distance_km
+        Straight-line distance of each reference pair (see :func:`pair_distance_km`).
+    minutes
+        Reference travel time of each pair (e.g. Metric off-peak).
+    form
+        ``"linear"`` fits ``a + b·d``; ``"power"`` fits ``a + b·d^c``.
+    max_distance_km
+        Fit only the pairs at most this far apart (selecting on distance, not on time, so
+        the fit is not biased by the selection); ``None`` uses every pair.
+
+    Returns
+    -------
+    CrowFlyModel
+        The fitted model; an intercept fitted below 0 is set to 0 and the slope refitted.
+
+    Raises
+    ------
+    InvalidValueError
+        Distances or times that are negative, NaN or infinite, or fewer than 3 pairs to fit.
+    """
+    d = _finite_non_negative(distance_km, what="distances")
+    t = _finite_non_negative(minutes, what="reference minutes")
+    if d.shape != t.shape:
+        msg = f"distance_km and minutes must have the same length, found {d.size} and {t.size}."
+        raise InputFormatError(msg)
+    if max_distance_km is not None:
+        keep = d <= max_distance_km
+        d, t = d[keep], t[keep]
+    if d.size < 3:
+        msg = (
+            f"calibrating needs at least 3 pairs, found {d.size} (after max_distance_km="
+            f"{max_distance_km!r}). Give more reference pairs or a larger max_distance_km."
+        )
+        raise InvalidValueError(msg)
+    if form == "linear":
+        slope, intercept = np.polyfit(d, t, 1)
+        if intercept < 0:
+            intercept, slope = 0.0, float(d @ t / (d @ d))
+        return CrowFlyModel(intercept=float(intercept), slope=float(slope), exponent=1.0)
+    if form == "power":
+        from scipy.optimize import least_squares
+
+        slope0, intercept0 = np.polyfit(d, t, 1)
+
+        def residuals(p: np.ndarray) -> np.ndarray:
+            return p[0] + p[1] * np.power(d, p[2]) - t
+
+        fit = least_squares(
+            residuals,
+            x0=[max(intercept0, 0.0), max(slope0, 1e-3), 1.0],
+            bounds=([0.0, 1e-9, 0.05], [np.inf, np.inf, 5.0]),
+        )
+        a, b, c = (float(v) for v in fit.x)
+        return CrowFlyModel(intercept=a, slope=b, exponent=c)
+    msg = f"form must be 'linear' or 'power', found {form!r}."
+    raise ParameterError(msg)
+
+
+def drees_band(minutes: np.ndarray) -> np.ndarray:
+    """DREES GP band index: 0 (t < 10, weight 1), 1 (2/3), 2 (1/3), 3 (t >= 20, weight 0).
+
+    Bands are left-closed: ``t = 10`` falls in band 1 (weight 2/3).
+    """
+    return np.searchsorted(np.asarray(DREES_BAND_EDGES), np.asarray(minutes), side="right")
+
+
+def crow_fly_errors(
+    model: CrowFlyModel,
+    distance_km: np.ndarray | pd.Series,
+    reference_minutes: np.ndarray | pd.Series,
+) -> dict[str, Any]:
+    """Errors of a model against reference times, over all pairs and pairs under 30 minutes.
+
+    Returns
+    -------
+    dict
+        ``{"all": {...}, "under_30": {...}, "under_20": {...}}``, each with ``n_pairs``,
+        ``mean_abs_error``, ``median_abs_error``, ``bias`` (model minus reference, minutes) and
+        ``band_change_share``: among those pairs whose reference time is under 20 minutes, the
+        share whose DREES band (1, 2/3, 1/3, 0 at 10/15/20 min, left-closed) differs under the
+        model. Subsets select on the reference time.
+    """
+    d = _finite_non_negative(distance_km, what="distances")
+    ref = _finite_non_negative(reference_minutes, what="reference minutes")
+    pred = model.minutes(d)
+    out: dict[str, Any] = {}
+    for name, keep in (
+        ("all", np.ones(ref.size, dtype=bool)),
+        ("under_30", ref < 30),
+        ("under_20", ref < 20),
+    ):
+        err = pred[keep] - ref[keep]
+        short = keep & (ref < 20)
+        changed = drees_band(pred[short]) != drees_band(ref[short])
+        out[name] = {
+            "n_pairs": int(keep.sum()),
+            "mean_abs_error": float(np.mean(np.abs(err))) if err.size else float("nan"),
+            "median_abs_error": float(np.median(np.abs(err))) if err.size else float("nan"),
+            "bias": float(np.mean(err)) if err.size else float("nan"),
+            "n_pairs_under_20": int(short.sum()),
+            "band_change_share": float(changed.mean()) if changed.size else float("nan"),
+        }
+    return out
+
+
+# ---------------------------------------------------------------------------------- geometry
+def to_geocentric(x: np.ndarray, y: np.ndarray, crs: Any) -> np.ndarray:
+    """Geocentric coordinates (n, 3) in metres of points given in ``crs`` (height 0)."""
+    from pyproj import Transformer
+
+    transformer = Transformer.from_crs(crs, GEOCENTRIC_CRS, always_xy=True)
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    gx, gy, gz = transformer.transform(x, y, np.zeros_like(x))
+    xyz = np.column_stack([gx, gy, gz])
+    if not np.isfinite(xyz).all():
+        bad = np.flatnonzero(~np.isfinite(xyz).all(axis=1))
+        msg = (
+            f"{bad.size} points could not be converted from {crs} (rows "
+            f"{describe_values(bad.tolist())}): check the coordinates are in that CRS "
+            "(lon/lat in degrees, Lambert-93 in metres)."
+        )
+        raise InvalidValueError(msg)
+    return xyz
+
+
+def pair_distance_km(
+    x1: np.ndarray, y1: np.ndarray, x2: np.ndarray, y2: np.ndarray, *, crs: Any = LAMBERT93
+) -> np.ndarray:
+    """Straight-line distance in km between point pairs, measured as the crow-fly model does."""
+    a = to_geocentric(x1, y1, crs)
+    b = to_geocentric(x2, y2, crs)
+    return np.sqrt(((a - b) ** 2).sum(axis=1)) / 1000.0
+
+
+def commune_points(
+    communes: pd.DataFrame,
+    *,
+    code: str = "code",
+    crs: Any = None,
+    repair_integers: bool = False,
+) -> tuple[pd.Index, np.ndarray]:
+    """Commune codes and geocentric coordinates from a table of points.
+
+    Parameters
+    ----------
+    communes
+        One row per commune with either ``lon``/``lat`` (WGS84 degrees; ``longitude``/``latitude``
+        also accepted) or ``x``/``y`` (projected metres). Codes in column ``code`` or, if there is
+        no such column, in the index. Use town-hall (chef-lieu) points where you have them, as
+        Metric does, else centroids.
+    code
+        Name of the code column.
+    crs
+        CRS of ``x``/``y`` (default Lambert-93, EPSG:2154); ignored for lon/lat.
+    repair_integers
+        Zero-pad codes given as integers.
+
+    Returns
+    -------
+    codes : pandas.Index
+        Unique commune codes in input order.
+    xyz : numpy.ndarray
+        Geocentric coordinates, shape ``(n, 3)``, metres.
+
+    Raises
+    ------
+    InputFormatError
+        Not a DataFrame, empty, or no coordinate columns.
+    InvalidValueError
+        Missing or out-of-range coordinates (with row numbers).
+    """
+    if not isinstance(communes, pd.DataFrame):
+        msg = (
+            f"communes must be a pandas DataFrame with columns code, lon, lat (or x, y), found "
+            f"{type(communes).__name__}."
+        )
+        raise InputFormatError(msg)
+    if len(communes) == 0:
+        msg = "communes is empty: expected one row per commune with its coordinates."
+        raise InputFormatError(msg)
+    raw_codes = communes[code] if code in communes.columns else communes.index
+    codes = as_code_index(raw_codes, what="commune codes", repair_integers=repair_integers)
+    cols = set(communes.columns)
+    if {"lon", "lat"} <= cols or {"longitude", "latitude"} <= cols:
+        xcol, ycol = ("lon", "lat") if {"lon", "lat"} <= cols else ("longitude", "latitude")
+        point_crs: Any = "EPSG:4326"
+    elif {"x", "y"} <= cols:
+        xcol, ycol = "x", "y"
+        point_crs = LAMBERT93 if crs is None else crs
+    else:
+        msg = (
+            "communes needs coordinate columns lon and lat (WGS84 degrees) or x and y (projected "
+            "metres, Lambert-93 unless crs= says otherwise); found columns "
+            f"{list(communes.columns)}."
+        )
+        raise InputFormatError(msg)
+    x = pd.to_numeric(communes[xcol], errors="coerce").to_numpy(dtype=np.float64)
+    y = pd.to_numeric(communes[ycol], errors="coerce").to_numpy(dtype=np.float64)
+    bad = ~(np.isfinite(x) & np.isfinite(y))
+    if point_crs == "EPSG:4326":
+        bad |= (np.abs(y) > 90) | (np.abs(x) > 180)
+    if bad.any():
+        rows = np.flatnonzero(bad)
+        shown = describe_values(
+            [
+                f"row {r} ({codes[r]}): {communes[xcol].iloc[r]!r}, {communes[ycol].iloc[r]!r}"
+                for r in rows
+            ]
+        )
+        msg = (
+            f"commune coordinates ({xcol}, {ycol}) must be finite numbers"
+            f"{' within lon ±180 and lat ±90' if point_crs == 'EPSG:4326' else ''}; found "
+            f"{rows.size} bad rows: {shown}. Fix or drop those communes."
+        )
+        raise InvalidValueError(msg)
+    return codes, to_geocentric(x, y, point_crs)
+
+
+# ---------------------------------------------------------------------------------- matrix
+def travel_times_crow_fly(
+    communes: pd.DataFrame,
+    max_minutes: float = 30,
+    *,
+    model: CrowFlyModel | None = None,
+    code: str = "code",
+    crs: Any = None,
+    intra_minutes: float | pd.Series = 0.0,
+    repair_integers: bool = False,
+) -> TravelTimes:
+    """Travel times between communes from straight-line distances.
+
+    Parameters
+    ----------
+    communes
+        Points, one per commune: see :func:`commune_points`.
+    max_minutes
+        Keep pairs with ``t <= max_minutes``.
+    model
+        The distance → time model (default: the calibrated :class:`CrowFlyModel`).
+    code, crs, repair_integers
+        As in :func:`commune_points`.
+    intra_minutes
+        Time of the ``i → i`` pair: a number, or a Series by code (see
+        :func:`aplcore.intra_commune_minutes`). The model's intercept is not used there:
+        it describes trips between two distinct points.
+
+    Returns
+    -------
+    TravelTimes
+        Symmetric times (``t(i → j) = t(j → i)``); metadata ``source="crow_fly"`` with the model.
+    """
+    from scipy.spatial import cKDTree
+
+    from .traveltimes import TravelTimes
+
+    model = CrowFlyModel() if model is None else model
+    if not isinstance(model, CrowFlyModel):
+        msg = f"model must be a CrowFlyModel, found {type(model).__name__}."
+        raise ParameterError(msg)
+    if not (
+        isinstance(max_minutes, int | float) and math.isfinite(max_minutes) and max_minutes >= 0
+    ):
+        msg = f"max_minutes must be a non-negative number of minutes, found {max_minutes!r}."
+        raise ParameterError(msg)
+    codes, xyz = commune_points(communes, code=code, crs=crs, repair_integers=repair_integers)
+    radius_m = model.max_distance_km(float(max_minutes)) * 1000.0
+    if radius_m >= 0:
+        tree = cKDTree(xyz, balanced_tree=False, compact_nodes=False)
+        pairs = tree.query_pairs(radius_m, output_type="ndarray")
+    else:
+        pairs = np.empty((0, 2), dtype=np.int64)
+    i = pairs[:, 0]
+    j = pairs[:, 1]
+    dist_km = np.sqrt(((xyz[i] - xyz[j]) ** 2).sum(axis=1)) / 1000.0
+    minutes = model.minutes(dist_km)
+    keep = minutes <= max_minutes
+    i, j, minutes = i[keep], j[keep], minutes[keep]
+    origin = np.concatenate([i, j]).astype(np.int32)
+    destination = np.concatenate([j, i]).astype(np.int32)
+    times = np.concatenate([minutes, minutes])
+    metadata: Mapping[str, Any] = {
+        "source": "crow_fly",
+        "method": "crow_fly",
+        "params": {"model": model.to_dict(), "max_minutes": float(max_minutes)},
+    }
+    logger.info(
+        "crow-fly: %d communes, %d pairs within %s min", len(codes), times.size, max_minutes
+    )
+    return TravelTimes.from_arrays(
+        codes,
+        origin,
+        destination,
+        times,
+        intra_minutes=intra_minutes,
+        metadata=dict(metadata),
+    )
+
+
+def _finite_non_negative(values: np.ndarray | pd.Series, *, what: str) -> np.ndarray:
+    array = np.asarray(values, dtype=np.float64).ravel()
+    bad = ~np.isfinite(array) | (array < 0)
+    if bad.any():
+        rows = np.flatnonzero(bad)
+        msg = (
+            f"{what} must be finite and non-negative; found {rows.size} bad values at rows "
+            f"{describe_values(rows.tolist())} ({describe_values(array[rows].tolist())})."
+        )
+        raise InvalidValueError(msg)
+    return array

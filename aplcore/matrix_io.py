@@ -1,0 +1,235 @@
+"""Save and load travel-time matrices with their metadata.
+
+Two formats, chosen by the file suffix:
+
+* ``.parquet``: the long table (``origin``, ``destination``, ``minutes``; codes as text), readable
+  by any Parquet tool; aplcore's metadata is stored in the schema under the key ``aplcore``.
+* ``.npz``: the CSR arrays (``codes``, ``indptr``, ``indices``, ``minutes``) and the metadata as
+  JSON, faster to load.
+
+The metadata records the method and its parameters (``tt.metadata``), the format version and a
+SHA-256 hash of the commune list. :func:`load_travel_times` recomputes the hash, and, given the
+communes a computation is for, refuses a matrix built for another commune list.
+
+Files are written atomically (a temporary file in the same folder, then ``os.replace``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .codes import normalise_codes
+from .errors import InputFormatError, MismatchError, describe_values
+
+if TYPE_CHECKING:
+    from .traveltimes import TravelTimes
+
+__all__ = ["FORMAT_VERSION", "codes_hash", "load_travel_times", "save_travel_times"]
+
+#: Version of the on-disk layout.
+FORMAT_VERSION = 1
+_KEY = b"aplcore"
+
+
+def codes_hash(codes: Iterable[str]) -> str:
+    """SHA-256 (hex) of the sorted commune codes joined by newlines."""
+    text = "\n".join(sorted(str(c) for c in codes))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _format(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        return "parquet"
+    if suffix == ".npz":
+        return "npz"
+    msg = (
+        f"cannot tell the matrix format from {path.name!r}: use a .parquet (long table) or .npz "
+        "(CSR) file name."
+    )
+    raise InputFormatError(msg)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def save_travel_times(tt: TravelTimes, path: str | os.PathLike[str]) -> Path:
+    """Write a matrix and its metadata to ``.parquet`` or ``.npz``, atomically.
+
+    Parameters
+    ----------
+    tt
+        The travel times.
+    path
+        Destination file; its suffix picks the format.
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+    """
+    path = Path(path)
+    fmt = _format(path)
+    codes = [str(c) for c in tt.codes]
+    header = {
+        "format_version": FORMAT_VERSION,
+        "n_communes": len(codes),
+        "n_pairs": int(tt.n_pairs),
+        "codes_sha256": codes_hash(codes),
+        "method": tt.metadata.get("method", tt.metadata.get("source")),
+        "metadata": _jsonable(dict(tt.metadata)),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        if fmt == "parquet":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            frame = tt.to_frame()
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            header["codes"] = codes
+            meta = dict(table.schema.metadata or {})
+            meta[_KEY] = json.dumps(header).encode("utf-8")
+            pq.write_table(table.replace_schema_metadata(meta), tmp_name)
+        else:
+            with open(tmp_name, "wb") as fh:
+                np.savez(
+                    fh,
+                    codes=np.asarray(codes, dtype="U5"),
+                    indptr=np.asarray(tt.indptr, dtype=np.int64),
+                    indices=np.asarray(tt.indices, dtype=np.int32),
+                    minutes=np.asarray(tt.minutes, dtype=np.float64),
+                    metadata=np.asarray(json.dumps(header)),
+                )
+        os.replace(tmp_name, path)
+    except BaseException:
+        if os.path.exists(tmp_name):
+            os.unlink(tmp_name)
+        raise
+    return path
+
+
+def load_travel_times(
+    path: str | os.PathLike[str], *, communes: Iterable[str] | pd.Index | None = None
+) -> TravelTimes:
+    """Read a matrix written by :func:`save_travel_times`.
+
+    Parameters
+    ----------
+    path
+        A ``.parquet`` or ``.npz`` file.
+    communes
+        The commune codes the matrix must be for (any order). A matrix built for another list
+        is an error; ``None`` skips the check.
+
+    Returns
+    -------
+    TravelTimes
+        With the stored metadata (plus ``loaded_from``).
+
+    Raises
+    ------
+    InputFormatError
+        Missing file, unknown suffix, or a file without aplcore metadata.
+    MismatchError
+        The stored commune list differs from ``communes``, or does not match its stored hash.
+    """
+    from .traveltimes import TravelTimes
+
+    path = Path(path)
+    fmt = _format(path)
+    if not path.is_file():
+        msg = f"travel-time matrix not found: {path}."
+        raise InputFormatError(msg)
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(path)
+        raw = (table.schema.metadata or {}).get(_KEY)
+        if raw is None:
+            msg = (
+                f"{path.name} has no aplcore metadata: it was not written by save_travel_times. "
+                "Read a plain O-D table with aplcore.travel_times_from_table instead."
+            )
+            raise InputFormatError(msg)
+        header = json.loads(raw)
+        codes = pd.Index(header["codes"], dtype=object)
+        frame = table.to_pandas()
+        o = codes.get_indexer(frame["origin"].astype(str))
+        d = codes.get_indexer(frame["destination"].astype(str))
+        if (o < 0).any() or (d < 0).any():
+            msg = f"{path.name} is corrupt: some pairs use codes absent from its commune list."
+            raise MismatchError(msg)
+        minutes = frame["minutes"].to_numpy(dtype=np.float64)
+    else:
+        with np.load(path, allow_pickle=False) as data:
+            if "metadata" not in data.files:
+                msg = (
+                    f"{path.name} has no aplcore metadata: it was not written by save_travel_times."
+                )
+                raise InputFormatError(msg)
+            header = json.loads(str(data["metadata"]))
+            codes = pd.Index(data["codes"].astype(object), dtype=object)
+            indptr = data["indptr"].astype(np.int64)
+            d = data["indices"].astype(np.int32)
+            minutes = data["minutes"].astype(np.float64)
+        o = np.repeat(np.arange(len(codes), dtype=np.int32), np.diff(indptr))
+    stored = header.get("codes_sha256")
+    if stored != codes_hash(codes):
+        msg = (
+            f"{path.name}: the commune list does not match its stored hash (file altered or "
+            "truncated). Rebuild the matrix."
+        )
+        raise MismatchError(msg)
+    if communes is not None:
+        wanted = normalise_codes(list(communes), what="communes")
+        if codes_hash(wanted) != stored:
+            missing = wanted.difference(codes).tolist()
+            extra = codes.difference(wanted).tolist()
+            parts = []
+            if missing:
+                parts.append(f"{len(missing)} communes are not in it ({describe_values(missing)})")
+            if extra:
+                parts.append(
+                    f"it has {len(extra)} communes not asked for ({describe_values(extra)})"
+                )
+            if not parts:
+                parts.append("the lists differ by duplicated codes")
+            msg = (
+                f"{path.name} was built for another commune list ({header['n_communes']} "
+                f"communes, method {header.get('method')!r}): {'; '.join(parts)}. Rebuild the "
+                "matrix for these communes, or subset it with TravelTimes.subset."
+            )
+            raise MismatchError(msg)
+    metadata = dict(header.get("metadata") or {})
+    metadata["loaded_from"] = path.name
+    return TravelTimes.from_arrays(
+        codes,
+        o,
+        d,
+        minutes,
+        intra_minutes=None,
+        metadata=metadata,
+    )
