@@ -1,0 +1,269 @@
+"""Regional population caps: validation, units, margins, and the constraints the fill checks.
+
+Caps are given per zone, in inhabitants (default) or as shares of the regional population
+(``cap_unit="share"``), either as a mapping ``{zone: cap}`` or as a DataFrame indexed by région
+with one column per zone (and optionally a ``margin`` column). A mapping in inhabitants is for a
+single région; a mapping of shares applies to every région.
+
+A cap on the **residual** zone (``HZ`` in 2025) is a floor: the other zones together must leave
+it at least that many inhabitants (the 2025 Centre-Val de Loire caps sum to the regional
+population). The ``margin`` (inhabitants, or a share with ``cap_unit="share"``) may only be used
+by the method's ``margin_zone``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputFormatError, InvalidValueError, ParameterError, describe_values
+
+__all__ = ["Constraint", "build_constraints", "resolve_caps"]
+
+logger = logging.getLogger(__name__)
+
+CapsInput = Mapping[str, float] | pd.DataFrame | pd.Series | None
+MarginInput = float | Mapping[str, float] | pd.Series | None
+
+
+def _regions_mismatch(what: str, missing: list[str]) -> None:
+    msg = (
+        f"{what} are missing for {len(missing)} régions of the territory table: "
+        f"{describe_values(missing)}. Give one row per région (index = région code)."
+    )
+    raise InputFormatError(msg)
+
+
+def resolve_caps(
+    caps: CapsInput,
+    *,
+    zones: tuple[str, ...],
+    region_population: pd.Series,
+    cap_unit: Literal["inhabitants", "share"] = "inhabitants",
+    margin: MarginInput = None,
+) -> pd.DataFrame:
+    """Caps in inhabitants per région and zone.
+
+    Parameters
+    ----------
+    caps
+        Mapping zone → cap, or DataFrame indexed by région (columns: zones, optional ``margin``).
+        None for no cap.
+    zones
+        The method's zones (the last one is the residual zone).
+    region_population
+        Residents per région (index: région codes).
+    cap_unit
+        ``"inhabitants"`` or ``"share"`` (of the regional population, in [0, 1]).
+    margin
+        Extra room for the margin zone: a number for every région, or per région.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by région (``region_population``'s order), one float column per zone (``inf`` where
+        uncapped) and ``margin``, all in inhabitants.
+
+    Raises
+    ------
+    ParameterError
+        Unknown zones, unknown unit, shares above 100 % or summing above 100 %.
+    InvalidValueError
+        Negative or missing caps or margins.
+    InputFormatError
+        Caps in inhabitants for a single région while the table has several, or régions missing.
+    """
+    if cap_unit not in ("inhabitants", "share"):
+        msg = f"cap_unit must be 'inhabitants' or 'share', found {cap_unit!r}."
+        raise ParameterError(msg)
+    regions = region_population.index
+    table = pd.DataFrame(np.inf, index=regions, columns=list(zones), dtype=np.float64)
+    table["margin"] = 0.0
+    given = _caps_frame(caps, regions=regions, cap_unit=cap_unit)
+    if given is not None:
+        unknown = [c for c in given.columns if c not in zones and c != "margin"]
+        if unknown:
+            msg = (
+                f"caps name unknown zones {describe_values(unknown)}; this method's zones are "
+                f"{describe_values(zones)}."
+            )
+            raise ParameterError(msg)
+        values = given.to_numpy(dtype=np.float64)
+        bad = np.isnan(values) | (values < 0)
+        if bad.any():
+            rows, cols = np.nonzero(bad)
+            found = [
+                (str(given.index[r]), str(given.columns[c]), values[r, c])
+                for r, c in zip(rows, cols, strict=True)
+            ]
+            msg = (
+                f"caps must be non-negative numbers, found {describe_values(found)} "
+                "(région, zone, cap). Use inf or leave the zone out for no cap."
+            )
+            raise InvalidValueError(msg)
+        zone_cols = [c for c in given.columns if c != "margin"]
+        if cap_unit == "share":
+            _check_shares(given[zone_cols])
+        elif zone_cols:
+            sub = given[zone_cols].to_numpy(dtype=np.float64)
+            finite = sub[np.isfinite(sub)]
+            if finite.size and (finite < 1).all() and (finite > 0).all():
+                msg = (
+                    f"caps look like shares ({describe_values(finite.tolist())}) but cap_unit is "
+                    "'inhabitants'. Pass cap_unit='share' for shares of the regional population."
+                )
+                raise ParameterError(msg)
+        for col in given.columns:
+            table[col] = given[col].astype(np.float64)
+    if margin is not None:
+        table["margin"] = _margin(margin, regions)
+    if cap_unit == "share":
+        pop = region_population.to_numpy(dtype=np.float64)
+        for col in table.columns:
+            table[col] = table[col].to_numpy() * pop
+    else:
+        over = table[list(zones)].gt(region_population.to_numpy(dtype=np.float64), axis=0)
+        over &= np.isfinite(table[list(zones)])
+        if over.to_numpy().any():
+            logger.warning(
+                "caps above the regional population in %s: they never bind",
+                describe_values(table.index[over.any(axis=1)].tolist()),
+            )
+    table.index.name = "region"
+    return table
+
+
+def _caps_frame(caps: CapsInput, *, regions: pd.Index, cap_unit: str) -> pd.DataFrame | None:
+    if caps is None:
+        return None
+    if isinstance(caps, pd.DataFrame):
+        frame = caps.copy()
+        if "region" in frame.columns:
+            frame = frame.set_index("region")
+        frame.index = frame.index.astype(str)
+        missing = regions.difference(frame.index).tolist()
+        if missing:
+            _regions_mismatch("caps", missing)
+        return frame.reindex(regions)
+    if isinstance(caps, Mapping | pd.Series):
+        mapping = dict(caps)
+        if len(regions) > 1 and cap_unit == "inhabitants":
+            msg = (
+                f"caps given as one mapping in inhabitants, but the territory table has "
+                f"{len(regions)} régions ({describe_values(regions.tolist())}). Pass a DataFrame "
+                "indexed by région, or shares with cap_unit='share' to apply them to every région."
+            )
+            raise InputFormatError(msg)
+        try:
+            row = {k: float(v) for k, v in mapping.items()}
+        except (TypeError, ValueError) as exc:
+            msg = f"caps must be numbers, found {describe_values(list(mapping.values()))}."
+            raise InvalidValueError(msg) from exc
+        return pd.DataFrame([row] * len(regions), index=regions)
+    msg = (
+        "caps must be a mapping zone -> cap or a DataFrame indexed by région, found "
+        f"{type(caps).__name__}."
+    )
+    raise InputFormatError(msg)
+
+
+def _check_shares(frame: pd.DataFrame) -> None:
+    values = frame.to_numpy(dtype=np.float64)
+    over = np.isfinite(values) & (values > 1.0)
+    if over.any():
+        rows, cols = np.nonzero(over)
+        found = [
+            (str(frame.index[r]), str(frame.columns[c]), values[r, c])
+            for r, c in zip(rows, cols, strict=True)
+        ]
+        msg = (
+            f"caps given as shares must lie in [0, 1] (0.713 for 71.3 %); found caps above "
+            f"100 %: {describe_values(found)} (région, zone, share). Divide percentages by 100, "
+            "or pass cap_unit='inhabitants' for numbers of inhabitants."
+        )
+        raise ParameterError(msg)
+    total = np.where(np.isfinite(values), values, 0.0).sum(axis=1)
+    too_much = total > 1.0 + 1e-9
+    if too_much.any():
+        found = [
+            (str(r), round(float(t), 6))
+            for r, t in zip(frame.index[too_much], total[too_much], strict=True)
+        ]
+        msg = (
+            f"caps given as shares sum above 100 % in {describe_values(found)} (région, sum). "
+            "Each zone's share is of the same regional population: they cannot add up to more "
+            "than 1."
+        )
+        raise ParameterError(msg)
+
+
+def _margin(margin: MarginInput, regions: pd.Index) -> np.ndarray:
+    if isinstance(margin, Mapping | pd.Series):
+        series = pd.Series(margin, dtype=np.float64)
+        series.index = series.index.astype(str)
+        missing = regions.difference(series.index).tolist()
+        if missing:
+            _regions_mismatch("margins", missing)
+        values = series.reindex(regions).to_numpy(dtype=np.float64)
+    else:
+        values = np.full(len(regions), float(margin), dtype=np.float64)  # type: ignore[arg-type]
+    if (np.isnan(values) | (values < 0)).any():
+        msg = f"the margin must be a non-negative number, found {describe_values(values.tolist())}."
+        raise InvalidValueError(msg)
+    return values
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """Population of ``zones`` (indices into the method's zones) within ``limits`` per région."""
+
+    name: str
+    zones: tuple[int, ...]
+    limits: np.ndarray
+
+
+def build_constraints(
+    caps: pd.DataFrame,
+    *,
+    zones: tuple[str, ...],
+    cap_rule: str,
+    margin_zone: str | None,
+    region_population: pd.Series,
+) -> list[Constraint]:
+    """Turn resolved caps into the constraints the fill must keep.
+
+    * ``"separate"``: zone *k* alone within ``cap_k`` (+ margin for the margin zone);
+    * ``"cumulative"``: zone 1 within ``cap_1`` (+ margin if it is the margin zone), zones 1..*k*
+      together within ``cap_1 + ... + cap_k`` (the margin is not carried over);
+    * a cap on the residual zone: the other zones together within ``population - cap``.
+
+    Constraints whose limits are all infinite are left out.
+    """
+    m = len(zones) - 1
+    constraints: list[Constraint] = []
+    margin = caps["margin"].to_numpy(dtype=np.float64)
+    running = np.zeros(len(caps), dtype=np.float64)
+    for k in range(m):
+        cap = caps[zones[k]].to_numpy(dtype=np.float64)
+        extra = margin if zones[k] == margin_zone else 0.0
+        if cap_rule == "separate" or k == 0:
+            members: tuple[int, ...] = (k,)
+            limit = cap + extra
+            name = zones[k]
+        else:
+            members = tuple(range(k + 1))
+            limit = running + cap
+            name = "+".join(zones[: k + 1])
+        running = running + cap
+        if np.isfinite(limit).any():
+            constraints.append(Constraint(name, members, limit))
+    floor = caps[zones[-1]].to_numpy(dtype=np.float64)
+    if np.isfinite(floor).any():
+        limit = region_population.to_numpy(dtype=np.float64) - floor
+        constraints.append(Constraint(f"{zones[-1]} floor", tuple(range(m)), limit))
+    return constraints

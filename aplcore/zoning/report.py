@@ -1,0 +1,195 @@
+"""Published-style tables: per département of attribution and région, and the national file schema.
+
+The report has, for each région, one row per département of attribution (the residents of the
+région living in territories attributed to that département) and a ``total`` row for the région:
+population, inhabitants and share of each zone, and on the total row the cap of each zone, the
+margin, the margin used and whether every cap is met.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["build_report", "format_report", "national_schema", "write_csv"]
+
+TOTAL = "total"
+
+
+def build_report(
+    communes: pd.DataFrame,
+    *,
+    zones: tuple[str, ...],
+    caps: pd.DataFrame,
+    checks: pd.DataFrame,
+    margin_zone: str | None,
+) -> pd.DataFrame:
+    """Build the per-département and per-région table.
+
+    Parameters
+    ----------
+    communes
+        Per commune: ``region``, ``attribution`` (département of attribution of its territory),
+        ``population`` and ``zone``.
+    zones
+        Zone labels in order.
+    caps
+        Resolved caps per région (:func:`aplcore.zoning.caps.resolve_caps`).
+    checks
+        Cap checks per région (:func:`aplcore.zoning.overrides.check_caps`).
+    margin_zone
+        Zone that may use the margin.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``region``, ``departement`` (``"total"`` on région rows), ``population``,
+        ``<zone>`` and ``<zone>_share`` per zone, ``<zone>_cap`` per zone, ``margin``,
+        ``margin_used``, ``met``.
+    """
+    pivot = communes.pivot_table(
+        index=["region", "attribution"],
+        columns="zone",
+        values="population",
+        aggfunc="sum",
+        fill_value=0.0,
+        observed=True,
+    ).reindex(columns=list(zones), fill_value=0.0)
+    rows = []
+    for region, block in pivot.groupby(level="region", sort=True):
+        for (_, dep), values in block.iterrows():
+            rows.append(_row(region, dep, values, zones))
+        total = _row(region, TOTAL, block.sum(axis=0), zones)
+        for zone in zones:
+            total[f"{zone}_cap"] = float(caps.at[region, zone])
+        total["margin"] = float(caps.at[region, "margin"])
+        if margin_zone is not None:
+            room = caps.at[region, margin_zone]
+            total["margin_used"] = max(0.0, total[margin_zone] - room) if np.isfinite(room) else 0.0
+        else:
+            total["margin_used"] = 0.0
+        region_checks = checks[checks["region"] == region]
+        total["met"] = bool(region_checks["met"].all()) if len(region_checks) else True
+        rows.append(total)
+    columns = ["region", "departement", "population"]
+    columns += [c for z in zones for c in (z, f"{z}_share")]
+    columns += [f"{z}_cap" for z in zones] + ["margin", "margin_used", "met"]
+    report = pd.DataFrame(rows).reindex(columns=columns)
+    report["met"] = report["met"].astype("boolean")
+    return report
+
+
+def _row(region: object, dep: object, values: pd.Series, zones: tuple[str, ...]) -> dict:
+    population = float(values.sum())
+    row: dict[str, object] = {"region": region, "departement": dep, "population": population}
+    for zone in zones:
+        row[zone] = float(values.get(zone, 0.0))
+        row[f"{zone}_share"] = row[zone] / population if population > 0 else math.nan
+    return row
+
+
+def _fmt_int(value: float) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float) and math.isinf(value):
+        return "none"
+    return f"{round(value):,}".replace(",", " ")
+
+
+def format_report(report: pd.DataFrame, *, zones: tuple[str, ...]) -> str:
+    """A readable plain-text table of a report (inhabitants and shares, caps on total rows)."""
+    header = ["région", "département", "population"]
+    header += [f"{z}" for z in zones] + [f"{z} %" for z in zones]
+    header += ["caps " + "/".join(zones), "margin used", "met"]
+    lines = [header]
+    for _, row in report.iterrows():
+        is_total = row["departement"] == TOTAL
+        cells = [str(row["region"]), str(row["departement"]), _fmt_int(row["population"])]
+        cells += [_fmt_int(row[z]) for z in zones]
+        cells += [
+            "" if math.isnan(row[f"{z}_share"]) else f"{100 * row[f'{z}_share']:.1f}" for z in zones
+        ]
+        if is_total:
+            cells.append(" / ".join(_fmt_int(row[f"{z}_cap"]) for z in zones))
+            cells.append(f"{_fmt_int(row['margin_used'])} of {_fmt_int(row['margin'])}")
+            cells.append("yes" if bool(row["met"]) else "NO")
+        else:
+            cells += ["", "", ""]
+        lines.append(cells)
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    out = []
+    for n, line in enumerate(lines):
+        out.append(
+            "  ".join(
+                cell.ljust(w) if i < 2 else cell.rjust(w)
+                for i, (cell, w) in enumerate(zip(line, widths, strict=True))
+            ).rstrip()
+        )
+        if n == 0:
+            out.append("  ".join("-" * w for w in widths))
+    return "\n".join(out)
+
+
+def national_schema(
+    communes: pd.DataFrame,
+    *,
+    level_codes: dict[str, str],
+    profession: str = "med",
+    date_arrete: str | None = None,
+) -> pd.DataFrame:
+    """Per-commune output in the national zoning file's schema.
+
+    Parameters
+    ----------
+    communes
+        Per commune (index: code): ``territory`` and ``zone``.
+    level_codes
+        Zone label → level code (``"ZIP"`` → ``"1_ZIP"``); labels without a code are kept as is.
+    profession
+        Profession suffix of the level column: ``med`` gives ``zmed_niveau``.
+    date_arrete
+        Optional ``z<prof>_date_arrete`` value (``dd/mm/yyyy``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``com_code``, ``tvs_code``, ``z<prof>_niveau`` (and ``z<prof>_date_arrete``),
+        sorted by commune code.
+    """
+    zone = communes["zone"].astype(str)
+    out = pd.DataFrame(
+        {
+            "com_code": communes.index.astype(str),
+            "tvs_code": communes["territory"].astype(str).to_numpy(),
+            f"z{profession}_niveau": zone.map(lambda z: level_codes.get(z, z)).to_numpy(),
+        }
+    )
+    if date_arrete is not None:
+        out[f"z{profession}_date_arrete"] = date_arrete
+    return out.sort_values("com_code", kind="stable").reset_index(drop=True)
+
+
+def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str], *, index: bool = False) -> Path:
+    """Write ``frame`` as CSV atomically (a temporary file in the same folder, then a rename).
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            frame.to_csv(handle, index=index)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
