@@ -273,6 +273,9 @@ def save_figure(figure: Figure, path: str | os.PathLike[str], *, dpi: float | No
     try:
         with os.fdopen(handle, "wb") as stream:
             figure.savefig(stream, format="png", dpi=dpi or figure.dpi)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp_name, 0o666 & ~mask)  # mkstemp creates files readable by the owner only
         os.replace(tmp_name, target)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)

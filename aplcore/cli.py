@@ -1,0 +1,1420 @@
+"""The ``aplcore`` command line.
+
+Subcommands:
+
+``demo``
+    The whole job on the bundled real communes: travel times, demand, a synthetic GP table, APL,
+    zoning, a summary table and maps, written to an output folder.
+``compute``
+    APL from the user's files (O-D table or matrix, population, practitioners).
+``classify``
+    Zoning from an APL table and a commune → territory table.
+``matrix``
+    Travel-time matrix of communes (crow-fly or road graph).
+``info``
+    Versions, threads and the Numba cache.
+``warmup``
+    Compile (and cache) the kernels by running tiny cases through the public functions.
+
+Only the standard library is imported at module level, so that ``aplcore --help`` answers
+instantly; NumPy, pandas, Numba and the heavy aplcore modules are imported inside the commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ._version import __version__
+from .errors import AplcoreError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from .traveltimes import TravelTimes
+
+__all__ = ["CommandError", "build_parser", "main"]
+
+logger = logging.getLogger(__name__)
+
+PROG = "aplcore"
+#: Default area of ``aplcore demo``: the Centre-Val de Loire région.
+DEFAULT_REGION = "24"
+DEFAULT_OUT = "aplcore-output"
+#: APL threshold of the "population under" column of the summaries (2017 zone A threshold).
+UNDER_THRESHOLD = 2.5
+#: Shares of the regional population capped per zone in the demo when a région's own caps are
+#: not known: those the ministry set for Centre-Val de Loire in 2025 (ZIP 71.3 %, ZAC 21.3 %,
+#: HZ 7.4 % of 2 573 303 inhabitants).
+CVL_2025_CAP_SHARES: dict[str, float] = {"ZIP": 0.713, "ZAC": 0.213, "HZ": 0.074}
+CVL_2025_CAPS: dict[str, float] = {"ZIP": 1_834_765, "ZAC": 548_114, "HZ": 190_424}
+CVL_2025_MARGIN = 2_346
+
+CODE_COLUMNS = (
+    "code",
+    "commune",
+    "origin",
+    "destination",
+    "territory",
+    "departement",
+    "region",
+    "practitioner_id",
+    "epci",
+)
+
+
+class CommandError(AplcoreError):
+    """A user error of the command line (missing file, refused overwrite, bad option)."""
+
+
+# ------------------------------------------------------------------------------------------
+# helpers
+
+
+def _configure_logging(verbosity: int) -> None:
+    level = logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG
+    root = logging.getLogger("aplcore")
+    for handler in list(root.handlers):
+        if getattr(handler, "_aplcore_cli", False):
+            root.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler._aplcore_cli = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level)
+
+
+def _out(text: str = "") -> None:
+    """Write a line of command output on stdout."""
+    sys.stdout.write(text + "\n")
+
+
+class Steps:
+    """Named steps of a command: a progress bar on a terminal, log lines otherwise."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        from .settings import progress_enabled
+
+        self.names = list(names)
+        self.timings: dict[str, float] = {}
+        self._bar: Any = None
+        if progress_enabled():
+            from tqdm.auto import tqdm
+
+            self._bar = tqdm(total=len(self.names), unit="step", leave=False, file=sys.stderr)
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        """Time one step and advance the bar."""
+        if self._bar is not None:
+            self._bar.set_description(name)
+        logger.info("%s ...", name)
+        start = time.perf_counter()
+        yield
+        elapsed = time.perf_counter() - start
+        self.timings[name] = elapsed
+        logger.info("%s: done in %.2f s", name, elapsed)
+        if self._bar is not None:
+            self._bar.update(1)
+
+    def close(self) -> None:
+        """Remove the bar."""
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+def _check_inputs(paths: Sequence[Path | None]) -> list[Path]:
+    found = []
+    for path in paths:
+        if path is None:
+            continue
+        if not path.exists():
+            msg = f"input file not found: {path}. Check the path (relative to {Path.cwd()})."
+            raise CommandError(msg)
+        if path.is_dir():
+            msg = f"expected an input file, found a folder: {path}."
+            raise CommandError(msg)
+        found.append(path)
+    return found
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and b.exists() and a.samefile(b))
+    except OSError:
+        return False
+
+
+def _check_outputs(outputs: Sequence[Path], inputs: Sequence[Path], *, overwrite: bool) -> None:
+    """Refuse to write over an input (always) or an existing output (unless ``overwrite``)."""
+    for out in outputs:
+        for source in inputs:
+            if _same_file(out, source):
+                msg = (
+                    f"refusing to write {out}: it is an input of this command. "
+                    "Choose another output path."
+                )
+                raise CommandError(msg)
+    existing = [out for out in outputs if out.exists()]
+    if existing and not overwrite:
+        shown = ", ".join(str(p) for p in existing[:3])
+        more = f" and {len(existing) - 3} more" if len(existing) > 3 else ""
+        msg = (
+            f"output already exists: {shown}{more}. Pass --overwrite to replace it, or choose "
+            "another output path."
+        )
+        raise CommandError(msg)
+
+
+def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(handle)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        os.chmod(tmp, _file_mode())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _file_mode() -> int:
+    """Permissions of a new file under the current umask (mkstemp creates files 0600)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+TABLE_SUFFIXES = (".csv", ".parquet")
+
+
+def _table_suffix(path: Path, *, what: str) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in TABLE_SUFFIXES:
+        msg = (
+            f"{what} must be a .csv or .parquet file, found {path.name!r}. "
+            "Give a file name ending in .csv or .parquet."
+        )
+        raise CommandError(msg)
+    return suffix
+
+
+def write_table(frame: pd.DataFrame, path: Path) -> None:
+    """Write a table as CSV (UTF-8, codes as text) or Parquet, atomically."""
+    suffix = _table_suffix(path, what="the output table")
+
+    def write(tmp: Path) -> None:
+        if suffix == ".csv":
+            frame.to_csv(tmp, index=True, float_format="%.10g", encoding="utf-8")
+        else:
+            frame.to_parquet(tmp, index=True)
+
+    _atomic_write(path, write)
+    logger.info("wrote %s (%d rows)", path, len(frame))
+
+
+def read_table(path: Path, *, what: str) -> pd.DataFrame:
+    """Read a CSV, Parquet or Excel table, code columns as text."""
+    import pandas as pd
+
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        header = pd.read_csv(path, nrows=0, sep=None, engine="python")
+        dtypes = {c: str for c in header.columns if str(c).strip().lower() in CODE_COLUMNS}
+        frame = pd.read_csv(path, dtype=dtypes, sep=None, engine="python")
+    elif suffix == ".parquet":
+        frame = pd.read_parquet(path)
+    elif suffix in (".xlsx", ".xls"):
+        frame = pd.read_excel(path, dtype=dict.fromkeys(CODE_COLUMNS, str))
+    else:
+        msg = f"{what} must be a .csv, .parquet or .xlsx file, found {path.name!r}."
+        raise CommandError(msg)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if len(frame) == 0:
+        msg = f"{what} {path} has no rows."
+        raise CommandError(msg)
+    return frame
+
+
+def _code_indexed(frame: pd.DataFrame, *, what: str, path: Path) -> pd.DataFrame:
+    from .codes import as_code_index
+
+    for column in ("code", "commune"):
+        if column in frame.columns:
+            frame = frame.set_index(column)
+            break
+    else:
+        msg = (
+            f"{what} {path} needs a 'code' (or 'commune') column of commune codes; found "
+            f"columns {', '.join(map(str, frame.columns))}."
+        )
+        raise CommandError(msg)
+    frame.index = as_code_index(frame.index, what=f"commune codes of {path.name}")
+    frame.index.name = "code"
+    return frame
+
+
+# ------------------------------------------------------------------------------------------
+# parser
+
+
+def _add_area_options(parser: argparse.ArgumentParser, *, default_region: str | None) -> None:
+    group = parser.add_mutually_exclusive_group()
+    default = f" (default: {default_region}, Centre-Val de Loire)" if default_region else ""
+    group.add_argument(
+        "--region", metavar="CODE", help=f"a région code or name, e.g. 24 or Bretagne{default}"
+    )
+    group.add_argument(
+        "--departement", metavar="CODE", help="a département code or name, e.g. 36, 2A or Indre"
+    )
+    group.add_argument(
+        "--france", action="store_true", help="all communes of France (34 917, overseas included)"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``aplcore`` command."""
+    verbose = argparse.ArgumentParser(add_help=False)
+    verbose.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=argparse.SUPPRESS,
+        help="log progress (-v) or details (-vv) on stderr",
+    )
+    writer = argparse.ArgumentParser(add_help=False)
+    writer.add_argument("--overwrite", action="store_true", help="replace existing output files")
+
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description=(
+            "Compute the French APL indicator (accessibilité potentielle localisée) of GP "
+            "consultations and the zonings built on it."
+        ),
+        epilog="Start with 'aplcore demo'. 'aplcore COMMAND --help' describes each command.",
+    )
+    parser.add_argument("--version", action="version", version=f"aplcore {__version__}")
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="log progress (-v) or details (-vv)"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = sub.add_parser(
+        "demo",
+        parents=[verbose, writer],
+        help="the whole job on real communes with a synthetic GP table",
+        description=(
+            "APL and zoning of the real communes of an area (bundled data) with crow-fly or road "
+            "travel times and a SYNTHETIC GP activity table (no real one is public). Writes "
+            "tables and maps to --out."
+        ),
+    )
+    _add_area_options(demo, default_region=DEFAULT_REGION)
+    demo.add_argument(
+        "--out", type=Path, default=Path(DEFAULT_OUT), help=f"output folder ({DEFAULT_OUT}/)"
+    )
+    demo.add_argument(
+        "--roads", type=Path, metavar="GRAPHML", help="road graph (GraphML) instead of crow-fly"
+    )
+    demo.add_argument(
+        "--age-bands",
+        type=Path,
+        metavar="FILE",
+        help="population by sex and age band (INSEE) to standardise demand; default: total "
+        "population",
+    )
+    demo.add_argument(
+        "--max-minutes", type=float, default=30.0, help="longest travel time kept (30)"
+    )
+    demo.add_argument("--seed", type=int, default=0, help="seed of the synthetic GP table (0)")
+    demo.add_argument(
+        "--territory",
+        choices=("epci", "commune", "departement"),
+        default="epci",
+        help="zoning territory (epci: the TVS table is not bundled)",
+    )
+    demo.add_argument("--no-maps", action="store_true", help="skip the maps")
+    demo.set_defaults(func=cmd_demo)
+
+    compute = sub.add_parser(
+        "compute",
+        parents=[verbose, writer],
+        help="APL from your files (O-D table, population, practitioners)",
+        description="Compute APL from an O-D table or matrix file, a population table and a "
+        "practitioner table; writes one row per commune (code, demand, supply, apl).",
+    )
+    compute.add_argument(
+        "--times",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="O-D table (.csv/.parquet: origin, destination, minutes) or matrix file (.npz)",
+    )
+    compute.add_argument(
+        "--population",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="population by commune: code + population, or code + the 19 age bands",
+    )
+    compute.add_argument(
+        "--practitioners",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="one row per GP and site: practitioner_id, commune, activity, age[, kind, "
+        "new_install]",
+    )
+    compute.add_argument("--out", type=Path, required=True, help="APL table (.csv or .parquet)")
+    compute.add_argument("--decay", default="drees_gp", help="distance decay (drees_gp)")
+    compute.add_argument("--method", default="e2sfca", help="accessibility method (e2sfca)")
+    compute.add_argument(
+        "--max-age", type=int, default=65, help="keep GPs aged this or less (65); 0 for all"
+    )
+    compute.add_argument(
+        "--weights", default="drees_gp_2023", help="age weights of the standardisation"
+    )
+    compute.add_argument(
+        "--intra-minutes",
+        type=float,
+        default=0.0,
+        help="time of the i→i pairs missing from an O-D table (0 minutes)",
+    )
+    compute.set_defaults(func=cmd_compute)
+
+    classify = sub.add_parser(
+        "classify",
+        parents=[verbose, writer],
+        help="zoning from an APL table and a territory table",
+        description="Classify territories (ZIP/ZAC/HZ) from communal APL and a commune → "
+        "territory table; writes the communes, the territories and the cap report.",
+    )
+    classify.add_argument(
+        "--apl",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="APL table: code, apl, population (the output of 'aplcore compute' plus population)",
+    )
+    classify.add_argument(
+        "--territories",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="commune → territory table: code, territory[, departement, region]",
+    )
+    classify.add_argument(
+        "--population",
+        type=Path,
+        metavar="FILE",
+        help="population by commune (code, population) when the APL table has none",
+    )
+    classify.add_argument("--method", default="zonage_2025", help="zoning method (zonage_2025)")
+    classify.add_argument(
+        "--thresholds", type=float, nargs="+", metavar="APL", help="APL thresholds of the zones"
+    )
+    classify.add_argument(
+        "--cap",
+        action="append",
+        default=[],
+        metavar="ZONE=VALUE",
+        help="regional population cap, a share (ZIP=0.713) or inhabitants (ZIP=1834765); "
+        "repeat per zone",
+    )
+    classify.add_argument(
+        "--out", type=Path, required=True, help="output folder (communes, territories, report)"
+    )
+    classify.set_defaults(func=cmd_classify)
+
+    matrix = sub.add_parser(
+        "matrix",
+        parents=[verbose, writer],
+        help="travel-time matrix of communes (crow-fly or road graph)",
+        description="Travel times between communes within --max-minutes, from straight-line "
+        "distances (calibrated on Metric) or a road graph. Communes from --communes (code, "
+        "lon, lat) or from the bundled data (--region, --departement, --france).",
+    )
+    matrix.add_argument(
+        "--communes", type=Path, metavar="FILE", help="communes: code, lon, lat (or x, y)"
+    )
+    _add_area_options(matrix, default_region=None)
+    matrix.add_argument(
+        "--roads", type=Path, metavar="GRAPHML", help="road graph (GraphML) instead of crow-fly"
+    )
+    matrix.add_argument("--max-minutes", type=float, default=30.0, help="longest time kept (30)")
+    matrix.add_argument(
+        "--out", type=Path, required=True, help="O-D table (.csv, .parquet) or matrix (.npz)"
+    )
+    matrix.set_defaults(func=cmd_matrix)
+
+    info = sub.add_parser(
+        "info",
+        parents=[verbose],
+        help="versions, threads, Numba cache",
+        description="Versions of aplcore and its dependencies, threads and the Numba cache.",
+    )
+    info.set_defaults(func=cmd_info)
+
+    warmup = sub.add_parser(
+        "warmup",
+        parents=[verbose],
+        help="compile and cache the kernels",
+        description="Run tiny cases through the public functions so that Numba compiles the "
+        "kernels and caches them on disk; prints the time each took.",
+    )
+    warmup.set_defaults(func=cmd_warmup)
+    return parser
+
+
+# ------------------------------------------------------------------------------------------
+# entry point
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``aplcore`` command.
+
+    Parameters
+    ----------
+    argv
+        The arguments (``sys.argv[1:]`` by default).
+
+    Returns
+    -------
+    int
+        0 on success, 1 on a user error (one line on stderr, no traceback), 2 on a usage error,
+        130 when interrupted.
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, usage errors
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    _configure_logging(args.verbose)
+    try:
+        return int(args.func(args) or 0)
+    except (AplcoreError, FileNotFoundError, FileExistsError, PermissionError) as exc:
+        _error(args.command, _describe(exc))
+        logger.debug("details", exc_info=True)
+        return 1
+    except ImportError as exc:
+        _error(args.command, f"{exc}")
+        return 1
+    except KeyboardInterrupt:
+        _error(args.command, "interrupted")
+        return 130
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, FileNotFoundError | PermissionError | FileExistsError) and exc.filename:
+        reason = exc.strerror or str(exc)
+        return f"{reason}: {exc.filename}"
+    return str(exc)
+
+
+def _error(command: str, message: str) -> None:
+    sys.stderr.write(f"{PROG} {command}: error: {message}\n")
+
+
+# ------------------------------------------------------------------------------------------
+# demo
+
+
+def _area(args: argparse.Namespace, *, default_region: str | None) -> dict[str, Any]:
+    if args.france:
+        return {"france": True}
+    if args.departement is not None:
+        return {"departement": args.departement}
+    if args.region is not None:
+        return {"region": args.region}
+    if default_region is not None:
+        return {"region": default_region}
+    msg = "choose the communes: --communes FILE, or --region, --departement or --france."
+    raise CommandError(msg)
+
+
+def _area_label(area: dict[str, Any]) -> str:
+    """A readable name of an area."""
+    from . import datasets
+
+    if area.get("france"):
+        return "France"
+    if "region" in area:
+        table = datasets.list_regions()
+        code = _lookup_code(table, area["region"])
+        return f"région {code} {table.loc[code, 'name']}"
+    table = datasets.list_departements()
+    code = _lookup_code(table, area["departement"])
+    return f"département {code} {table.loc[code, 'name']}"
+
+
+def _lookup_code(table: pd.DataFrame, value: str) -> str:
+    if value in table.index:
+        return value
+    by_name = {str(n).casefold(): c for c, n in table["name"].items()}
+    return by_name.get(str(value).casefold(), value)
+
+
+def _with_neighbours(
+    communes: pd.DataFrame, scope: pd.Index, minutes: float
+) -> tuple[pd.DataFrame, int]:
+    """The communes of ``scope`` and every commune within ``minutes`` of one of them (crow-fly).
+
+    APL of a commune depends on the supply within the catchment and on the demand of the
+    catchments of that supply: computing on the area plus a ring of twice the catchment radius
+    gives border communes the same values as a national run would.
+    """
+    import numpy as np
+    from scipy.spatial import cKDTree
+
+    from .crowfly import CrowFlyModel, commune_points
+
+    codes, xyz = commune_points(communes.reset_index(), code="code")
+    inside = codes.isin(scope)
+    radius = CrowFlyModel().max_distance_km(minutes) * 1000.0
+    tree = cKDTree(xyz)
+    hits = tree.query_ball_point(xyz[inside], r=radius, return_sorted=False)
+    keep = np.zeros(len(codes), dtype=bool)
+    keep[inside] = True
+    for row in hits:
+        keep[row] = True
+    selected = communes.loc[codes[keep]]
+    return selected, int(keep.sum() - inside.sum())
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """``aplcore demo``."""
+    area = _area(args, default_region=DEFAULT_REGION)
+    inputs = _check_inputs([args.roads, args.age_bands])
+    out: Path = args.out
+    if out.exists() and not out.is_dir():
+        msg = f"--out must be a folder, found a file: {out}."
+        raise CommandError(msg)
+    label = _area_label(area)
+    names = {
+        "apl": out / "apl_synthetic.csv",
+        "practitioners": out / "gp_activity_synthetic.csv",
+        "territories": out / "zoning_territories_synthetic.csv",
+        "report": out / "zoning_report_synthetic.csv",
+        "summary": out / "summary_synthetic.csv",
+        "apl_map": out / "apl_map_synthetic.png",
+        "zoning_map": out / "zoning_map_synthetic.png",
+        "distribution": out / "population_by_apl_synthetic.png",
+    }
+    if args.no_maps:
+        for key in ("apl_map", "zoning_map", "distribution"):
+            names.pop(key)
+    _check_outputs(list(names.values()), inputs, overwrite=args.overwrite)
+    result = run_demo(
+        area,
+        roads=args.roads,
+        age_bands=args.age_bands,
+        max_minutes=args.max_minutes,
+        seed=args.seed,
+        territory=args.territory,
+        maps=not args.no_maps,
+        label=label,
+    )
+    steps: Steps = result["steps"]
+    try:
+        with steps.step("writing outputs"):
+            write_table(result["apl"], names["apl"])
+            write_table(result["practitioners"], names["practitioners"])
+            write_table(result["territories"], names["territories"])
+            write_table(result["zoning"].report.set_index("region"), names["report"])
+            write_table(result["summary"], names["summary"])
+            if not args.no_maps:
+                _demo_maps(result, names, label=label)
+    finally:
+        steps.close()
+    _print_demo(result, names, label=label)
+    return 0
+
+
+def _demo_maps(result: dict[str, Any], names: dict[str, Path], *, label: str) -> None:
+    from . import datasets, plots
+
+    table = result["apl"]
+    contours = datasets.load_contours(codes=table.index.intersection(result["contour_codes"]))
+    plots.plot_apl_map(
+        table["apl"],
+        contours,
+        title=f"APL of GPs, {label} (synthetic GP activity)",
+        path=names["apl_map"],
+    )
+    plots.plot_zoning_map(
+        table["zone"],
+        contours,
+        population=table["population"],
+        title=f"Zoning ({result['method']}), {label} (synthetic GP activity)",
+        path=names["zoning_map"],
+    )
+    plots.plot_population_by_class(
+        table["apl"],
+        table["population"],
+        classes=table["zone"],
+        title=f"Population by APL class, {label} (synthetic GP activity)",
+        path=names["distribution"],
+    )
+
+
+def run_demo(
+    area: dict[str, Any],
+    *,
+    roads: Path | None = None,
+    age_bands: Path | None = None,
+    max_minutes: float = 30.0,
+    seed: int = 0,
+    territory: str = "epci",
+    maps: bool = True,
+    label: str = "",
+) -> dict[str, Any]:
+    """Run the demo pipeline and return its tables (nothing is written)."""
+    import pandas as pd
+
+    from . import datasets
+
+    notes: list[str] = []
+    steps = Steps(
+        [
+            "communes",
+            "travel times",
+            "demand",
+            "GP table (synthetic)",
+            "APL",
+            "zoning",
+            "summary",
+            "writing outputs",
+        ]
+    )
+    with steps.step("communes"):
+        scope_all = datasets.load_communes(**area)
+        france = datasets.load_communes(france=True)
+        usable = france["population"].notna().to_numpy() & france["lon"].notna().to_numpy()
+        france = france[usable]
+        scope = scope_all.index.intersection(france.index, sort=False)
+        dropped = len(scope_all) - len(scope)
+        if dropped:
+            notes.append(
+                f"{dropped} communes without a population or a point were left out "
+                f"({', '.join(scope_all.index.difference(france.index)[:5])})."
+            )
+        if len(scope) == 0:
+            msg = f"no commune with a population and a point in {label or area}."
+            raise CommandError(msg)
+        if area.get("france"):
+            communes, ring = france.loc[scope], 0
+        else:
+            decay_cutoff = _decay_cutoff()
+            communes, ring = _with_neighbours(france, scope, 2 * decay_cutoff)
+            notes.append(
+                f"APL computed over {len(communes)} communes: the {len(scope)} of the area and "
+                f"{ring} neighbours within {2 * decay_cutoff:g} min, so that border communes "
+                "see the supply and demand beyond the border; results are for the area only."
+            )
+    with steps.step("travel times"):
+        tt = _travel_times(communes, roads=roads, max_minutes=max_minutes, notes=notes)
+    with steps.step("demand"):
+        population = communes["population"].astype("float64")
+        population.index = pd.Index(population.index.astype(object), name="code")
+        if age_bands is None:
+            demand = population.rename("demand")
+            notes.append(
+                "demand: total population (population municipale), not age-standardised; "
+                "give --age-bands FILE to standardise it with the DREES 2023 weights."
+            )
+        else:
+            demand = _standardised_demand(age_bands, communes.index, notes=notes)
+    with steps.step("GP table (synthetic)"):
+        practitioners = _synthetic_gps(communes, seed=seed)
+        from .supply import count_gp_activity
+
+        supply = count_gp_activity(practitioners, max_age=65)
+        supply = supply.reindex(communes.index, fill_value=0.0)
+        notes.append(
+            f"GP activity: SYNTHETIC table of {practitioners['practitioner_id'].nunique()} GPs "
+            f"(seed {seed}) generated from the real populations; no real GP activity table is "
+            "public. The APL values are illustrative, not DREES figures."
+        )
+    with steps.step("APL"):
+        from .apl import compute_apl
+
+        result = compute_apl(tt, demand=demand, supply=supply, decay="drees_gp")
+        apl = result.apl.reindex(scope)
+    with steps.step("zoning"):
+        territory_table, zoning = _demo_zoning(
+            apl, population.reindex(scope), communes.loc[scope], territory=territory, notes=notes
+        )
+    with steps.step("summary"):
+        table = pd.DataFrame(
+            {
+                "name": communes.loc[scope, "name"].astype(object),
+                "departement": communes.loc[scope, "departement"].astype(object),
+                "region": communes.loc[scope, "region"].astype(object),
+                "population": population.reindex(scope),
+                "demand": demand.reindex(scope),
+                "supply_synthetic": supply.reindex(scope),
+                "apl": apl,
+                "territory": territory_table["territory"],
+                "zone": zoning.communes["zone"].reindex(scope),
+            },
+            index=pd.Index(scope, name="code"),
+        )
+        summary = summarise(table)
+    return {
+        "apl": table,
+        "practitioners": practitioners.reset_index(drop=True).set_index("practitioner_id"),
+        "territories": zoning.territories,
+        "zoning": zoning,
+        "summary": summary,
+        "notes": notes,
+        "steps": steps,
+        "method": "zonage_2025",
+        "travel_times": tt,
+        "contour_codes": scope,
+        "maps": maps,
+    }
+
+
+def _decay_cutoff() -> float:
+    from .decay import get_decay
+
+    return float(get_decay("drees_gp").cutoff)
+
+
+def _travel_times(
+    communes: pd.DataFrame, *, roads: Path | None, max_minutes: float, notes: list[str]
+) -> TravelTimes:
+    frame = communes.reset_index()[["code", "lon", "lat"]]
+    if roads is None:
+        from .crowfly import travel_times_crow_fly
+
+        tt = travel_times_crow_fly(frame, max_minutes=max_minutes)
+        notes.append(
+            f"travel times: crow-fly distances between town halls converted to car minutes "
+            f"(model calibrated on Metric), pairs within {max_minutes:g} min."
+        )
+        return tt
+    graph = _read_graph(roads)
+    from .roads import travel_times_from_graph
+
+    tt = travel_times_from_graph(graph, frame, max_minutes=max_minutes)
+    notes.append(f"travel times: road graph {roads.name}, pairs within {max_minutes:g} min.")
+    return tt
+
+
+def _read_graph(path: Path) -> Any:
+    try:
+        import networkx as nx
+    except ImportError as exc:
+        msg = "road graphs need networkx and osmnx: pip install 'aplcore[roads]'."
+        raise ImportError(msg) from exc
+    try:
+        import osmnx
+
+        return osmnx.load_graphml(path)
+    except ImportError:
+        return nx.read_graphml(path)
+
+
+def _standardised_demand(path: Path, codes: pd.Index, *, notes: list[str]) -> pd.Series:
+    from .demand import standardise_population
+
+    bands = _read_age_bands(path)
+    missing = codes.difference(bands.index)
+    if len(missing):
+        from .errors import MissingCommuneError, describe_values
+
+        msg = (
+            f"the age-band file {path} has no row for {len(missing)} communes of the area: "
+            f"{describe_values(missing.tolist())}. Give every commune of the area."
+        )
+        raise MissingCommuneError(msg)
+    demand = standardise_population(bands.loc[codes], "drees_gp_2023").rename("demand")
+    notes.append(f"demand: age-standardised population from {path.name} (DREES 2023 weights).")
+    return demand
+
+
+def _read_age_bands(path: Path) -> pd.DataFrame:
+    """Population by the 19 canonical age bands, indexed by code."""
+    from .demand import AGE_BANDS
+
+    try:
+        from .io import read_population_by_age  # type: ignore[attr-defined]
+    except ImportError:
+        read_population_by_age = None
+    if read_population_by_age is not None:
+        return read_population_by_age(path)
+    frame = _code_indexed(
+        read_table(path, what="the age-band file"), what="the age-band file", path=path
+    )
+    missing = [band for band in AGE_BANDS if band not in frame.columns]
+    if missing:
+        msg = (
+            f"the age-band file {path} needs the 19 columns {', '.join(AGE_BANDS)}; "
+            f"missing {', '.join(missing)}."
+        )
+        raise CommandError(msg)
+    return frame[list(AGE_BANDS)]
+
+
+def _synthetic_gps(communes: pd.DataFrame, *, seed: int) -> pd.DataFrame:
+    from .synthetic import synthetic_gp_table  # type: ignore[import-not-found]
+
+    return synthetic_gp_table(communes, seed=seed)
+
+
+def _demo_zoning(
+    apl: pd.Series,
+    population: pd.Series,
+    communes: pd.DataFrame,
+    *,
+    territory: str,
+    notes: list[str],
+) -> tuple[pd.DataFrame, Any]:
+    """Zoning 2025 of the demo: Centre-Val de Loire's own caps when the whole région is in the
+    area, its shares of the regional population elsewhere (said in the notes)."""
+    import pandas as pd
+
+    from . import datasets
+    from .zoning import classify_zones
+
+    if territory == "commune":
+        units = pd.Series(apl.index, index=apl.index, dtype=object)
+    else:
+        units = communes[territory].astype(object)
+        units = units.where(units.notna(), pd.Series(communes.index, index=communes.index))
+    table = pd.DataFrame(
+        {
+            "territory": units,
+            "departement": communes["departement"].astype(object),
+            "region": communes["region"].astype(object),
+        },
+        index=apl.index,
+    )
+    region_population = population.groupby(table["region"].to_numpy()).sum()
+    whole_cvl = (
+        "24" in region_population.index
+        and datasets.load_communes(region="24", dropna=True).index.isin(apl.index).all()
+    )
+    caps = pd.DataFrame(
+        {zone: region_population * share for zone, share in CVL_2025_CAP_SHARES.items()}
+    )
+    margin = pd.Series(0.0, index=region_population.index)
+    others = [r for r in region_population.index if not (r == "24" and whole_cvl)]
+    if whole_cvl:
+        caps.loc["24"] = pd.Series(CVL_2025_CAPS)
+        margin["24"] = CVL_2025_MARGIN
+        notes.append(
+            "zoning: 2025 method (thresholds 2.71 and 3.98) with the caps the ministry set for "
+            "Centre-Val de Loire in 2025 (ZIP 1 834 765, ZAC 548 114, HZ 190 424 inhabitants, "
+            "margin 2 346)."
+        )
+    if others:
+        notes.append(
+            "zoning: 2025 method (thresholds 2.71 and 3.98); the caps of "
+            f"{'the area' if len(others) == 1 else str(len(others)) + ' régions'} are not "
+            "known to aplcore, so the Centre-Val de Loire 2025 shares (ZIP 71.3 %, ZAC 21.3 %, "
+            "HZ 7.4 % of the population) are applied to the population of the area."
+        )
+    what = {"epci": "EPCI", "departement": "départements", "commune": "communes"}[territory]
+    notes.append(
+        f"zoning territories: {what} (the TVS table is not bundled; use 'aplcore classify' with "
+        "your own commune → TVS table)."
+    )
+    zoning = classify_zones(
+        apl,
+        population=population,
+        territory=table,
+        method="zonage_2025",
+        caps=caps,
+        margin=margin,
+    )
+    return table, zoning
+
+
+def summarise(table: pd.DataFrame) -> pd.DataFrame:
+    """Summary by département and in total of a table of communal results.
+
+    Parameters
+    ----------
+    table
+        Indexed by commune code, with columns ``departement``, ``population`` (total),
+        ``demand`` (standardised population, or the total when not standardised), ``apl`` and
+        optionally ``zone``. Communes without an APL value are left out.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per département and a ``total`` row: ``communes``, ``population``, ``demand``,
+        ``apl_mean`` (weighted by demand, as the DREES workbook note prescribes), the population
+        living under an APL of 2.5 (total population) and the population of each zone.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from .aggregate import aggregate
+
+    valid = table[np.isfinite(table["apl"].to_numpy(dtype=np.float64))]
+    under = f"population_apl_under_{UNDER_THRESHOLD:g}"
+    zones: list[str] = []
+    if "zone" in valid.columns:
+        zones = [str(z) for z in pd.unique(valid["zone"].dropna().astype(object))]
+        order = ["ZIP", "ZAC", "vigilance", "HZ", "hors vivier"]
+        zones = [z for z in order if z in zones] + sorted(set(zones) - set(order))
+    frames = []
+    for groups in (
+        valid["departement"].astype(object).rename("departement"),
+        pd.Series("total", index=valid.index, dtype=object, name="departement"),
+    ):
+        mean = aggregate(valid["apl"], valid["demand"], groups, what="apl_mean")
+        grouped = valid.groupby(groups.to_numpy(), sort=True)
+        frame = pd.DataFrame(
+            {
+                "communes": grouped.size(),
+                "population": grouped["population"].sum(),
+                "demand": grouped["demand"].sum(),
+                "apl_mean": mean["apl_mean"],
+                under: valid["population"]
+                .where(valid["apl"] < UNDER_THRESHOLD, 0.0)
+                .groupby(groups.to_numpy(), sort=True)
+                .sum(),
+            }
+        )
+        for zone in zones:
+            frame[f"population_{zone}"] = (
+                valid["population"]
+                .where(valid["zone"].astype(object) == zone, 0.0)
+                .groupby(groups.to_numpy(), sort=True)
+                .sum()
+            )
+        frames.append(frame)
+    out = pd.concat(frames)
+    out.index.name = "departement"
+    return out
+
+
+def _print_demo(result: dict[str, Any], names: dict[str, Path], *, label: str) -> None:
+    import pandas as pd
+
+    table = result["apl"]
+    _out(f"aplcore demo: {label}, {len(table)} communes (SYNTHETIC GP activity)")
+    for note in result["notes"]:
+        _out(f"  - {note}")
+    _out()
+    summary = result["summary"].copy()
+    with pd.option_context("display.width", 120, "display.max_columns", 20):
+        _out(_format_summary(summary))
+    _out()
+    _out("zoning report (inhabitants by zone, caps per région):")
+    _out(result["zoning"].format_report())
+    _out()
+    _out("written:")
+    for path in names.values():
+        _out(f"  {path}")
+
+
+def _format_summary(summary: pd.DataFrame) -> str:
+    shown = summary.copy()
+    for column in shown.columns:
+        if column == "apl_mean":
+            shown[column] = shown[column].map(lambda v: f"{v:.2f}")
+        else:
+            shown[column] = shown[column].map(lambda v: f"{v:,.0f}".replace(",", " "))
+    return shown.to_string()
+
+
+# ------------------------------------------------------------------------------------------
+# compute
+
+
+def cmd_compute(args: argparse.Namespace) -> int:
+    """``aplcore compute``."""
+    inputs = _check_inputs([args.times, args.population, args.practitioners])
+    _table_suffix(args.out, what="--out")
+    _check_outputs([args.out], inputs, overwrite=args.overwrite)
+    steps = Steps(["travel times", "demand", "supply", "APL", "writing outputs"])
+    try:
+        with steps.step("travel times"):
+            tt = read_travel_times(args.times, intra_minutes=args.intra_minutes)
+        with steps.step("demand"):
+            demand, population, how = read_demand(args.population, weights=args.weights)
+        with steps.step("supply"):
+            from .supply import count_gp_activity
+
+            practitioners = read_table(args.practitioners, what="the practitioner table")
+            supply = count_gp_activity(practitioners, max_age=args.max_age or None)
+        with steps.step("APL"):
+            from .apl import compute_apl
+
+            result = compute_apl(
+                tt, demand=demand, supply=supply, decay=args.decay, method=args.method
+            )
+        with steps.step("writing outputs"):
+            table = result.to_frame()
+            if population is not None:
+                table["population"] = population.reindex(table.index)
+            write_table(table, args.out)
+    finally:
+        steps.close()
+    _out(
+        f"aplcore compute: APL of {len(table)} communes ({how}; GPs aged "
+        f"{'≤ ' + str(args.max_age) if args.max_age else 'any age'}; decay {args.decay}) "
+        f"written to {args.out}"
+    )
+    return 0
+
+
+def read_travel_times(path: Path, *, intra_minutes: float | None = 0.0) -> TravelTimes:
+    """Travel times from an O-D table (.csv/.parquet) or a matrix file (.npz/.parquet).
+
+    A Parquet file written by :func:`aplcore.matrix_io.save_travel_times` is read with its
+    metadata; any other Parquet or CSV file is read as an O-D table with columns ``origin``,
+    ``destination`` and ``minutes``.
+    """
+    from .matrix_io import load_travel_times
+    from .odtable import travel_times_from_table
+
+    suffix = path.suffix.lower()
+    if suffix == ".npz" or (suffix in (".parquet", ".pq") and _is_saved_matrix(path)):
+        return load_travel_times(path)
+    return travel_times_from_table(path, intra_minutes=intra_minutes, max_minutes=None)
+
+
+def _is_saved_matrix(path: Path) -> bool:
+    import pyarrow.parquet as pq
+
+    try:
+        metadata = pq.read_schema(path).metadata or {}
+    except Exception:  # not a Parquet file: let the table reader report it
+        return False
+    return b"aplcore" in metadata
+
+
+def read_demand(path: Path, *, weights: str) -> tuple[pd.Series, pd.Series | None, str]:
+    """Demand from a population table: standardised when it has the 19 age bands."""
+    from .demand import AGE_BANDS, standardise_population
+
+    frame = _code_indexed(
+        read_table(path, what="the population table"), what="the population table", path=path
+    )
+    if all(band in frame.columns for band in AGE_BANDS):
+        bands = frame[list(AGE_BANDS)]
+        demand = standardise_population(bands, weights).rename("demand")
+        return demand, bands.sum(axis=1).rename("population"), f"demand standardised ({weights})"
+    if "population" not in frame.columns:
+        msg = (
+            f"the population table {path} needs a 'population' column or the 19 age-band "
+            f"columns ({AGE_BANDS[0]}, {AGE_BANDS[1]}, …, {AGE_BANDS[-1]}); found columns "
+            f"{', '.join(map(str, frame.columns))}."
+        )
+        raise CommandError(msg)
+    population = frame["population"].astype("float64")
+    return population.rename("demand"), population, "demand = total population"
+
+
+# ------------------------------------------------------------------------------------------
+# classify
+
+
+def _parse_caps(values: Sequence[str]) -> dict[str, float]:
+    caps: dict[str, float] = {}
+    for item in values:
+        zone, sep, number = item.partition("=")
+        try:
+            value = float(number)
+        except ValueError:
+            value = float("nan")
+        if not sep or not zone.strip() or not value >= 0:
+            msg = (
+                f"--cap must look like ZONE=VALUE with a share (ZIP=0.713) or a number of "
+                f"inhabitants (ZIP=1834765), found {item!r}."
+            )
+            raise CommandError(msg)
+        caps[zone.strip()] = value
+    return caps
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    """``aplcore classify``."""
+    inputs = _check_inputs([args.apl, args.territories, args.population])
+    out: Path = args.out
+    if out.exists() and not out.is_dir():
+        msg = f"--out must be a folder, found a file: {out}."
+        raise CommandError(msg)
+    caps = _parse_caps(args.cap)
+    names = {
+        "communes": out / "zoning_communes.csv",
+        "territories": out / "zoning_territories.csv",
+        "report": out / "zoning_report.csv",
+    }
+    _check_outputs(list(names.values()), inputs, overwrite=args.overwrite)
+    apl_table = _code_indexed(
+        read_table(args.apl, what="the APL table"), what="the APL table", path=args.apl
+    )
+    if "apl" not in apl_table.columns:
+        msg = (
+            f"the APL table {args.apl} needs an 'apl' column; found columns "
+            f"{', '.join(map(str, apl_table.columns))}."
+        )
+        raise CommandError(msg)
+    if args.population is not None:
+        pop_table = _code_indexed(
+            read_table(args.population, what="the population table"),
+            what="the population table",
+            path=args.population,
+        )
+        population = pop_table["population"]
+    elif "population" in apl_table.columns:
+        population = apl_table["population"]
+    else:
+        msg = (
+            f"the APL table {args.apl} has no 'population' column: add one or give "
+            "--population FILE (code, population)."
+        )
+        raise CommandError(msg)
+    territories = _code_indexed(
+        read_table(args.territories, what="the territory table"),
+        what="the territory table",
+        path=args.territories,
+    )
+    from .zoning import classify_zones
+
+    options: dict[str, Any] = {"method": args.method}
+    if args.thresholds:
+        options["thresholds"] = tuple(args.thresholds)
+    if caps:
+        options["caps"] = caps
+    zoning = classify_zones(
+        apl_table["apl"].astype("float64"),
+        population=population.astype("float64"),
+        territory=territories,
+        **options,
+    )
+    write_table(zoning.communes, names["communes"])
+    write_table(zoning.territories, names["territories"])
+    report = zoning.report
+    if not hasattr(report, "to_csv"):
+        import pandas as pd
+
+        report = pd.DataFrame(report)
+    write_table(report, names["report"])
+    _out(f"aplcore classify: {len(zoning.communes)} communes, method {args.method}")
+    _out(str(zoning.report))
+    for path in names.values():
+        _out(f"  {path}")
+    return 0
+
+
+# ------------------------------------------------------------------------------------------
+# matrix
+
+
+def cmd_matrix(args: argparse.Namespace) -> int:
+    """``aplcore matrix``."""
+    inputs = _check_inputs([args.communes, args.roads])
+    out: Path = args.out
+    suffix = out.suffix.lower()
+    if suffix not in (".csv", ".parquet", ".npz"):
+        msg = f"--out must end in .csv, .parquet or .npz, found {out.name!r}."
+        raise CommandError(msg)
+    _check_outputs([out], inputs, overwrite=args.overwrite)
+    if args.communes is not None:
+        if args.region or args.departement or args.france:
+            msg = "give either --communes FILE or an area (--region, --departement, --france)."
+            raise CommandError(msg)
+        communes = _code_indexed(
+            read_table(args.communes, what="the commune table"),
+            what="the commune table",
+            path=args.communes,
+        )
+        source = str(args.communes)
+    else:
+        from . import datasets
+
+        area = _area(args, default_region=None)
+        communes = datasets.load_communes(**area, dropna=True)
+        source = _area_label(area)
+    notes: list[str] = []
+    frame = communes.copy()
+    frame.index.name = "code"
+    steps = Steps(["travel times", "writing outputs"])
+    try:
+        with steps.step("travel times"):
+            tt = _travel_times(frame, roads=args.roads, max_minutes=args.max_minutes, notes=notes)
+        with steps.step("writing outputs"):
+            if suffix == ".csv":
+                write_table(tt.to_frame().set_index("origin"), out)
+            else:
+                from .matrix_io import save_travel_times
+
+                save_travel_times(tt, out)
+    finally:
+        steps.close()
+    _out(
+        f"aplcore matrix: {tt.n_communes} communes of {source}, {tt.n_pairs} pairs written to {out}"
+    )
+    for note in notes:
+        _out(f"  - {note}")
+    return 0
+
+
+# ------------------------------------------------------------------------------------------
+# info and warmup
+
+
+def numba_cache_location() -> str:
+    """Where Numba writes the compiled kernels of aplcore."""
+    env = os.environ.get("NUMBA_CACHE_DIR")
+    if env:
+        return env
+    import importlib.util
+
+    spec = importlib.util.find_spec("aplcore.kernels")
+    if spec is None or spec.origin is None:  # pragma: no cover
+        return "unknown"
+    return str(Path(spec.origin).parent / "__pycache__")
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    """``aplcore info``."""
+    import importlib.metadata
+    import platform
+
+    from .settings import cache_enabled, parallel_enabled, progress_enabled
+
+    def version(name: str) -> str:
+        try:
+            return importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            return "not installed"
+
+    import numba
+
+    cache_dir = numba_cache_location()
+    writable = os.access(
+        cache_dir if os.path.isdir(cache_dir) else os.path.dirname(cache_dir), os.W_OK
+    )
+    rows = [
+        ("aplcore", __version__),
+        ("python", platform.python_version()),
+        *[(name, version(name)) for name in ("numpy", "numba", "pandas", "scipy", "pyarrow")],
+        *[
+            (f"{name} (optional)", version(name))
+            for name in ("matplotlib", "geopandas", "shapely", "networkx", "osmnx")
+        ],
+        (
+            "threads",
+            f"{numba.get_num_threads()} (NUMBA_NUM_THREADS={numba.config.NUMBA_NUM_THREADS})",
+        ),
+        ("threading layer", str(numba.config.THREADING_LAYER)),
+        ("parallel kernels", "on" if parallel_enabled() else "off (APLCORE_PARALLEL=0)"),
+        ("numba cache", "on" if cache_enabled() else "off (APLCORE_NUMBA_CACHE=0)"),
+        ("numba cache dir", f"{cache_dir} ({'writable' if writable else 'NOT writable'})"),
+        ("progress bars", "on" if progress_enabled() else "off"),
+    ]
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        _out(f"{name:<{width}}  {value}")
+    if cache_enabled() and not writable:
+        _out("note: set NUMBA_CACHE_DIR to a writable folder to cache the compiled kernels.")
+    return 0
+
+
+def warmup_cases() -> list[tuple[str, Callable[[], object]]]:
+    """Tiny cases through the public functions, one per group of kernels."""
+    import numpy as np
+    import pandas as pd
+
+    codes = ["45001", "45002", "45003", "45004"]
+    points = pd.DataFrame(
+        {"code": codes, "lon": [1.90, 1.95, 2.00, 2.30], "lat": [47.90, 47.92, 47.88, 47.95]}
+    )
+    population = pd.Series([1000.0, 2500.0, 400.0, 800.0], index=pd.Index(codes, name="code"))
+    supply = pd.Series([5000.0, 0.0, 3600.0, 0.0], index=pd.Index(codes, name="code"))
+    state: dict[str, Any] = {}
+
+    def crow_fly() -> object:
+        from .crowfly import travel_times_crow_fly
+
+        state["tt"] = travel_times_crow_fly(points, max_minutes=30)
+        return state["tt"]
+
+    def apl() -> object:
+        from .apl import compute_apl
+
+        tt = state["tt"] if "tt" in state else crow_fly()
+        state["apl"] = compute_apl(tt, demand=population, supply=supply, decay="drees_gp").apl
+        return state["apl"]
+
+    def zoning() -> object:
+        from .zoning import classify_zones
+
+        values = state.get("apl")
+        if values is None:
+            values = pd.Series(np.array([2.0, 3.0, 4.5, 1.0]), index=population.index)
+        territory = pd.Series(["T1", "T1", "T2", "T3"], index=population.index)
+        return classify_zones(
+            values,
+            population=population,
+            territory=territory,
+            method="zonage_2025",
+            caps={"ZIP": 0.7, "ZAC": 0.2, "HZ": 0.1},
+        )
+
+    def roads() -> object:
+        import networkx as nx
+
+        from .roads import travel_times_from_graph
+
+        graph = nx.MultiDiGraph(crs="EPSG:4326")
+        for node, (x, y) in enumerate(zip(points["lon"], points["lat"], strict=True)):
+            graph.add_node(node, x=x, y=y)
+        for a in range(4):
+            for b in range(4):
+                if a != b:
+                    graph.add_edge(
+                        a, b, length=1000.0 * (1 + abs(a - b)), travel_time=60.0 * (1 + abs(a - b))
+                    )
+        return travel_times_from_graph(graph, points, max_minutes=30)
+
+    return [
+        ("crow-fly travel times", crow_fly),
+        ("APL (E2SFCA)", apl),
+        ("zoning", zoning),
+        ("road travel times", roads),
+    ]
+
+
+def cmd_warmup(args: argparse.Namespace) -> int:
+    """``aplcore warmup``."""
+    from .settings import cache_enabled
+
+    total = time.perf_counter()
+    for name, case in warmup_cases():
+        start = time.perf_counter()
+        try:
+            case()
+        except ImportError as exc:
+            _out(f"{name:<24} skipped ({exc})")
+            continue
+        _out(f"{name:<24} {time.perf_counter() - start:6.2f} s")
+    _out(f"{'total':<24} {time.perf_counter() - total:6.2f} s")
+    if cache_enabled():
+        _out(f"compiled kernels cached in {numba_cache_location()}")
+    else:
+        _out("numba cache is off (APLCORE_NUMBA_CACHE=0): kernels will compile again next run")
+    return 0
