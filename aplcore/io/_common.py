@@ -1,0 +1,286 @@
+"""Shared helpers of the readers: loading a table as text, locating rows, checking columns."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..codes import CODE_PATTERN
+from ..errors import (
+    CommuneCodeError,
+    DuplicateError,
+    InputFormatError,
+    InvalidValueError,
+    describe_values,
+)
+
+logger = logging.getLogger("aplcore.io")
+
+Source = str | PathLike[str] | pd.DataFrame
+
+_INTEGER_TEXT = re.compile(r"^\d{1,5}(?:\.0+)?$")
+
+
+@dataclass
+class Table:
+    """A table read as text, with what is needed to point at its rows in messages."""
+
+    frame: pd.DataFrame
+    name: str
+    #: number of the file line holding the first data row (None for in-memory frames)
+    first_line: int | None
+
+    def where(self, positions: Sequence[int] | np.ndarray) -> str:
+        """``"lines 3, 7 of pop.csv"`` or ``"rows 1, 5"`` for 0-based row positions."""
+        positions = [int(p) for p in positions]
+        if self.first_line is None:
+            label = "row" if len(positions) == 1 else "rows"
+            return f"{label} {describe_values([p + 1 for p in positions])}".replace("'", "")
+        label = "line" if len(positions) == 1 else "lines"
+        lines = describe_values([p + self.first_line for p in positions])
+        return f"{label} {lines} of {self.name}"
+
+    def truncation_hint(self, positions: Sequence[int] | np.ndarray) -> str:
+        """A hint when the offending rows include the last one of a file."""
+        if self.first_line is not None and len(self.frame) and len(self.frame) - 1 in positions:
+            return " The last line is incomplete: the file looks truncated."
+        return ""
+
+
+def _sniff_sep(path: Path, encoding: str) -> str:
+    with open(path, encoding=encoding, errors="replace") as f:
+        header = f.readline()
+    counts = {sep: header.count(sep) for sep in (";", ",", "\t", "|")}
+    return max(counts, key=lambda s: counts[s]) if max(counts.values()) else ","
+
+
+def load_text_table(source: Source, *, what: str) -> Table:
+    """Read a CSV/TSV, Parquet, Excel or JSON file (or take a DataFrame) with every column as text.
+
+    CSV files are read with their separator sniffed from the header (``;``, ``,``, tab or ``|``),
+    as UTF-8 (with or without BOM) or, failing that, Latin-1. Cells stay strings so that codes keep
+    their leading zeros; numbers are converted later by :func:`to_numbers`.
+    """
+    if isinstance(source, pd.DataFrame):
+        frame = source.reset_index() if _has_named_index(source) else source.copy()
+        frame.columns = [str(c) for c in frame.columns]
+        return Table(frame, what, None)
+    path = Path(source)
+    if not path.is_file():
+        msg = (
+            f"{what}: no such file {str(path)!r}; give the path of an existing CSV or Parquet file."
+        )
+        raise FileNotFoundError(msg)
+    suffix = "".join(path.suffixes[-2:]).lower() if path.suffix in {".gz", ".zip"} else path.suffix
+    suffix = suffix.lower()
+    try:
+        if suffix.endswith(".parquet"):
+            frame = pd.read_parquet(path)
+            frame = frame.reset_index() if _has_named_index(frame) else frame
+            first_line = None
+        elif suffix in {".xlsx", ".xls"}:
+            frame = pd.read_excel(path, dtype=str, keep_default_na=False, na_values=[""])
+            first_line = 2
+        elif suffix == ".json":
+            frame = pd.read_json(path, dtype=False, orient="records")
+            first_line = None
+        else:
+            encoding = "utf-8-sig"
+            try:
+                sep = _sniff_sep(path, encoding)
+                frame = _read_csv(path, sep, encoding)
+            except UnicodeDecodeError:
+                encoding = "latin-1"
+                sep = _sniff_sep(path, encoding)
+                frame = _read_csv(path, sep, encoding)
+                logger.warning("%s is not UTF-8: read as Latin-1", path.name)
+            first_line = 2
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OSError) as exc:
+        if isinstance(exc, InputFormatError):
+            raise
+        msg = (
+            f"{what}: cannot read {path.name} as a {suffix or 'CSV'} table ({exc}). Expected a "
+            "complete CSV (header line then one row per line), Parquet, Excel or JSON file; "
+            "the file may be truncated or in another format."
+        )
+        raise InputFormatError(msg) from exc
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if frame.empty:
+        msg = f"{what}: {path.name} has no data rows (columns {list(frame.columns)})."
+        raise InputFormatError(msg)
+    return Table(frame, path.name, first_line)
+
+
+def _read_csv(path: Path, sep: str, encoding: str) -> pd.DataFrame:
+    return pd.read_csv(
+        path, sep=sep, dtype=str, encoding=encoding, keep_default_na=False, na_values=[""]
+    )
+
+
+def _has_named_index(frame: pd.DataFrame) -> bool:
+    return any(name is not None for name in frame.index.names)
+
+
+def rename_columns(
+    table: Table, columns: Mapping[str, str] | None, *, required: Sequence[str], what: str
+) -> None:
+    """Apply a ``{file column: canonical column}`` mapping and check required columns."""
+    frame = table.frame
+    if columns:
+        absent = [c for c in columns if c not in frame.columns]
+        if absent:
+            msg = (
+                f"{what}: the columns {absent} named in columns= are not in {table.name}; "
+                f"its columns are {list(frame.columns)}."
+            )
+            raise InputFormatError(msg)
+        frame.rename(columns=dict(columns), inplace=True)
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        mapping = ", ".join(f"'<your column>': '{c}'" for c in missing)
+        msg = (
+            f"{what}: {table.name} lacks the columns {missing}; its columns are "
+            f"{list(frame.columns)[:12]}{' ...' if frame.shape[1] > 12 else ''}. "
+            f"Rename them or pass columns={{{mapping}}}."
+        )
+        raise InputFormatError(msg)
+
+
+def read_codes(
+    table: Table,
+    column: str,
+    *,
+    what: str,
+    repair: bool = True,
+    unique: bool = False,
+) -> pd.Index:
+    """Read a column of commune codes as 5-character strings, reporting bad rows.
+
+    Codes that lost their leading zero (``1001``, ``1001.0``) are zero-padded when ``repair`` is
+    true and the repair is unambiguous: every value is a whole number of 4 or 5 digits and the
+    padded codes do not collide with codes already present. The repair is logged as a warning and
+    noted in ``table.frame.attrs["notes"]``.
+    """
+    raw = table.frame[column]
+    missing = raw.isna().to_numpy()
+    if missing.any():
+        rows = np.flatnonzero(missing)
+        msg = (
+            f"{what}: the column {column!r} has missing commune codes at {table.where(rows)}."
+            f"{table.truncation_hint(rows)} Every row needs a 5-character code such as '01001'."
+        )
+        raise CommuneCodeError(msg)
+    if pd.api.types.is_numeric_dtype(raw):
+        numbers = raw.to_numpy(dtype=float)
+        text = pd.Series(
+            [str(int(v)) if np.isfinite(v) and v == int(v) else str(v) for v in numbers],
+            dtype=object,
+        )
+    else:
+        text = raw.astype(str).str.strip()
+    bad = ~text.str.fullmatch(CODE_PATTERN.pattern).to_numpy()
+    if bad.any() and repair:
+        looks_integer = text.str.fullmatch(_INTEGER_TEXT.pattern).to_numpy()
+        digits = text.str.replace(r"\.0+$", "", regex=True)
+        n_digits = digits.str.len().to_numpy()
+        if looks_integer.all() and (n_digits >= 4).all():
+            padded = digits.str.zfill(5)
+            collide = padded.duplicated(keep=False).to_numpy() & ~text.duplicated(keep=False)
+            if not collide.any():
+                note = (
+                    f"{column}: {int(bad.sum())} commune codes given as integers were zero-padded "
+                    "to 5 characters (e.g. 1001 -> '01001')"
+                )
+                logger.warning("%s: %s", table.name, note)
+                table.frame.attrs.setdefault("notes", []).append(note)
+                text = padded
+                bad = ~text.str.fullmatch(CODE_PATTERN.pattern).to_numpy()
+    if bad.any():
+        rows = np.flatnonzero(bad)
+        values = describe_values(text.iloc[rows].tolist())
+        hint = ""
+        if all(v.isdigit() and len(v) < 5 for v in text.iloc[rows[:20]]):
+            hint = (
+                " They look like codes that lost their leading zeros and cannot be repaired "
+                "unambiguously (fewer than 4 digits, or padding would create duplicates):"
+                " fix the file so that codes are text."
+            )
+        msg = (
+            f"{what}: the column {column!r} must hold INSEE commune codes of 5 characters "
+            f"(e.g. '01001', '2A004', '75101'); found {values} at {table.where(rows)}.{hint}"
+        )
+        raise CommuneCodeError(msg)
+    index = pd.Index(text.to_numpy(dtype=object), dtype=object, name="code")
+    if unique and index.has_duplicates:
+        dup = index.duplicated(keep=False)
+        rows = np.flatnonzero(dup)
+        codes = index[dup].unique().tolist()
+        msg = (
+            f"{what}: each commune must appear once, found {len(codes)} duplicated codes "
+            f"({describe_values(codes)}) at {table.where(rows)}. Aggregate or remove the "
+            "repeated rows."
+        )
+        raise DuplicateError(msg)
+    return index
+
+
+def to_numbers(
+    table: Table,
+    column: str,
+    *,
+    what: str,
+    minimum: float | None = 0.0,
+    maximum: float | None = None,
+    allow_missing: bool = False,
+) -> np.ndarray:
+    """Convert a text column to float64, reporting non-numbers and out-of-range values by row.
+
+    Spaces (thousands separators, including non-breaking ones) are removed and a decimal comma is
+    accepted.
+    """
+    raw = table.frame[column]
+    if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+        values = raw.to_numpy(dtype=float, na_value=np.nan)
+        bad_text = np.zeros(len(values), dtype=bool)
+    else:
+        text = raw.astype("string").str.replace(r"[\s\u00a0\u202f]", "", regex=True)
+        text = text.str.replace(",", ".", regex=False)
+        values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        bad_text = raw.notna().to_numpy() & np.isnan(values)
+    missing = np.isnan(values) & ~bad_text
+    if bad_text.any():
+        rows = np.flatnonzero(bad_text)
+        msg = (
+            f"{what}: the column {column!r} must hold numbers; found "
+            f"{describe_values(raw.iloc[rows].tolist())} at {table.where(rows)}."
+        )
+        raise InvalidValueError(msg)
+    if missing.any() and not allow_missing:
+        rows = np.flatnonzero(missing)
+        msg = (
+            f"{what}: the column {column!r} has missing values at {table.where(rows)}."
+            f"{table.truncation_hint(rows)} Fill them (0 where there is nothing) or drop the rows."
+        )
+        raise InvalidValueError(msg)
+    checks = []
+    if minimum is not None:
+        checks.append((values < minimum, f"at least {minimum:g}"))
+    if maximum is not None:
+        checks.append((values > maximum, f"at most {maximum:g}"))
+    checks.append((np.isinf(values), "finite"))
+    for bad, expected in checks:
+        if bad.any():
+            rows = np.flatnonzero(bad)
+            msg = (
+                f"{what}: the column {column!r} must be {expected}; found "
+                f"{describe_values(values[rows].tolist())} at {table.where(rows)}."
+            )
+            raise InvalidValueError(msg)
+    return values
