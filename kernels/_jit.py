@@ -24,9 +24,10 @@ INDPTR = np.int64
 INDEX = np.int32
 FLOAT = np.float64
 
-#: Safe fast-math flags: no ``nnan``, no ``ninf``, no ``reassoc`` (sums keep their order, so
-#: results do not depend on the number of threads).
-FASTMATH = frozenset({"nsz", "arcp", "contract"})
+#: Safe fast-math flags: no ``nnan``/``ninf`` (inf marks unreachable pairs), no ``reassoc`` (sums
+#: keep their order, so results do not depend on the number of threads), no ``arcp`` (``t / c``
+#: must stay exact: ``1 - 30 / 30`` is 0, not 1e-17).
+FASTMATH = frozenset({"nsz", "contract"})
 
 
 def jit(*, parallel: bool = False, **overrides: Any) -> Callable[[Callable[..., Any]], Any]:

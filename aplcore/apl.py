@@ -1,0 +1,705 @@
+"""The APL computation: E2SFCA and the rest of the floating-catchment-area family.
+
+With residence commune ``i``, practice commune ``j``, weight ``W_ij = f(t_ij)``, supply ``S_j`` and
+standardised population ``P*_i``, every method is two sparse gathers::
+
+    step 1 (per practice commune j):   D_j = sum_i A_ij u_i P*_i        R_j = S_j / D_j
+    step 2 (per residence commune i):  APL_i = v_i sum_j B_ij x_j R_j
+
+==========  ==========================  =====================  ====================================
+method      A (step 1)                  B (step 2)             scaling
+==========  ==========================  =====================  ====================================
+``2sfca``   ``1[W > 0]``                ``1[W > 0]``           none (Luo & Wang 2003)
+``e2sfca``  ``W``                       ``W``                  none: the DREES APL (Luo & Qi 2009)
+``3sfca``   ``W²``                      ``W²``                 ``u = v = 1 / sum_j W_ij``: selection
+                                                               weights ``G = W / sum_j W_ij``
+                                                               (Wan, Zou & Sternberg 2012)
+``m2sfca``  ``W``                       ``W²``                 none (Delamater 2013)
+``bfca``    ``W``                       ``W``                  ``u = 1 / sum_j W_ij``,
+                                                               ``x = 1 / sum_i W_ij`` (balanced,
+                                                               Paez, Higgins & Vivona 2019)
+==========  ==========================  =====================  ====================================
+
+A practice commune whose weighted demand ``D_j`` is 0 has ``R_j = 0``: its supply reaches nobody.
+That supply is reported (:attr:`APLResult.lost_supply`) and a :class:`LostSupplyWarning` is issued.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from .aggregate import aggregate as aggregate_values
+from .aggregate import population_under, weighted_quantiles
+from .codes import normalise_codes
+from .decay import Closed, Decay, get_decay
+from .errors import (
+    DuplicateError,
+    InputFormatError,
+    InvalidValueError,
+    MismatchError,
+    MissingCommuneError,
+    ParameterError,
+    describe_values,
+)
+from .traveltimes import TravelTimes
+
+__all__ = [
+    "METHODS",
+    "APLResult",
+    "AccessibilityMatrix",
+    "LostSupplyWarning",
+    "apl_from_arrays",
+    "compute_apl",
+    "prepare",
+]
+
+logger = logging.getLogger(__name__)
+
+Method = Literal["2sfca", "e2sfca", "3sfca", "m2sfca", "bfca"]
+#: The floating-catchment-area methods available.
+METHODS: tuple[str, ...] = ("2sfca", "e2sfca", "3sfca", "m2sfca", "bfca")
+MissingDemand = Literal["error", "zero"]
+
+
+class LostSupplyWarning(UserWarning):
+    """Supply located in practice communes that no demand reaches."""
+
+
+# ---------------------------------------------------------------------------------- matrix
+@dataclass(frozen=True, eq=False)
+class AccessibilityMatrix:
+    """Travel times turned into FCA weights, ready to solve for any demand and supply.
+
+    Build it with :func:`prepare`. Solving again for new demand or supply vectors reads the two
+    sparse matrices once and costs a few milliseconds at France scale; :meth:`solve_batch` solves
+    many supply (or demand) scenarios in one pass.
+
+    Attributes
+    ----------
+    codes
+        Commune index (as in the travel times).
+    decay
+        The decay used for the weights.
+    method
+        One of :data:`METHODS`.
+    indptr, indices, data
+        Step-2 matrix ``B`` by residence commune (CSR).
+    t_indptr, t_indices, t_data
+        Step-1 matrix ``A`` by practice commune (CSR of the transpose).
+    demand_scale, result_scale, ratio_scale
+        The vectors ``u``, ``v`` and ``x`` of the module table (None when all ones).
+    """
+
+    codes: pd.Index
+    decay: Decay
+    method: str
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+    t_indptr: np.ndarray
+    t_indices: np.ndarray
+    t_data: np.ndarray
+    demand_scale: np.ndarray | None = None
+    result_scale: np.ndarray | None = None
+    ratio_scale: np.ndarray | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_communes(self) -> int:
+        """Number of communes."""
+        return len(self.codes)
+
+    @property
+    def nnz(self) -> int:
+        """Number of pairs with a positive weight."""
+        return int(self.indices.size)
+
+    def __repr__(self) -> str:
+        return (
+            f"AccessibilityMatrix({self.method}, decay={self.decay.name!r}, "
+            f"{self.n_communes} communes, {self.nnz} weighted pairs)"
+        )
+
+    # -------------------------------------------------------------- array level
+    def solve_arrays(
+        self, demand: np.ndarray, supply: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Solve for demand and supply vectors aligned on :attr:`codes` (no validation).
+
+        Parameters
+        ----------
+        demand, supply
+            float64 arrays of length :attr:`n_communes`.
+
+        Returns
+        -------
+        apl, weighted_demand, ratio : numpy.ndarray
+        """
+        from .kernels import fca
+
+        if self.demand_scale is None and self.result_scale is None and self.ratio_scale is None:
+            return fca.e2sfca(
+                self.indptr,
+                self.indices,
+                self.data,
+                self.t_indptr,
+                self.t_indices,
+                self.t_data,
+                demand,
+                supply,
+            )
+        scaled = demand * self.demand_scale if self.demand_scale is not None else demand
+        weighted = fca.spmv(self.t_indptr, self.t_indices, self.t_data, scaled)
+        r = fca.ratio(supply, weighted)
+        gathered = r * self.ratio_scale if self.ratio_scale is not None else r
+        apl = fca.spmv(self.indptr, self.indices, self.data, gathered)
+        if self.result_scale is not None:
+            apl *= self.result_scale
+        return apl, weighted, r
+
+    def solve_batch_arrays(self, demand: np.ndarray, supply: np.ndarray) -> np.ndarray:
+        """Solve many scenarios at once, reading each matrix once.
+
+        Parameters
+        ----------
+        demand
+            float64, shape ``(n,)`` (one demand for every scenario) or ``(n, K)``.
+        supply
+            float64, shape ``(n,)`` or ``(n, K)``.
+
+        Returns
+        -------
+        numpy.ndarray
+            APL of shape ``(n, K)``.
+        """
+        from .kernels import fca
+
+        n_cols = max(_columns(demand), _columns(supply))
+        if self.demand_scale is not None:
+            demand = demand * (
+                self.demand_scale if demand.ndim == 1 else self.demand_scale[:, None]
+            )
+        if demand.ndim == 1:
+            weighted = fca.spmv(self.t_indptr, self.t_indices, self.t_data, demand)[:, None]
+        else:
+            weighted = fca.spmm(
+                self.t_indptr, self.t_indices, self.t_data, np.ascontiguousarray(demand)
+            )
+        supply_2d = supply[:, None] if supply.ndim == 1 else supply
+        r = np.zeros((self.n_communes, n_cols))
+        np.divide(supply_2d, weighted, out=r, where=weighted > 0)
+        if self.ratio_scale is not None:
+            r *= self.ratio_scale[:, None]
+        apl = fca.spmm(self.indptr, self.indices, self.data, np.ascontiguousarray(r))
+        if self.result_scale is not None:
+            apl *= self.result_scale[:, None]
+        return apl
+
+    # -------------------------------------------------------------- pandas level
+    def solve(
+        self,
+        demand: pd.Series,
+        supply: pd.Series,
+        *,
+        population: pd.Series | None = None,
+        missing_demand: MissingDemand = "error",
+        scale: float = 1.0,
+    ) -> APLResult:
+        """Compute the accessibility for one demand and one supply.
+
+        Parameters
+        ----------
+        demand
+            Standardised population ``P*`` by commune code (see
+            :func:`aplcore.standardise_population`).
+        supply
+            Counted supply by practice commune code (see :func:`aplcore.count_gp_activity`);
+            communes absent from it have none.
+        population
+            Total (non-standardised) population by commune code, for the statistics that the
+            DREES note computes on it (population under a threshold, quantiles).
+        missing_demand
+            Communes of the travel times absent from ``demand``: ``"error"`` (default) or
+            ``"zero"``.
+        scale
+            Multiply the result (``100_000`` for FTE per 100 000 inhabitants).
+        """
+        p = _align(self.codes, demand, what="demand", missing=missing_demand)
+        s = _align(self.codes, supply, what="supply", missing="zero")
+        pop = (
+            _align(self.codes, population, what="population", missing="error")
+            if population is not None
+            else None
+        )
+        _check_scale(scale)
+        apl, weighted, r = self.solve_arrays(p, s)
+        result = APLResult(
+            codes=self.codes,
+            apl_values=apl * scale if scale != 1.0 else apl,
+            demand_values=p,
+            supply_values=s,
+            weighted_demand_values=weighted,
+            ratio_values=r,
+            population_values=pop,
+            method=self.method,
+            decay=self.decay,
+            scale=scale,
+        )
+        result.warn_if_supply_lost()
+        return result
+
+    def solve_batch(
+        self,
+        demand: pd.Series | pd.DataFrame,
+        supply: pd.Series | pd.DataFrame,
+        *,
+        missing_demand: MissingDemand = "error",
+        scale: float = 1.0,
+    ) -> pd.DataFrame:
+        """Accessibility for several scenarios: columns of ``supply`` and/or ``demand``.
+
+        Parameters
+        ----------
+        demand
+            A Series (the same demand for every scenario) or a DataFrame with one column per
+            scenario, indexed by commune code.
+        supply
+            A Series or a DataFrame with one column per scenario. When both are DataFrames they
+            must have the same columns.
+        missing_demand, scale
+            As in :meth:`solve`.
+
+        Returns
+        -------
+        pandas.DataFrame
+            APL indexed by commune code, one column per scenario.
+        """
+        _check_scale(scale)
+        columns = _scenario_columns(demand, supply)
+        p = _align_many(self.codes, demand, what="demand", missing=missing_demand)
+        s = _align_many(self.codes, supply, what="supply", missing="zero")
+        apl = self.solve_batch_arrays(p, s)
+        if scale != 1.0:
+            apl *= scale
+        return pd.DataFrame(apl, index=pd.Index(self.codes, name="code"), columns=columns)
+
+
+def _columns(array: np.ndarray) -> int:
+    return 1 if array.ndim == 1 else array.shape[1]
+
+
+def _check_scale(scale: float) -> None:
+    if not (np.isfinite(scale) and scale > 0):
+        msg = f"scale must be a positive number, found {scale!r}."
+        raise ParameterError(msg)
+
+
+def prepare(
+    travel_times: TravelTimes,
+    *,
+    decay: str | Decay = "drees_gp",
+    method: Method = "e2sfca",
+    closed: Closed | None = None,
+) -> AccessibilityMatrix:
+    """Turn travel times into the FCA weight matrices of a method.
+
+    Parameters
+    ----------
+    travel_times
+        Residence → practice times.
+    decay
+        A registered decay name (default ``"drees_gp"``) or a :class:`aplcore.Decay`.
+    method
+        One of :data:`METHODS` (default ``"e2sfca"``, the DREES APL).
+    closed
+        Override the decay's band-edge convention (``"left"``: ``[a, b)``, the default of the
+        registered decays; ``"right"``: ``(a, b]``).
+    """
+    from .kernels import csr, fca
+
+    if not isinstance(travel_times, TravelTimes):
+        msg = (
+            f"expected aplcore.TravelTimes, found {type(travel_times).__name__}; build one with "
+            "aplcore.TravelTimes.from_frame(df, origin=..., destination=..., minutes=...)."
+        )
+        raise InputFormatError(msg)
+    if method not in METHODS:
+        msg = f"unknown method {method!r}; methods are {list(METHODS)}."
+        raise ParameterError(msg)
+    resolved = get_decay(decay, closed=closed)
+    n = travel_times.n_communes
+    indptr, indices, w = csr.filter_rows(
+        travel_times.indptr,
+        travel_times.indices,
+        travel_times.minutes,
+        resolved.kind_id,
+        resolved.kernel_params,
+    )
+    t_indptr, t_indices, t_w = csr.transpose(indptr, indices, w, n, csr.n_chunks_for(w.size))
+    scales: dict[str, np.ndarray | None] = {}
+    data, t_data = w, t_w
+    if method == "2sfca":
+        data, t_data = np.ones_like(w), np.ones_like(t_w)
+    elif method == "m2sfca":
+        data = w * w
+    elif method == "3sfca":
+        data, t_data = w * w, t_w * t_w
+        inverse_rows = _inverse(fca.spmv(indptr, indices, w, np.ones(n)))
+        scales = {"demand_scale": inverse_rows, "result_scale": inverse_rows}
+    elif method == "bfca":
+        inverse_rows = _inverse(fca.spmv(indptr, indices, w, np.ones(n)))
+        inverse_cols = _inverse(fca.spmv(t_indptr, t_indices, t_w, np.ones(n)))
+        scales = {"demand_scale": inverse_rows, "ratio_scale": inverse_cols}
+    return AccessibilityMatrix(
+        codes=travel_times.codes,
+        decay=resolved,
+        method=method,
+        indptr=indptr,
+        indices=indices,
+        data=data,
+        t_indptr=t_indptr,
+        t_indices=t_indices,
+        t_data=t_data,
+        metadata=dict(travel_times.metadata),
+        **scales,
+    )
+
+
+def _inverse(values: np.ndarray) -> np.ndarray:
+    out = np.zeros_like(values)
+    np.divide(1.0, values, out=out, where=values > 0)
+    return out
+
+
+def compute_apl(
+    travel_times: TravelTimes,
+    *,
+    demand: pd.Series,
+    supply: pd.Series,
+    decay: str | Decay = "drees_gp",
+    method: Method = "e2sfca",
+    closed: Closed | None = None,
+    population: pd.Series | None = None,
+    missing_demand: MissingDemand = "error",
+    scale: float = 1.0,
+) -> APLResult:
+    """Compute the APL (or another FCA accessibility) of every commune.
+
+    Parameters
+    ----------
+    travel_times
+        Residence → practice car times (:class:`aplcore.TravelTimes`).
+    demand
+        Standardised population ``P*`` by commune code.
+    supply
+        Counted supply by practice commune code (absent communes have none).
+    decay
+        Registered decay name or :class:`aplcore.Decay` (default: DREES GP steps).
+    method
+        One of :data:`METHODS` (default ``"e2sfca"``, the DREES APL).
+    closed
+        Override the band-edge convention (default of ``"drees_gp"``: ``"left"``, so a pair at
+        exactly 10 minutes weighs 2/3).
+    population
+        Total population by commune code, used by the statistics on total population.
+    missing_demand
+        Communes of the travel times absent from ``demand``: ``"error"`` or ``"zero"``.
+    scale
+        Multiply the result (``100_000`` for FTE-based professions).
+
+    Returns
+    -------
+    APLResult
+    """
+    matrix = prepare(travel_times, decay=decay, method=method, closed=closed)
+    return matrix.solve(
+        demand, supply, population=population, missing_demand=missing_demand, scale=scale
+    )
+
+
+def apl_from_arrays(
+    origin: np.ndarray,
+    destination: np.ndarray,
+    minutes: np.ndarray,
+    demand: np.ndarray,
+    supply: np.ndarray,
+    *,
+    decay: str | Decay = "drees_gp",
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """E2SFCA straight from a long table of integer positions (the fused path).
+
+    The times are turned into weights while the CSR matrix is built (pairs of weight 0 never
+    stored), then transposed, then both steps run. No validation: for callers that have already
+    canonicalised their data (benchmarks, generated matrices). Duplicated pairs are summed.
+
+    Parameters
+    ----------
+    origin, destination
+        int32 positions of each pair's residence and practice commune, in ``[0, n)``.
+    minutes
+        float64 travel times.
+    demand, supply
+        float64 arrays of length ``n``.
+    decay
+        Registered decay name or :class:`aplcore.Decay`.
+
+    Returns
+    -------
+    apl, weighted_demand, ratio : numpy.ndarray
+    """
+    from .kernels import csr, fca
+
+    resolved = get_decay(decay)
+    n = demand.size
+    indptr, indices, w = csr.bucket_long(
+        origin,
+        destination,
+        minutes,
+        n,
+        resolved.kind_id,
+        resolved.kernel_params,
+        csr.n_chunks_for(origin.size),
+    )
+    t_indptr, t_indices, t_w = csr.transpose(indptr, indices, w, n, csr.n_chunks_for(w.size))
+    return fca.e2sfca(indptr, indices, w, t_indptr, t_indices, t_w, demand, supply)
+
+
+# ---------------------------------------------------------------------------------- result
+@dataclass(frozen=True, eq=False)
+class APLResult:
+    """Per-commune accessibility with everything needed to check and aggregate it.
+
+    Attributes
+    ----------
+    codes
+        Commune index.
+    apl_values, demand_values, supply_values, weighted_demand_values, ratio_values
+        Arrays aligned on ``codes``; the pandas views are :attr:`apl`, :attr:`demand`, ...
+    population_values
+        Total population when given, else None.
+    method, decay, scale
+        How it was computed.
+    """
+
+    codes: pd.Index
+    apl_values: np.ndarray
+    demand_values: np.ndarray
+    supply_values: np.ndarray
+    weighted_demand_values: np.ndarray
+    ratio_values: np.ndarray
+    population_values: np.ndarray | None
+    method: str
+    decay: Decay
+    scale: float = 1.0
+
+    def _series(self, values: np.ndarray, name: str) -> pd.Series:
+        return pd.Series(values, index=pd.Index(self.codes, name="code"), name=name)
+
+    @property
+    def apl(self) -> pd.Series:
+        """Accessibility of each residence commune (``apl``)."""
+        return self._series(self.apl_values, "apl")
+
+    @property
+    def demand(self) -> pd.Series:
+        """Standardised population ``P*`` used (``pop_std``)."""
+        return self._series(self.demand_values, "pop_std")
+
+    @property
+    def supply(self) -> pd.Series:
+        """Supply ``S`` of each practice commune (``supply``)."""
+        return self._series(self.supply_values, "supply")
+
+    @property
+    def weighted_demand(self) -> pd.Series:
+        """Step-1 denominator ``D_j`` of each practice commune (``weighted_demand``)."""
+        return self._series(self.weighted_demand_values, "weighted_demand")
+
+    @property
+    def ratio(self) -> pd.Series:
+        """Step-1 ratio ``R_j = S_j / D_j`` of each practice commune (``ratio``)."""
+        return self._series(self.ratio_values, "ratio")
+
+    @property
+    def population(self) -> pd.Series | None:
+        """Total population when it was given."""
+        if self.population_values is None:
+            return None
+        return self._series(self.population_values, "population")
+
+    @property
+    def lost_supply(self) -> pd.Series:
+        """Supply of the practice communes that no demand reaches (``D_j = 0``, ``S_j > 0``)."""
+        lost = (self.weighted_demand_values <= 0) & (self.supply_values > 0)
+        return self.supply[lost].rename("lost_supply")
+
+    @property
+    def lost_supply_total(self) -> float:
+        """Total supply that reaches nobody."""
+        return float(self.lost_supply.sum())
+
+    def warn_if_supply_lost(self) -> None:
+        """Issue a :class:`LostSupplyWarning` when some supply reaches no demand."""
+        lost = self.lost_supply
+        if len(lost):
+            msg = (
+                f"supply of {len(lost)} practice communes reaches no demand and is lost "
+                f"({lost.sum():g} of {self.supply_values.sum():g}): "
+                f"{describe_values(lost.index.tolist())}. See APLResult.lost_supply."
+            )
+            warnings.warn(msg, LostSupplyWarning, stacklevel=3)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per commune: ``apl``, ``pop_std``, ``supply``, ``weighted_demand``, ``ratio``
+        (and ``population`` when given)."""
+        columns = [self.apl, self.demand, self.supply, self.weighted_demand, self.ratio]
+        if self.population is not None:
+            columns.append(self.population)
+        return pd.concat(columns, axis=1)
+
+    def _weights(self, weights: str) -> pd.Series:
+        if weights == "standardised":
+            return self.demand
+        if weights in ("total", "resident"):
+            if self.population is None:
+                msg = (
+                    f"weights={weights!r} needs the total population: pass population= to "
+                    "compute_apl."
+                )
+                raise ParameterError(msg)
+            return self.population
+        msg = f"weights must be 'standardised', 'total' or 'resident', found {weights!r}."
+        raise ParameterError(msg)
+
+    def aggregate(
+        self,
+        groups: pd.Series | Mapping[str, str],
+        *,
+        weights: Literal["standardised", "total", "resident"] = "standardised",
+    ) -> pd.DataFrame:
+        """Mean APL per group (département, région, territory, ...).
+
+        Parameters
+        ----------
+        groups
+            Group of each commune, by commune code.
+        weights
+            ``"standardised"`` (default: the DREES publication rule) or ``"total"`` /
+            ``"resident"`` (total population: the 2017 zoning rule for TVS values).
+        """
+        group_series = pd.Series(groups) if not isinstance(groups, pd.Series) else groups
+        return aggregate_values(self.apl, self._weights(weights), group_series, what="apl")
+
+    def population_under(self, threshold: float) -> float:
+        """Total population living in communes whose APL is under ``threshold``."""
+        return population_under(self.apl, self._weights("total"), threshold)
+
+    def quantiles(self, q: float | list[float] | np.ndarray) -> pd.Series:
+        """Quantiles of APL weighted by total population."""
+        return weighted_quantiles(self.apl, self._weights("total"), q)
+
+    def check_identity(self) -> float:
+        """Relative gap between ``sum P* APL`` and ``sum S`` minus lost supply (0 for E2SFCA)."""
+        expected = self.supply_values.sum() - self.lost_supply_total
+        found = float(self.demand_values @ self.apl_values) / self.scale
+        return abs(found - expected) / expected if expected > 0 else abs(found)
+
+
+# ---------------------------------------------------------------------------------- validation
+def _align(codes: pd.Index, values: pd.Series, *, what: str, missing: MissingDemand) -> np.ndarray:
+    series = _as_series(values, what=what)
+    positions = codes.get_indexer(series.index)
+    unknown = positions < 0
+    if unknown.any():
+        offending = series.index[unknown].tolist()
+        msg = (
+            f"{len(offending)} communes of the {what} are not in the travel times: "
+            f"{describe_values(offending)}. Build the travel times over these communes too, or "
+            f"drop them from the {what}."
+        )
+        raise MissingCommuneError(msg)
+    if missing not in ("error", "zero"):
+        msg = f"missing_demand must be 'error' or 'zero', found {missing!r}."
+        raise ParameterError(msg)
+    if missing == "error" and len(series) < len(codes):
+        absent = codes.difference(series.index).tolist()
+        msg = (
+            f"the {what} has no value for {len(absent)} communes of the travel times: "
+            f"{describe_values(absent)}. Give every commune a value (0 where there is none) or "
+            "pass missing_demand='zero'."
+        )
+        raise MissingCommuneError(msg)
+    out = np.zeros(len(codes), dtype=np.float64)
+    out[positions] = series.to_numpy(dtype=np.float64)
+    return out
+
+
+def _as_series(values: pd.Series, *, what: str) -> pd.Series:
+    if isinstance(values, pd.DataFrame) and values.shape[1] == 1:
+        values = values.iloc[:, 0]
+    if not isinstance(values, pd.Series):
+        msg = (
+            f"the {what} must be a pandas Series indexed by commune code, found "
+            f"{type(values).__name__}."
+        )
+        raise InputFormatError(msg)
+    if len(values) == 0:
+        msg = f"the {what} is empty: expected one value per commune."
+        raise InputFormatError(msg)
+    index = normalise_codes(values.index, what=f"commune codes of the {what}")
+    if index.has_duplicates:
+        dup = index[index.duplicated()].unique().tolist()
+        msg = (
+            f"the {what} gives some communes more than once: {describe_values(dup)}. "
+            "Sum them per commune first."
+        )
+        raise DuplicateError(msg)
+    if not pd.api.types.is_numeric_dtype(values):
+        msg = f"the {what} must be numbers, found dtype {values.dtype}."
+        raise InvalidValueError(msg)
+    array = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = ~np.isfinite(array) | (array < 0)
+    if bad.any():
+        offending = [f"{c}: {v}" for c, v in zip(index[bad][:5], array[bad][:5], strict=True)]
+        msg = (
+            f"the {what} must be finite and non-negative; {int(bad.sum())} communes are not "
+            f"({describe_values(offending)})."
+        )
+        raise InvalidValueError(msg)
+    return pd.Series(array, index=index)
+
+
+def _scenario_columns(
+    demand: pd.Series | pd.DataFrame, supply: pd.Series | pd.DataFrame
+) -> pd.Index:
+    frames = [x for x in (demand, supply) if isinstance(x, pd.DataFrame)]
+    if not frames:
+        return pd.Index([supply.name or "apl"])
+    if len(frames) == 2 and not frames[0].columns.equals(frames[1].columns):
+        msg = (
+            "demand and supply scenarios must have the same columns, found "
+            f"{list(frames[0].columns)[:5]} and {list(frames[1].columns)[:5]}."
+        )
+        raise MismatchError(msg)
+    return frames[0].columns
+
+
+def _align_many(
+    codes: pd.Index, values: pd.Series | pd.DataFrame, *, what: str, missing: MissingDemand
+) -> np.ndarray:
+    if isinstance(values, pd.Series):
+        return _align(codes, values, what=what, missing=missing)
+    if not isinstance(values, pd.DataFrame) or values.shape[1] == 0:
+        msg = f"the {what} scenarios must be a Series or a non-empty DataFrame by commune code."
+        raise InputFormatError(msg)
+    out = np.empty((len(codes), values.shape[1]), dtype=np.float64)
+    for k, column in enumerate(values.columns):
+        out[:, k] = _align(codes, values[column], what=f"{what} {column!r}", missing=missing)
+    return out
