@@ -297,6 +297,12 @@ def _impute_travel_times(
 
 
 # ---------------------------------------------------------------------------------- kernel driver
+def _canonical(values: Any, dtype: Any) -> np.ndarray:
+    """Contiguous, writable array of ``dtype`` (read-only inputs would compile a new signature)."""
+    array = np.ascontiguousarray(values, dtype=dtype)
+    return array if array.flags.writeable else array.copy()
+
+
 def multi_source_dijkstra(
     indptr: np.ndarray,
     indices: np.ndarray,
@@ -345,9 +351,9 @@ def multi_source_dijkstra(
 
     from .kernels import dijkstra
 
-    indptr = np.ascontiguousarray(indptr, dtype=np.int64)
-    indices = np.ascontiguousarray(indices, dtype=np.int32)
-    weights = np.ascontiguousarray(weights, dtype=np.float64)
+    indptr = _canonical(indptr, np.int64)
+    indices = _canonical(indices, np.int32)
+    weights = _canonical(weights, np.float64)
     n_nodes = indptr.size - 1
     if indices.size != weights.size or indptr[-1] != indices.size:
         msg = (
@@ -363,14 +369,12 @@ def multi_source_dijkstra(
     ):
         msg = f"cutoff must be a non-negative finite number, found {cutoff!r}."
         raise ParameterError(msg)
-    src = np.ascontiguousarray(sources, dtype=np.int32)
+    src = _canonical(sources, np.int32)
     if src.size and (src.min() < 0 or src.max() >= n_nodes):
         msg = f"sources must be node positions in [0, {n_nodes}), found others."
         raise InputFormatError(msg)
     offsets = (
-        np.zeros(src.size)
-        if source_offsets is None
-        else np.ascontiguousarray(source_offsets, dtype=np.float64)
+        np.zeros(src.size) if source_offsets is None else _canonical(source_offsets, np.float64)
     )
     if target_nodes is None:
         t_nodes = np.arange(n_nodes, dtype=np.int64)
