@@ -141,7 +141,7 @@ def rename_columns(
                 f"its columns are {list(frame.columns)}."
             )
             raise InputFormatError(msg)
-        frame.rename(columns=dict(columns), inplace=True)
+        frame = table.frame = frame.rename(columns=dict(columns))
     missing = [c for c in required if c not in frame.columns]
     if missing:
         mapping = ", ".join(f"'<your column>': '{c}'" for c in missing)
