@@ -341,16 +341,13 @@ def commune_points(
         bad |= (np.abs(y) > 90) | (np.abs(x) > 180)
     if bad.any():
         rows = np.flatnonzero(bad)
-        shown = describe_values(
-            [
-                f"row {r} ({codes[r]}): {communes[xcol].iloc[r]!r}, {communes[ycol].iloc[r]!r}"
-                for r in rows
-            ]
-        )
+        xs = communes[xcol].to_numpy()
+        ys = communes[ycol].to_numpy()
+        shown = describe_values([f"position {r} ({codes[r]}): {xs[r]}, {ys[r]}" for r in rows])
         msg = (
             f"commune coordinates ({xcol}, {ycol}) must be finite numbers"
             f"{' within lon ±180 and lat ±90' if point_crs == 'EPSG:4326' else ''}; found "
-            f"{rows.size} bad rows: {shown}. Fix or drop those communes."
+            f"{rows.size} bad rows (0-based positions): {shown}. Fix or drop those communes."
         )
         raise InvalidValueError(msg)
     return codes, to_geocentric(x, y, point_crs)

@@ -71,9 +71,10 @@ def test_cutoff_is_inclusive_like_networkx() -> None:
     G.add_edge("a", "b", travel_time=4.0)
     G.add_edge("b", "c", travel_time=6.0)
     road = graph_to_csr(G)
-    src, tgt, tim = run_all(road, [0], 10.0)
+    _, tgt, tim = run_all(road, [0], 10.0)
     assert sorted(road.node_ids[tgt].tolist()) == ["a", "b", "c"]
-    src, tgt, tim = run_all(road, [0], np.nextafter(10.0, 0.0))
+    assert tim.tolist() == [0.0, 4.0, 10.0]
+    _, tgt, _ = run_all(road, [0], np.nextafter(10.0, 0.0))
     assert sorted(road.node_ids[tgt].tolist()) == ["a", "b"]
 
 
@@ -150,6 +151,7 @@ def test_read_only_and_int32_inputs_compile_one_signature() -> None:
     src, tgt, tim = multi_source_dijkstra(
         indptr, road.indices.astype(np.int64), weights, np.array([0], np.int64), 2.0
     )
+    assert src.tolist() == [0, 0, 0]
     assert tgt.tolist() == [0, 1, 2]
     assert tim.tolist() == [0.0, 1.0, 2.0]
     assert len(dijkstra.bounded_dijkstra.signatures) == 1
