@@ -26,7 +26,6 @@ import argparse
 import logging
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -175,27 +174,6 @@ def _check_outputs(outputs: Sequence[Path], inputs: Sequence[Path], *, overwrite
         raise CommandError(msg)
 
 
-def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    tmp = Path(tmp_name)
-    try:
-        write(tmp)
-        os.chmod(tmp, _file_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def _file_mode() -> int:
-    """Permissions of a new file under the current umask (mkstemp creates files 0600)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
 TABLE_SUFFIXES = (".csv", ".parquet")
 
 
@@ -211,16 +189,15 @@ def _table_suffix(path: Path, *, what: str) -> str:
 
 
 def write_table(frame: pd.DataFrame, path: Path) -> None:
-    """Write a table as CSV (UTF-8, codes as text) or Parquet, atomically."""
+    """Write a table as CSV (UTF-8, codes as text) or Parquet, atomically.
+
+    The command has already refused existing outputs unless ``--overwrite`` was given.
+    """
+    from .io import write_csv, write_parquet
+
     suffix = _table_suffix(path, what="the output table")
-
-    def write(tmp: Path) -> None:
-        if suffix == ".csv":
-            frame.to_csv(tmp, index=True, float_format="%.10g", encoding="utf-8")
-        else:
-            frame.to_parquet(tmp, index=True)
-
-    _atomic_write(path, write)
+    writer = write_csv if suffix == ".csv" else write_parquet
+    writer(frame, path, overwrite=True)
     logger.info("wrote %s (%d rows)", path, len(frame))
 
 
@@ -250,6 +227,8 @@ def read_table(path: Path, *, what: str) -> pd.DataFrame:
 def _code_indexed(frame: pd.DataFrame, *, what: str, path: Path) -> pd.DataFrame:
     from .codes import as_code_index
 
+    if frame.index.name in ("code", "commune"):
+        frame = frame.reset_index()
     for column in ("code", "commune"):
         if column in frame.columns:
             frame = frame.set_index(column)
@@ -415,6 +394,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="commune → territory table: code, territory[, departement, region]",
     )
     classify.add_argument(
+        "--territory-column",
+        metavar="NAME",
+        help="territory column of the territory table (default: 'territory', or its only "
+        "column besides departement and region)",
+    )
+    classify.add_argument(
         "--population",
         type=Path,
         metavar="FILE",
@@ -431,6 +416,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ZONE=VALUE",
         help="regional population cap, a share (ZIP=0.713) or inhabitants (ZIP=1834765); "
         "repeat per zone",
+    )
+    classify.add_argument(
+        "--margin",
+        type=float,
+        metavar="N",
+        help="extra inhabitants the method's margin zone may use (2346 for ZIP in "
+        "Centre-Val de Loire 2025)",
     )
     classify.add_argument(
         "--out", type=Path, required=True, help="output folder (communes, territories, report)"
@@ -737,7 +729,7 @@ def run_demo(
                 "give --age-bands FILE to standardise it with the DREES 2023 weights."
             )
         else:
-            demand = _standardised_demand(age_bands, communes.index, notes=notes)
+            demand = _standardised_demand(age_bands, population, notes=notes)
     with steps.step("GP table (synthetic)"):
         practitioners = _synthetic_gps(communes, seed=seed)
         from .supply import count_gp_activity
@@ -830,45 +822,37 @@ def _read_graph(path: Path) -> Any:
         return nx.read_graphml(path)
 
 
-def _standardised_demand(path: Path, codes: pd.Index, *, notes: list[str]) -> pd.Series:
+def _standardised_demand(path: Path, population: pd.Series, *, notes: list[str]) -> pd.Series:
+    """Standardised demand where the age-band file has the commune, total population elsewhere."""
     from .demand import standardise_population
+    from .io import read_population_by_age
 
-    bands = _read_age_bands(path)
-    missing = codes.difference(bands.index)
-    if len(missing):
+    bands = read_population_by_age(path)
+    known = population.index.intersection(bands.index, sort=False)
+    if len(known) == 0:
         from .errors import MissingCommuneError, describe_values
 
         msg = (
-            f"the age-band file {path} has no row for {len(missing)} communes of the area: "
-            f"{describe_values(missing.tolist())}. Give every commune of the area."
+            f"the age-band file {path} has none of the {len(population)} communes of the "
+            f"computation (first codes: {describe_values(population.index[:5].tolist())}; in "
+            f"the file: {describe_values(bands.index[:5].tolist())}). Give the population by "
+            "age of the communes of the area."
         )
         raise MissingCommuneError(msg)
-    demand = standardise_population(bands.loc[codes], "drees_gp_2023").rename("demand")
-    notes.append(f"demand: age-standardised population from {path.name} (DREES 2023 weights).")
-    return demand
-
-
-def _read_age_bands(path: Path) -> pd.DataFrame:
-    """Population by the 19 canonical age bands, indexed by code."""
-    from .demand import AGE_BANDS
-
-    try:
-        from .io import read_population_by_age  # type: ignore[attr-defined]
-    except ImportError:
-        read_population_by_age = None
-    if read_population_by_age is not None:
-        return read_population_by_age(path)
-    frame = _code_indexed(
-        read_table(path, what="the age-band file"), what="the age-band file", path=path
-    )
-    missing = [band for band in AGE_BANDS if band not in frame.columns]
-    if missing:
-        msg = (
-            f"the age-band file {path} needs the 19 columns {', '.join(AGE_BANDS)}; "
-            f"missing {', '.join(missing)}."
+    standardised = standardise_population(bands.loc[known], "drees_gp_2023")
+    demand = population.copy().rename("demand")
+    demand.loc[known] = standardised.to_numpy()
+    missing = len(population) - len(known)
+    notes.append(
+        f"demand: age-standardised population (DREES 2023 weights) from {path.name} for "
+        f"{len(known)} communes"
+        + (
+            f"; the {missing} communes absent from that file keep their total population."
+            if missing
+            else "."
         )
-        raise CommandError(msg)
-    return frame[list(AGE_BANDS)]
+    )
+    return demand
 
 
 def _synthetic_gps(communes: pd.DataFrame, *, seed: int) -> pd.DataFrame:
@@ -1053,9 +1037,10 @@ def cmd_compute(args: argparse.Namespace) -> int:
         with steps.step("demand"):
             demand, population, how = read_demand(args.population, weights=args.weights)
         with steps.step("supply"):
+            from .io import read_practitioners
             from .supply import count_gp_activity
 
-            practitioners = read_table(args.practitioners, what="the practitioner table")
+            practitioners = read_practitioners(args.practitioners)
             supply = count_gp_activity(practitioners, max_age=args.max_age or None)
         with steps.step("APL"):
             from .apl import compute_apl
@@ -1105,29 +1090,69 @@ def _is_saved_matrix(path: Path) -> bool:
 
 
 def read_demand(path: Path, *, weights: str) -> tuple[pd.Series, pd.Series | None, str]:
-    """Demand from a population table: standardised when it has the 19 age bands."""
-    from .demand import AGE_BANDS, standardise_population
+    """Demand from a population table.
 
-    frame = _code_indexed(
-        read_table(path, what="the population table"), what="the population table", path=path
-    )
-    if all(band in frame.columns for band in AGE_BANDS):
-        bands = frame[list(AGE_BANDS)]
-        demand = standardise_population(bands, weights).rename("demand")
-        return demand, bands.sum(axis=1).rename("population"), f"demand standardised ({weights})"
-    if "population" not in frame.columns:
+    A table with a ``population`` column (and no ``age`` column) gives the total population; any
+    other is read as population by sex and age band (INSEE wide or long layouts, see
+    :func:`aplcore.io.read_population_by_age`) and standardised with ``weights``.
+    """
+    from .demand import standardise_population
+    from .io import read_population_by_age
+
+    frame = read_table(path, what="the population table")
+    if "population" in frame.columns and "age" not in frame.columns:
+        frame = _code_indexed(frame, what="the population table", path=path)
+        population = _numbers(frame["population"], what=f"population of {path.name}")
+        return population.rename("demand"), population, "demand = total population"
+    bands = read_population_by_age(path)
+    demand = standardise_population(bands, weights).rename("demand")
+    return demand, bands.sum(axis=1).rename("population"), f"demand standardised ({weights})"
+
+
+def _numbers(values: pd.Series, *, what: str) -> pd.Series:
+    import numpy as np
+    import pandas as pd
+
+    from .errors import InvalidValueError, describe_values
+
+    numbers = pd.to_numeric(values, errors="coerce").astype("float64")
+    bad = ~np.isfinite(numbers.to_numpy()) | (numbers.to_numpy() < 0)
+    if bad.any():
         msg = (
-            f"the population table {path} needs a 'population' column or the 19 age-band "
-            f"columns ({AGE_BANDS[0]}, {AGE_BANDS[1]}, …, {AGE_BANDS[-1]}); found columns "
-            f"{', '.join(map(str, frame.columns))}."
+            f"{what} must be non-negative numbers; found {int(bad.sum())} bad values: "
+            f"{describe_values(values[bad].items())}."
+        )
+        raise InvalidValueError(msg)
+    return numbers
+
+
+def _territory_table(path: Path, column: str | None) -> pd.DataFrame:
+    """Commune → territory (+ département, région when present) from a territory file."""
+    from .io import read_territories
+
+    table = read_territories(path)
+    extra = [c for c in table.columns if c not in ("departement", "region")]
+    if column is None:
+        if "territory" in table.columns:
+            column = "territory"
+        elif len(extra) == 1:
+            column = extra[0]
+        else:
+            msg = (
+                f"the territory table {path} has several territory columns "
+                f"({', '.join(extra)}): choose one with --territory-column."
+            )
+            raise CommandError(msg)
+    if column not in table.columns:
+        msg = (
+            f"the territory table {path} has no column {column!r}; its columns are "
+            f"{', '.join(table.columns)}."
         )
         raise CommandError(msg)
-    population = frame["population"].astype("float64")
-    return population.rename("demand"), population, "demand = total population"
-
-
-# ------------------------------------------------------------------------------------------
-# classify
+    keep = [c for c in ("departement", "region") if c in table.columns]
+    out = table[[column, *keep]].rename(columns={column: "territory"})
+    out.index.name = "code"
+    return out
 
 
 def _parse_caps(values: Sequence[str]) -> dict[str, float]:
@@ -1145,6 +1170,12 @@ def _parse_caps(values: Sequence[str]) -> dict[str, float]:
             )
             raise CommandError(msg)
         caps[zone.strip()] = value
+    if caps and min(caps.values()) <= 1 < max(caps.values()):
+        msg = (
+            "--cap values must all be shares (at most 1) or all be inhabitants (more than 1), "
+            f"found {', '.join(f'{z}={v:g}' for z, v in caps.items())}."
+        )
+        raise CommandError(msg)
     return caps
 
 
@@ -1177,6 +1208,9 @@ def cmd_classify(args: argparse.Namespace) -> int:
             what="the population table",
             path=args.population,
         )
+        if "population" not in pop_table.columns:
+            msg = f"the population table {args.population} needs a 'population' column."
+            raise CommandError(msg)
         population = pop_table["population"]
     elif "population" in apl_table.columns:
         population = apl_table["population"]
@@ -1186,11 +1220,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
             "--population FILE (code, population)."
         )
         raise CommandError(msg)
-    territories = _code_indexed(
-        read_table(args.territories, what="the territory table"),
-        what="the territory table",
-        path=args.territories,
-    )
+    territories = _territory_table(args.territories, args.territory_column)
     from .zoning import classify_zones
 
     options: dict[str, Any] = {"method": args.method}
@@ -1198,9 +1228,12 @@ def cmd_classify(args: argparse.Namespace) -> int:
         options["thresholds"] = tuple(args.thresholds)
     if caps:
         options["caps"] = caps
+        options["cap_unit"] = "share" if max(caps.values()) <= 1 else "inhabitants"
+    if args.margin is not None:
+        options["margin"] = args.margin
     zoning = classify_zones(
-        apl_table["apl"].astype("float64"),
-        population=population.astype("float64"),
+        _numbers(apl_table["apl"], what=f"apl of {args.apl.name}"),
+        population=_numbers(population, what="population"),
         territory=territories,
         **options,
     )
@@ -1311,10 +1344,13 @@ def cmd_info(args: argparse.Namespace) -> int:
     rows = [
         ("aplcore", __version__),
         ("python", platform.python_version()),
-        *[(name, version(name)) for name in ("numpy", "numba", "pandas", "scipy", "pyarrow")],
+        *[
+            (name, version(name))
+            for name in ("numpy", "numba", "pandas", "scipy", "pyarrow", "matplotlib")
+        ],
         *[
             (f"{name} (optional)", version(name))
-            for name in ("matplotlib", "geopandas", "shapely", "networkx", "osmnx")
+            for name in ("geopandas", "shapely", "networkx", "osmnx")
         ],
         (
             "threads",
@@ -1373,6 +1409,7 @@ def warmup_cases() -> list[tuple[str, Callable[[], object]]]:
             territory=territory,
             method="zonage_2025",
             caps={"ZIP": 0.7, "ZAC": 0.2, "HZ": 0.1},
+            cap_unit="share",
         )
 
     def roads() -> object:

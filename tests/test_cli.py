@@ -1,0 +1,733 @@
+"""The ``aplcore`` command, end to end through ``main([...])`` and real subprocesses."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.image import imread
+
+from aplcore import cli
+from aplcore.demand import AGE_BANDS, standardise_population
+
+PYTHON = sys.executable
+# a readable, deterministic environment for subprocesses (no progress bars)
+ENV = {**os.environ, "APLCORE_PROGRESS": "0"}
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = cli.main(argv)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def assert_one_line_error(err: str, command: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith(f"aplcore {command}: error: ")
+    assert "Traceback" not in err
+    return lines[0]
+
+
+@pytest.fixture(autouse=True)
+def _no_progress(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("APLCORE_PROGRESS", "0")
+
+
+# --------------------------------------------------------------------------------- tiny case
+CODES = ["45001", "45002", "45003", "45004"]
+POPULATION = [1000.0, 2500.0, 400.0, 800.0]
+# symmetric pairs; band edges exactly on 10 and 15 minutes
+PAIRS = [
+    ("45001", "45002", 8.0),
+    ("45002", "45003", 10.0),
+    ("45001", "45003", 15.0),
+    ("45003", "45004", 19.5),
+    ("45002", "45004", 25.0),
+]
+GPS = pd.DataFrame(
+    {
+        "practitioner_id": ["a", "b", "c", "d", "e"],
+        "commune": ["45001", "45002", "45002", "45004", "45003"],
+        "activity": [5000.0, 3000.0, 4000.0, 7000.0, 100.0],
+        "age": [50, 60, 70, 40, 45],
+    }
+)
+
+
+def step_weight(t: float) -> float:
+    """DREES GP weights, left-closed bands: [0,10) → 1, [10,15) → 2/3, [15,20) → 1/3."""
+    if t < 10:
+        return 1.0
+    if t < 15:
+        return 2.0 / 3.0
+    if t < 20:
+        return 1.0 / 3.0
+    return 0.0
+
+
+def reference_apl(demand: np.ndarray, supply: np.ndarray) -> np.ndarray:
+    """Dense E2SFCA on the tiny case."""
+    n = len(CODES)
+    position = {c: k for k, c in enumerate(CODES)}
+    times = np.full((n, n), np.inf)
+    np.fill_diagonal(times, 0.0)
+    for a, b, t in PAIRS:
+        times[position[a], position[b]] = times[position[b], position[a]] = t
+    weights = np.vectorize(step_weight)(times)
+    ratio = np.zeros(n)
+    for j in range(n):
+        denominator = (weights[:, j] * demand).sum()
+        ratio[j] = supply[j] / denominator if denominator > 0 else 0.0
+    return weights @ ratio
+
+
+def counted_supply() -> np.ndarray:
+    # a: 5000; b: 3000 → 3600; c: aged 70, excluded; d: 7000 → 6000; e: 100 → 0
+    return np.array([5000.0, 3600.0, 0.0, 6000.0])
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> dict[str, Path]:
+    od = pd.DataFrame(
+        [(a, b, t) for a, b, t in PAIRS] + [(b, a, t) for a, b, t in PAIRS],
+        columns=["origin", "destination", "minutes"],
+    )
+    paths = {
+        "times": tmp_path / "od.csv",
+        "population": tmp_path / "population.csv",
+        "practitioners": tmp_path / "gps.csv",
+    }
+    od.to_csv(paths["times"], index=False)
+    pd.DataFrame({"code": CODES, "population": POPULATION}).to_csv(paths["population"], index=False)
+    GPS.to_csv(paths["practitioners"], index=False)
+    return paths
+
+
+def compute_args(tiny: dict[str, Path], out: Path) -> list[str]:
+    return [
+        "compute",
+        "--times",
+        str(tiny["times"]),
+        "--population",
+        str(tiny["population"]),
+        "--practitioners",
+        str(tiny["practitioners"]),
+        "--out",
+        str(out),
+    ]
+
+
+# ------------------------------------------------------------------------------------- help
+def test_help_answers_without_importing_heavy_modules() -> None:
+    script = (
+        "import sys\n"
+        "from aplcore.cli import main\n"
+        "codes = [main(['--help'])] + [main([c, '--help']) for c in "
+        "('demo', 'compute', 'classify', 'matrix', 'info', 'warmup')]\n"
+        "heavy = ('numpy', 'pandas', 'numba', 'matplotlib', 'scipy', 'aplcore.kernels')\n"
+        "print('CODES', codes)\n"
+        "print('HEAVY', [m for m in heavy if m in sys.modules])\n"
+    )
+    proc = subprocess.run(
+        [PYTHON, "-c", script], capture_output=True, text=True, env=ENV, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "CODES [0, 0, 0, 0, 0, 0, 0]" in proc.stdout
+    assert "HEAVY []" in proc.stdout
+
+
+def test_python_m_aplcore_help_subprocess() -> None:
+    proc = subprocess.run(
+        [PYTHON, "-m", "aplcore", "--help"], capture_output=True, text=True, env=ENV, check=False
+    )
+    assert proc.returncode == 0
+    for command in ("demo", "compute", "classify", "matrix", "info", "warmup"):
+        assert command in proc.stdout
+    assert proc.stdout.startswith("usage: aplcore")
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from aplcore import __version__
+
+    code, out, _ = run(["--version"], capsys)
+    assert code == 0
+    assert out.strip() == f"aplcore {__version__}"
+
+
+def test_no_command_shows_usage_and_fails(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run([], capsys)
+    assert code == 2
+    assert out == ""
+    assert err.startswith("usage: aplcore")
+
+
+def test_usage_errors_return_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["compute"], capsys)
+    assert code == 2
+    assert "the following arguments are required: --times, --population, --practitioners" in err
+    code, _, err = run(["demo", "--region", "24", "--departement", "36"], capsys)
+    assert code == 2
+    assert "argument --departement: not allowed with argument --region" in err
+    code, _, err = run(["frobnicate"], capsys)
+    assert code == 2
+    assert "invalid choice: 'frobnicate'" in err
+
+
+# ---------------------------------------------------------------------------------- compute
+def test_compute_matches_dense_reference(
+    tiny: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "apl.csv"
+    code, stdout, err = run(compute_args(tiny, out), capsys)
+    assert code == 0, err
+    assert err == ""
+    assert (
+        "aplcore compute: APL of 4 communes (demand = total population; GPs aged ≤ 65; " in stdout
+    )
+    table = pd.read_csv(out, dtype={"code": str}).set_index("code")
+    assert list(table.index) == CODES
+    expected = reference_apl(np.array(POPULATION), counted_supply())
+    np.testing.assert_allclose(table["apl"].to_numpy(), expected, rtol=1e-9, atol=0)
+    np.testing.assert_allclose(table["supply"].to_numpy(), counted_supply(), rtol=0, atol=0)
+    np.testing.assert_allclose(table["population"].to_numpy(), POPULATION, rtol=0, atol=0)
+
+
+def test_compute_parquet_output_and_all_ages(
+    tiny: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "apl.parquet"
+    code, stdout, _ = run([*compute_args(tiny, out), "--max-age", "0"], capsys)
+    assert code == 0
+    assert "GPs aged any age" in stdout
+    table = pd.read_parquet(out)
+    supply = counted_supply()
+    supply[1] += 4000.0  # GP c (aged 70) counts now
+    expected = reference_apl(np.array(POPULATION), supply)
+    np.testing.assert_allclose(table["apl"].to_numpy(), expected, rtol=1e-9, atol=0)
+
+
+def test_compute_standardises_age_bands(
+    tiny: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rng = np.random.default_rng(1)
+    bands = pd.DataFrame(
+        rng.integers(0, 300, (4, len(AGE_BANDS))).astype(float), columns=list(AGE_BANDS)
+    )
+    bands.insert(0, "code", CODES)
+    path = tmp_path / "bands.csv"
+    bands.to_csv(path, index=False)
+    tiny["population"] = path
+    out = tmp_path / "apl.csv"
+    code, stdout, _ = run(compute_args(tiny, out), capsys)
+    assert code == 0
+    assert "demand standardised (drees_gp_2023)" in stdout
+    demand = standardise_population(bands.set_index("code"), "drees_gp_2023")
+    table = pd.read_csv(out, dtype={"code": str}).set_index("code")
+    expected = reference_apl(demand.reindex(CODES).to_numpy(), counted_supply())
+    np.testing.assert_allclose(table["apl"].to_numpy(), expected, rtol=1e-9, atol=0)
+    np.testing.assert_allclose(
+        table["population"].to_numpy(), bands[list(AGE_BANDS)].sum(axis=1), rtol=0, atol=0
+    )
+
+
+def test_compute_refuses_to_overwrite_unless_asked(
+    tiny: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "apl.csv"
+    out.write_text("previous\n")
+    code, _, err = run(compute_args(tiny, out), capsys)
+    assert code == 1
+    line = assert_one_line_error(err, "compute")
+    assert line.endswith(
+        f"output already exists: {out}. Pass --overwrite to replace it, or choose another "
+        "output path."
+    )
+    assert out.read_text() == "previous\n"
+    code, _, err = run([*compute_args(tiny, out), "--overwrite"], capsys)
+    assert code == 0, err
+    assert out.read_text().startswith("code,apl")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["apl.csv", "od.csv", "population.csv", "gps.csv"]
+    )
+
+
+def test_compute_never_overwrites_an_input(
+    tiny: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = tiny["population"].read_bytes()
+    # same file under another spelling, with --overwrite
+    other_spelling = tmp_path / "." / "population.csv"
+    code, _, err = run([*compute_args(tiny, other_spelling), "--overwrite"], capsys)
+    assert code == 1
+    line = assert_one_line_error(err, "compute")
+    assert "refusing to write" in line
+    assert line.endswith("it is an input of this command. Choose another output path.")
+    assert tiny["population"].read_bytes() == before
+
+
+def test_compute_missing_input_file(
+    tiny: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tiny["practitioners"] = tmp_path / "nope.csv"
+    code, _, err = run(compute_args(tiny, tmp_path / "apl.csv"), capsys)
+    assert code == 1
+    line = assert_one_line_error(err, "compute")
+    assert line.startswith(
+        f"aplcore compute: error: input file not found: {tmp_path / 'nope.csv'}."
+    )
+    assert not (tmp_path / "apl.csv").exists()
+
+
+def test_compute_library_errors_are_one_line(
+    tiny: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = GPS.assign(activity=[5000.0, -3.0, 4000.0, 7000.0, 100.0])
+    bad.to_csv(tiny["practitioners"], index=False)
+    code, _, err = run(compute_args(tiny, tmp_path / "apl.csv"), capsys)
+    assert code == 1
+    line = assert_one_line_error(err, "compute")
+    assert "activity" in line
+    assert "-3.0" in line
+    assert not (tmp_path / "apl.csv").exists()
+
+
+def test_compute_rejects_unknown_output_format(
+    tiny: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(compute_args(tiny, tmp_path / "apl.xlsx"), capsys)
+    assert code == 1
+    line = assert_one_line_error(err, "compute")
+    assert line.endswith(
+        "--out must be a .csv or .parquet file, found 'apl.xlsx'. Give a file name ending in "
+        ".csv or .parquet."
+    )
+
+
+def test_population_table_without_population_column(
+    tiny: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pd.DataFrame({"code": CODES, "pop": POPULATION}).to_csv(tiny["population"], index=False)
+    code, _, err = run(compute_args(tiny, tmp_path / "apl.csv"), capsys)
+    assert code == 1
+    line = assert_one_line_error(err, "compute")
+    # neither a total population nor age bands: the age-band reader says what it expected
+    assert line.startswith(
+        "aplcore compute: error: population by age: found no age-band columns in population.csv"
+    )
+
+
+def test_progress_bar_only_when_asked(
+    tiny: dict[str, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("APLCORE_PROGRESS", "1")
+    code, _, err = run(compute_args(tiny, tmp_path / "a.csv"), capsys)
+    assert code == 0
+    assert "step" in err  # the tqdm bar counts steps
+    monkeypatch.setenv("APLCORE_PROGRESS", "0")
+    code, _, err = run(compute_args(tiny, tmp_path / "b.csv"), capsys)
+    assert code == 0
+    assert err == ""
+
+
+def test_verbose_logs_steps(
+    tiny: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(["-v", *compute_args(tiny, tmp_path / "a.csv")], capsys)
+    assert code == 0
+    assert "INFO aplcore.cli: APL: done in" in err
+    assert f"INFO aplcore.cli: wrote {tmp_path / 'a.csv'} (4 rows)" in err
+
+
+# ----------------------------------------------------------------------------------- matrix
+def test_matrix_crow_fly_matches_library(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from aplcore import datasets
+    from aplcore.crowfly import travel_times_crow_fly
+
+    out = tmp_path / "m.csv"
+    code, stdout, err = run(["matrix", "--departement", "2A", "--out", str(out)], capsys)
+    assert code == 0, err
+    communes = datasets.load_communes(departement="2A", dropna=True)
+    expected = travel_times_crow_fly(communes.reset_index(), max_minutes=30).to_frame()
+    got = pd.read_csv(out, dtype={"origin": str, "destination": str})
+    assert len(got) == len(expected)
+    pd.testing.assert_frame_equal(
+        got, expected.reset_index(drop=True), check_exact=False, rtol=1e-12
+    )
+    assert f"aplcore matrix: {len(communes)} communes of département 2A Corse-du-Sud, " in stdout
+
+
+def test_matrix_npz_feeds_compute(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from aplcore import datasets
+
+    matrix = tmp_path / "m.npz"
+    code, _, err = run(["matrix", "--departement", "2A", "--out", str(matrix)], capsys)
+    assert code == 0, err
+    communes = datasets.load_communes(departement="2A", dropna=True)
+    population = tmp_path / "pop.parquet"
+    communes[["population"]].astype("float64").to_parquet(population)
+    gps = tmp_path / "gps.csv"
+    pd.DataFrame(
+        {
+            "practitioner_id": ["x", "y"],
+            "commune": ["2A004", "2A247"],
+            "activity": [5000, 4000],
+            "age": [50, 50],
+        }
+    ).to_csv(gps, index=False)
+    out = tmp_path / "apl.csv"
+    code, _, err = run(
+        [
+            "compute",
+            "--times",
+            str(matrix),
+            "--population",
+            str(population),
+            "--practitioners",
+            str(gps),
+            "--out",
+            str(out),
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    table = pd.read_csv(out, dtype={"code": str}).set_index("code")
+    assert len(table) == len(communes)
+    # the identity of the formula: sum P* APL = sum S when every supplied commune has demand
+    total = (table["apl"] * table["pop_std"]).sum()
+    assert total == pytest.approx(9000.0, rel=1e-9)
+
+
+def test_matrix_needs_one_source(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["matrix", "--out", str(tmp_path / "m.csv")], capsys)
+    assert code == 1
+    assert assert_one_line_error(err, "matrix").endswith(
+        "choose the communes: --communes FILE, or --region, --departement or --france."
+    )
+    communes = tmp_path / "c.csv"
+    pd.DataFrame({"code": ["2A004"], "lon": [8.7], "lat": [41.9]}).to_csv(communes, index=False)
+    code, _, err = run(
+        ["matrix", "--communes", str(communes), "--region", "94", "--out", str(tmp_path / "m.csv")],
+        capsys,
+    )
+    assert code == 1
+    assert assert_one_line_error(err, "matrix").endswith(
+        "give either --communes FILE or an area (--region, --departement, --france)."
+    )
+
+
+def test_matrix_from_commune_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    communes = tmp_path / "c.csv"
+    pd.DataFrame(
+        {
+            "code": ["01001", "01002", "01004"],
+            "lon": [4.92, 5.43, 5.36],
+            "lat": [46.15, 46.0, 45.96],
+        }
+    ).to_csv(communes, index=False)
+    out = tmp_path / "m.parquet"
+    code, stdout, err = run(["matrix", "--communes", str(communes), "--out", str(out)], capsys)
+    assert code == 0, err
+    from aplcore.matrix_io import load_travel_times
+
+    tt = load_travel_times(out)
+    assert list(tt.codes) == ["01001", "01002", "01004"]
+    assert "aplcore matrix: 3 communes of " in stdout
+
+
+def test_unknown_departement_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(["matrix", "--departement", "99", "--out", str(tmp_path / "m.csv")], capsys)
+    assert code == 1
+    line = assert_one_line_error(err, "matrix")
+    assert "unknown département '99'" in line
+
+
+# --------------------------------------------------------------------------------- classify
+def test_classify_matches_library(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from aplcore.zoning import classify_zones
+
+    codes = [f"18{k:03d}" for k in range(1, 13)]
+    rng = np.random.default_rng(5)
+    apl = pd.Series(rng.uniform(1.0, 6.0, 12), index=pd.Index(codes, name="code"))
+    population = pd.Series(rng.integers(100, 5000, 12).astype(float), index=apl.index)
+    territory = pd.Series([f"T{k // 3}" for k in range(12)], index=apl.index)
+    apl_path = tmp_path / "apl.csv"
+    pd.DataFrame({"apl": apl, "population": population}).to_csv(apl_path)
+    terr_path = tmp_path / "tvs.csv"
+    pd.DataFrame({"code": codes, "territory": territory.to_numpy()}).to_csv(terr_path, index=False)
+    out = tmp_path / "zoning"
+    argv = [
+        "classify",
+        "--apl",
+        str(apl_path),
+        "--territories",
+        str(terr_path),
+        "--out",
+        str(out),
+        "--cap",
+        "ZIP=0.5",
+        "--cap",
+        "ZAC=0.3",
+        "--cap",
+        "HZ=0.2",
+    ]
+    code, stdout, err = run(argv, capsys)
+    assert code == 0, err
+    expected = classify_zones(
+        apl,
+        population=population,
+        territory=territory,
+        method="zonage_2025",
+        caps={"ZIP": 0.5, "ZAC": 0.3, "HZ": 0.2},
+        cap_unit="share",
+    )
+    communes = pd.read_csv(out / "zoning_communes.csv", dtype={"code": str}).set_index("code")
+    assert communes["zone"].to_dict() == expected.communes["zone"].to_dict()
+    report = pd.read_csv(out / "zoning_report.csv", dtype={"region": str, "departement": str})
+    assert report["population"].iloc[-1] == population.sum()
+    assert "aplcore classify: 12 communes, method zonage_2025" in stdout
+    # a second run refuses to overwrite
+    code, _, err = run(argv, capsys)
+    assert code == 1
+    assert "output already exists:" in assert_one_line_error(err, "classify")
+
+
+def test_classify_bad_cap(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    apl_path = tmp_path / "apl.csv"
+    pd.DataFrame({"code": ["18001"], "apl": [2.0], "population": [10]}).to_csv(
+        apl_path, index=False
+    )
+    argv = [
+        "classify",
+        "--apl",
+        str(apl_path),
+        "--territories",
+        str(apl_path),
+        "--out",
+        str(tmp_path / "z"),
+        "--cap",
+        "ZIP:0.5",
+    ]
+    code, _, err = run(argv, capsys)
+    assert code == 1
+    assert assert_one_line_error(err, "classify").endswith(
+        "--cap must look like ZONE=VALUE with a share (ZIP=0.713) or a number of inhabitants "
+        "(ZIP=1834765), found 'ZIP:0.5'."
+    )
+
+
+# ------------------------------------------------------------------------------ info, warmup
+def test_info(capsys: pytest.CaptureFixture[str]) -> None:
+    import numba
+
+    code, out, err = run(["info"], capsys)
+    assert code == 0, err
+    lines = dict(
+        re.split(r"\s{2,}", line, maxsplit=1)
+        for line in out.splitlines()
+        if not line.startswith("note")
+    )
+    assert lines["numba"].strip() == numba.__version__
+    assert lines["numpy"].strip() == np.__version__
+    assert lines["pandas"].strip() == pd.__version__
+    assert f"{numba.get_num_threads()} (NUMBA_NUM_THREADS=" in out
+    assert cli.numba_cache_location() in out
+    assert lines["numba cache"] in ("on", "off (APLCORE_NUMBA_CACHE=0)")
+
+
+def test_info_reports_cache_off(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("APLCORE_NUMBA_CACHE", "0")
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    code, out, _ = run(["info"], capsys)
+    assert code == 0
+    assert "off (APLCORE_NUMBA_CACHE=0)" in out
+    assert f"{tmp_path} (writable)" in out
+
+
+def test_warmup_prints_each_case(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = []
+
+    def missing() -> None:
+        raise ImportError("needs networkx")
+
+    monkeypatch.setattr(
+        cli,
+        "warmup_cases",
+        lambda: [("first", lambda: calls.append(1)), ("second", missing)],
+    )
+    code, out, _ = run(["warmup"], capsys)
+    assert code == 0
+    assert calls == [1]
+    lines = out.splitlines()
+    assert lines[0].startswith("first ")
+    assert lines[0].endswith(" s")
+    assert lines[1] == f"{'second':<24} skipped (needs networkx)"
+    assert lines[2].startswith("total ")
+
+
+@pytest.mark.slow
+def test_warmup_runs_the_public_functions(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["warmup"], capsys)
+    assert code == 0, err
+    for name in ("crow-fly travel times", "APL (E2SFCA)", "zoning", "road travel times"):
+        line = next(line for line in out.splitlines() if line.startswith(name))
+        assert line.endswith(" s"), line
+
+
+# ------------------------------------------------------------------------------------- demo
+def read_demo(out: Path) -> dict[str, pd.DataFrame]:
+    codes = {"code": str, "departement": str, "region": str, "territory": str, "commune": str}
+    return {
+        name: pd.read_csv(out / f"{name}.csv", dtype=codes)
+        for name in (
+            "apl_synthetic",
+            "gp_activity_synthetic",
+            "zoning_territories_synthetic",
+            "zoning_report_synthetic",
+            "summary_synthetic",
+        )
+    }
+
+
+@pytest.fixture(scope="module")
+def demo_36(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess]:
+    """``aplcore demo --departement 36`` run once, as a real subprocess of the console script."""
+    out = tmp_path_factory.mktemp("demo") / "out"
+    proc = subprocess.run(
+        [PYTHON, "-m", "aplcore", "demo", "--departement", "36", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        check=False,
+    )
+    return out, proc
+
+
+def test_demo_subprocess_writes_every_output(demo_36) -> None:
+    out, proc = demo_36
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    stdout = proc.stdout
+    assert stdout.startswith("aplcore demo: département 36 Indre, ")
+    assert "SYNTHETIC" in stdout
+    assert "demand: total population (population municipale), not age-standardised" in stdout
+    assert "the Centre-Val de Loire 2025 shares (ZIP 71.3 %, ZAC 21.3 %, HZ 7.4 %" in stdout
+    tables = read_demo(out)
+    apl = tables["apl_synthetic"].set_index("code")
+    assert apl.index.str.fullmatch(r"36\d{3}").all()
+    assert apl.index.is_unique
+    assert np.isfinite(apl["apl"]).all()
+    assert (apl["apl"] >= 0).all()
+    assert set(apl["zone"]) <= {"ZIP", "ZAC", "HZ"}
+    summary = tables["summary_synthetic"].set_index("departement")
+    assert list(summary.index) == ["36", "total"]
+    assert summary.loc["total", "population"] == apl["population"].sum()
+    assert summary.loc["total", "communes"] == len(apl)
+    zone_total = summary.loc["total", ["population_ZIP", "population_ZAC", "population_HZ"]].sum()
+    assert zone_total == apl["population"].sum()
+    mean = (apl["apl"] * apl["demand"]).sum() / apl["demand"].sum()
+    assert summary.loc["total", "apl_mean"] == pytest.approx(mean, rel=1e-9)
+    assert tables["gp_activity_synthetic"]["practitioner_id"].is_unique
+    for name, size in (
+        ("apl_map_synthetic.png", (800, 800)),
+        ("zoning_map_synthetic.png", (800, 800)),
+        ("population_by_apl_synthetic.png", (500, 800)),
+    ):
+        image = imread(out / name)
+        assert image.shape[:2] == size
+        assert len(np.unique(image[..., :3].reshape(-1, 3), axis=0)) > 5
+    for path in out.iterdir():
+        assert not path.name.endswith(".tmp")
+
+
+def test_demo_refuses_to_overwrite(demo_36, capsys: pytest.CaptureFixture[str]) -> None:
+    out, proc = demo_36
+    assert proc.returncode == 0
+    before = (out / "apl_synthetic.csv").read_bytes()
+    code, _, err = run(["demo", "--departement", "36", "--out", str(out)], capsys)
+    assert code == 1
+    line = assert_one_line_error(err, "demo")
+    assert f"output already exists: {out / 'apl_synthetic.csv'}, " in line
+    assert line.endswith("Pass --overwrite to replace it, or choose another output path.")
+    assert (out / "apl_synthetic.csv").read_bytes() == before
+
+
+def test_demo_in_process_matches_subprocess_and_overwrites(
+    demo_36, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out, proc = demo_36
+    assert proc.returncode == 0
+    first = read_demo(out)
+    code, stdout, err = run(
+        ["demo", "--departement", "Indre", "--out", str(out), "--overwrite", "--no-maps"], capsys
+    )
+    assert code == 0, err
+    # same notes and summary as the subprocess run; only the list of files differs (no maps)
+    assert stdout.split("written:")[0] == proc.stdout.split("written:")[0]
+    again = read_demo(out)
+    for name, frame in first.items():
+        pd.testing.assert_frame_equal(again[name], frame)
+
+
+def test_demo_out_must_be_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "file.txt"
+    target.write_text("x")
+    code, _, err = run(["demo", "--departement", "36", "--out", str(target)], capsys)
+    assert code == 1
+    assert assert_one_line_error(err, "demo").endswith(
+        f"--out must be a folder, found a file: {target}."
+    )
+    assert target.read_text() == "x"
+
+
+def test_demo_unknown_region(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["demo", "--region", "Atlantis", "--out", str(tmp_path)], capsys)
+    assert code == 1
+    assert "unknown région 'Atlantis'" in assert_one_line_error(err, "demo")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_demo_missing_roads_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(
+        [
+            "demo",
+            "--departement",
+            "36",
+            "--roads",
+            str(tmp_path / "g.graphml"),
+            "--out",
+            str(tmp_path / "o"),
+        ],
+        capsys,
+    )
+    assert code == 1
+    assert assert_one_line_error(err, "demo").startswith(
+        f"aplcore demo: error: input file not found: {tmp_path / 'g.graphml'}."
+    )
+
+
+@pytest.mark.slow
+def test_demo_default_region(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, stdout, err = run(["demo", "--out", str(tmp_path)], capsys)
+    assert code == 0, err
+    assert stdout.startswith("aplcore demo: région 24 Centre-Val de Loire, ")
+    assert "with the caps the ministry set for Centre-Val de Loire in 2025" in stdout
+    summary = pd.read_csv(tmp_path / "summary_synthetic.csv", dtype={"departement": str})
+    assert list(summary["departement"]) == ["18", "28", "36", "37", "41", "45", "total"]
