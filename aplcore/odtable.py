@@ -228,6 +228,14 @@ def _rows(mask: np.ndarray) -> list[int]:
     return (np.flatnonzero(mask) + 1).tolist()
 
 
+def _show_rows(rows: list[int], values: pd.Series, *, limit: int = 5) -> str:
+    """``row 2: '1002', row 7: 'abc' and 3 more (5 in all)`` (rows are 1-based)."""
+    shown = ", ".join(f"row {r}: {values.iloc[r - 1]!r}" for r in rows[:limit])
+    if len(rows) > limit:
+        return f"{shown} and {len(rows) - limit} more ({len(rows)} in all)"
+    return shown
+
+
 def _codes(values: pd.Series, *, column: str, what: str, repair_integers: bool) -> np.ndarray:
     if pd.api.types.is_numeric_dtype(values):
         return normalise_codes(
@@ -237,7 +245,7 @@ def _codes(values: pd.Series, *, column: str, what: str, repair_integers: bool) 
     bad = (text.isna() | ~text.str.fullmatch(_CODE_REGEX).fillna(False)).to_numpy(dtype=bool)
     if bad.any():
         rows = _rows(bad)
-        shown = describe_values([f"row {r}: {values.iloc[r - 1]!r}" for r in rows])
+        shown = _show_rows(rows, values)
         hint = ""
         sample = [str(values.iloc[r - 1]) for r in rows[:20]]
         if all(s.isdigit() and len(s) < 5 for s in sample):
@@ -268,7 +276,7 @@ def _validate(
     bad = ~np.isfinite(values) | (values < 0)
     if bad.any():
         rows = _rows(bad)
-        shown = describe_values([f"row {r}: {raw.iloc[r - 1]!r}" for r in rows])
+        shown = _show_rows(rows, raw)
         msg = (
             f"travel times (column {minutes!r}) must be finite numbers >= 0; found "
             f"{int(bad.sum())} bad rows (row 1 = first data row): {shown}. Drop unreachable "
