@@ -98,7 +98,7 @@ def resolve_caps(
         if bad.any():
             rows, cols = np.nonzero(bad)
             found = [
-                (str(given.index[r]), str(given.columns[c]), values[r, c])
+                (str(given.index[r]), str(given.columns[c]), float(values[r, c]))
                 for r, c in zip(rows, cols, strict=True)
             ]
             msg = (
@@ -178,7 +178,7 @@ def _check_shares(frame: pd.DataFrame) -> None:
     if over.any():
         rows, cols = np.nonzero(over)
         found = [
-            (str(frame.index[r]), str(frame.columns[c]), values[r, c])
+            (str(frame.index[r]), str(frame.columns[c]), float(values[r, c]))
             for r, c in zip(rows, cols, strict=True)
         ]
         msg = (

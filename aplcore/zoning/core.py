@@ -25,7 +25,13 @@ from ..errors import (
 from .caps import CapsInput, Constraint, MarginInput, build_constraints, resolve_caps
 from .fill import CAPPED, MANDATORY, RESIDUAL, capped_fill, fill_order
 from .methods import CappedMethod, ShareMethod, ThresholdMethod, ZoningMethod, get_method
-from .overrides import OverridesInput, apply_overrides, check_caps, normalise_overrides
+from .overrides import (
+    OverridesInput,
+    apply_overrides,
+    check_caps,
+    checks_frame,
+    normalise_overrides,
+)
 from .report import build_report, format_report, national_schema, write_csv
 from .territories import attribute, build_territory_table, territory_apl
 
@@ -454,7 +460,8 @@ def _share_levels(
     terr: pd.DataFrame, table: pd.DataFrame, pop: pd.Series, regions: pd.Index, meth: ShareMethod
 ) -> tuple[np.ndarray, np.ndarray]:
     shares = np.asarray(meth.shares, dtype=np.float64)
-    cumulative = np.cumsum(shares)[:-1]
+    # rounded so that 0.1 + 0.1 + 0.1 is the 30 % the user meant
+    cumulative = np.round(np.cumsum(shares), 12)[:-1]
     m = len(meth.levels) - 1
     apl = terr["apl"].to_numpy(dtype=np.float64)
     population = terr["population"].to_numpy(dtype=np.float64)
@@ -536,7 +543,7 @@ def _outside_margin_check(
                 "broken_by": blamed,
             }
         )
-    return pd.DataFrame(rows)
+    return checks_frame(rows)
 
 
 def _warn(checks: pd.DataFrame, on_violation: str) -> None:

@@ -24,7 +24,7 @@ from ..errors import (
 )
 from .caps import Constraint
 
-__all__ = ["apply_overrides", "check_caps", "normalise_overrides"]
+__all__ = ["apply_overrides", "check_caps", "checks_frame", "normalise_overrides"]
 
 OverridesInput = Mapping[str, str] | pd.Series | pd.DataFrame | None
 
@@ -217,16 +217,23 @@ def check_caps(
                     "broken_by": blamed,
                 }
             )
-    columns = [
-        "region",
-        "constraint",
-        "limit",
-        "used",
-        "used_before_overrides",
-        "mandatory",
-        "met",
-        "excess",
-        "mandatory_over_cap",
-        "broken_by",
-    ]
-    return pd.DataFrame(rows, columns=columns)
+    return checks_frame(rows)
+
+
+_CHECK_TYPES = {
+    "region": object,
+    "constraint": object,
+    "limit": np.float64,
+    "used": np.float64,
+    "used_before_overrides": np.float64,
+    "mandatory": np.float64,
+    "met": bool,
+    "excess": np.float64,
+    "mandatory_over_cap": bool,
+    "broken_by": object,
+}
+
+
+def checks_frame(rows: list[dict]) -> pd.DataFrame:
+    """The cap-check table with its column types, also when there is no row."""
+    return pd.DataFrame(rows, columns=list(_CHECK_TYPES)).astype(_CHECK_TYPES)

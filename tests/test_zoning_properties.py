@@ -1,0 +1,147 @@
+"""Property tests of the zoning engine: caps never exceeded, monotone in APL, row-order free, and
+equal to a plain-Python reference."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from zoning_reference import reference_fill
+
+from aplcore.zoning import classify_zones, get_method
+
+APL_VALUES = [0.5, 1.8, 2.5, 2.6, 2.71, 3.0, 3.5, 3.98, 4.0, 4.5, 6.0]
+
+
+@st.composite
+def territories(draw):
+    n = draw(st.integers(1, 30))
+    n_terr = draw(st.integers(1, 10))
+    n_regions = draw(st.integers(1, 3))
+    rows = []
+    for i in range(n):
+        t = draw(st.integers(0, n_terr - 1))
+        r = draw(st.integers(0, n_regions - 1))
+        rows.append(
+            {
+                "code": f"{10 + r}{i:03d}",
+                "territory": f"T{t:02d}",
+                "region": f"R{r}",
+                # ties on purpose: a few APL values, some repeated
+                "apl": draw(st.sampled_from(APL_VALUES)),
+                "population": draw(st.integers(0, 1000)),
+            }
+        )
+    frame = pd.DataFrame(rows).set_index("code")
+    regions = sorted(frame["region"].unique())
+    caps = {}
+    for region in regions:
+        caps[region] = {
+            "ZIP": draw(st.one_of(st.none(), st.integers(0, 4000))),
+            "ZAC": draw(st.one_of(st.none(), st.integers(0, 4000))),
+        }
+    caps_frame = pd.DataFrame(caps).T.astype(float).fillna(np.inf)
+    margin = draw(st.integers(0, 300))
+    method = draw(st.sampled_from(["zonage_2025", "zonage_2017"]))
+    return frame, caps_frame, margin, method
+
+
+def run(frame, caps, margin, method):
+    return classify_zones(
+        frame["apl"],
+        population=frame["population"],
+        territory=frame[["territory", "region"]],
+        method=method,
+        caps=caps,
+        margin=margin,
+    )
+
+
+@given(territories())
+def test_caps_never_exceeded(case):
+    z = run(*case)
+    checks = z.checks
+    capped = checks[~checks["mandatory_over_cap"]]
+    assert (capped["used"] <= capped["limit"] + 1e-6).all()
+    # where the mandatory zone alone is over a cap, nothing was added on top of it
+    over = checks[checks["mandatory_over_cap"]]
+    assert (over["used"] == over["mandatory"]).all()
+    assert (z.communes["zone"] == z.communes["zone_computed"]).all()
+
+
+@given(territories())
+def test_monotone_within_each_region(case):
+    frame = case[0]
+    z = run(*case)
+    rank = {zone: i for i, zone in enumerate(z.zones)}
+    terr = z.territories
+    for _, block in frame.groupby("region"):
+        names = block["territory"].unique()
+        sub = terr.loc[names].dropna(subset=["apl"])
+        apl = sub["apl"].to_numpy()
+        zr = sub["zone"].map(rank).to_numpy()
+        lower = apl[:, None] < apl[None, :]
+        # a territory with a lower APL never gets a worse (higher-rank) zone
+        assert not (lower & (zr[:, None] > zr[None, :])).any()
+
+
+@given(territories(), st.randoms(use_true_random=False))
+def test_independent_of_row_order(case, rnd):
+    frame, caps, margin, method = case
+    z1 = run(frame, caps, margin, method)
+    order = list(range(len(frame)))
+    rnd.shuffle(order)
+    shuffled = frame.iloc[order]
+    caps2 = caps.iloc[::-1]
+    z2 = run(shuffled, caps2, margin, method)
+    pd.testing.assert_frame_equal(z1.territories, z2.territories)
+    pd.testing.assert_frame_equal(z1.communes.sort_index(), z2.communes.sort_index())
+    pd.testing.assert_frame_equal(z1.report, z2.report)
+
+
+@given(territories())
+def test_equals_plain_reference(case):
+    frame, caps, margin, method = case
+    z = run(frame, caps, margin, method)
+    meth = get_method(method)
+    parts: dict[str, dict[str, float]] = {}
+    for (t, r), p in frame.groupby(["territory", "region"])["population"].sum().items():
+        parts.setdefault(t, {})[r] = float(p)
+    cap_dict = {
+        r: {zone: float(v) for zone, v in row.items() if np.isfinite(v)}
+        for r, row in caps.iterrows()
+    }
+    expected = reference_fill(
+        z.territories["apl"].to_dict(),
+        parts,
+        zones=meth.zones,
+        thresholds=meth.thresholds,
+        caps=cap_dict,
+        margin=dict.fromkeys(cap_dict, float(margin)),
+        margin_zone=meth.margin_zone,
+        cap_rule=meth.cap_rule,
+        mandatory_threshold=meth.mandatory_threshold,
+    )
+    assert z.territories["zone"].to_dict() == expected
+
+
+@pytest.mark.parametrize("method", ["physiotherapists_2018", "nurses_2020"])
+@given(frame=territories())
+def test_share_levels_cumulative_bounds(method, frame):
+    data = frame[0]
+    z = classify_zones(
+        data["apl"],
+        population=data["population"],
+        standardised=data["population"] * 1.0,
+        territory=data["territory"],
+        method=method,
+    )
+    meth = get_method(method)
+    terr = z.territories
+    total = terr["population"].sum()
+    bounds = np.cumsum(meth.shares)[:-1] * total
+    for k, bound in enumerate(bounds):
+        inside = terr["zone"].isin(meth.levels[: k + 1])
+        assert terr.loc[inside, "population"].sum() <= bound + 1e-6

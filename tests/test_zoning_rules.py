@@ -1,0 +1,278 @@
+"""Each rule of the methods: 2017 (zone A, vivier, ZIP B, ZAC, vigilance, hors vivier, 5 % margin),
+2025 (thresholds and caps, stop rule, ties), five levels, plain thresholds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from aplcore.errors import ParameterError
+from aplcore.zoning import (
+    METHOD_PRESETS,
+    CappedMethod,
+    ShareMethod,
+    ThresholdMethod,
+    ZoningWarning,
+    classify_zones,
+    get_method,
+)
+
+
+def one_commune_per_territory(apl, pop, names=None):
+    """APL and population per territory, one commune each (codes 45001, 45002, ...)."""
+    codes = [f"45{i + 1:03d}" for i in range(len(apl))]
+    names = names or [f"T{i}" for i in range(len(apl))]
+    return (
+        pd.Series(apl, index=codes, dtype=float),
+        pd.Series(pop, index=codes, dtype=float),
+        pd.Series(names, index=codes),
+    )
+
+
+def zones_of(z):
+    return z.territories["zone"].to_dict()
+
+
+# --- 2017 -------------------------------------------------------------------------------------
+
+
+def test_2017_zone_a_vivier_and_hors_vivier_without_caps():
+    apl, pop, tvs = one_commune_per_territory([2.5, 2.51, 4.0, 4.01], [10, 10, 10, 10])
+    z = classify_zones(apl, population=pop, territory=tvs, method="zonage_2017")
+    # no caps: APL <= 2.5 is zone A (ZIP, mandatory); the vivier (2.5, 4] all becomes ZIP B
+    assert zones_of(z) == {"T0": "ZIP", "T1": "ZIP", "T2": "ZIP", "T3": "HV"}
+    assert z.territories["selection"].tolist() == ["mandatory", "capped", "capped", "residual"]
+
+
+def test_2017_zip_b_by_ascending_apl_then_zac_then_vigilance():
+    apl, pop, tvs = one_commune_per_territory(
+        [2.0, 3.5, 2.8, 3.9, 3.0, 4.5], [100, 40, 30, 20, 50, 70]
+    )
+    # ZIP cap (A + B) 150: zone A (100) + T2 (30, APL 2.8) = 130; T4 (50) does not fit: stop
+    # ZAC cap 60: T4 (50); T1 (40) does not fit: stop; T1 and T3 are zones de vigilance
+    z = classify_zones(
+        apl, population=pop, territory=tvs, method="zonage_2017", caps={"ZIP": 150, "ZAC": 60}
+    )
+    assert zones_of(z) == {
+        "T0": "ZIP",
+        "T1": "ZV",
+        "T2": "ZIP",
+        "T3": "ZV",
+        "T4": "ZAC",
+        "T5": "HV",
+    }
+    checks = z.checks.set_index("constraint")
+    assert checks.loc["ZIP", "used"] == 130
+    assert checks.loc["ZAC", "used"] == 50
+    # the 5 % adaptation budget is 5 % of the vivier (2.5 < APL <= 4): 0.05 * 140
+    assert checks.loc["outside margin", "limit"] == pytest.approx(7.0)
+    assert checks.loc["outside margin", "used"] == 0
+
+
+def test_2017_stop_rule_does_not_skip_to_smaller_territories():
+    apl, pop, tvs = one_commune_per_territory([2.6, 2.7], [100, 1])
+    z = classify_zones(apl, population=pop, territory=tvs, method="zonage_2017", caps={"ZIP": 50})
+    # T0 does not fit under 50: ZIP closes; T1 (1 inhabitant) would fit but has a higher APL
+    assert zones_of(z) == {"T0": "ZAC", "T1": "ZAC"}
+
+
+def test_2017_mandatory_zone_over_the_cap_is_kept_and_reported():
+    apl, pop, tvs = one_commune_per_territory([1.0, 2.4, 3.0], [100, 100, 10])
+    with pytest.warns(ZoningWarning, match=r"mandatory zone alone holds 200 inhabitants, above"):
+        z = classify_zones(
+            apl, population=pop, territory=tvs, method="zonage_2017", caps={"ZIP": 150}
+        )
+    assert zones_of(z) == {"T0": "ZIP", "T1": "ZIP", "T2": "ZAC"}
+    row = z.checks.set_index("constraint").loc["ZIP"]
+    assert bool(row["mandatory_over_cap"])
+    assert row["mandatory"] == 200
+    assert not bool(z.report["met"].iloc[-1])
+
+
+def test_2017_hors_vivier_override_within_5_percent():
+    apl, pop, tvs = one_commune_per_territory([3.0, 4.2, 4.3], [1000, 50, 51])
+    ok = classify_zones(
+        apl, population=pop, territory=tvs, method="zonage_2017", overrides={"T1": "ZV"}
+    )
+    check = ok.checks.set_index("constraint").loc["outside margin"]
+    assert (check["limit"], check["used"], bool(check["met"])) == (50.0, 50.0, True)
+    with pytest.warns(ZoningWarning, match=r"outside margin: 101 inhabitants for a limit of 50"):
+        bad = classify_zones(
+            apl,
+            population=pop,
+            territory=tvs,
+            method="zonage_2017",
+            overrides={"T1": "ZV", "T2": "ZAC"},
+        )
+    assert not bad.caps_met
+
+
+# --- 2025 -------------------------------------------------------------------------------------
+
+
+def test_2025_thresholds_without_caps_are_plain_cut_offs():
+    apl, pop, tvs = one_commune_per_territory([2.71, 2.72, 3.98, 3.99], [1, 1, 1, 1])
+    z = classify_zones(apl, population=pop, territory=tvs, method="zonage_2025")
+    assert zones_of(z) == {"T0": "ZIP", "T1": "ZAC", "T2": "ZAC", "T3": "HZ"}
+
+
+def test_2025_thresholds_parameter_replaces_the_preset():
+    apl, pop, tvs = one_commune_per_territory([2.8, 3.5], [1, 1])
+    z = classify_zones(apl, population=pop, territory=tvs, thresholds=(3.0, 3.2))
+    assert zones_of(z) == {"T0": "ZIP", "T1": "HZ"}
+    assert z.method.thresholds == (3.0, 3.2)
+    assert METHOD_PRESETS["zonage_2025"].thresholds == (2.71, 3.98)
+
+
+def test_2025_ties_broken_by_population_then_code():
+    apl, pop, tvs = one_commune_per_territory([2.0, 2.0, 2.0], [10, 30, 10], names=["B", "C", "A"])
+    # same APL: C (30) first, then A before B (code); cap 40 takes C and A
+    z = classify_zones(apl, population=pop, territory=tvs, caps={"ZIP": 40})
+    assert zones_of(z) == {"A": "ZIP", "B": "ZAC", "C": "ZIP"}
+    assert z.territories["rank"].to_dict() == {"A": 1, "B": 2, "C": 0}
+
+
+def test_2025_caps_as_shares():
+    apl, pop, tvs = one_commune_per_territory([1.0, 2.0, 3.0, 3.5], [25, 25, 25, 25])
+    z = classify_zones(
+        apl, population=pop, territory=tvs, caps={"ZIP": 0.5, "ZAC": 0.25}, cap_unit="share"
+    )
+    assert zones_of(z) == {"T0": "ZIP", "T1": "ZIP", "T2": "ZAC", "T3": "HZ"}
+    assert z.caps.loc["all", "ZIP"] == 50
+
+
+def test_separate_versus_cumulative_caps():
+    apl, pop, tvs = one_commune_per_territory([1.0, 2.0, 3.0], [10, 10, 15])
+    caps = {"ZIP": 15, "ZAC": 15}
+    cumulative = classify_zones(apl, population=pop, territory=tvs, caps=caps)
+    separate = classify_zones(
+        apl,
+        population=pop,
+        territory=tvs,
+        caps=caps,
+        method=get_method("zonage_2025", cap_rule="separate"),
+    )
+    # ZIP holds T0 (10); cumulative ZIP + ZAC <= 30 leaves 20 for T1 (10) but not T2 (15)
+    assert zones_of(cumulative) == {"T0": "ZIP", "T1": "ZAC", "T2": "HZ"}
+    # separate: ZAC alone <= 15 takes T1 (10), T2 (15) does not fit
+    assert zones_of(separate) == {"T0": "ZIP", "T1": "ZAC", "T2": "HZ"}
+    caps = {"ZIP": 5, "ZAC": 26}
+    assert zones_of(classify_zones(apl, population=pop, territory=tvs, caps=caps))["T2"] == "HZ"
+    sep = classify_zones(
+        apl,
+        population=pop,
+        territory=tvs,
+        caps=caps,
+        method=get_method("zonage_2025", cap_rule="separate"),
+    )
+    assert zones_of(sep) == {"T0": "ZAC", "T1": "ZAC", "T2": "HZ"}
+
+
+def test_residual_cap_is_a_floor():
+    apl, pop, tvs = one_commune_per_territory([1.0, 2.0, 3.0], [10, 10, 10])
+    z = classify_zones(apl, population=pop, territory=tvs, caps={"HZ": 15})
+    # ZIP + ZAC may hold at most 30 - 15 = 15: T0 only; T1 would leave HZ 10 < 15
+    assert zones_of(z) == {"T0": "ZIP", "T1": "HZ", "T2": "HZ"}
+
+
+# --- five levels and plain thresholds ---------------------------------------------------------
+
+
+def test_five_levels_by_cumulative_share():
+    apl = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0]
+    pop = [10] * 10
+    apl_s, pop_s, tvs = one_commune_per_territory(apl, pop)
+    method = ShareMethod(name="test", shares=(0.1, 0.2, 0.4, 0.2, 0.1))
+    z = classify_zones(apl_s, population=pop_s, territory=tvs, method=method)
+    assert z.territories["zone"].tolist() == [
+        "very_under_served",
+        "under_served",
+        "under_served",
+        "intermediate",
+        "intermediate",
+        "intermediate",
+        "intermediate",
+        "well_served",
+        "well_served",
+        "over_served",
+    ]
+    out = z.to_national_schema(profession="mk")
+    assert out["zmk_niveau"].iloc[0] == "1_Tres_sous_dotee"
+
+
+def test_five_levels_by_percentile_uses_weighted_quantiles():
+    apl_s, pop_s, tvs = one_commune_per_territory([1.0, 2.0, 3.0, 4.0], [10, 10, 10, 70])
+    method = ShareMethod(
+        name="pct", shares=(0.1, 0.1, 0.1, 0.6, 0.1), by="percentile", levels=tuple("abcde")
+    )
+    z = classify_zones(apl_s, population=pop_s, territory=tvs, method=method)
+    # cumulative 10/20/30/90 % -> weighted quantiles 1, 2, 3, 4
+    assert z.territories["zone"].tolist() == ["a", "b", "c", "d"]
+
+
+def test_nurses_preset_needs_the_standardised_population():
+    apl, pop, tvs = one_commune_per_territory([1.0, 2.0], [10, 10])
+    with pytest.raises(ParameterError, match=r"pass standardised=Series by commune code"):
+        classify_zones(apl, population=pop, territory=tvs, method="nurses_2020")
+    z = classify_zones(
+        apl, population=pop, territory=tvs, method="nurses_2020", standardised=pop * 2
+    )
+    assert z.territories["weight"].tolist() == [20.0, 20.0]
+
+
+def test_plain_commune_thresholds_keep_the_territory_column():
+    apl = pd.Series([2.5, 2.6, 4.0, 4.1], index=["01001", "01002", "01003", "01004"])
+    pop = pd.Series([1.0, 1.0, 1.0, 1.0], index=apl.index)
+    tvs = pd.Series(["A", "A", "B", "B"], index=apl.index)
+    z = classify_zones(apl, population=pop, territory=tvs, method="thresholds")
+    assert z.communes["zone"].tolist() == ["ZIP", "ZAC", "ZAC", "HZ"]
+    assert z.communes["territory"].tolist() == ["A", "A", "B", "B"]
+    territory_level = ThresholdMethod(
+        name="t", zones=("low", "high"), thresholds=(3.0,), level="territory"
+    )
+    z = classify_zones(apl, population=pop, territory=tvs, method=territory_level)
+    assert z.territories["zone"].to_dict() == {"A": "low", "B": "high"}
+    assert z.territories["apl"].to_numpy() == pytest.approx(np.array([2.55, 4.05]))
+
+
+# --- methods ----------------------------------------------------------------------------------
+
+
+def test_unknown_method():
+    apl, pop, tvs = one_commune_per_territory([1.0], [1])
+    with pytest.raises(ParameterError, match=r"unknown zoning method 'zonage_2030'; expected one"):
+        classify_zones(apl, population=pop, territory=tvs, method="zonage_2030")
+
+
+def test_thresholds_out_of_order():
+    apl, pop, tvs = one_commune_per_territory([1.0], [1])
+    with pytest.raises(ParameterError, match=r"thresholds must be in increasing order.*3\.98"):
+        classify_zones(apl, population=pop, territory=tvs, thresholds=(3.98, 2.71))
+    with pytest.raises(ParameterError, match=r"expected 2 thresholds .* found 1"):
+        classify_zones(apl, population=pop, territory=tvs, thresholds=(2.71,))
+    with pytest.raises(ParameterError, match=r"strictly increasing"):
+        ThresholdMethod(name="x", zones=("a", "b", "c"), thresholds=(2.0, 2.0))
+
+
+def test_method_parameters_are_validated():
+    with pytest.raises(ParameterError, match=r"mandatory threshold \(5.0\) must not exceed"):
+        get_method("zonage_2017", mandatory_threshold=5.0)
+    with pytest.raises(ParameterError, match=r"outside_margin_share must lie in \[0, 1\]"):
+        get_method("zonage_2017", outside_margin_share=5.0)
+    with pytest.raises(ParameterError, match=r"has no parameter 'threshold'"):
+        get_method("zonage_2025", threshold=(1, 2))
+    with pytest.raises(ParameterError, match=r"shares must sum to 1"):
+        ShareMethod(name="x", shares=(0.5, 0.6), levels=("a", "b"))
+    with pytest.raises(ParameterError, match=r"cap_rule must be 'separate' or 'cumulative'"):
+        CappedMethod(name="x", zones=("a", "b"), thresholds=(1.0,), cap_rule="both")
+    with pytest.raises(ParameterError, match=r"weighting must be 'population' or 'standardised'"):
+        get_method("zonage_2025", weighting="resident")
+
+
+def test_presets_are_frozen():
+    with pytest.raises(AttributeError):
+        METHOD_PRESETS["zonage_2025"].thresholds = (1.0, 2.0)  # type: ignore[misc]
+    shares = {n: sum(m.shares) for n, m in METHOD_PRESETS.items() if isinstance(m, ShareMethod)}
+    assert shares["nurses_2020"] == pytest.approx(1.0)
+    assert shares["speech_therapists_2018"] == pytest.approx(0.999)
