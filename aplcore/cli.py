@@ -174,6 +174,13 @@ def _check_outputs(outputs: Sequence[Path], inputs: Sequence[Path], *, overwrite
         raise CommandError(msg)
 
 
+def _file_mode() -> int:
+    """Permissions of a new file under the current umask."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 TABLE_SUFFIXES = (".csv", ".parquet")
 
 
@@ -198,6 +205,7 @@ def write_table(frame: pd.DataFrame, path: Path) -> None:
     suffix = _table_suffix(path, what="the output table")
     writer = write_csv if suffix == ".csv" else write_parquet
     writer(frame, path, overwrite=True)
+    os.chmod(path, _file_mode())  # temporary files are created readable by the owner only
     logger.info("wrote %s (%d rows)", path, len(frame))
 
 
@@ -554,10 +562,19 @@ def _area_label(area: dict[str, Any]) -> str:
 
 
 def _lookup_code(table: pd.DataFrame, value: str) -> str:
+    """Code of a région or département given by code or name (datasets reports unknown ones)."""
     if value in table.index:
         return value
     by_name = {str(n).casefold(): c for c, n in table["name"].items()}
-    return by_name.get(str(value).casefold(), value)
+    code = by_name.get(str(value).casefold())
+    if code is None:
+        from . import datasets
+
+        what = "region" if "n_departements" in table.columns else "departement"
+        datasets.load_communes(**{what: value})  # raises ParameterError with the known codes
+        msg = f"unknown {what} {value!r}."  # pragma: no cover - load_communes raised
+        raise CommandError(msg)
+    return code
 
 
 def _with_neighbours(
@@ -598,7 +615,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     label = _area_label(area)
     names = {
         "apl": out / "apl_synthetic.csv",
-        "practitioners": out / "gp_activity_synthetic.csv",
+        "practitioners": out / "practitioners_synthetic.csv",
         "territories": out / "zoning_territories_synthetic.csv",
         "report": out / "zoning_report_synthetic.csv",
         "summary": out / "summary_synthetic.csv",
@@ -768,7 +785,7 @@ def run_demo(
         summary = summarise(table)
     return {
         "apl": table,
-        "practitioners": practitioners.reset_index(drop=True).set_index("practitioner_id"),
+        "practitioners": practitioners.set_index("practitioner_id"),
         "territories": zoning.territories,
         "zoning": zoning,
         "summary": summary,
@@ -856,9 +873,11 @@ def _standardised_demand(path: Path, population: pd.Series, *, notes: list[str])
 
 
 def _synthetic_gps(communes: pd.DataFrame, *, seed: int) -> pd.DataFrame:
-    from .synthetic import synthetic_gp_table  # type: ignore[import-not-found]
+    from .synthetic import synthetic_practitioners
 
-    return synthetic_gp_table(communes, seed=seed)
+    frame = communes[["population", "departement"]].copy()
+    frame["population"] = frame["population"].astype("float64")
+    return synthetic_practitioners(frame, seed=seed)
 
 
 def _demo_zoning(
