@@ -435,18 +435,23 @@ def apl_from_arrays(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """E2SFCA straight from a long table of integer positions (the fused path).
 
-    The times are turned into weights while the CSR matrix is built (pairs of weight 0 never
-    stored), then transposed, then both steps run. No validation: for callers that have already
-    canonicalised their data (benchmarks, generated matrices). Duplicated pairs are summed.
+    The table is streamed twice and never turned into a matrix: step 1 weights each pair while
+    accumulating the demand of its practice commune, step 2 while accumulating the ratio of its
+    residence commune. Rows may come in any order. For a single computation this is the fastest
+    path; to solve again for other demand or supply, build :class:`aplcore.TravelTimes` and use
+    :func:`prepare`.
+
+    No validation is done: for callers that have already canonicalised their data (benchmarks,
+    generated matrices). A pair given twice counts twice.
 
     Parameters
     ----------
     origin, destination
-        int32 positions of each pair's residence and practice commune, in ``[0, n)``.
+        Positions of each pair's residence and practice commune, in ``[0, n)`` (cast to int32).
     minutes
-        float64 travel times.
+        Travel times (cast to float64).
     demand, supply
-        float64 arrays of length ``n``.
+        Arrays of length ``n`` (cast to float64).
     decay
         Registered decay name or :class:`aplcore.Decay`.
 
@@ -457,18 +462,18 @@ def apl_from_arrays(
     from .kernels import csr, fca
 
     resolved = get_decay(decay)
-    n = demand.size
-    indptr, indices, w = csr.bucket_long(
-        origin,
-        destination,
-        minutes,
-        n,
+    o = np.ascontiguousarray(origin, dtype=np.int32)
+    d = np.ascontiguousarray(destination, dtype=np.int32)
+    return fca.e2sfca_long(
+        o,
+        d,
+        np.ascontiguousarray(minutes, dtype=np.float64),
+        np.ascontiguousarray(demand, dtype=np.float64),
+        np.ascontiguousarray(supply, dtype=np.float64),
         resolved.kind_id,
         resolved.kernel_params,
-        csr.n_chunks_for(origin.size),
+        csr.n_chunks_for(o.size),
     )
-    t_indptr, t_indices, t_w = csr.transpose(indptr, indices, w, n, csr.n_chunks_for(w.size))
-    return fca.e2sfca(indptr, indices, w, t_indptr, t_indices, t_w, demand, supply)
 
 
 # ---------------------------------------------------------------------------------- result

@@ -100,7 +100,7 @@ class Decay:
         closed = 0.0 if self.closed == "left" else 1.0
         if self.kind == "step":
             edges, weights = self.steps
-            return np.array([closed, len(edges), *edges, *weights], dtype=np.float64)
+            return np.array([closed, len(edges), *edges, *weights, 0.0], dtype=np.float64)
         return np.array([closed, *self.params], dtype=np.float64)
 
     @property

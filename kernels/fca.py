@@ -11,6 +11,7 @@ import numpy as np
 from numba import prange
 
 from ._jit import jit
+from .decay import decay_value
 
 
 @jit(parallel=True)
@@ -58,4 +59,43 @@ def e2sfca(indptr, indices, data, t_indptr, t_indices, t_data, demand, supply):
     weighted_demand = spmv(t_indptr, t_indices, t_data, demand)
     r = ratio(supply, weighted_demand)
     apl = spmv(indptr, indices, data, r)
+    return apl, weighted_demand, r
+
+
+@jit(parallel=True)
+def _accumulate_by_key(keys, others, minutes, values, n_keys, kind, params, n_chunks):
+    """``out[k] = sum over rows with keys[r] == k of f(minutes[r]) * values[others[r]]``.
+
+    Each chunk of rows accumulates into its own buffer; the buffers are then summed in chunk
+    order. No two threads write the same memory and the order of every sum depends on the data
+    only, so the result is identical whatever the number of threads.
+    """
+    n = keys.size
+    bounds = np.linspace(0, n, n_chunks + 1).astype(np.int64)
+    partial = np.zeros((n_chunks, n_keys), np.float64)
+    for c in prange(n_chunks):
+        acc = partial[c]
+        for r in range(bounds[c], bounds[c + 1]):
+            acc[keys[r]] += decay_value(minutes[r], kind, params) * values[others[r]]
+    out = np.zeros(n_keys, np.float64)
+    for k in prange(n_keys):
+        total = 0.0
+        for c in range(n_chunks):
+            total += partial[c, k]
+        out[k] = total
+    return out
+
+
+@jit()
+def e2sfca_long(origin, destination, minutes, demand, supply, kind, params, n_chunks):
+    """Both E2SFCA steps streamed over a long table, without building any matrix.
+
+    Returns ``(apl, weighted_demand, ratio)``. Pairs given twice count twice.
+    """
+    n = demand.size
+    weighted_demand = _accumulate_by_key(
+        destination, origin, minutes, demand, n, kind, params, n_chunks
+    )
+    r = ratio(supply, weighted_demand)
+    apl = _accumulate_by_key(origin, destination, minutes, r, n, kind, params, n_chunks)
     return apl, weighted_demand, r

@@ -80,20 +80,37 @@ def test_read_only_inputs_are_accepted():
 
 
 def test_results_identical_with_one_and_two_threads():
+    import pandas as pd
+
+    import aplcore
+    from aplcore.apl import apl_from_arrays
+
     rng = np.random.default_rng(7)
     n, rows = 3000, 200_000
     o = rng.integers(0, n, rows).astype(np.int32)
     d = rng.integers(0, n, rows).astype(np.int32)
     t = rng.random(rows) * 30
     p, s = rng.random(n) * 1000, rng.random(n) * 5000
-    from aplcore.apl import apl_from_arrays
+    codes = [f"{10000 + i:05d}" for i in range(n)]
+    tt = aplcore.TravelTimes.from_arrays(codes, o, d, t, intra_minutes=0.0, duplicates="first")
+    demand, supply = pd.Series(p, index=codes), pd.Series(s, index=codes)
+    batch = pd.DataFrame({"a": s, "b": s[::-1]}, index=codes)
+
+    def run():
+        matrix = aplcore.prepare(tt)
+        return (
+            *apl_from_arrays(o, d, t, p, s),
+            matrix.solve(demand, supply).apl.to_numpy(),
+            matrix.solve_batch(demand, batch).to_numpy(),
+            aplcore.prepare(tt, method="bfca").solve(demand, supply).apl.to_numpy(),
+        )
 
     before = numba.get_num_threads()
     try:
         numba.set_num_threads(1)
-        one = apl_from_arrays(o, d, t, p, s)
+        one = run()
         numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
-        two = apl_from_arrays(o, d, t, p, s)
+        two = run()
     finally:
         numba.set_num_threads(before)
     for a, b in zip(one, two, strict=True):

@@ -1,0 +1,1 @@
+"""aplcore benchmark suite: ``python -m bench`` runs it and writes ``bench/README.md``."""
