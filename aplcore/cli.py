@@ -1022,7 +1022,7 @@ def _print_demo(result: dict[str, Any], names: dict[str, Path], *, label: str) -
     with pd.option_context("display.width", 120, "display.max_columns", 20):
         _out(_format_summary(summary))
     _out()
-    _out("zoning report (inhabitants by zone, caps per région):")
+    _out("zoning report (territories in their département of attribution; caps per région):")
     _out(result["zoning"].format_report())
     _out()
     _out("written:")

@@ -431,11 +431,10 @@ def plot_apl_map(
     ]
     if (classes < 0).any():
         handles.append(Patch(facecolor=_MISSING_COLOUR, edgecolor="#777777", label="no value"))
-    ax.legend(
+    figure.legend(
         handles=handles,
         title=_wrap(unit),
-        loc="upper left",
-        bbox_to_anchor=(1.0, 1.0),
+        loc="outside right upper",
         fontsize="small",
         title_fontsize="small",
         frameon=True,
@@ -547,11 +546,10 @@ def plot_zoning_map(
         handles.append(Patch(facecolor=palette[label], edgecolor="#777777", label=text))
     if drawn.isna().any():
         handles.append(Patch(facecolor=_MISSING_COLOUR, edgecolor="#777777", label="no class"))
-    ax.legend(
+    figure.legend(
         handles=handles,
         title=legend_title,
-        loc="upper left",
-        bbox_to_anchor=(1.0, 1.0),
+        loc="outside right upper",
         fontsize="small",
         title_fontsize="small",
     )

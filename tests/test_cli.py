@@ -739,3 +739,49 @@ def test_demo_default_region(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert "with the caps the ministry set for Centre-Val de Loire in 2025" in stdout
     summary = pd.read_csv(tmp_path / "summary_synthetic.csv", dtype={"departement": str})
     assert list(summary["departement"]) == ["18", "28", "36", "37", "41", "45", "total"]
+
+
+def test_demo_with_age_bands_standardises_known_communes(
+    shared_raw: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from aplcore.io import read_population_by_age
+
+    path = shared_raw / "ensai_communes_age_sexe_2021" / "data.csv"
+    argv = ["demo", "--departement", "36", "--age-bands", str(path), "--out", str(tmp_path)]
+    code, stdout, err = run([*argv, "--no-maps"], capsys)
+    assert code == 0, err
+    note = next(line for line in stdout.splitlines() if "demand:" in line)
+    assert "demand: age-standardised population (DREES 2023 weights) from data.csv for " in note
+    assert note.endswith("communes absent from that file keep their total population.")
+    table = pd.read_csv(tmp_path / "apl_synthetic.csv", dtype={"code": str}).set_index("code")
+    bands = read_population_by_age(path)
+    known = table.index.intersection(bands.index)
+    assert len(known) > 0
+    expected = standardise_population(bands.loc[known], "drees_gp_2023")
+    np.testing.assert_allclose(table.loc[known, "demand"], expected[known], rtol=1e-12, atol=0)
+    others = table.index.difference(bands.index)
+    np.testing.assert_array_equal(table.loc[others, "demand"], table.loc[others, "population"])
+    assert path.exists()  # the input is untouched (read-only folder in CI)
+
+
+def test_matrix_on_a_real_road_graph(
+    shared_raw: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from aplcore import datasets
+
+    graph = shared_raw / "osm_osmnx_graphs_yvelines" / "st_ger.gml"
+    communes = datasets.load_communes(departement="78", dropna=True)
+    near = communes[communes["lon"].between(2.0, 2.2) & communes["lat"].between(48.87, 49.0)]
+    points = tmp_path / "communes.csv"
+    near.reset_index()[["code", "lon", "lat"]].to_csv(points, index=False)
+    out = tmp_path / "roads.csv"
+    argv = ["matrix", "--communes", str(points), "--roads", str(graph), "--out", str(out)]
+    code, stdout, err = run(argv, capsys)
+    assert code == 0, err
+    assert "travel times: road graph st_ger.gml, pairs within 30 min." in stdout
+    od = pd.read_csv(out, dtype={"origin": str, "destination": str})
+    assert set(od["origin"]) <= set(near.index)
+    assert (od["minutes"] >= 0).all()
+    assert (od["minutes"] <= 30).all()
+    self_pairs = od[od["origin"] == od["destination"]]
+    assert len(self_pairs) == len(near)

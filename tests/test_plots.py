@@ -87,7 +87,7 @@ def test_apl_map_legend_states_unit_classes_and_missing():
     contours = grid_contours(2)
     values = pd.Series([1.0, 2.0, math.nan, 6.0], index=contours.index)
     figure = plots.plot_apl_map(values, contours, engine="matplotlib")
-    legend = figure.axes[0].get_legend()
+    legend = figure.legends[0]
     title = legend.get_title().get_text().replace("\n", " ")
     assert title == "consultations per year per standardised inhabitant"
     labels = [t.get_text() for t in legend.get_texts()]
@@ -145,7 +145,7 @@ def test_zoning_map_categorical_legend_with_population(tmp_path):
     )
     assert_png(path, 800, 800)
     ax = figure.axes[0]
-    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    labels = [t.get_text() for t in figure.legends[0].get_texts()]
     assert labels == [
         "ZIP (2 234 inhabitants)",
         "ZAC (2 500 inhabitants)",
@@ -163,7 +163,7 @@ def test_zoning_map_keeps_categorical_order_and_custom_colours():
     )
     figure = plots.plot_zoning_map(classes, contours, colours={"a": "#000000"}, engine="matplotlib")
     ax = figure.axes[0]
-    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    labels = [t.get_text() for t in figure.legends[0].get_texts()]
     assert labels == ["c", "b", "a", "no class"]
     centre = contours.iloc[1].centroid
     assert pixel_at(figure, ax, centre.x, centre.y) == "#000000"
