@@ -173,7 +173,7 @@ def test_integer_codes_ambiguous(tmp_path):
 def test_duplicate_codes(wide_csv):
     frame = pd.read_csv(wide_csv, dtype={"code": str})
     frame.loc[3, "code"] = "01001"
-    with pytest.raises(DuplicateError, match=r"duplicated codes \('01001'\) at rows 1, 4"):
+    with pytest.raises(DuplicateError, match=r"duplicated codes \('01001'\) at positions 0, 3"):
         read_population_by_age(frame)
 
 
@@ -183,7 +183,7 @@ def test_negative_and_text_counts(wide_csv):
     with pytest.raises(InvalidValueError, match=r"'femmes_20_24' must be at least 0; found -3.0"):
         read_population_by_age(frame)
     frame.loc[2, "femmes_20_24"] = "n/a"
-    with pytest.raises(InvalidValueError, match=r"must hold numbers; found 'n/a' at row 3"):
+    with pytest.raises(InvalidValueError, match=r"must hold numbers; found 'n/a' at position 2"):
         read_population_by_age(frame)
     frame.loc[2, "femmes_20_24"] = "1 204,5"
     assert read_population_by_age(frame).loc["2A004", "20-24"] >= 1204.5
@@ -193,9 +193,9 @@ def test_long_layout_errors():
     long = pd.DataFrame(
         {"code": ["01001"] * 3, "age": ["0-4", "0-4", "7-11"], "population": [1, 2, 3]}
     )
-    with pytest.raises(InputFormatError, match=r"found '7-11' at row 3"):
+    with pytest.raises(InputFormatError, match=r"found '7-11' at position 2"):
         read_population_by_age(long)
-    with pytest.raises(DuplicateError, match=r"repeat a commune, sex and band.*rows 1, 2"):
+    with pytest.raises(DuplicateError, match=r"repeat a commune, sex and band.*positions 0, 1"):
         read_population_by_age(long.iloc[:2])
     ok = pd.DataFrame({"code": ["01001"] * 19, "age": list(AGE_BANDS), "population": 1.0})
     partial = pd.concat([ok, ok.iloc[:5].assign(code="01002")])
@@ -337,10 +337,10 @@ def test_cog_errors(tmp_path):
             ],
         }
     )
-    with pytest.raises(CommuneCodeError, match=r"found '1002' at row 4"):
+    with pytest.raises(CommuneCodeError, match=r"found '1002' at position 3"):
         read_cog_communes(frame)
     both = ["commune-actuelle", "commune-deleguee"]
-    with pytest.raises(DuplicateError, match=r"\('12218'\) at rows 2, 3"):
+    with pytest.raises(DuplicateError, match=r"\('12218'\) at positions 1, 2"):
         read_cog_communes(frame.iloc[:3], types=both)
     with pytest.raises(InputFormatError, match=r"unknown types \['commune'\]"):
         read_cog_communes(frame, types=["commune"])
@@ -372,3 +372,61 @@ def test_territories_errors(tmp_path):
         read_territories(path, territories=["bv"])
     with pytest.raises(FileNotFoundError, match=r"no such file"):
         read_territories(tmp_path / "absent.csv")
+
+
+# ---------------------------------------------------------------- formats, codes, namespace
+
+
+@given(st.lists(st.integers(1000, 95999), min_size=1, max_size=30, unique=True))
+def test_integer_codes_are_repaired_exactly(numbers):
+    codes = [f"{n:05d}" for n in numbers]
+    frame = pd.DataFrame({"code": numbers, "tvs": codes})
+    terr = read_territories(frame)
+    assert terr.index.tolist() == codes
+    assert bool(terr.attrs["notes"]) == any(n < 10_000 for n in numbers)
+    text = frame.assign(code=[f"{n}.0" for n in numbers])
+    assert read_territories(text).index.tolist() == codes
+
+
+def test_latin1_semicolon_and_parquet_positions(tmp_path):
+    path = tmp_path / "tvs.csv"
+    path.write_bytes("code;nom\n01001;Abergement-Clémenciat\n2A004;Ajaccio\n".encode("latin-1"))
+    terr = read_territories(path)
+    assert terr.loc["01001", "nom"] == "Abergement-Clémenciat"
+    frame = pd.DataFrame({"code": ["01001", "2A004", "01001"], "tvs": ["a", "b", "c"]})
+    frame.to_parquet(tmp_path / "tvs.parquet")
+    with pytest.raises(DuplicateError, match=r"at positions 0, 2 of tvs.parquet"):
+        read_territories(tmp_path / "tvs.parquet")
+    (tmp_path / "empty.csv").write_text("code;tvs\n")
+    with pytest.raises(InputFormatError, match=r"empty.csv has no data rows"):
+        read_territories(tmp_path / "empty.csv")
+
+
+def test_excel_file(tmp_path):
+    pytest.importorskip("openpyxl")
+    path = tmp_path / "gp.xlsx"
+    _practitioners().to_excel(path, index=False)
+    gp = read_practitioners(path, columns=MAPPING)
+    assert gp["commune"].tolist() == ["45234", "45235", "2A004", "75101"]
+
+
+def test_namespace_is_lazy():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, aplcore.io, aplcore.datasets, aplcore.synthetic; "
+        "print('numba' in sys.modules, callable(aplcore.io.read_od_table))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]
+    import aplcore.io
+
+    try:
+        reader = aplcore.io.read_drees_apl
+    except ImportError as exc:  # the DREES module may not be installed yet
+        assert "aplcore.io.drees missing" in str(exc)  # noqa: PT017
+    else:
+        assert callable(reader)
+    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        aplcore.io.nope  # noqa: B018

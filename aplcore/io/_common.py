@@ -34,15 +34,18 @@ class Table:
 
     frame: pd.DataFrame
     name: str
-    #: number of the file line holding the first data row (None for in-memory frames)
+    #: number of the file line holding the first data row (None for Parquet files and frames)
     first_line: int | None
+    #: whether the table was read from a file (named ``name``)
+    from_file: bool = True
 
     def where(self, positions: Sequence[int] | np.ndarray) -> str:
-        """``"lines 3, 7 of pop.csv"`` or ``"rows 1, 5"`` for 0-based row positions."""
+        """``"lines 3, 7 of pop.csv"`` (text files) or ``"positions 0, 4"`` (0-based rows)."""
         positions = [int(p) for p in positions]
         if self.first_line is None:
-            label = "row" if len(positions) == 1 else "rows"
-            return f"{label} {describe_values([p + 1 for p in positions])}".replace("'", "")
+            label = "position" if len(positions) == 1 else "positions"
+            place = f" of {self.name}" if self.from_file else ""
+            return f"{label} {describe_values(positions)}{place}"
         label = "line" if len(positions) == 1 else "lines"
         lines = describe_values([p + self.first_line for p in positions])
         return f"{label} {lines} of {self.name}"
@@ -71,7 +74,7 @@ def load_text_table(source: Source, *, what: str) -> Table:
     if isinstance(source, pd.DataFrame):
         frame = source.reset_index() if _has_named_index(source) else source.copy()
         frame.columns = [str(c) for c in frame.columns]
-        return Table(frame, what, None)
+        return Table(frame, what, None, from_file=False)
     path = Path(source)
     if not path.is_file():
         msg = (
