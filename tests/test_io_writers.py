@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pandas as pd
@@ -144,3 +145,15 @@ def test_unserialisable_value_leaves_nothing(tmp_path):
 def test_creates_missing_folders(tmp_path, result):
     path = write_csv(result, tmp_path / "a" / "b" / "apl.csv")
     assert path.is_file()
+
+
+def test_permissions_follow_the_umask(tmp_path, result):
+    old = os.umask(0o022)
+    try:
+        path = write_csv(result, tmp_path / "apl.csv")
+        assert path.stat().st_mode & 0o777 == 0o644
+        path.chmod(0o600)
+        write_csv(result, path, overwrite=True)
+        assert path.stat().st_mode & 0o777 == 0o600
+    finally:
+        os.umask(old)

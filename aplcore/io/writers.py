@@ -66,17 +66,27 @@ def atomic_write(
         )
         raise OutputExistsError(msg)
     dest.parent.mkdir(parents=True, exist_ok=True)
+    # mkstemp creates files readable by the owner only: give the result the usual permissions
+    # (those of the file replaced, else 0o666 less the umask).
+    mode = dest.stat().st_mode & 0o777 if dest.exists() else 0o666 & ~_umask()
     fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp_name, mode)
         os.replace(tmp_name, dest)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
     return dest
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _frame_for_output(frame: pd.DataFrame | pd.Series) -> pd.DataFrame:
