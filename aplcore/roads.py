@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
 __all__ = [
     "RoadGraph",
     "graph_to_csr",
+    "load_road_graph",
     "multi_source_dijkstra",
     "travel_times_from_graph",
     "travel_times_from_road_graph",
@@ -171,6 +174,8 @@ def graph_to_csr(
     G
         A networkx ``Graph``, ``DiGraph``, ``MultiGraph`` or ``MultiDiGraph``; nodes carry ``x``
         and ``y`` (osmnx convention), ``G.graph["crs"]`` gives their CRS (default EPSG:4326).
+        Or a file path: GraphML (``.graphml``, ``.gml``, read with ``osmnx.load_graphml``) or
+        OpenStreetMap XML (``.osm``, ``.xml``, read with ``osmnx.graph_from_xml``).
     weight
         Edge attribute holding the travel time in seconds.
     impute
@@ -196,6 +201,8 @@ def graph_to_csr(
     except ImportError as exc:  # pragma: no cover - depends on the environment
         msg = "road graphs need networkx: pip install 'aplcore[roads]'."
         raise ImportError(msg) from exc
+    if isinstance(G, str | os.PathLike):
+        G = load_road_graph(G)
     if not isinstance(G, nx.Graph):
         msg = (
             f"G must be a networkx graph (e.g. from osmnx.load_graphml), found {type(G).__name__}."
@@ -245,6 +252,30 @@ def graph_to_csr(
         directed=G.is_directed(),
         metadata={"weight": weight, "imputed_edges": n_imputed, "n_graph_edges": len(edges)},
     )
+
+
+def load_road_graph(path: str | os.PathLike[str]) -> Any:
+    """Read a road graph file with osmnx: GraphML (``.graphml``, ``.gml``) or OSM XML
+    (``.osm``, ``.xml``, optionally compressed with bz2)."""
+    try:
+        import osmnx as ox
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        msg = "reading road graph files needs osmnx: pip install 'aplcore[roads]'."
+        raise ImportError(msg) from exc
+    path = Path(path)
+    if not path.is_file():
+        msg = f"road graph file not found: {path}."
+        raise InputFormatError(msg)
+    name = path.name.lower()
+    if name.endswith((".graphml", ".gml")):
+        return ox.load_graphml(path)
+    if name.endswith((".osm", ".xml", ".osm.bz2", ".xml.bz2")):
+        return ox.graph_from_xml(path, simplify=True, retain_all=True)
+    msg = (
+        f"cannot tell the road graph format of {path.name}: expected .graphml/.gml (GraphML) "
+        "or .osm/.xml (OpenStreetMap XML). Load it with osmnx and pass the graph."
+    )
+    raise InputFormatError(msg)
 
 
 def _impute_travel_times(
@@ -388,6 +419,9 @@ def multi_source_dijkstra(
     if offsets.shape != src.shape or extra.shape != t_nodes.shape:
         msg = "source_offsets must match sources and target_extra must match target_nodes."
         raise InputFormatError(msg)
+    if t_nodes.size and (t_nodes.min() < 0 or t_nodes.max() >= n_nodes):
+        msg = f"target_nodes must be node positions in [0, {n_nodes}), found others."
+        raise InputFormatError(msg)
     order = np.argsort(t_nodes, kind="stable")
     target_indptr = np.zeros(n_nodes + 1, dtype=np.int64)
     np.cumsum(np.bincount(t_nodes, minlength=n_nodes), out=target_indptr[1:])
@@ -451,8 +485,8 @@ def travel_times_from_graph(
     Parameters
     ----------
     G
-        networkx / osmnx graph (see :func:`graph_to_csr`), or an already converted
-        :class:`RoadGraph`.
+        networkx / osmnx graph or graph file (see :func:`graph_to_csr`), or an already
+        converted :class:`RoadGraph`.
     communes
         One point per commune (town hall where known, else centroid): columns ``code`` and
         ``lon``/``lat`` or ``x``/``y`` (see :func:`aplcore.crowfly.commune_points`).

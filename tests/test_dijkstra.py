@@ -174,6 +174,8 @@ def test_bad_inputs_are_rejected() -> None:
         multi_source_dijkstra(indptr, indices, np.array([1.0]), [0], -1.0)
     with pytest.raises(InputFormatError, match=r"sources must be node positions in \[0, 2\)"):
         multi_source_dijkstra(indptr, indices, np.array([1.0]), [2], 5.0)
+    with pytest.raises(InputFormatError, match=r"target_nodes must be node positions in \[0, 2\)"):
+        multi_source_dijkstra(indptr, indices, np.array([1.0]), [0], 5.0, target_nodes=[5])
     with pytest.raises(InputFormatError, match="CSR arrays disagree"):
         multi_source_dijkstra(indptr, indices, np.array([1.0, 2.0]), [0], 5.0)
 

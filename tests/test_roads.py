@@ -183,6 +183,41 @@ def test_graph_without_coordinates_cannot_snap() -> None:
         travel_times_from_graph(G, communes)
 
 
+TINY_OSM = """<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6" generator="aplcore tests">
+  <node id="1" lat="48.900" lon="2.100" version="1"/>
+  <node id="2" lat="48.900" lon="2.110" version="1"/>
+  <node id="3" lat="48.900" lon="2.120" version="1"/>
+  <way id="10" version="1">
+    <nd ref="1"/><nd ref="2"/><nd ref="3"/>
+    <tag k="highway" v="primary"/>
+    <tag k="maxspeed" v="50"/>
+  </way>
+</osm>
+"""
+
+
+def test_osm_xml_file_with_speed_imputation(tmp_path) -> None:
+    pytest.importorskip("osmnx")
+    from pyproj import Geod
+
+    path = tmp_path / "tiny.osm"
+    path.write_text(TINY_OSM)
+    communes = pd.DataFrame({"code": ["78001", "78002"], "lon": [2.10, 2.12], "lat": [48.9, 48.9]})
+    tt = travel_times_from_graph(path, communes)
+    metres = sum(Geod(ellps="WGS84").inv([2.10, 2.11], [48.9, 48.9], [2.11, 2.12], [48.9, 48.9])[2])
+    expected = metres / 1000.0 / 50.0 * 60.0  # maxspeed 50 km/h, osmnx lengths are great-circle
+    assert pairs_of(tt)[("78001", "78002")] == pytest.approx(expected, rel=1e-2)
+    assert tt.metadata["params"]["imputed_edges"] == 2
+
+
+def test_unknown_graph_file_type(tmp_path) -> None:
+    path = tmp_path / "roads.shp"
+    path.write_bytes(b"")
+    with pytest.raises(InputFormatError, match=r"cannot tell the road graph format of roads\.shp"):
+        graph_to_csr(path)
+
+
 # ------------------------------------------------------------------ real street graphs
 @pytest.fixture(scope="module")
 def st_germain(shared_raw):
@@ -226,6 +261,14 @@ def test_real_graph_communes_match_networkx(st_germain) -> None:
         assert got[key] == pytest.approx(value, abs=1e-6)
 
 
+def test_graphml_path_is_read_with_osmnx(shared_raw) -> None:
+    pytest.importorskip("osmnx")
+    path = shared_raw / "osm_osmnx_graphs_yvelines" / "maisons_laffitte.gml"
+    road = graph_to_csr(path)
+    assert road.n_nodes == 974
+    assert road.metadata["imputed_edges"] == 2256
+
+
 def test_road_travel_times_feed_compute_apl(st_germain) -> None:
     apl = pytest.importorskip("aplcore.apl")
     nodes = list(st_germain.nodes)[:: len(st_germain) // 4][:4]
@@ -236,7 +279,7 @@ def test_road_travel_times_feed_compute_apl(st_germain) -> None:
             "lat": [st_germain.nodes[n]["y"] for n in nodes],
         }
     )
-    tt = travel_times_from_graph(st_germain, communes, max_minutes=20)
+    tt = travel_times_from_graph(st_germain, communes, max_minutes=20, progress=True)
     demand = pd.Series([1000.0, 2000.0, 500.0, 800.0], index=CODES[:4])
     supply = pd.Series([3600.0, 0.0, 7200.0, 0.0], index=CODES[:4])
     result = apl.compute_apl(tt, demand=demand, supply=supply)
