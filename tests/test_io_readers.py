@@ -78,6 +78,18 @@ def test_population_real_sample(shared_raw, caplog):
     assert 0.99 < np.median(ratio) < 1.01
 
 
+def test_population_feeds_standardisation(shared_raw):
+    demand = pytest.importorskip("aplcore.demand")
+    pop = read_population_by_age(shared_raw / ENSAI)
+    std = demand.standardise_population(pop)
+    assert std.index.equals(pop.index)
+    index = std / pop.sum(axis=1)
+    # an age index: below 1 in young communes, above 1 in old ones, never extreme
+    assert index.between(0.6, 1.6).all()
+    older = pop[["75-79", "80-84", "85-89", "90+"]].sum(axis=1) / pop.sum(axis=1)
+    assert np.corrcoef(older, index)[0, 1] > 0.5
+
+
 def test_population_strict_codes_reject_integers(shared_raw):
     with pytest.raises(CommuneCodeError, match=r"found '1004', '1014'.*lines 2, 3"):
         read_population_by_age(shared_raw / ENSAI, repair_codes=False)
