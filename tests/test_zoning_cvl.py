@@ -115,6 +115,8 @@ def test_published_table_to_the_inhabitant(cvl_zoning):
 def test_caps_margin_and_met(cvl_zoning):
     total = cvl_zoning.report.set_index("departement").loc["total"]
     assert (total["ZIP_cap"], total["ZAC_cap"], total["HZ_cap"]) == (1_834_765, 548_114, 190_424)
+    # by how much: ZIP 3 under its cap, ZAC 3 over (room ZIP left), HZ exactly at its floor
+    assert (total["ZIP_gap"], total["ZAC_gap"], total["HZ_gap"]) == (-3, 3, 0)
     assert total["margin"] == MARGIN
     assert total["margin_used"] == 0
     assert bool(total["met"])
@@ -170,7 +172,7 @@ def test_terminal_table(cvl_zoning):
     assert "2 573 303" in total
     assert "1 834 762" in total
     assert "548 117" in total
-    assert "1 834 765 / 548 114 / 190 424" in total
+    assert "1 834 765 / 548 114 / 190 424  -3 / +3 / 0" in total
     assert total.endswith("yes")
     assert str(cvl_zoning) == text
 

@@ -323,7 +323,8 @@ ZoningMethod = CappedMethod | ShareMethod | ThresholdMethod
 METHOD_PRESETS: dict[str, ZoningMethod] = {
     # Arrêté of 13 Nov 2017: zone A <= 2.5 (mandatory), vivier (2.5, 4] -> ZIP B within the
     # regional ZIP cap (A + B), then ZAC within the ZAC cap, the rest zone de vigilance (ZV);
-    # > 4 hors vivier (HV), addable by override within 5 % of the vivier population.
+    # > 4 hors vivier (HV), addable by override within 5 % of the vivier population. Without a
+    # ZAC cap the whole rest of the vivier is ZAC (a zone without a cap is not limited).
     "zonage_2017": CappedMethod(
         name="zonage_2017",
         zones=("ZIP", "ZAC", "ZV", "HV"),

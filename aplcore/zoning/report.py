@@ -49,8 +49,10 @@ def build_report(
     -------
     pandas.DataFrame
         Columns ``region``, ``departement`` (``"total"`` on région rows), ``population``,
-        ``<zone>`` and ``<zone>_share`` per zone, ``<zone>_cap`` per zone, ``margin``,
-        ``margin_used``, ``met``.
+        ``<zone>`` and ``<zone>_share`` per zone, ``<zone>_cap`` and ``<zone>_gap`` (population
+        minus cap: negative under the cap; ``-inf`` without cap) per zone, ``margin``,
+        ``margin_used``, ``met`` (every constraint of :attr:`Zoning.checks` holds: with the
+        cumulative rule a zone may exceed its own cap by room the zones before it left unused).
     """
     pivot = communes.pivot_table(
         index=["region", "attribution"],
@@ -67,6 +69,7 @@ def build_report(
         total = _row(region, TOTAL, block.sum(axis=0), zones)
         for zone in zones:
             total[f"{zone}_cap"] = float(caps.at[region, zone])
+            total[f"{zone}_gap"] = total[zone] - total[f"{zone}_cap"]
         total["margin"] = float(caps.at[region, "margin"])
         if margin_zone is not None:
             room = caps.at[region, margin_zone]
@@ -78,7 +81,8 @@ def build_report(
         rows.append(total)
     columns = ["region", "departement", "population"]
     columns += [c for z in zones for c in (z, f"{z}_share")]
-    columns += [f"{z}_cap" for z in zones] + ["margin", "margin_used", "met"]
+    columns += [f"{z}_cap" for z in zones] + [f"{z}_gap" for z in zones]
+    columns += ["margin", "margin_used", "met"]
     report = pd.DataFrame(rows).reindex(columns=columns)
     report["met"] = report["met"].astype("boolean")
     return report
@@ -101,11 +105,22 @@ def _fmt_int(value: float) -> str:
     return f"{round(value):,}".replace(",", " ")
 
 
+def _fmt_gap(value: float) -> str:
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return "-"
+    return "0" if round(value) == 0 else f"{round(value):+,}".replace(",", " ")
+
+
 def format_report(report: pd.DataFrame, *, zones: tuple[str, ...]) -> str:
-    """A readable plain-text table of a report (inhabitants and shares, caps on total rows)."""
+    """A readable plain-text table of a report.
+
+    Département rows give inhabitants and shares per zone; région total rows add the caps, each
+    zone's population minus its cap (``vs caps``; ``-`` without cap), the margin used and whether
+    every cap holds.
+    """
     header = ["région", "département", "population"]
     header += [f"{z}" for z in zones] + [f"{z} %" for z in zones]
-    header += ["caps " + "/".join(zones), "margin used", "met"]
+    header += ["caps " + "/".join(zones), "vs caps", "margin used", "met"]
     lines = [header]
     for _, row in report.iterrows():
         is_total = row["departement"] == TOTAL
@@ -116,10 +131,11 @@ def format_report(report: pd.DataFrame, *, zones: tuple[str, ...]) -> str:
         ]
         if is_total:
             cells.append(" / ".join(_fmt_int(row[f"{z}_cap"]) for z in zones))
+            cells.append(" / ".join(_fmt_gap(row[f"{z}_gap"]) for z in zones))
             cells.append(f"{_fmt_int(row['margin_used'])} of {_fmt_int(row['margin'])}")
             cells.append("yes" if bool(row["met"]) else "NO")
         else:
-            cells += ["", "", ""]
+            cells += ["", "", "", ""]
         lines.append(cells)
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     out = []
