@@ -409,6 +409,8 @@ def test_latin1_semicolon_and_parquet_positions(tmp_path):
     frame.to_parquet(tmp_path / "tvs.parquet")
     with pytest.raises(DuplicateError, match=r"at positions 0, 2 of tvs.parquet"):
         read_territories(tmp_path / "tvs.parquet")
+    frame.iloc[:2].to_csv(tmp_path / "tvs.csv.gz", sep=";", index=False)
+    assert read_territories(tmp_path / "tvs.csv.gz")["tvs"].tolist() == ["a", "b"]
     (tmp_path / "empty.csv").write_text("code;tvs\n")
     with pytest.raises(InputFormatError, match=r"empty.csv has no data rows"):
         read_territories(tmp_path / "empty.csv")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import logging
 import re
 from collections.abc import Mapping, Sequence
@@ -58,7 +59,10 @@ class Table:
 
 
 def _sniff_sep(path: Path, encoding: str) -> str:
-    with open(path, encoding=encoding, errors="replace") as f:
+    if path.suffix.lower() == ".zip":
+        return ","
+    opener = gzip.open if path.suffix.lower() == ".gz" else open
+    with opener(path, "rt", encoding=encoding) as f:
         header = f.readline()
     counts = {sep: header.count(sep) for sep in (";", ",", "\t", "|")}
     return max(counts, key=lambda s: counts[s]) if max(counts.values()) else ","
