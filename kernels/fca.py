@@ -27,19 +27,30 @@ def spmv(indptr, indices, data, x):
     return y
 
 
+#: Columns of ``X`` processed together by :func:`spmm`: a tile of 32 columns of a France-sized
+#: ``X`` (35 000 × 32 float64, 9 MB) stays in the last-level cache while the matrix streams by.
+SPMM_TILE = 32
+
+
 @jit(parallel=True)
 def spmm(indptr, indices, data, x):
-    """``Y[i, :] = sum_k data[k] * X[indices[k], :]`` for a C-contiguous ``X`` of K columns."""
+    """``Y[i, :] = sum_k data[k] * X[indices[k], :]`` for a C-contiguous ``X`` of K columns.
+
+    Columns are processed by tiles of :data:`SPMM_TILE`; every ``Y[i, c]`` is still summed in
+    row order, so tiling does not change the result.
+    """
     n_rows = indptr.size - 1
     n_cols = x.shape[1]
     y = np.zeros((n_rows, n_cols), np.float64)
-    for i in prange(n_rows):
-        row = y[i]
-        for k in range(indptr[i], indptr[i + 1]):
-            w = data[k]
-            source = x[indices[k]]
-            for c in range(n_cols):
-                row[c] += w * source[c]
+    for start in range(0, n_cols, SPMM_TILE):
+        stop = min(start + SPMM_TILE, n_cols)
+        for i in prange(n_rows):
+            row = y[i, start:stop]
+            for k in range(indptr[i], indptr[i + 1]):
+                w = data[k]
+                source = x[indices[k], start:stop]
+                for c in range(stop - start):
+                    row[c] += w * source[c]
     return y
 
 
