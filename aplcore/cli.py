@@ -661,14 +661,14 @@ def _demo_maps(result: dict[str, Any], names: dict[str, Path], *, label: str) ->
     plots.plot_apl_map(
         table["apl"],
         contours,
-        title=f"APL of GPs, {label} (synthetic GP activity)",
+        title=f"APL of GPs, {label}\n(synthetic GP activity, not real data)",
         path=names["apl_map"],
     )
     plots.plot_zoning_map(
         table["zone"],
         contours,
         population=table["population"],
-        title=f"Zoning ({result['method']}), {label} (synthetic GP activity)",
+        title=f"Zoning {result['method']}, {label}\n(synthetic GP activity, not real data)",
         path=names["zoning_map"],
     )
     plots.plot_population_by_class(

@@ -440,7 +440,7 @@ def plot_apl_map(
         frameon=True,
     )
     if title:
-        ax.set_title(title)
+        ax.set_title(_wrap(title, 60))
     if path is not None:
         save_figure(figure, path)
     return figure
@@ -449,7 +449,7 @@ def plot_apl_map(
 def _wrap(text: str, width: int = 28) -> str:
     import textwrap
 
-    return "\n".join(textwrap.wrap(text, width)) or text
+    return "\n".join(textwrap.fill(line, width) for line in text.splitlines()) or text
 
 
 def _class_order(classes: pd.Series, palette: Mapping[str, str]) -> list[str]:
@@ -554,7 +554,7 @@ def plot_zoning_map(
         title_fontsize="small",
     )
     if title:
-        ax.set_title(title)
+        ax.set_title(_wrap(title, 60))
     if path is not None:
         save_figure(figure, path)
     return figure
