@@ -92,6 +92,21 @@ def test_imputation_fills_only_missing_times() -> None:
     assert sorted(road.seconds.tolist()) == [72.0, 500.0]
 
 
+def test_imputation_on_an_undirected_multigraph() -> None:
+    pytest.importorskip("osmnx")
+    G = nx.MultiGraph(crs="EPSG:4326")
+    G.add_node(1, x=2.0, y=48.0)
+    G.add_node(2, x=2.01, y=48.0)
+    G.add_node(3, x=2.02, y=48.0)
+    G.add_edge(1, 2, length=1000.0, highway="primary", maxspeed="50")
+    G.add_edge(2, 3, length=1000.0, highway="residential", travel_time=10.0)
+    G.add_edge(2, 3, length=500.0, highway="residential")  # imputed 36 s, slower than 10 s
+    road = graph_to_csr(G)
+    assert road.metadata["imputed_edges"] == 2
+    np.testing.assert_array_equal(road.indptr, [0, 1, 3, 4])
+    np.testing.assert_array_equal(road.seconds, [72.0, 72.0, 10.0, 10.0])
+
+
 # ------------------------------------------------------------------ communes
 def test_access_time_is_added_at_both_ends() -> None:
     G = line_graph_l93()
