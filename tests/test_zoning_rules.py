@@ -88,6 +88,8 @@ def test_2017_mandatory_zone_over_the_cap_is_kept_and_reported():
     assert bool(row["mandatory_over_cap"])
     assert row["mandatory"] == 200
     assert not bool(z.report["met"].iloc[-1])
+    assert bool(z.report["mandatory_over_cap"].iloc[-1])
+    assert z.format_report().splitlines()[-1].endswith("NO (mandatory over cap)")
 
 
 def test_2017_hors_vivier_override_within_5_percent():

@@ -52,7 +52,8 @@ def build_report(
         ``<zone>`` and ``<zone>_share`` per zone, ``<zone>_cap`` and ``<zone>_gap`` (population
         minus cap: negative under the cap; ``-inf`` without cap) per zone, ``margin``,
         ``margin_used``, ``met`` (every constraint of :attr:`Zoning.checks` holds: with the
-        cumulative rule a zone may exceed its own cap by room the zones before it left unused).
+        cumulative rule a zone may exceed its own cap by room the zones before it left unused),
+        ``mandatory_over_cap`` (the mandatory zone alone exceeds a cap; nothing was dropped).
     """
     pivot = communes.pivot_table(
         index=["region", "attribution"],
@@ -78,13 +79,15 @@ def build_report(
             total["margin_used"] = 0.0
         region_checks = checks[checks["region"] == region]
         total["met"] = bool(region_checks["met"].all()) if len(region_checks) else True
+        total["mandatory_over_cap"] = bool(region_checks["mandatory_over_cap"].any())
         rows.append(total)
     columns = ["region", "departement", "population"]
     columns += [c for z in zones for c in (z, f"{z}_share")]
     columns += [f"{z}_cap" for z in zones] + [f"{z}_gap" for z in zones]
-    columns += ["margin", "margin_used", "met"]
+    columns += ["margin", "margin_used", "met", "mandatory_over_cap"]
     report = pd.DataFrame(rows).reindex(columns=columns)
     report["met"] = report["met"].astype("boolean")
+    report["mandatory_over_cap"] = report["mandatory_over_cap"].astype("boolean")
     return report
 
 
@@ -133,7 +136,8 @@ def format_report(report: pd.DataFrame, *, zones: tuple[str, ...]) -> str:
             cells.append(" / ".join(_fmt_int(row[f"{z}_cap"]) for z in zones))
             cells.append(" / ".join(_fmt_gap(row[f"{z}_gap"]) for z in zones))
             cells.append(f"{_fmt_int(row['margin_used'])} of {_fmt_int(row['margin'])}")
-            cells.append("yes" if bool(row["met"]) else "NO")
+            met = "yes" if bool(row["met"]) else "NO"
+            cells.append(met + (" (mandatory over cap)" if row["mandatory_over_cap"] else ""))
         else:
             cells += ["", "", "", ""]
         lines.append(cells)
