@@ -189,7 +189,9 @@ def test_bad_caps():
         classify_zones(apl, population=pop, territory=tvs, caps={"ZAR": 10})
     with pytest.raises(InvalidValueError, match=r"caps must be non-negative numbers"):
         classify_zones(apl, population=pop, territory=tvs, caps={"ZIP": -1})
-    with pytest.raises(InvalidValueError, match=r"margin must be a non-negative number"):
+    with pytest.raises(
+        InvalidValueError, match=r"margin \(or limit\) must be a non-negative number"
+    ):
         classify_zones(apl, population=pop, territory=tvs, margin=-3)
     table = pd.DataFrame(
         {"territory": ["A", "A", "B", "B"], "region": ["24", "24", "27", "27"]}, index=CODES

@@ -99,3 +99,26 @@ def test_bad_overrides():
             territory=tvs,
             overrides=pd.DataFrame({"code": ["A"], "zone": ["ZIP"], "level": ["tvs"]}),
         )
+
+
+def test_commune_override_population_limit():
+    apl, pop, tvs = inputs()
+    overrides = pd.DataFrame(
+        {"code": ["45003", "45004"], "level": "commune", "zone": ["ZAC", "ZAC"]}
+    )
+    z = classify_zones(
+        apl, population=pop, territory=tvs, overrides=overrides, commune_override_limit=140
+    )
+    row = z.checks.set_index("constraint").loc["commune overrides"]
+    assert (row["used"], row["limit"], bool(row["met"])) == (140, 140, True)
+    with pytest.raises(
+        ParameterError, match=r"commune overrides: 140 inhabitants for a limit of 100 .*45003"
+    ):
+        classify_zones(
+            apl,
+            population=pop,
+            territory=tvs,
+            overrides=overrides,
+            commune_override_limit={"all": 100},
+            on_violation="raise",
+        )

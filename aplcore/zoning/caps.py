@@ -23,7 +23,7 @@ import pandas as pd
 
 from ..errors import InputFormatError, InvalidValueError, ParameterError, describe_values
 
-__all__ = ["Constraint", "build_constraints", "resolve_caps"]
+__all__ = ["Constraint", "build_constraints", "per_region", "resolve_caps"]
 
 logger = logging.getLogger(__name__)
 
@@ -121,7 +121,7 @@ def resolve_caps(
         for col in given.columns:
             table[col] = given[col].astype(np.float64)
     if margin is not None:
-        table["margin"] = _margin(margin, regions)
+        table["margin"] = per_region(margin, regions)
     if cap_unit == "share":
         pop = region_population.to_numpy(dtype=np.float64)
         for col in table.columns:
@@ -202,7 +202,8 @@ def _check_shares(frame: pd.DataFrame) -> None:
         raise ParameterError(msg)
 
 
-def _margin(margin: MarginInput, regions: pd.Index) -> np.ndarray:
+def per_region(margin: MarginInput, regions: pd.Index) -> np.ndarray:
+    """A non-negative number for every région, from one number or a mapping by région."""
     if isinstance(margin, Mapping | pd.Series):
         series = pd.Series(margin, dtype=np.float64)
         series.index = series.index.astype(str)
@@ -213,7 +214,10 @@ def _margin(margin: MarginInput, regions: pd.Index) -> np.ndarray:
     else:
         values = np.full(len(regions), float(margin), dtype=np.float64)  # type: ignore[arg-type]
     if (np.isnan(values) | (values < 0)).any():
-        msg = f"the margin must be a non-negative number, found {describe_values(values.tolist())}."
+        msg = (
+            f"the margin (or limit) must be a non-negative number, found "
+            f"{describe_values(values.tolist())}."
+        )
         raise InvalidValueError(msg)
     return values
 

@@ -22,7 +22,7 @@ from ..errors import (
     ParameterError,
     describe_values,
 )
-from .caps import CapsInput, Constraint, MarginInput, build_constraints, resolve_caps
+from .caps import CapsInput, Constraint, MarginInput, build_constraints, per_region, resolve_caps
 from .fill import CAPPED, MANDATORY, RESIDUAL, capped_fill, fill_order
 from .methods import CappedMethod, ShareMethod, ThresholdMethod, ZoningMethod, get_method
 from .overrides import (
@@ -181,6 +181,7 @@ def classify_zones(
     departement: pd.Series | None = None,
     attribution: Mapping[str, str] | None = None,
     overrides: OverridesInput = None,
+    commune_override_limit: float | Mapping[str, float] | pd.Series | None = None,
     on_violation: Literal["warn", "raise"] = "warn",
     repair_integers: bool = False,
 ) -> Zoning:
@@ -219,6 +220,10 @@ def classify_zones(
         Territory → département of attribution, overriding the largest-population rule.
     overrides
         Forced classifications (see :mod:`aplcore.zoning.overrides`).
+    commune_override_limit
+        Most inhabitants per région that commune-level overrides may concern (2025: the agency
+        may use the commune instead of the TVS within a population limit); one number or per
+        région. None: not checked.
     on_violation
         When an override breaks a cap: ``"warn"`` (a :class:`ZoningWarning`, and ``met`` false in
         the report) or ``"raise"`` (:class:`aplcore.errors.ParameterError`).
@@ -360,6 +365,11 @@ def classify_zones(
     if isinstance(meth, CappedMethod) and meth.outside_threshold is not None:
         checks = pd.concat(
             [checks, _outside_margin_check(communes, terr, meth, regions, ov)], ignore_index=True
+        )
+    if commune_override_limit is not None:
+        checks = pd.concat(
+            [checks, _commune_limit_check(communes, regions, commune_override_limit, ov)],
+            ignore_index=True,
         )
     _warn(checks, on_violation)
     report = build_report(
@@ -541,6 +551,37 @@ def _outside_margin_check(
                 "excess": max(0.0, used - limit),
                 "mandatory_over_cap": False,
                 "broken_by": blamed,
+            }
+        )
+    return checks_frame(rows)
+
+
+def _commune_limit_check(
+    communes: pd.DataFrame,
+    regions: pd.Index,
+    limit: float | Mapping[str, float] | pd.Series,
+    ov: pd.DataFrame,
+) -> pd.DataFrame:
+    limits = per_region(limit, regions)
+    commune_codes = set(ov.loc[ov["level"] == "commune", "code"])
+    concerned = communes.index.isin(list(commune_codes))
+    rows = []
+    for r, region in enumerate(regions):
+        mask = (communes["region"] == region).to_numpy() & concerned
+        used = float(communes.loc[mask, "population"].sum())
+        met = used <= limits[r] + 1e-6
+        rows.append(
+            {
+                "region": region,
+                "constraint": "commune overrides",
+                "limit": float(limits[r]),
+                "used": used,
+                "used_before_overrides": 0.0,
+                "mandatory": 0.0,
+                "met": met,
+                "excess": max(0.0, used - float(limits[r])),
+                "mandatory_over_cap": False,
+                "broken_by": "" if met else ", ".join(sorted(communes.index[mask])),
             }
         )
     return checks_frame(rows)
