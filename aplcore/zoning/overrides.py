@@ -5,6 +5,11 @@ its own (commune-level derogation), a 2017 "hors vivier" territory brought in th
 regional adaptation. They are applied after the fill (territory overrides first, then commune
 overrides, which win), then every cap is checked again on the final per-commune zones; a cap an
 override breaks is reported with the overrides that moved population into it.
+
+QPV are sub-communal: aplcore classifies communes, so a QPV is expressed as a commune-level
+override of the commune(s) holding it (their whole population then counts against the caps).
+The 2025 population limit on commune-level derogations is checked with
+``classify_zones(..., commune_override_limit=...)``.
 """
 
 from __future__ import annotations
