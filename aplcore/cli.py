@@ -657,17 +657,27 @@ def _demo_maps(result: dict[str, Any], names: dict[str, Path], *, label: str) ->
     from . import datasets, plots
 
     table = result["apl"]
-    contours = datasets.load_contours(codes=table.index.intersection(result["contour_codes"]))
+    codes = table.index.intersection(result["contour_codes"])
+    overseas = codes.str.startswith("97")
+    if overseas.any() and not overseas.all():
+        # one map of France with the DROM at their true place is mostly ocean
+        codes = codes[~overseas]
+        result["notes"].append(
+            f"maps: metropolitan France only; the {int(overseas.sum())} overseas communes are "
+            "in the tables (draw them with --departement 971, 972, 973, 974 or 976)."
+        )
+    shown = table.loc[codes]
+    contours = datasets.load_contours(codes=codes)
     plots.plot_apl_map(
-        table["apl"],
+        shown["apl"],
         contours,
         title=f"APL of GPs, {label}\n(synthetic GP activity, not real data)",
         path=names["apl_map"],
     )
     plots.plot_zoning_map(
-        table["zone"],
+        shown["zone"],
         contours,
-        population=table["population"],
+        population=shown["population"],
         title=f"Zoning {result['method']}, {label}\n(synthetic GP activity, not real data)",
         path=names["zoning_map"],
     )

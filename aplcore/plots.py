@@ -62,6 +62,9 @@ ZONE_COLOURS: dict[str, str] = {
     "hors vivier": "#4393c3",
 }
 
+#: Above this many communes, maps are drawn without borders by default.
+MANY_COMMUNES = 3000
+
 _MISSING_COLOUR = "#d9d9d9"
 _EDGE_COLOUR = "#ffffff"
 Engine = Literal["auto", "geopandas", "matplotlib"]
@@ -148,31 +151,43 @@ def as_geometries(contours: Any, *, code_column: str = "code") -> pd.Series:
     return result
 
 
-def _path_of(geometry: Any) -> Any:
-    """A matplotlib Path for a (multi)polygon, holes included."""
+def _paths_of(geometries: np.ndarray) -> list[Any]:
+    """One matplotlib Path per (multi)polygon, holes included (``None`` where nothing to draw).
+
+    Vectorised with shapely: rings are oriented (exteriors counter-clockwise, holes clockwise,
+    as matplotlib's non-zero fill rule needs), then cut into one compound path per geometry.
+    """
     import shapely
     from matplotlib.path import Path as MplPath
-    from shapely.geometry.polygon import orient
 
-    vertices: list[np.ndarray] = []
-    codes: list[np.ndarray] = []
-    for part in shapely.get_parts(geometry):
-        if part.geom_type != "Polygon" or part.is_empty:
-            continue
-        # matplotlib fills with the non-zero rule: holes must turn the other way
-        polygon = orient(part, sign=1.0)
-        for ring in (polygon.exterior, *polygon.interiors):
-            xy = np.asarray(ring.coords)[:, :2]
-            if len(xy) < 3:
-                continue
-            ring_codes = np.full(len(xy), MplPath.LINETO, dtype=np.uint8)
-            ring_codes[0] = MplPath.MOVETO
-            ring_codes[-1] = MplPath.CLOSEPOLY
-            vertices.append(xy)
-            codes.append(ring_codes)
-    if not vertices:
-        return None
-    return MplPath(np.concatenate(vertices), np.concatenate(codes))
+    n = len(geometries)
+    parts, part_owner = shapely.get_parts(geometries, return_index=True)
+    polygons = shapely.get_type_id(parts) == 3
+    parts, part_owner = parts[polygons], part_owner[polygons]
+    if hasattr(shapely, "orient_polygons"):
+        parts = shapely.orient_polygons(parts)
+    else:  # shapely < 2.1
+        from shapely.geometry.polygon import orient
+
+        parts = np.array([orient(p, sign=1.0) for p in parts], dtype=object)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    sizes = shapely.get_num_coordinates(rings)
+    keep = sizes >= 3
+    rings, ring_part, sizes = rings[keep], ring_part[keep], sizes[keep]
+    xy = shapely.get_coordinates(rings)
+    codes = np.full(len(xy), MplPath.LINETO, dtype=np.uint8)
+    ends = np.cumsum(sizes)
+    codes[ends - sizes] = MplPath.MOVETO
+    codes[ends - 1] = MplPath.CLOSEPOLY
+    ring_owner = part_owner[ring_part]
+    # rings are grouped by owner, in order: cut the coordinates at owner boundaries
+    coord_owner = np.repeat(ring_owner, sizes)
+    bounds = np.searchsorted(coord_owner, np.arange(n + 1), side="left")
+    paths: list[Any] = []
+    for k in range(n):
+        lo, hi = bounds[k], bounds[k + 1]
+        paths.append(MplPath(xy[lo:hi], codes[lo:hi]) if hi > lo else None)
+    return paths
 
 
 def _resolve_engine(engine: Engine) -> str:
@@ -198,8 +213,10 @@ def _draw(
     *,
     engine: str,
     edgecolor: str,
-    linewidth: float,
+    linewidth: float | None,
 ) -> None:
+    if linewidth is None:
+        linewidth = 0.1 if len(geometries) <= MANY_COMMUNES else 0.0
     if engine == "geopandas":
         import geopandas
 
@@ -208,18 +225,15 @@ def _draw(
         )
         frame.plot(ax=ax, color=frame["colour"].tolist(), edgecolor=edgecolor, linewidth=linewidth)
     else:
-        from matplotlib.collections import PatchCollection
-        from matplotlib.patches import PathPatch
+        from matplotlib.collections import PathCollection
 
-        patches = []
-        facecolours = []
-        for geometry, colour in zip(geometries.to_numpy(), colours, strict=True):
-            path = _path_of(geometry)
-            if path is not None:
-                patches.append(PathPatch(path))
-                facecolours.append(colour)
-        collection = PatchCollection(
-            patches, facecolors=facecolours, edgecolors=edgecolor, linewidths=linewidth
+        paths = _paths_of(geometries.to_numpy())
+        drawn = [k for k, path in enumerate(paths) if path is not None]
+        collection = PathCollection(
+            [paths[k] for k in drawn],
+            facecolors=[colours[k] for k in drawn],
+            edgecolors=edgecolor,
+            linewidths=linewidth,
         )
         ax.add_collection(collection)
     import shapely
@@ -362,7 +376,7 @@ def plot_apl_map(
     dpi: float = 100.0,
     engine: Engine = "auto",
     edgecolor: str = _EDGE_COLOUR,
-    linewidth: float = 0.1,
+    linewidth: float | None = None,
     path: str | os.PathLike[str] | None = None,
 ) -> Figure:
     """Choropleth of APL by commune, in classes, with a legend in the indicator's units.
@@ -387,7 +401,8 @@ def plot_apl_map(
         ``"geopandas"`` to draw with geopandas, ``"matplotlib"`` for plain patches, ``"auto"``
         for geopandas when installed.
     edgecolor, linewidth
-        Commune borders.
+        Commune borders; by default 0.1 pt, and none above 3 000 communes (borders would
+        cover the colours at that scale).
     path
         When given, the PNG is written there atomically.
 
@@ -488,7 +503,7 @@ def plot_zoning_map(
     dpi: float = 100.0,
     engine: Engine = "auto",
     edgecolor: str = _EDGE_COLOUR,
-    linewidth: float = 0.1,
+    linewidth: float | None = None,
     path: str | os.PathLike[str] | None = None,
 ) -> Figure:
     """Map of zoning classes (ZIP, ZAC, HZ, ...) by commune with a categorical legend.

@@ -107,6 +107,25 @@ def test_apl_map_polygon_holes_stay_empty():
     assert pixel_at(figure, ax, 1500, 1500) == "#ffffff"
 
 
+def test_apl_map_multipolygons_missing_and_clockwise_rings():
+    left = shapely.box(0, 0, 1000, 1000)
+    right = shapely.box(2000, 0, 3000, 1000)
+    clockwise = shapely.Polygon([(0, 2000), (0, 3000), (1000, 3000), (1000, 2000)])
+    assert not clockwise.exterior.is_ccw
+    contours = pd.Series(
+        {"01001": shapely.MultiPolygon([left, right]), "01002": clockwise, "01003": None}
+    )
+    values = pd.Series({"01001": 1.0, "01002": 6.0, "01003": 3.0})
+    figure = plots.plot_apl_map(values, contours, engine="matplotlib", linewidth=0)
+    ax = figure.axes[0]
+    low, high = palette("RdYlBu", 6)[0], palette("RdYlBu", 6)[5]
+    assert pixel_at(figure, ax, 500, 500) == low
+    assert pixel_at(figure, ax, 2500, 500) == low
+    assert pixel_at(figure, ax, 1500, 500) == "#ffffff"
+    assert pixel_at(figure, ax, 500, 2500) == high
+    assert len(ax.collections[0].get_paths()) == 2
+
+
 def test_contours_as_wkb_hex_bytes_wkt_and_frames_are_equivalent():
     contours = grid_contours(2)
     expected = plots.as_geometries(contours)
