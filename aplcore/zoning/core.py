@@ -254,35 +254,8 @@ def classify_zones(
             f"{meth.name!r} is a {type(meth).__name__}. Drop caps= and margin=."
         )
         raise ParameterError(msg)
-    apl = _series(apl, what="APL")
-    codes = as_code_index(
-        apl.index, what="commune codes of the APL", repair_integers=repair_integers
-    )
-    apl = pd.Series(apl.to_numpy(), index=codes, name="apl")
-    apl_values = _check_numbers(
-        apl, what="APL", fix="Drop communes without APL or set it explicitly."
-    )
-    pop = _aligned(population, codes, what="population", repair=repair_integers)
-    pop_values = _check_numbers(
-        pop, what="populations", fix="Populations are counts of residents: check the column."
-    )
-    pop = pd.Series(pop_values, index=codes, name="population")
-    apl = pd.Series(apl_values, index=codes, name="apl")
-    if meth.weighting == "standardised":
-        if standardised is None:
-            msg = (
-                f"method {meth.name!r} weights the territory APL by the standardised population: "
-                "pass standardised=Series by commune code, or weighting='population' in the "
-                "method (get_method(..., weighting='population'))."
-            )
-            raise ParameterError(msg)
-        std = _aligned(standardised, codes, what="standardised population", repair=repair_integers)
-        weights = pd.Series(
-            _check_numbers(std, what="standardised populations", fix="Check the column."),
-            index=codes,
-        )
-    else:
-        weights = pop
+    apl, pop, weights = _inputs(apl, population, standardised, meth, repair=repair_integers)
+    codes = apl.index
 
     if territory is None or (isinstance(meth, ThresholdMethod) and meth.level == "commune"):
         base = territory if territory is not None else pd.Series(codes, index=codes)
@@ -297,10 +270,6 @@ def classify_zones(
     region_pop = pop.groupby(table["region"].to_numpy()).sum().reindex(regions)
     zones = meth.levels if isinstance(meth, ShareMethod) else meth.zones
 
-    constraints: list[Constraint] = []
-    resolved = pd.DataFrame(np.inf, index=regions, columns=list(zones))
-    resolved["margin"] = 0.0
-    selection_names = _SELECTION
     if isinstance(meth, CappedMethod):
         resolved = resolve_caps(
             caps, zones=zones, region_population=region_pop, cap_unit=cap_unit, margin=margin
@@ -312,19 +281,13 @@ def classify_zones(
             margin_zone=meth.margin_zone,
             region_population=region_pop,
         )
-        zone_idx, selection = _fill(terr, table, pop, regions, meth, constraints)
-    elif isinstance(meth, ShareMethod):
-        zone_idx, selection = _share_levels(terr, table, pop, regions, meth)
-        selection_names = {CAPPED: "share", RESIDUAL: "share", MANDATORY: "share"}
     else:
-        zone_idx = np.searchsorted(np.asarray(meth.thresholds), terr["apl"].to_numpy(), side="left")
-        zone_idx = np.where(np.isnan(terr["apl"].to_numpy()), len(zones) - 1, zone_idx)
-        selection = np.full(len(terr), RESIDUAL)
-        selection_names = {RESIDUAL: "threshold"}
-
-    labels = np.asarray(zones, dtype=object)
-    terr["zone"] = labels[zone_idx]
-    terr["selection"] = [selection_names[s] for s in selection]
+        resolved = pd.DataFrame(np.inf, index=regions, columns=list(zones))
+        resolved["margin"] = 0.0
+        constraints = []
+    zone_idx, selection = _classify_territories(terr, table, pop, regions, meth, constraints)
+    terr["zone"] = np.asarray(zones, dtype=object)[zone_idx]
+    terr["selection"] = selection
     terr["rank"] = np.argsort(fill_order(terr["apl"].to_numpy(), terr["population"].to_numpy()))
 
     communes = table.copy()
@@ -364,7 +327,7 @@ def classify_zones(
     )
     if isinstance(meth, CappedMethod) and meth.outside_threshold is not None:
         checks = pd.concat(
-            [checks, _outside_margin_check(communes, terr, meth, regions, ov)], ignore_index=True
+            [checks, _outside_margin_check(communes, terr, meth, regions)], ignore_index=True
         )
     if commune_override_limit is not None:
         checks = pd.concat(
@@ -391,6 +354,49 @@ def classify_zones(
         method=meth,
         overrides=ov,
     )
+
+
+def _inputs(
+    apl: pd.Series,
+    population: pd.Series,
+    standardised: pd.Series | None,
+    meth: ZoningMethod,
+    *,
+    repair: bool,
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Validated APL, population and aggregation weights, indexed by the APL's commune codes."""
+    apl = _series(apl, what="APL")
+    codes = as_code_index(apl.index, what="commune codes of the APL", repair_integers=repair)
+    apl = pd.Series(apl.to_numpy(), index=codes, name="apl")
+    apl = pd.Series(
+        _check_numbers(apl, what="APL", fix="Drop communes without APL or set it explicitly."),
+        index=codes,
+        name="apl",
+    )
+    pop = _aligned(population, codes, what="population", repair=repair)
+    pop = pd.Series(
+        _check_numbers(
+            pop, what="populations", fix="Populations are counts of residents: check the column."
+        ),
+        index=codes,
+        name="population",
+    )
+    if meth.weighting != "standardised":
+        return apl, pop, pop
+    if standardised is None:
+        msg = (
+            f"method {meth.name!r} weights the territory APL by the standardised population: "
+            "pass standardised=Series by commune code, or weighting='population' in the "
+            "method (get_method(..., weighting='population'))."
+        )
+        raise ParameterError(msg)
+    std = _aligned(standardised, codes, what="standardised population", repair=repair)
+    weights = pd.Series(
+        _check_numbers(std, what="standardised populations", fix="Check the column."),
+        index=codes,
+        name="weight",
+    )
+    return apl, pop, weights
 
 
 def _territory_frame(
@@ -445,30 +451,37 @@ def _parts(
     return indptr, parts["r"].to_numpy(dtype=np.int64), parts["p"].to_numpy(dtype=np.float64)
 
 
-def _fill(
+def _classify_territories(
     terr: pd.DataFrame,
     table: pd.DataFrame,
     pop: pd.Series,
     regions: pd.Index,
-    meth: CappedMethod,
+    meth: ZoningMethod,
     constraints: list[Constraint],
-) -> tuple[np.ndarray, np.ndarray]:
-    indptr, part_region, part_pop = _parts(terr, table, pop, regions)
-    return capped_fill(
-        terr["apl"].to_numpy(dtype=np.float64),
-        terr["population"].to_numpy(dtype=np.float64),
-        indptr,
-        part_region,
-        part_pop,
-        thresholds=np.asarray(meth.thresholds, dtype=np.float64),
-        constraints=constraints,
-        mandatory_threshold=meth.mandatory_threshold,
-    )
+) -> tuple[np.ndarray, list[str]]:
+    """Zone index and how it was chosen, per territory, for any kind of method."""
+    apl = terr["apl"].to_numpy(dtype=np.float64)
+    if isinstance(meth, CappedMethod):
+        indptr, part_region, part_pop = _parts(terr, table, pop, regions)
+        zone, selection = capped_fill(
+            apl,
+            terr["population"].to_numpy(dtype=np.float64),
+            indptr,
+            part_region,
+            part_pop,
+            thresholds=np.asarray(meth.thresholds, dtype=np.float64),
+            constraints=constraints,
+            mandatory_threshold=meth.mandatory_threshold,
+        )
+        return zone, [_SELECTION[s] for s in selection]
+    if isinstance(meth, ShareMethod):
+        return _share_levels(terr, regions, meth), ["share"] * len(terr)
+    zone = np.searchsorted(np.asarray(meth.thresholds), apl, side="left")
+    zone = np.where(np.isnan(apl), len(meth.zones) - 1, zone)
+    return zone, ["threshold"] * len(terr)
 
 
-def _share_levels(
-    terr: pd.DataFrame, table: pd.DataFrame, pop: pd.Series, regions: pd.Index, meth: ShareMethod
-) -> tuple[np.ndarray, np.ndarray]:
+def _share_levels(terr: pd.DataFrame, regions: pd.Index, meth: ShareMethod) -> np.ndarray:
     shares = np.asarray(meth.shares, dtype=np.float64)
     # rounded so that 0.1 + 0.1 + 0.1 is the 30 % the user meant
     cumulative = np.round(np.cumsum(shares), 12)[:-1]
@@ -481,7 +494,6 @@ def _share_levels(
         else regions.get_indexer(terr["region"])
     )
     zone = np.full(len(terr), m, dtype=np.int64)
-    selection = np.full(len(terr), RESIDUAL, dtype=np.int64)
     for s in np.unique(scope):
         members = np.flatnonzero(scope == s)
         total = population[members].sum()
@@ -502,7 +514,7 @@ def _share_levels(
             for k in range(m)
         ]
         indptr = np.arange(members.size + 1, dtype=np.int64)
-        z, sel = capped_fill(
+        z, _ = capped_fill(
             apl[members],
             population[members],
             indptr,
@@ -512,8 +524,7 @@ def _share_levels(
             constraints=limits,
         )
         zone[members] = z
-        selection[members] = sel
-    return zone, selection
+    return zone
 
 
 def _outside_margin_check(
@@ -521,7 +532,6 @@ def _outside_margin_check(
     terr: pd.DataFrame,
     meth: CappedMethod,
     regions: pd.Index,
-    ov: pd.DataFrame,
 ) -> pd.DataFrame:
     t_apl = terr["apl"].reindex(communes["territory"]).to_numpy()
     lower = meth.mandatory_threshold if meth.mandatory_threshold is not None else -np.inf
