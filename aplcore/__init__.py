@@ -50,6 +50,12 @@ _LAZY: dict[str, str] = {
     "calibrate_crow_fly": "aplcore.crowfly",
     "travel_times_from_graph": "aplcore.roads",
     "intra_commune_minutes": "aplcore.intra",
+    # data
+    "load_communes": "aplcore.datasets",
+    "load_contours": "aplcore.datasets",
+    "list_regions": "aplcore.datasets",
+    "list_departements": "aplcore.datasets",
+    "synthetic_practitioners": "aplcore.synthetic",
     # zoning
     "classify_zones": "aplcore.zoning",
     "Zoning": "aplcore.zoning",
@@ -76,6 +82,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .aggregate import aggregate, population_under, weighted_quantiles
     from .apl import METHODS, AccessibilityMatrix, APLResult, compute_apl, prepare
     from .crowfly import CrowFlyModel, calibrate_crow_fly, travel_times_crow_fly
+    from .datasets import list_departements, list_regions, load_communes, load_contours
     from .decay import (
         Decay,
         available_decays,
@@ -92,5 +99,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .odtable import travel_times_from_table
     from .roads import travel_times_from_graph
     from .supply import FTERules, GPActivityRules, SupplyRules, count_gp_activity, count_supply
+    from .synthetic import synthetic_practitioners
     from .traveltimes import TravelTimes
     from .zoning import Zoning, classify_zones

@@ -49,6 +49,7 @@ from .errors import (
     describe_values,
 )
 from .traveltimes import TravelTimes
+from .weights import WeightMatrix, weight_matrices
 
 __all__ = [
     "METHODS",
@@ -89,10 +90,10 @@ class AccessibilityMatrix:
         The decay used for the weights.
     method
         One of :data:`METHODS`.
-    indptr, indices, data
-        Step-2 matrix ``B`` by residence commune (CSR).
-    t_indptr, t_indices, t_data
-        Step-1 matrix ``A`` by practice commune (CSR of the transpose).
+    step1
+        Matrix ``A`` by practice commune (rows: practice, columns: residence communes).
+    step2
+        Matrix ``B`` by residence commune (rows: residence, columns: practice communes).
     demand_scale, result_scale, ratio_scale
         The vectors ``u``, ``v`` and ``x`` of the module table (None when all ones).
     """
@@ -100,12 +101,8 @@ class AccessibilityMatrix:
     codes: pd.Index
     decay: Decay
     method: str
-    indptr: np.ndarray
-    indices: np.ndarray
-    data: np.ndarray
-    t_indptr: np.ndarray
-    t_indices: np.ndarray
-    t_data: np.ndarray
+    step1: WeightMatrix
+    step2: WeightMatrix
     demand_scale: np.ndarray | None = None
     result_scale: np.ndarray | None = None
     ratio_scale: np.ndarray | None = None
@@ -119,7 +116,7 @@ class AccessibilityMatrix:
     @property
     def nnz(self) -> int:
         """Number of pairs with a positive weight."""
-        return int(self.indices.size)
+        return self.step2.nnz
 
     def __repr__(self) -> str:
         return (
@@ -144,22 +141,11 @@ class AccessibilityMatrix:
         """
         from .kernels import fca
 
-        if self.demand_scale is None and self.result_scale is None and self.ratio_scale is None:
-            return fca.e2sfca(
-                self.indptr,
-                self.indices,
-                self.data,
-                self.t_indptr,
-                self.t_indices,
-                self.t_data,
-                demand,
-                supply,
-            )
         scaled = demand * self.demand_scale if self.demand_scale is not None else demand
-        weighted = fca.spmv(self.t_indptr, self.t_indices, self.t_data, scaled)
+        weighted = self.step1.matvec(scaled)
         r = fca.ratio(supply, weighted)
         gathered = r * self.ratio_scale if self.ratio_scale is not None else r
-        apl = fca.spmv(self.indptr, self.indices, self.data, gathered)
+        apl = self.step2.matvec(gathered)
         if self.result_scale is not None:
             apl *= self.result_scale
         return apl, weighted, r
@@ -179,25 +165,21 @@ class AccessibilityMatrix:
         numpy.ndarray
             APL of shape ``(n, K)``.
         """
-        from .kernels import fca
-
         n_cols = max(_columns(demand), _columns(supply))
         if self.demand_scale is not None:
             demand = demand * (
                 self.demand_scale if demand.ndim == 1 else self.demand_scale[:, None]
             )
         if demand.ndim == 1:
-            weighted = fca.spmv(self.t_indptr, self.t_indices, self.t_data, demand)[:, None]
+            weighted = self.step1.matvec(demand)[:, None]
         else:
-            weighted = fca.spmm(
-                self.t_indptr, self.t_indices, self.t_data, np.ascontiguousarray(demand)
-            )
+            weighted = self.step1.matmat(np.ascontiguousarray(demand))
         supply_2d = supply[:, None] if supply.ndim == 1 else supply
         r = np.zeros((self.n_communes, n_cols))
         np.divide(supply_2d, weighted, out=r, where=weighted > 0)
         if self.ratio_scale is not None:
             r *= self.ratio_scale[:, None]
-        apl = fca.spmm(self.indptr, self.indices, self.data, np.ascontiguousarray(r))
+        apl = self.step2.matmat(r)
         if self.result_scale is not None:
             apl *= self.result_scale[:, None]
         return apl
@@ -240,20 +222,7 @@ class AccessibilityMatrix:
         )
         _check_scale(scale)
         apl, weighted, r = self.solve_arrays(p, s)
-        result = APLResult(
-            codes=self.codes,
-            apl_values=apl * scale if scale != 1.0 else apl,
-            demand_values=p,
-            supply_values=s,
-            weighted_demand_values=weighted,
-            ratio_values=r,
-            population_values=pop,
-            method=self.method,
-            decay=self.decay,
-            scale=scale,
-        )
-        result.warn_if_supply_lost()
-        return result
+        return _result(self.codes, apl, p, s, weighted, r, pop, self.method, self.decay, scale)
 
     def solve_batch(
         self,
@@ -322,54 +291,73 @@ def prepare(
         Override the decay's band-edge convention (``"left"``: ``[a, b)``, the default of the
         registered decays; ``"right"``: ``(a, b]``).
     """
-    from .kernels import csr, fca
+    _check_travel_times(travel_times)
+    if method not in METHODS:
+        msg = f"unknown method {method!r}; methods are {list(METHODS)}."
+        raise ParameterError(msg)
+    resolved = get_decay(decay, closed=closed)
+    n = travel_times.n_communes
+    w, w_t = weight_matrices(travel_times, resolved)
+    step1, step2 = w_t, w
+    scales: dict[str, np.ndarray] = {}
+    if method == "2sfca":
+        step1, step2 = w_t.power(0), w.power(0)
+    elif method == "m2sfca":
+        step2 = w.power(2)
+    elif method == "3sfca":
+        step1, step2 = w_t.power(2), w.power(2)
+        inverse_rows = _inverse(w.matvec(np.ones(n)))
+        scales = {"demand_scale": inverse_rows, "result_scale": inverse_rows}
+    elif method == "bfca":
+        inverse_rows = _inverse(w.matvec(np.ones(n)))
+        inverse_cols = _inverse(w_t.matvec(np.ones(n)))
+        scales = {"demand_scale": inverse_rows, "ratio_scale": inverse_cols}
+    return AccessibilityMatrix(
+        codes=travel_times.codes,
+        decay=resolved,
+        method=method,
+        step1=step1,
+        step2=step2,
+        metadata=dict(travel_times.metadata),
+        **scales,
+    )
 
+
+def _check_travel_times(travel_times: object) -> None:
     if not isinstance(travel_times, TravelTimes):
         msg = (
             f"expected aplcore.TravelTimes, found {type(travel_times).__name__}; build one with "
             "aplcore.TravelTimes.from_frame(df, origin=..., destination=..., minutes=...)."
         )
         raise InputFormatError(msg)
-    if method not in METHODS:
-        msg = f"unknown method {method!r}; methods are {list(METHODS)}."
-        raise ParameterError(msg)
-    resolved = get_decay(decay, closed=closed)
-    n = travel_times.n_communes
-    indptr, indices, w = csr.filter_rows(
-        travel_times.indptr,
-        travel_times.indices,
-        travel_times.minutes,
-        resolved.kind_id,
-        resolved.kernel_params,
-    )
-    t_indptr, t_indices, t_w = csr.transpose(indptr, indices, w, n, csr.n_chunks_for(w.size))
-    scales: dict[str, np.ndarray | None] = {}
-    data, t_data = w, t_w
-    if method == "2sfca":
-        data, t_data = np.ones_like(w), np.ones_like(t_w)
-    elif method == "m2sfca":
-        data = w * w
-    elif method == "3sfca":
-        data, t_data = w * w, t_w * t_w
-        inverse_rows = _inverse(fca.spmv(indptr, indices, w, np.ones(n)))
-        scales = {"demand_scale": inverse_rows, "result_scale": inverse_rows}
-    elif method == "bfca":
-        inverse_rows = _inverse(fca.spmv(indptr, indices, w, np.ones(n)))
-        inverse_cols = _inverse(fca.spmv(t_indptr, t_indices, t_w, np.ones(n)))
-        scales = {"demand_scale": inverse_rows, "ratio_scale": inverse_cols}
-    return AccessibilityMatrix(
-        codes=travel_times.codes,
-        decay=resolved,
+
+
+def _result(
+    codes: pd.Index,
+    apl: np.ndarray,
+    demand: np.ndarray,
+    supply: np.ndarray,
+    weighted: np.ndarray,
+    ratio: np.ndarray,
+    population: np.ndarray | None,
+    method: str,
+    decay: Decay,
+    scale: float,
+) -> APLResult:
+    result = APLResult(
+        codes=codes,
+        apl_values=apl * scale if scale != 1.0 else apl,
+        demand_values=demand,
+        supply_values=supply,
+        weighted_demand_values=weighted,
+        ratio_values=ratio,
+        population_values=population,
         method=method,
-        indptr=indptr,
-        indices=indices,
-        data=data,
-        t_indptr=t_indptr,
-        t_indices=t_indices,
-        t_data=t_data,
-        metadata=dict(travel_times.metadata),
-        **scales,
+        decay=decay,
+        scale=scale,
     )
+    result.warn_if_supply_lost()
+    return result
 
 
 def _inverse(values: np.ndarray) -> np.ndarray:
@@ -418,10 +406,35 @@ def compute_apl(
     -------
     APLResult
     """
-    matrix = prepare(travel_times, decay=decay, method=method, closed=closed)
-    return matrix.solve(
-        demand, supply, population=population, missing_demand=missing_demand, scale=scale
+    if method != "e2sfca":
+        matrix = prepare(travel_times, decay=decay, method=method, closed=closed)
+        return matrix.solve(
+            demand, supply, population=population, missing_demand=missing_demand, scale=scale
+        )
+    from .kernels import csr, fca
+
+    _check_travel_times(travel_times)
+    resolved = get_decay(decay, closed=closed)
+    codes = travel_times.codes
+    p = _align(codes, demand, what="demand", missing=missing_demand)
+    s = _align(codes, supply, what="supply", missing="zero")
+    pop = (
+        _align(codes, population, what="population", missing="error")
+        if population is not None
+        else None
     )
+    _check_scale(scale)
+    apl, weighted, r = fca.e2sfca_rows(
+        travel_times.indptr,
+        travel_times.indices,
+        travel_times.minutes,
+        p,
+        s,
+        resolved.kind_id,
+        resolved.kernel_params,
+        csr.n_chunks_for(travel_times.n_pairs),
+    )
+    return _result(codes, apl, p, s, weighted, r, pop, method, resolved, scale)
 
 
 def apl_from_arrays(

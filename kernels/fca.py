@@ -64,15 +64,6 @@ def ratio(supply, weighted_demand):
     return out
 
 
-@jit()
-def e2sfca(indptr, indices, data, t_indptr, t_indices, t_data, demand, supply):
-    """Both E2SFCA steps: returns ``(apl, weighted_demand, ratio)``."""
-    weighted_demand = spmv(t_indptr, t_indices, t_data, demand)
-    r = ratio(supply, weighted_demand)
-    apl = spmv(indptr, indices, data, r)
-    return apl, weighted_demand, r
-
-
 @jit(parallel=True)
 def _accumulate_by_key(keys, others, minutes, values, n_keys, kind, params, n_chunks):
     """``out[k] = sum over rows with keys[r] == k of f(minutes[r]) * values[others[r]]``.
@@ -109,4 +100,46 @@ def e2sfca_long(origin, destination, minutes, demand, supply, kind, params, n_ch
     )
     r = ratio(supply, weighted_demand)
     apl = _accumulate_by_key(origin, destination, minutes, r, n, kind, params, n_chunks)
+    return apl, weighted_demand, r
+
+
+@jit(parallel=True)
+def e2sfca_rows(indptr, indices, minutes, demand, supply, kind, params, n_chunks):
+    """Both E2SFCA steps over a CSR of times by residence commune, without building weights.
+
+    Step 1 streams the rows (chunks balanced by number of pairs), each chunk accumulating the
+    weighted demand of practice communes in its own buffer, summed in chunk order afterwards;
+    step 2 gathers row by row. Returns ``(apl, weighted_demand, ratio)``.
+    """
+    n = demand.size
+    nnz = indptr[n]
+    targets = np.linspace(0, nnz, n_chunks + 1).astype(np.int64)
+    bounds = np.searchsorted(indptr, targets, side="left").astype(np.int64)
+    bounds[0] = 0
+    bounds[n_chunks] = n
+    partial = np.zeros((n_chunks, n), np.float64)
+    for c in prange(n_chunks):
+        acc = partial[c]
+        for i in range(bounds[c], bounds[c + 1]):
+            p = demand[i]
+            if p == 0.0:
+                continue
+            for k in range(indptr[i], indptr[i + 1]):
+                acc[indices[k]] += decay_value(minutes[k], kind, params) * p
+    weighted_demand = np.zeros(n, np.float64)
+    for j in prange(n):
+        total = 0.0
+        for c in range(n_chunks):
+            total += partial[c, j]
+        weighted_demand[j] = total
+    r = np.empty(n, np.float64)
+    for j in prange(n):
+        d = weighted_demand[j]
+        r[j] = supply[j] / d if d > 0.0 else 0.0
+    apl = np.empty(n, np.float64)
+    for i in prange(n):
+        total = 0.0
+        for k in range(indptr[i], indptr[i + 1]):
+            total += decay_value(minutes[k], kind, params) * r[indices[k]]
+        apl[i] = total
     return apl, weighted_demand, r

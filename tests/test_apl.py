@@ -216,3 +216,60 @@ def test_statistics_on_total_population_need_it():
     )
     with pytest.raises(aplcore.errors.ParameterError, match="needs the total population"):
         result.population_under(2.5)
+
+
+def _decay_reference(decay: aplcore.Decay, t: np.ndarray) -> np.ndarray:
+    if decay.kind == "step":
+        from fca_reference import step_weights
+
+        edges, weights = decay.steps
+        return step_weights(t, edges, weights, decay.closed)
+    assert decay.kind == "linear"
+    cutoff = decay.params[0]
+    inside = t < cutoff if decay.closed == "left" else t <= cutoff
+    return np.where(inside, 1 - t / cutoff, 0.0)
+
+
+DECAYS = [
+    aplcore.get_decay("drees_gp"),
+    aplcore.get_decay("drees_gp", closed="right"),
+    aplcore.step_decay([10, 15, 30], [1.0, 0.0, 0.5]),  # a band of weight 0
+    aplcore.linear_decay(20),
+    aplcore.linear_decay(25, closed="right"),
+]
+
+
+@pytest.mark.parametrize("decay", DECAYS, ids=lambda d: f"{d.kind}-{d.params}-{d.closed}")
+@pytest.mark.parametrize("method", aplcore.METHODS)
+@given(problem=problems())
+def test_prepared_matrices_match_reference_for_every_storage(decay, method, problem):
+    n, origin, destination, minutes, demand, supply, _ = problem
+    codes, tt = build(n, origin, destination, minutes)
+    matrix = aplcore.prepare(tt, decay=decay, method=method)
+    assert matrix.step2.banded == (decay.kind == "step")
+    w = _decay_reference(decay, dense_times(n, origin, destination, minutes))
+    expected = fca_dense(w, demand, supply, method)
+    np.testing.assert_allclose(
+        matrix.solve_arrays(demand, supply)[0], expected, rtol=1e-12, atol=1e-12
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LostSupplyWarning)
+        direct = aplcore.compute_apl(
+            tt,
+            demand=pd.Series(demand, index=codes),
+            supply=pd.Series(supply, index=codes),
+            decay=decay,
+            method=method,
+        )
+    np.testing.assert_allclose(direct.apl_values, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_weight_matrix_to_scipy_round_trip():
+    tt = three_communes()
+    for decay in (aplcore.get_decay("drees_gp"), aplcore.linear_decay(20)):
+        matrix = aplcore.prepare(tt, decay=decay)
+        w = matrix.step2.to_scipy().toarray()
+        expected = _decay_reference(decay, tt.to_scipy().toarray())
+        expected[tt.to_scipy().toarray() == 0] = _decay_reference(decay, np.zeros(1))[0]
+        np.testing.assert_allclose(w, np.where(np.isinf(expected), 0, expected) * (w > 0))
+        np.testing.assert_allclose(matrix.step1.to_scipy().toarray(), w.T)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 import scipy.sparse as sp
-from aplcore.kernels import csr, fca
+from aplcore.kernels import banded, csr, fca
 from aplcore.kernels.decay import IDENTITY
 from hypothesis import given
 from hypothesis import strategies as st
@@ -124,7 +124,16 @@ def test_public_api_compiles_one_signature_per_kernel():
     import aplcore
 
     codes = [f"01{i:03d}" for i in range(5)]
-    kernels = (csr.bucket_long, csr.filter_rows, csr.transpose, fca.e2sfca)
+    kernels = (
+        csr.bucket_long,
+        fca.e2sfca_rows,
+        banded.band_rows,
+        banded.band_transpose,
+        banded.spmv,
+        csr.filter_rows,
+        csr.transpose,
+        fca.spmv,
+    )
     counts = None
     for index_dtype, time_dtype, supply_dtype in [
         (np.int32, np.float64, "float64"),
@@ -135,11 +144,11 @@ def test_public_api_compiles_one_signature_per_kernel():
         d = np.array([0, 1, 2, 3, 4, 1], dtype=index_dtype)
         t = np.array([0, 0, 0, 0, 0, 12], dtype=time_dtype)
         tt = aplcore.TravelTimes.from_arrays(codes, o, d, t)
-        aplcore.compute_apl(
-            tt,
-            demand=pd.Series(1.0, index=codes),
-            supply=pd.Series([1, 0, 0, 0, 0], index=codes, dtype=supply_dtype),
-        )
+        demand = pd.Series(1.0, index=codes)
+        supply = pd.Series([1, 0, 0, 0, 0], index=codes, dtype=supply_dtype)
+        aplcore.compute_apl(tt, demand=demand, supply=supply)
+        aplcore.prepare(tt).solve(demand, supply)
+        aplcore.prepare(tt, decay=aplcore.linear_decay(20)).solve(demand, supply)
         now = [len(k.signatures) for k in kernels]
         if counts is None:
             counts = now
