@@ -160,3 +160,10 @@ def test_workbook_is_not_modified(shared_raw):
     read_drees_apl(path)
     assert path.stat().st_mtime_ns == before
     assert isinstance(read_drees_parameters(path)["age_weights"][2023], pd.Series)
+
+
+def test_population_year_mismatch_is_logged(tmp_path, caplog):
+    with caplog.at_level("WARNING", logger="aplcore.io.drees"):
+        out = read_drees_apl(workbook(tmp_path, GOOD, sheet="APL 2024"), year=2024)
+    assert out.attrs["population_year"] == 2021
+    assert "populations of 2021 for APL 2024 (DREES uses year - 2 = 2022)" in caplog.text

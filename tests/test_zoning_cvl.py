@@ -188,3 +188,18 @@ def test_margin_lets_zip_go_over_its_cap():
     total = with_margin.report.set_index("departement").loc["total"]
     assert total["margin_used"] == 1_834_762 - (1_834_765 - 300_000)
     assert np.isclose(total["margin_used"], 299_997)
+
+
+def test_csv_write_failure_leaves_no_file(cvl_zoning, tmp_path):
+    from aplcore.zoning import write_csv
+
+    class Broken(pd.DataFrame):
+        def to_csv(self, *args, **kwargs):
+            raise OSError("disk full")
+
+    target = tmp_path / "report.csv"
+    target.write_text("previous\n", encoding="utf-8")
+    with pytest.raises(OSError, match="disk full"):
+        write_csv(Broken(cvl_zoning.report), target)
+    assert [p.name for p in tmp_path.iterdir()] == ["report.csv"]
+    assert target.read_text(encoding="utf-8") == "previous\n"

@@ -278,3 +278,49 @@ def test_presets_are_frozen():
     shares = {n: sum(m.shares) for n, m in METHOD_PRESETS.items() if isinstance(m, ShareMethod)}
     assert shares["nurses_2020"] == pytest.approx(1.0)
     assert shares["speech_therapists_2018"] == pytest.approx(0.999)
+
+
+def test_five_levels_per_region_scope():
+    apl = pd.Series([1.0, 2.0, 1.0, 2.0], index=["18001", "18002", "37001", "37002"])
+    pop = pd.Series([50.0, 50.0, 50.0, 50.0], index=apl.index)
+    table = pd.DataFrame(
+        {"territory": ["A", "B", "C", "D"], "region": ["R1", "R1", "R2", "R2"]}, index=apl.index
+    )
+    national = ShareMethod(name="n", shares=(0.5, 0.5), levels=("low", "high"))
+    regional = ShareMethod(name="r", shares=(0.5, 0.5), levels=("low", "high"), scope="region")
+    z_nat = classify_zones(apl, population=pop, territory=table, method=national)
+    z_reg = classify_zones(apl, population=pop, territory=table, method=regional)
+    # nationally the two APL-1 territories fill the first half (tie: code order A, C)
+    assert z_nat.territories["zone"].to_dict() == {"A": "low", "B": "high", "C": "low", "D": "high"}
+    assert z_reg.territories["zone"].to_dict() == {"A": "low", "B": "high", "C": "low", "D": "high"}
+    pop2 = pd.Series([50.0, 50.0, 10.0, 90.0], index=apl.index)
+    z_nat = classify_zones(apl, population=pop2, territory=table, method=national)
+    z_reg = classify_zones(apl, population=pop2, territory=table, method=regional)
+    # national half = 100: A (50) + C (10) fit, then B (50) would make 110: stop
+    assert z_nat.territories["zone"].to_dict() == {"A": "low", "B": "high", "C": "low", "D": "high"}
+    # per région: R2's half is 50: C (10) fits, D (90) does not
+    assert z_reg.territories["zone"].to_dict() == {"A": "low", "B": "high", "C": "low", "D": "high"}
+    apl3 = pd.Series([1.0, 2.0, 2.0, 1.0], index=apl.index)
+    z_nat = classify_zones(apl3, population=pop2, territory=table, method=national)
+    z_reg = classify_zones(apl3, population=pop2, territory=table, method=regional)
+    # nationally D (90, APL 1) is first and takes 90 of 100; A (50) does not fit: stop
+    assert z_nat.territories["zone"].to_dict() == {
+        "A": "high",
+        "B": "high",
+        "C": "high",
+        "D": "low",
+    }
+    # per région R1: A (50 of 100) fits; R2: D (90) is over its half (50)
+    assert z_reg.territories["zone"].to_dict() == {
+        "A": "low",
+        "B": "high",
+        "C": "high",
+        "D": "high",
+    }
+
+
+def test_custom_level_codes():
+    apl, pop, tvs = one_commune_per_territory([1.0, 5.0], [1, 1])
+    z = classify_zones(apl, population=pop, territory=tvs)
+    out = z.to_national_schema(level_codes={"ZIP": "1_ZIP", "HZ": "4_ZAR"})
+    assert out["zmed_niveau"].tolist() == ["1_ZIP", "4_ZAR"]
