@@ -516,6 +516,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _error(args.command, "interrupted")
         return 130
+    except BrokenPipeError:
+        # output piped into a command that stopped reading (e.g. ``| head``): not an error
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
 
 
 def _describe(exc: BaseException) -> str:

@@ -785,3 +785,20 @@ def test_matrix_on_a_real_road_graph(
     assert (od["minutes"] <= 30).all()
     self_pairs = od[od["origin"] == od["destination"]]
     assert len(self_pairs) == len(near)
+
+
+@pytest.mark.slow
+def test_demo_france(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from aplcore import datasets
+
+    code, stdout, err = run(["demo", "--france", "--out", str(tmp_path)], capsys)
+    assert code == 0, err
+    communes = datasets.load_communes(france=True, dropna=True)
+    assert stdout.startswith(f"aplcore demo: France, {len(communes)} communes ")
+    assert "maps: metropolitan France only; the " in stdout
+    table = pd.read_csv(tmp_path / "apl_synthetic.csv", dtype={"code": str, "departement": str})
+    assert set(table["code"]) == set(communes.index)
+    summary = pd.read_csv(tmp_path / "summary_synthetic.csv", dtype={"departement": str})
+    assert summary["departement"].iloc[-1] == "total"
+    assert len(summary) == table["departement"].nunique() + 1
+    assert summary["population"].iloc[-1] == table["population"].sum()
