@@ -167,3 +167,18 @@ def test_population_year_mismatch_is_logged(tmp_path, caplog):
         out = read_drees_apl(workbook(tmp_path, GOOD, sheet="APL 2024"), year=2024)
     assert out.attrs["population_year"] == 2021
     assert "populations of 2021 for APL 2024 (DREES uses year - 2 = 2022)" in caplog.text
+
+
+def test_parameters_feed_the_core_objects(shared_raw):
+    import aplcore
+
+    p = read_drees_parameters(shared_raw / PARAMETERS_CSV)
+    rules = aplcore.GPActivityRules(**p["gp_activity_rules"])
+    assert (rules.zero_below, rules.floor, rules.cap) == (250.0, 3600.0, 6000.0)
+    assert rules.new_install_activity == 5400.0
+    assert not rules.bound_centres_sante
+    for year in (2022, 2023):
+        assert tuple(p["age_weights"][year]) == aplcore.WEIGHT_PRESETS[f"drees_gp_{year}"]
+    decay = aplcore.step_decay(p["decay"]["breaks"], p["decay"]["weights"][:-1])
+    assert decay == aplcore.get_decay("drees_gp")
+    assert decay.steps == ((10.0, 15.0, 20.0), (1.0, 2 / 3, 1 / 3))

@@ -271,8 +271,20 @@ def read_drees_parameters(path_or_csv: str | PathLike[str]) -> dict[str, Any]:
         ``floor`` (from ``floor_from`` to ``floor`` acts count ``floor``), ``cap`` (more count
         ``cap``), ``new_install`` (acts imputed to a new liberal GP), ``centres_de_sante_bounds``
         (whether the bounds apply to centres de santé);
-        ``decay``: ``breaks`` (minutes) and ``weights`` (one more than breaks);
-        ``age_weights``: year → Series indexed by :data:`aplcore.io.AGE_BANDS`.
+        ``decay``: ``breaks`` (minutes) and ``weights`` (one more than breaks: the last is the
+        weight beyond the last break);
+        ``age_weights``: year → Series indexed by :data:`aplcore.io.AGE_BANDS`;
+        ``gp_activity_rules``: the activity bounds under the field names of
+        :class:`aplcore.GPActivityRules`.
+
+    Examples
+    --------
+    >>> p = read_drees_parameters("apl_mg_parametres_sheet.csv")  # doctest: +SKIP
+    >>> rules = aplcore.GPActivityRules(**p["gp_activity_rules"])  # doctest: +SKIP
+    >>> d = p["decay"]  # doctest: +SKIP
+    >>> decay = aplcore.step_decay(d["breaks"], d["weights"][:-1])  # doctest: +SKIP
+    >>> w = p["age_weights"][2023]  # doctest: +SKIP
+    >>> pstar = aplcore.standardise_population(ages, weights=w)  # doctest: +SKIP
 
     Raises
     ------
@@ -355,6 +367,13 @@ def read_drees_parameters(path_or_csv: str | PathLike[str]) -> dict[str, Any]:
     return {
         "field": field,
         "activity": activity,
+        "gp_activity_rules": {
+            "zero_below": activity["zero_below"],
+            "floor": activity["floor"],
+            "cap": activity["cap"],
+            "new_install_activity": activity["new_install"],
+            "bound_centres_sante": activity["centres_de_sante_bounds"],
+        },
         "decay": {"breaks": tuple(breaks), "weights": tuple(weights)},
         "age_weights": age_weights,
     }
