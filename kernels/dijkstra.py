@@ -1,9 +1,9 @@
 """Parallel bounded multi-source Dijkstra over a CSR graph.
 
 One search per source, ``prange`` over workers; each worker owns one binary heap with
-decrease-key (an indexed heap) and one distance array over the nodes, allocated once per call
-and reset only where a search touched it, so a source costs in proportion to the part of the graph
-it reaches, never to the graph size.
+decrease-key (an indexed heap, keys stored beside the nodes) and one position array over the
+nodes, allocated once per run and reset only where a search touched it, so a source costs in
+proportion to the part of the graph it reaches, never to the graph size.
 
 Results are gathered, never scattered: each source writes only to its own slice of the output
 buffers (``cap`` slots per source), so no two threads write to the same place. The output is the
@@ -21,39 +21,45 @@ from ._jit import inline, jit
 
 
 @inline
-def _sift_up(heap, pos, dist, i):  # pragma: no cover - compiled
+def _sift_up(heap, keys, pos, i):  # pragma: no cover - compiled
     node = heap[i]
-    key = dist[node]
+    key = keys[i]
     while i > 0:
         parent = (i - 1) >> 1
-        pnode = heap[parent]
-        if dist[pnode] <= key:
+        pkey = keys[parent]
+        if pkey <= key:
             break
+        pnode = heap[parent]
         heap[i] = pnode
+        keys[i] = pkey
         pos[pnode] = i
         i = parent
     heap[i] = node
+    keys[i] = key
     pos[node] = i
 
 
 @inline
-def _sift_down(heap, pos, dist, size, i):  # pragma: no cover - compiled
+def _sift_down(heap, keys, pos, size, i):  # pragma: no cover - compiled
     node = heap[i]
-    key = dist[node]
+    key = keys[i]
     while True:
         child = 2 * i + 1
         if child >= size:
             break
         right = child + 1
-        if right < size and dist[heap[right]] < dist[heap[child]]:
+        if right < size and keys[right] < keys[child]:
             child = right
-        cnode = heap[child]
-        if dist[cnode] >= key:
+        ckey = keys[child]
+        if ckey >= key:
             break
+        cnode = heap[child]
         heap[i] = cnode
+        keys[i] = ckey
         pos[cnode] = i
         i = child
     heap[i] = node
+    keys[i] = key
     pos[node] = i
 
 
@@ -68,35 +74,39 @@ def _one_source(
     target_indptr,
     target_ids,
     target_extra,
-    dist,
     pos,
     heap,
+    keys,
     touched,
     out_target,
     out_time,
     base,
 ):  # pragma: no cover - compiled
-    """Bounded Dijkstra from ``start`` (initial distance ``offset``); returns pairs written."""
-    n_out = 0
-    n_touched = 0
+    """Bounded Dijkstra from ``start`` (initial distance ``offset``); returns pairs written.
+
+    The heap stores its keys next to its nodes (``keys[i]`` is the tentative distance of
+    ``heap[i]``), so sifting reads contiguous memory; ``pos[v]`` is ``-1`` (not seen), ``-2``
+    (settled) or the heap slot of ``v``, which gives its tentative distance ``keys[pos[v]]``: no
+    distance array is needed.
+    """
     if offset > cutoff:
         return 0
-    dist[start] = offset
+    n_out = 0
     touched[0] = start
     n_touched = 1
     heap[0] = start
+    keys[0] = offset
     pos[start] = 0
     size = 1
     while size > 0:
         u = heap[0]
-        du = dist[u]
+        du = keys[0]
         size -= 1
         pos[u] = -2  # settled
         if size > 0:
-            last = heap[size]
-            heap[0] = last
-            pos[last] = 0
-            _sift_down(heap, pos, dist, size, 0)
+            heap[0] = heap[size]
+            keys[0] = keys[size]
+            _sift_down(heap, keys, pos, size, 0)
         for k in range(target_indptr[u], target_indptr[u + 1]):
             total = du + target_extra[k]
             if total <= cutoff:
@@ -112,20 +122,17 @@ def _one_source(
             if alt > cutoff:
                 continue
             if p == -1:
-                dist[v] = alt
                 touched[n_touched] = v
                 n_touched += 1
                 heap[size] = v
-                pos[v] = size
+                keys[size] = alt
                 size += 1
-                _sift_up(heap, pos, dist, size - 1)
-            elif alt < dist[v]:
-                dist[v] = alt
-                _sift_up(heap, pos, dist, p)
+                _sift_up(heap, keys, pos, size - 1)
+            elif alt < keys[p]:
+                keys[p] = alt
+                _sift_up(heap, keys, pos, p)
     for k in range(n_touched):
-        v = touched[k]
-        dist[v] = np.inf
-        pos[v] = -1
+        pos[touched[k]] = -1
     return n_out
 
 
@@ -141,9 +148,9 @@ def bounded_dijkstra(
     target_ids,
     target_extra,
     cap,
-    dist,
     pos,
     heap,
+    keys,
     touched,
 ):  # pragma: no cover - compiled
     """Bounded shortest-path times from each source to the targets it reaches.
@@ -165,9 +172,9 @@ def bounded_dijkstra(
         when ``distance(node) + extra <= cutoff``.
     cap
         Maximum number of pairs one source can produce (the number of targets is always enough).
-    dist, pos, heap, touched
+    pos, heap, keys, touched
         Workspaces from :func:`workspaces`, one row per worker; sources are dealt round-robin
-        to the workers. They are left clean (``inf`` / ``-1``) on return, ready for the next call.
+        to the workers. ``pos`` is left clean (all ``-1``) on return, ready for the next call.
 
     Returns
     -------
@@ -178,7 +185,7 @@ def bounded_dijkstra(
     out_time : float64 array
         Matching times.
     """
-    n_workers = dist.shape[0]
+    n_workers = pos.shape[0]
     n_src = sources.size
     counts = np.zeros(n_src, dtype=np.int64)
     out_target = np.empty(n_src * cap, dtype=np.int32)
@@ -195,9 +202,9 @@ def bounded_dijkstra(
                 target_indptr,
                 target_ids,
                 target_extra,
-                dist[w],
                 pos[w],
                 heap[w],
+                keys[w],
                 touched[w],
                 out_target,
                 out_time,
@@ -207,12 +214,12 @@ def bounded_dijkstra(
 
 
 def workspaces(n_workers: int, n_nodes: int) -> tuple[np.ndarray, ...]:
-    """Clean per-worker workspaces for :func:`bounded_dijkstra` (distances, heap positions, heap,
-    touched list), each of shape ``(n_workers, n_nodes)``."""
+    """Clean per-worker workspaces for :func:`bounded_dijkstra` (heap positions, heap nodes, heap
+    keys, touched list), each of shape ``(n_workers, n_nodes)``."""
     return (
-        np.full((n_workers, n_nodes), np.inf),
         np.full((n_workers, n_nodes), -1, dtype=np.int32),
         np.empty((n_workers, n_nodes), dtype=np.int32),
+        np.empty((n_workers, n_nodes), dtype=np.float64),
         np.empty((n_workers, n_nodes), dtype=np.int32),
     )
 
