@@ -71,6 +71,8 @@ class Zoning:
         Caps in inhabitants per région and zone, and the margin.
     method
         The method object used.
+    overrides
+        The overrides applied (columns ``code``, ``level``, ``zone``, ``reason``).
     """
 
     communes: pd.DataFrame
