@@ -309,7 +309,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_area_options(demo, default_region=DEFAULT_REGION)
     demo.add_argument(
-        "--out", type=Path, default=Path(DEFAULT_OUT), help=f"output folder ({DEFAULT_OUT}/)"
+        "--out",
+        type=Path,
+        default=Path(DEFAULT_OUT),
+        metavar="DIR",
+        help=f"output folder ({DEFAULT_OUT}/)",
     )
     demo.add_argument(
         "--roads", type=Path, metavar="GRAPHML", help="road graph (GraphML) instead of crow-fly"
@@ -322,7 +326,11 @@ def build_parser() -> argparse.ArgumentParser:
         "population",
     )
     demo.add_argument(
-        "--max-minutes", type=float, default=30.0, help="longest travel time kept (30)"
+        "--max-minutes",
+        type=float,
+        default=30.0,
+        metavar="MIN",
+        help="longest travel time kept, minutes (30)",
     )
     demo.add_argument("--seed", type=int, default=0, help="seed of the synthetic GP table (0)")
     demo.add_argument(
@@ -363,7 +371,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="one row per GP and site: practitioner_id, commune, activity, age[, kind, "
         "new_install]",
     )
-    compute.add_argument("--out", type=Path, required=True, help="APL table (.csv or .parquet)")
+    compute.add_argument(
+        "--out", type=Path, required=True, metavar="FILE", help="APL table (.csv or .parquet)"
+    )
     compute.add_argument("--decay", default="drees_gp", help="distance decay (drees_gp)")
     compute.add_argument("--method", default="e2sfca", help="accessibility method (e2sfca)")
     compute.add_argument(
@@ -392,7 +402,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         required=True,
         metavar="FILE",
-        help="APL table: code, apl, population (the output of 'aplcore compute' plus population)",
+        help="APL table: code, apl, population (e.g. the output of 'aplcore compute')",
     )
     classify.add_argument(
         "--territories",
@@ -433,7 +443,11 @@ def build_parser() -> argparse.ArgumentParser:
         "Centre-Val de Loire 2025)",
     )
     classify.add_argument(
-        "--out", type=Path, required=True, help="output folder (communes, territories, report)"
+        "--out",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="output folder (communes, territories, report)",
     )
     classify.set_defaults(func=cmd_classify)
 
@@ -452,9 +466,15 @@ def build_parser() -> argparse.ArgumentParser:
     matrix.add_argument(
         "--roads", type=Path, metavar="GRAPHML", help="road graph (GraphML) instead of crow-fly"
     )
-    matrix.add_argument("--max-minutes", type=float, default=30.0, help="longest time kept (30)")
     matrix.add_argument(
-        "--out", type=Path, required=True, help="O-D table (.csv, .parquet) or matrix (.npz)"
+        "--max-minutes", type=float, default=30.0, metavar="MIN", help="longest time kept (30)"
+    )
+    matrix.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="O-D table (.csv) or matrix with metadata (.parquet, .npz)",
     )
     matrix.set_defaults(func=cmd_matrix)
 
@@ -627,6 +647,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         "apl_map": out / "apl_map_synthetic.png",
         "zoning_map": out / "zoning_map_synthetic.png",
         "distribution": out / "population_by_apl_synthetic.png",
+        "readme": out / "README_synthetic.txt",
     }
     if args.no_maps:
         for key in ("apl_map", "zoning_map", "distribution"):
@@ -652,9 +673,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
             write_table(result["summary"], names["summary"])
             if not args.no_maps:
                 _demo_maps(result, names, label=label)
+            text = _demo_text(result, names, label=label)
+            _write_text(
+                f"aplcore {__version__}; communes: {result['source']}\n\n{text}\n",
+                names["readme"],
+            )
     finally:
         steps.close()
-    _print_demo(result, names, label=label)
+    _out(text)
     return 0
 
 
@@ -809,6 +835,7 @@ def run_demo(
         "method": "zonage_2025",
         "travel_times": tt,
         "contour_codes": scope,
+        "source": scope_all.attrs.get("source", "aplcore.datasets"),
         "maps": maps,
     }
 
@@ -1025,24 +1052,32 @@ def summarise(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _print_demo(result: dict[str, Any], names: dict[str, Path], *, label: str) -> None:
+def _demo_text(result: dict[str, Any], names: dict[str, Path], *, label: str) -> str:
+    """What the demo prints, also written beside its outputs."""
     import pandas as pd
 
     table = result["apl"]
-    _out(f"aplcore demo: {label}, {len(table)} communes (SYNTHETIC GP activity)")
-    for note in result["notes"]:
-        _out(f"  - {note}")
-    _out()
-    summary = result["summary"].copy()
+    lines = [f"aplcore demo: {label}, {len(table)} communes (SYNTHETIC GP activity)"]
+    lines += [f"  - {note}" for note in result["notes"]]
+    lines.append("")
     with pd.option_context("display.width", 120, "display.max_columns", 20):
-        _out(_format_summary(summary))
-    _out()
-    _out("zoning report (territories in their département of attribution; caps per région):")
-    _out(result["zoning"].format_report())
-    _out()
-    _out("written:")
-    for path in names.values():
-        _out(f"  {path}")
+        lines.append(_format_summary(result["summary"]))
+    lines.append("")
+    lines.append(
+        "zoning report (territories in their département of attribution; caps per région):"
+    )
+    lines.append(result["zoning"].format_report())
+    lines.append("")
+    lines.append("written:")
+    lines += [f"  {path}" for path in names.values()]
+    return "\n".join(lines)
+
+
+def _write_text(text: str, path: Path) -> None:
+    from .io import atomic_write
+
+    atomic_write(path, lambda stream: stream.write(text.encode("utf-8")), overwrite=True)
+    os.chmod(path, _file_mode())
 
 
 def _format_summary(summary: pd.DataFrame) -> str:
@@ -1273,14 +1308,12 @@ def cmd_classify(args: argparse.Namespace) -> int:
     )
     write_table(zoning.communes, names["communes"])
     write_table(zoning.territories, names["territories"])
-    report = zoning.report
-    if not hasattr(report, "to_csv"):
-        import pandas as pd
-
-        report = pd.DataFrame(report)
-    write_table(report, names["report"])
-    _out(f"aplcore classify: {len(zoning.communes)} communes, method {args.method}")
-    _out(str(zoning.report))
+    write_table(zoning.report.set_index("region"), names["report"])
+    caps_note = "caps met" if zoning.caps_met else "some caps NOT met (see the report)"
+    _out(f"aplcore classify: {len(zoning.communes)} communes, method {args.method}, {caps_note}")
+    _out(zoning.format_report())
+    _out()
+    _out("written:")
     for path in names.values():
         _out(f"  {path}")
     return 0

@@ -661,6 +661,9 @@ def test_demo_subprocess_writes_every_output(demo_36) -> None:
         image = imread(out / name)
         assert image.shape[:2] == size
         assert n_colours(image) > 5
+    readme = (out / "README_synthetic.txt").read_text(encoding="utf-8")
+    assert readme.startswith("aplcore ")
+    assert readme.split("\n\n", 1)[1].strip() == stdout.strip()
     for path in out.iterdir():
         assert not path.name.endswith(".tmp")
 
@@ -802,3 +805,29 @@ def test_demo_france(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert summary["departement"].iloc[-1] == "total"
     assert len(summary) == table["departement"].nunique() + 1
     assert summary["population"].iloc[-1] == table["population"].sum()
+
+
+def test_classify_with_a_real_zoning_file_as_territories(
+    shared_raw: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from aplcore.io import read_territories
+
+    zonages = shared_raw / "datasante_zonages_format_sample" / "zonages.csv"
+    tvs = read_territories(zonages)["tvs_code"]
+    apl_path = tmp_path / "apl.csv"
+    pd.DataFrame(
+        {"code": tvs.index, "apl": np.linspace(2.0, 5.0, len(tvs)), "population": 1000.0}
+    ).to_csv(apl_path, index=False)
+    out = tmp_path / "z"
+    argv = ["classify", "--apl", str(apl_path), "--territories", str(zonages), "--out", str(out)]
+    code, _, err = run(argv, capsys)
+    assert code == 1
+    line = assert_one_line_error(err, "classify")
+    assert "has several territory columns (" in line
+    assert line.endswith("choose one with --territory-column.")
+    code, stdout, err = run([*argv, "--territory-column", "tvs_code"], capsys)
+    assert code == 0, err
+    assert stdout.startswith(f"aplcore classify: {len(tvs)} communes, method zonage_2025")
+    communes = pd.read_csv(out / "zoning_communes.csv", dtype=str).set_index("code")
+    assert communes["territory"].to_dict() == tvs.to_dict()
+    assert zonages.exists()
