@@ -77,6 +77,18 @@ def test_2017_stop_rule_does_not_skip_to_smaller_territories():
     assert zones_of(z) == {"T0": "ZAC", "T1": "ZAC"}
 
 
+def test_skip_rule_tries_the_next_territories():
+    apl, pop, tvs = one_commune_per_territory([2.0, 2.6, 2.7], [10, 100, 1])
+    method = get_method("zonage_2025", fill_rule="skip")
+    z = classify_zones(apl, population=pop, territory=tvs, caps={"ZIP": 50}, method=method)
+    # T1 does not fit; T2 (1 inhabitant, higher APL) does under "skip", not under "stop"
+    assert zones_of(z) == {"T0": "ZIP", "T1": "ZAC", "T2": "ZIP"}
+    z = classify_zones(apl, population=pop, territory=tvs, caps={"ZIP": 50})
+    assert zones_of(z) == {"T0": "ZIP", "T1": "ZAC", "T2": "ZAC"}
+    with pytest.raises(ParameterError, match=r"fill_rule must be 'stop' or 'skip', found 'jump'"):
+        get_method("zonage_2025", fill_rule="jump")
+
+
 def test_2017_mandatory_zone_over_the_cap_is_kept_and_reported():
     apl, pop, tvs = one_commune_per_territory([1.0, 2.4, 3.0], [100, 100, 10])
     with pytest.warns(ZoningWarning, match=r"mandatory zone alone holds 200 inhabitants, above"):

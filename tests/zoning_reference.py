@@ -19,6 +19,7 @@ def reference_fill(
     margin_zone: str | None,
     cap_rule: str,
     mandatory_threshold: float | None = None,
+    fill_rule: str = "stop",
 ) -> dict[str, str]:
     """Zone of each territory.
 
@@ -84,6 +85,6 @@ def reference_fill(
             )
             if fits:
                 zone[t] = k
-            else:
+            elif fill_rule == "stop":
                 closed |= regions
     return {t: zones[zone.get(t, m)] for t in territory_apl}

@@ -13,7 +13,8 @@ Rules, for the capped methods (details in :class:`~aplcore.zoning.methods.Capped
   decide **how many**: eligible territories are taken by ascending APL while every cap of every
   région where they have residents holds. The first one that does not fit **stops** the zone in
   those régions (no skipping to a smaller territory further down), so a territory never gets a
-  better zone than one with a lower APL in the same région;
+  better zone than one with a lower APL in the same région (``fill_rule="skip"`` in the method
+  passes over it instead, filling the caps more fully without that guarantee);
 * ties in APL: larger population first, then territory code;
 * a zone without a cap is not limited; a cap on the residual zone is a floor; the margin only
   extends the margin zone's own cap; with ``cap_rule="cumulative"`` (2025) the first *k* zones

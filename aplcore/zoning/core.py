@@ -474,6 +474,7 @@ def _classify_territories(
             thresholds=np.asarray(meth.thresholds, dtype=np.float64),
             constraints=constraints,
             mandatory_threshold=meth.mandatory_threshold,
+            fill_rule=meth.fill_rule,
         )
         return zone, [_SELECTION[s] for s in selection]
     if isinstance(meth, ShareMethod):

@@ -38,6 +38,7 @@ def capped_fill(
     thresholds: np.ndarray,
     constraints: list[Constraint],
     mandatory_threshold: float | None = None,
+    fill_rule: str = "stop",
 ) -> tuple[np.ndarray, np.ndarray]:
     """Assign each territory a zone index (``len(thresholds)`` is the residual zone).
 
@@ -54,6 +55,11 @@ def capped_fill(
         Population limits per région (see :func:`aplcore.zoning.caps.build_constraints`).
     mandatory_threshold
         APL at or under which a territory takes zone 0 regardless of caps.
+    fill_rule
+        ``"stop"``: the first eligible territory that does not fit closes the zone in every
+        région where it has residents; ``"skip"``: it is passed over and the next ones are tried
+        (fills caps more fully, but a territory can then get a better zone than one with a lower
+        APL).
 
     Returns
     -------
@@ -75,6 +81,7 @@ def capped_fill(
     )
     touches = [np.array([k in c.zones for c in constraints], dtype=bool) for k in range(m)]
     order = fill_order(apl, population)
+    stop = fill_rule == "stop"
 
     def add(t: int, k: int) -> None:
         lo, hi = part_indptr[t], part_indptr[t + 1]
@@ -114,6 +121,6 @@ def capped_fill(
                 selection[t] = CAPPED
                 if rows.size:
                     tally[np.ix_(rows, regs)] = after
-            else:
+            elif stop:
                 closed[regs] = True
     return zone, selection

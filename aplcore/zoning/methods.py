@@ -132,6 +132,10 @@ class CappedMethod:
     weighting
         Population weighting the territory APL uses: ``"population"`` (resident, the 2017 arrêté)
         or ``"standardised"`` (the DREES workbook note).
+    fill_rule
+        ``"stop"`` (default, step 2 above) or ``"skip"``: a territory that does not fit is
+        passed over and the next ones (higher APL) are tried. ``"skip"`` fills the caps more
+        fully but gives up the guarantee that a lower APL never gets a worse zone.
     level_codes
         Zone label → level code of the national zoning file.
     """
@@ -140,6 +144,7 @@ class CappedMethod:
     zones: tuple[str, ...]
     thresholds: tuple[float, ...]
     mandatory_threshold: float | None = None
+    fill_rule: Literal["stop", "skip"] = "stop"
     cap_rule: Literal["separate", "cumulative"] = "cumulative"
     margin_zone: str | None = None
     outside_threshold: float | None = None
@@ -191,6 +196,12 @@ class CappedMethod:
             )
             raise ParameterError(msg)
         _check_weighting(self.name, self.weighting)
+        if self.fill_rule not in ("stop", "skip"):
+            msg = (
+                f"method {self.name!r}: fill_rule must be 'stop' or 'skip', found "
+                f"{self.fill_rule!r}."
+            )
+            raise ParameterError(msg)
 
 
 @dataclass(frozen=True)
