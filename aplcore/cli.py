@@ -23,10 +23,12 @@ instantly; NumPy, pandas, Numba and the heavy aplcore modules are imported insid
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import os
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -56,6 +58,16 @@ UNDER_THRESHOLD = 2.5
 CVL_2025_CAP_SHARES: dict[str, float] = {"ZIP": 0.713, "ZAC": 0.213, "HZ": 0.074}
 CVL_2025_CAPS: dict[str, float] = {"ZIP": 1_834_765, "ZAC": 548_114, "HZ": 190_424}
 CVL_2025_MARGIN = 2_346
+DEMO_STEPS = (
+    "communes",
+    "travel times",
+    "demand",
+    "GP table (synthetic)",
+    "APL",
+    "zoning",
+    "summary",
+    "writing outputs",
+)
 
 CODE_COLUMNS = (
     "code",
@@ -525,7 +537,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     _configure_logging(args.verbose)
     try:
-        return int(args.func(args) or 0)
+        with warnings.catch_warnings():
+            # library warnings (lost supply, broken caps) as one readable line each
+            warnings.showwarning = functools.partial(_show_warning, args.command)
+            return int(args.func(args) or 0)
     except (AplcoreError, FileNotFoundError, FileExistsError, PermissionError) as exc:
         _error(args.command, _describe(exc))
         logger.debug("details", exc_info=True)
@@ -552,6 +567,18 @@ def _describe(exc: BaseException) -> str:
 
 def _error(command: str, message: str) -> None:
     sys.stderr.write(f"{PROG} {command}: error: {message}\n")
+
+
+def _show_warning(
+    command: str,
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    sys.stderr.write(f"{PROG} {command}: warning: {message}\n")
 
 
 # ------------------------------------------------------------------------------------------
@@ -653,18 +680,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
         for key in ("apl_map", "zoning_map", "distribution"):
             names.pop(key)
     _check_outputs(list(names.values()), inputs, overwrite=args.overwrite)
-    result = run_demo(
-        area,
-        roads=args.roads,
-        age_bands=args.age_bands,
-        max_minutes=args.max_minutes,
-        seed=args.seed,
-        territory=args.territory,
-        maps=not args.no_maps,
-        label=label,
-    )
-    steps: Steps = result["steps"]
+    steps = Steps(DEMO_STEPS)
     try:
+        result = run_demo(
+            area,
+            roads=args.roads,
+            age_bands=args.age_bands,
+            max_minutes=args.max_minutes,
+            seed=args.seed,
+            territory=args.territory,
+            label=label,
+            steps=steps,
+        )
         with steps.step("writing outputs"):
             write_table(result["apl"], names["apl"])
             write_table(result["practitioners"], names["practitioners"])
@@ -729,8 +756,8 @@ def run_demo(
     max_minutes: float = 30.0,
     seed: int = 0,
     territory: str = "epci",
-    maps: bool = True,
     label: str = "",
+    steps: Steps | None = None,
 ) -> dict[str, Any]:
     """Run the demo pipeline and return its tables (nothing is written)."""
     import pandas as pd
@@ -738,18 +765,7 @@ def run_demo(
     from . import datasets
 
     notes: list[str] = []
-    steps = Steps(
-        [
-            "communes",
-            "travel times",
-            "demand",
-            "GP table (synthetic)",
-            "APL",
-            "zoning",
-            "summary",
-            "writing outputs",
-        ]
-    )
+    steps = Steps(DEMO_STEPS) if steps is None else steps
     with steps.step("communes"):
         scope_all = datasets.load_communes(**area)
         france = datasets.load_communes(france=True)
@@ -831,12 +847,10 @@ def run_demo(
         "zoning": zoning,
         "summary": summary,
         "notes": notes,
-        "steps": steps,
         "method": "zonage_2025",
         "travel_times": tt,
         "contour_codes": scope,
         "source": scope_all.attrs.get("source", "aplcore.datasets"),
-        "maps": maps,
     }
 
 

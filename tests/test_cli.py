@@ -831,3 +831,20 @@ def test_classify_with_a_real_zoning_file_as_territories(
     communes = pd.read_csv(out / "zoning_communes.csv", dtype=str).set_index("code")
     assert communes["territory"].to_dict() == tvs.to_dict()
     assert zonages.exists()
+
+
+def test_library_warnings_are_one_readable_line(
+    tiny: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 45004 and its only neighbour within 20 min (45003) have nobody: its GP reaches no one
+    population = [1000.0, 2500.0, 0.0, 0.0]
+    pd.DataFrame({"code": CODES, "population": population}).to_csv(tiny["population"], index=False)
+    code, _, err = run(compute_args(tiny, tmp_path / "apl.csv"), capsys)
+    assert code == 0
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("aplcore compute: warning: ")
+    assert "45004" in lines[0]
+    table = pd.read_csv(tmp_path / "apl.csv", dtype={"code": str}).set_index("code")
+    expected = reference_apl(np.array(population), counted_supply())
+    np.testing.assert_allclose(table["apl"].to_numpy(), expected, rtol=1e-9, atol=0)
