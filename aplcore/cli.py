@@ -90,17 +90,23 @@ class CommandError(AplcoreError):
 # helpers
 
 
-def _configure_logging(verbosity: int) -> None:
+@contextmanager
+def _logging_to_stderr(verbosity: int) -> Iterator[None]:
+    """Send aplcore's log records to stderr for the duration of a command, then restore."""
     level = logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG
     root = logging.getLogger("aplcore")
-    for handler in list(root.handlers):
-        if getattr(handler, "_aplcore_cli", False):
-            root.removeHandler(handler)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    handler._aplcore_cli = True  # type: ignore[attr-defined]
+    previous_level, previous_propagate = root.level, root.propagate
     root.addHandler(handler)
     root.setLevel(level)
+    root.propagate = False
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(previous_level)
+        root.propagate = previous_propagate
 
 
 def _out(text: str = "") -> None:
@@ -535,9 +541,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
-    _configure_logging(args.verbose)
     try:
-        with warnings.catch_warnings():
+        with _logging_to_stderr(args.verbose), warnings.catch_warnings():
             # library warnings (lost supply, broken caps) as one readable line each
             warnings.showwarning = functools.partial(_show_warning, args.command)
             return int(args.func(args) or 0)
@@ -676,7 +681,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
         "distribution": out / "population_by_apl_synthetic.png",
         "readme": out / "README_synthetic.txt",
     }
-    if args.no_maps:
+    maps = not args.no_maps
+    missing_maps_note = None
+    if maps and not _shapely_available():
+        maps = False
+        missing_maps_note = (
+            "maps: skipped, they need shapely to read the contours "
+            "(pip install 'aplcore[geo]' or pip install shapely)."
+        )
+    if not maps:
         for key in ("apl_map", "zoning_map", "distribution"):
             names.pop(key)
     _check_outputs(list(names.values()), inputs, overwrite=args.overwrite)
@@ -698,8 +711,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
             write_table(result["territories"], names["territories"])
             write_table(result["zoning"].report.set_index("region"), names["report"])
             write_table(result["summary"], names["summary"])
-            if not args.no_maps:
+            if maps:
                 _demo_maps(result, names, label=label)
+            elif missing_maps_note:
+                result["notes"].append(missing_maps_note)
             text = _demo_text(result, names, label=label)
             _write_text(
                 f"aplcore {__version__}; communes: {result['source']}\n\n{text}\n",
@@ -709,6 +724,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
         steps.close()
     _out(text)
     return 0
+
+
+def _shapely_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("shapely") is not None
 
 
 def _demo_maps(result: dict[str, Any], names: dict[str, Path], *, label: str) -> None:

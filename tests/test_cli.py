@@ -848,3 +848,14 @@ def test_library_warnings_are_one_readable_line(
     table = pd.read_csv(tmp_path / "apl.csv", dtype={"code": str}).set_index("code")
     expected = reference_apl(np.array(population), counted_supply())
     np.testing.assert_allclose(table["apl"].to_numpy(), expected, rtol=1e-9, atol=0)
+
+
+def test_demo_without_shapely_skips_maps_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cli, "_shapely_available", lambda: False)
+    code, stdout, err = run(["demo", "--departement", "2A", "--out", str(tmp_path)], capsys)
+    assert code == 0, err
+    assert "maps: skipped, they need shapely to read the contours" in stdout
+    assert not list(tmp_path.glob("*.png"))
+    assert (tmp_path / "apl_synthetic.csv").exists()
