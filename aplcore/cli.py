@@ -898,7 +898,17 @@ def _travel_times(
     from .roads import travel_times_from_graph
 
     tt = travel_times_from_graph(graph, frame, max_minutes=max_minutes)
-    notes.append(f"travel times: road graph {roads.name}, pairs within {max_minutes:g} min.")
+    snap = tt.metadata.get("snap_distance_m", {})
+    note = f"travel times: road graph {roads.name}, pairs within {max_minutes:g} min"
+    if snap:
+        note += (
+            f"; town halls are a median {snap['median'] / 1000:.1f} km (at most "
+            f"{snap['max'] / 1000:.1f} km) from their nearest node, covered at "
+            f"{tt.metadata.get('params', {}).get('access_speed_kmh', 20):g} km/h"
+        )
+        if snap["median"] > 2000:
+            note += ": the graph does not cover most communes, check that it spans the area"
+    notes.append(note + ".")
     return tt
 
 

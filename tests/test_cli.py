@@ -781,7 +781,10 @@ def test_matrix_on_a_real_road_graph(
     argv = ["matrix", "--communes", str(points), "--roads", str(graph), "--out", str(out)]
     code, stdout, err = run(argv, capsys)
     assert code == 0, err
-    assert "travel times: road graph st_ger.gml, pairs within 30 min." in stdout
+    assert (
+        "travel times: road graph st_ger.gml, pairs within 30 min; town halls are a median "
+        in stdout
+    )
     od = pd.read_csv(out, dtype={"origin": str, "destination": str})
     assert set(od["origin"]) <= set(near.index)
     assert (od["minutes"] >= 0).all()
