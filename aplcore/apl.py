@@ -126,14 +126,20 @@ class AccessibilityMatrix:
 
     # -------------------------------------------------------------- array level
     def solve_arrays(
-        self, demand: np.ndarray, supply: np.ndarray
+        self, demand: np.ndarray, supply: np.ndarray, *, all_weighted_demand: bool = False
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Solve for demand and supply vectors aligned on :attr:`codes` (no validation).
+
+        Step 1 is computed only for the practice communes that have supply (the others have
+        ``R_j = 0`` whatever their demand), unless ``all_weighted_demand`` is set.
 
         Parameters
         ----------
         demand, supply
             float64 arrays of length :attr:`n_communes`.
+        all_weighted_demand
+            Compute the weighted demand ``D_j`` of every practice commune, not only of those
+            with supply (the APL is the same).
 
         Returns
         -------
@@ -142,7 +148,8 @@ class AccessibilityMatrix:
         from .kernels import fca
 
         scaled = demand * self.demand_scale if self.demand_scale is not None else demand
-        weighted = self.step1.matvec(scaled)
+        rows = None if all_weighted_demand else supply > 0
+        weighted = self.step1.matvec(scaled, rows=rows)
         r = fca.ratio(supply, weighted)
         gathered = r * self.ratio_scale if self.ratio_scale is not None else r
         apl = self.step2.matvec(gathered)
@@ -221,7 +228,7 @@ class AccessibilityMatrix:
             else None
         )
         _check_scale(scale)
-        apl, weighted, r = self.solve_arrays(p, s)
+        apl, weighted, r = self.solve_arrays(p, s, all_weighted_demand=True)
         return _result(self.codes, apl, p, s, weighted, r, pop, self.method, self.decay, scale)
 
     def solve_batch(

@@ -51,7 +51,8 @@ class TravelTimes:
     indptr
         CSR row pointers, int64, length ``n_communes + 1``.
     indices
-        Destination positions, int32.
+        Destination positions, int32, increasing inside each row (canonical order: the matrix
+        does not depend on the order of the input rows).
     minutes
         Travel times, float64, finite and non-negative.
     metadata
@@ -272,6 +273,7 @@ class TravelTimes:
         t = np.ascontiguousarray(minutes, dtype=np.float64)
         identity = np.zeros(0, dtype=np.float64)
         indptr, indices, data = csr.bucket_long(o, d, t, n, -1, identity, csr.n_chunks_for(o.size))
+        csr.sort_rows(indptr, indices, data)
         indptr, indices, data = _resolve_duplicates(codes, indptr, indices, data, duplicates)
         tt = cls(codes, indptr, indices, data, dict(metadata or {}))
         if intra_minutes is None:
@@ -449,4 +451,6 @@ def _resolve_duplicates(
     d = reduced["d"].to_numpy(dtype=np.int32)
     t = reduced["t"].to_numpy(dtype=np.float64)
     identity = np.zeros(0, dtype=np.float64)
-    return csr.bucket_long(o, d, t, n, -1, identity, csr.n_chunks_for(o.size))
+    indptr, indices, data = csr.bucket_long(o, d, t, n, -1, identity, csr.n_chunks_for(o.size))
+    csr.sort_rows(indptr, indices, data)
+    return indptr, indices, data

@@ -33,7 +33,8 @@ class WeightMatrix:
         Row pointers (weighted storage, length ``n_rows + 1``) or (row, band) pointers (banded
         storage, length ``n_rows * n_bands + 1``); int64.
     indices
-        Column of every entry; int32.
+        Column of every entry; uint32 (unsigned positions spare the kernels a negative-index
+        check).
     data
         Weight of every entry (weighted storage), else None.
     band_values
@@ -63,13 +64,22 @@ class WeightMatrix:
         arrays = (self.indptr, self.indices, self.data, self.band_values)
         return sum(a.nbytes for a in arrays if a is not None)
 
-    def matvec(self, x: np.ndarray) -> np.ndarray:
-        """``W @ x`` for a float64 vector."""
+    def matvec(self, x: np.ndarray, *, rows: np.ndarray | None = None) -> np.ndarray:
+        """``W @ x`` for a float64 vector.
+
+        Parameters
+        ----------
+        x
+            The vector, length ``n_cols``.
+        rows
+            Boolean mask of the rows to compute (others are 0); all rows by default.
+        """
         from .kernels import banded, fca
 
+        needed = np.ones(self.n_rows, dtype=np.bool_) if rows is None else rows
         if self.band_values is not None:
-            return banded.spmv(self.indptr, self.indices, self.band_values, x)
-        return fca.spmv(self.indptr, self.indices, self.data, x)
+            return banded.spmv(self.indptr, self.indices, self.band_values, x, needed)
+        return fca.spmv(self.indptr, self.indices, self.data, x, needed)
 
     def matmat(self, x: np.ndarray) -> np.ndarray:
         """``W @ X`` for a C-contiguous float64 matrix."""
@@ -121,8 +131,8 @@ def weight_matrices(travel_times: TravelTimes, decay: Decay) -> tuple[WeightMatr
         )
         t_ptr, t_indices = banded.band_transpose(ptr, indices, m, n, csr.n_chunks_for(indices.size))
         return (
-            WeightMatrix(n, n, ptr, indices, band_values=values),
-            WeightMatrix(n, n, t_ptr, t_indices, band_values=values.copy()),
+            WeightMatrix(n, n, ptr, indices.view(np.uint32), band_values=values),
+            WeightMatrix(n, n, t_ptr, t_indices.view(np.uint32), band_values=values.copy()),
         )
     indptr, indices, w = csr.filter_rows(
         travel_times.indptr,
@@ -132,6 +142,7 @@ def weight_matrices(travel_times: TravelTimes, decay: Decay) -> tuple[WeightMatr
         decay.kernel_params,
     )
     t_indptr, t_indices, t_w = csr.transpose(indptr, indices, w, n, csr.n_chunks_for(w.size))
-    return WeightMatrix(n, n, indptr, indices, data=w), WeightMatrix(
-        n, n, t_indptr, t_indices, data=t_w
+    return (
+        WeightMatrix(n, n, indptr, indices.view(np.uint32), data=w),
+        WeightMatrix(n, n, t_indptr, t_indices.view(np.uint32), data=t_w),
     )

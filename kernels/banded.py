@@ -13,9 +13,37 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from ._jit import jit
+from ._jit import inline, jit
 from .csr import _offsets_from_counts
 from .decay import step_band
+
+
+@inline
+def gather_sum(indices, x, start, stop):
+    """``sum x[indices[start:stop]]`` with four independent partial sums.
+
+    Positions are unsigned (uint64 loop counter, uint32 columns) so that Numba emits no
+    negative-index wraparound; one running sum would make every addition wait for the
+    previous one, four break that chain. The order of the additions depends on the data only.
+    """
+    one = np.uint64(1)
+    four = np.uint64(4)
+    s0 = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    s3 = 0.0
+    k = np.uint64(start)
+    end = np.uint64(stop)
+    while k + four <= end:
+        s0 += x[indices[k]]
+        s1 += x[indices[k + one]]
+        s2 += x[indices[k + np.uint64(2)]]
+        s3 += x[indices[k + np.uint64(3)]]
+        k += four
+    while k < end:
+        s0 += x[indices[k]]
+        k += one
+    return (s0 + s1) + (s2 + s3)
 
 
 @jit(parallel=True)
@@ -76,18 +104,20 @@ def band_transpose(ptr, indices, m, n_cols, n_chunks):
 
 
 @jit(parallel=True)
-def spmv(ptr, indices, values, x):
-    """``y[i] = sum_b values[b] * sum_{k in band b of row i} x[indices[k]]``."""
+def spmv(ptr, indices, values, x, needed):
+    """``y[i] = sum_b values[b] * sum_{k in band b of row i} x[indices[k]]``.
+
+    ``indices`` are uint32. Rows where ``needed[i]`` is False are not computed (``y[i] = 0``).
+    """
     m = values.size
     n_rows = (ptr.size - 1) // m
-    y = np.empty(n_rows, np.float64)
+    y = np.zeros(n_rows, np.float64)
     for i in prange(n_rows):
+        if not needed[i]:
+            continue
         acc = 0.0
         for b in range(m):
-            partial = 0.0
-            for k in range(ptr[i * m + b], ptr[i * m + b + 1]):
-                partial += x[indices[k]]
-            acc += values[b] * partial
+            acc += values[b] * gather_sum(indices, x, ptr[i * m + b], ptr[i * m + b + 1])
         y[i] = acc
     return y
 
@@ -99,14 +129,19 @@ def spmm(ptr, indices, values, x, tile):
     n_rows = (ptr.size - 1) // m
     n_cols = x.shape[1]
     y = np.zeros((n_rows, n_cols), np.float64)
+    one = np.uint64(1)
     for start in range(0, n_cols, tile):
         stop = min(start + tile, n_cols)
+        width = stop - start
         for i in prange(n_rows):
             row = y[i, start:stop]
             for b in range(m):
                 w = values[b]
-                for k in range(ptr[i * m + b], ptr[i * m + b + 1]):
+                k = np.uint64(ptr[i * m + b])
+                end = np.uint64(ptr[i * m + b + 1])
+                while k < end:
                     source = x[indices[k], start:stop]
-                    for c in range(stop - start):
+                    for c in range(width):
                         row[c] += w * source[c]
+                    k += one
     return y

@@ -15,15 +15,30 @@ from .decay import decay_value
 
 
 @jit(parallel=True)
-def spmv(indptr, indices, data, x):
-    """``y[i] = sum_k data[k] * x[indices[k]]`` over the entries of row ``i``."""
+def spmv(indptr, indices, data, x, needed):
+    """``y[i] = sum_k data[k] * x[indices[k]]`` over the entries of row ``i``.
+
+    ``indices`` are uint32 (no wraparound code). Rows where ``needed[i]`` is False are not
+    computed (``y[i] = 0``).
+    """
     n_rows = indptr.size - 1
-    y = np.empty(n_rows, np.float64)
+    y = np.zeros(n_rows, np.float64)
+    one = np.uint64(1)
+    two = np.uint64(2)
     for i in prange(n_rows):
-        acc = 0.0
-        for k in range(indptr[i], indptr[i + 1]):
-            acc += data[k] * x[indices[k]]
-        y[i] = acc
+        if not needed[i]:
+            continue
+        k = np.uint64(indptr[i])
+        stop = np.uint64(indptr[i + 1])
+        s0 = 0.0
+        s1 = 0.0
+        while k + two <= stop:  # two independent sums break the dependency chain
+            s0 += data[k] * x[indices[k]]
+            s1 += data[k + one] * x[indices[k + one]]
+            k += two
+        if k < stop:
+            s0 += data[k] * x[indices[k]]
+        y[i] = s0 + s1
     return y
 
 
@@ -42,15 +57,20 @@ def spmm(indptr, indices, data, x):
     n_rows = indptr.size - 1
     n_cols = x.shape[1]
     y = np.zeros((n_rows, n_cols), np.float64)
+    one = np.uint64(1)
     for start in range(0, n_cols, SPMM_TILE):
         stop = min(start + SPMM_TILE, n_cols)
+        width = stop - start
         for i in prange(n_rows):
             row = y[i, start:stop]
-            for k in range(indptr[i], indptr[i + 1]):
+            k = np.uint64(indptr[i])
+            end = np.uint64(indptr[i + 1])
+            while k < end:
                 w = data[k]
                 source = x[indices[k], start:stop]
-                for c in range(stop - start):
+                for c in range(width):
                     row[c] += w * source[c]
+                k += one
     return y
 
 

@@ -7,6 +7,7 @@ import numpy as np
 import scipy.sparse as sp
 from aplcore.kernels import banded, csr, fca
 from aplcore.kernels.decay import IDENTITY
+from fca_reference import dense_times, drees_weights
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -55,7 +56,7 @@ def test_empty_rows_and_columns():
     ti, tj, _ = csr.transpose(indptr, indices, data, 4, 2)
     np.testing.assert_array_equal(ti, [0, 1, 1, 1, 1])
     np.testing.assert_array_equal(tj, [2])
-    y = fca.spmv(indptr, indices, data, np.ones(4))
+    y = fca.spmv(indptr, indices.view(np.uint32), data, np.ones(4), np.ones(4, np.bool_))
     np.testing.assert_array_equal(y, [0, 0, 5, 0])
 
 
@@ -65,8 +66,33 @@ def test_spmv_and_spmm_match_dense(table, k):
     indptr, indices, data = csr.bucket_long(o, d, t, n, IDENTITY, NO_PARAMS, 2)
     dense = sp.csr_array((data, indices, indptr), shape=(n, n)).toarray()
     x = np.random.default_rng(0).random((n, k))
-    np.testing.assert_allclose(fca.spmm(indptr, indices, data, x), dense @ x, rtol=1e-12)
-    np.testing.assert_allclose(fca.spmv(indptr, indices, data, x[:, 0]), dense @ x[:, 0])
+    columns = indices.view(np.uint32)
+    np.testing.assert_allclose(fca.spmm(indptr, columns, data, x), dense @ x, rtol=1e-12)
+    every_row = np.ones(n, np.bool_)
+    y = fca.spmv(indptr, columns, data, x[:, 0], every_row)
+    np.testing.assert_allclose(y, dense @ x[:, 0], rtol=1e-12)
+    some_rows = np.arange(n) % 2 == 0
+    y = fca.spmv(indptr, columns, data, x[:, 0], some_rows)
+    np.testing.assert_allclose(y, np.where(some_rows, dense @ x[:, 0], 0.0), rtol=1e-12)
+
+
+@given(long_tables(), st.integers(1, 4), st.sampled_from(["left", "right"]))
+def test_banded_products_match_dense(table, k, closed):
+    import aplcore
+    from aplcore.weights import weight_matrices
+
+    n, o, d, t = table
+    codes = [f"{10000 + i:05d}" for i in range(n)]
+    tt = aplcore.TravelTimes.from_arrays(codes, o, d, t, intra_minutes=0.0, duplicates="first")
+    decay = aplcore.get_decay("drees_gp", closed=closed)
+    w, w_t = weight_matrices(tt, decay)
+    assert w.banded
+    dense = drees_weights(dense_times(n, tt.origins, tt.indices, tt.minutes), closed)
+    x = np.random.default_rng(1).random((n, k))
+    np.testing.assert_allclose(w.matmat(x), dense @ x, rtol=1e-12)
+    np.testing.assert_allclose(w_t.matmat(x), dense.T @ x, rtol=1e-12)
+    np.testing.assert_allclose(w.matvec(x[:, 0]), dense @ x[:, 0], rtol=1e-12)
+    np.testing.assert_allclose(w.to_scipy().toarray(), dense, rtol=1e-15)
 
 
 def test_read_only_inputs_are_accepted():
