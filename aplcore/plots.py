@@ -384,7 +384,8 @@ def plot_apl_map(
     Parameters
     ----------
     values
-        APL by commune code; communes with NaN are drawn grey ("no value").
+        APL by commune code; communes with NaN (or outside the classes when the last edge is
+        finite) are drawn grey.
     contours
         Commune contours (see the module documentation); only communes of ``values`` are drawn.
     bins
@@ -444,8 +445,14 @@ def plot_apl_map(
         Patch(facecolor=palette[k], edgecolor="#777777", label=label)
         for k, label in enumerate(_bin_labels(edges))
     ]
-    if (classes < 0).any():
-        handles.append(Patch(facecolor=_MISSING_COLOUR, edgecolor="#777777", label="no value"))
+    unclassed = classes < 0
+    if unclassed.any():
+        missing = np.isnan(drawn[unclassed]).any()
+        outside = (~np.isnan(drawn[unclassed])).any()
+        label = " or ".join(
+            text for text, flag in (("no value", missing), ("out of the classes", outside)) if flag
+        )
+        handles.append(Patch(facecolor=_MISSING_COLOUR, edgecolor="#777777", label=label))
     figure.legend(
         handles=handles,
         title=_wrap(unit),

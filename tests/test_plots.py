@@ -94,6 +94,17 @@ def test_apl_map_legend_states_unit_classes_and_missing():
     assert labels == ["< 1.5", "1.5 – 2.5", "2.5 – 3", "3 – 4", "4 – 5", "≥ 5", "no value"]
 
 
+def test_apl_map_values_outside_finite_classes_are_labelled():
+    contours = grid_contours(2)
+    values = pd.Series([1.0, 2.0, 9.0, math.nan], index=contours.index)
+    figure = plots.plot_apl_map(values, contours, bins=(0, 2, 4), engine="matplotlib")
+    labels = [t.get_text() for t in figure.legends[0].get_texts()]
+    assert labels == ["< 2", "2 – 4", "no value or out of the classes"]
+    figure = plots.plot_apl_map(values.fillna(1.0), contours, bins=(0, 2, 4), engine="matplotlib")
+    labels = [t.get_text() for t in figure.legends[0].get_texts()]
+    assert labels == ["< 2", "2 – 4", "out of the classes"]
+
+
 def test_apl_map_polygon_holes_stay_empty():
     outer = shapely.Polygon(
         [(0, 0), (3000, 0), (3000, 3000), (0, 3000)],
@@ -139,6 +150,19 @@ def test_contours_as_wkb_hex_bytes_wkt_and_frames_are_equivalent():
         got = plots.as_geometries(variant)
         assert list(got.index) == list(expected.index)
         assert all(shapely.equals(a, b) for a, b in zip(got, expected, strict=True))
+
+
+def test_contours_from_geodataframe_with_code_column():
+    geopandas = pytest.importorskip("geopandas")
+    contours = grid_contours(2)
+    frame = geopandas.GeoDataFrame(
+        {"code": contours.index, "name": list("abcd")},
+        geometry=contours.to_numpy(),
+        crs="EPSG:2154",
+    ).rename_geometry("shape")
+    got = plots.as_geometries(frame)
+    assert list(got.index) == list(contours.index)
+    assert all(shapely.equals(a, b) for a, b in zip(got, contours, strict=True))
 
 
 def test_contours_exploded_rows_are_merged_per_commune():
