@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from hypothesis import given
+from hypothesis import strategies as st
 from matplotlib import colors as mcolors
 from matplotlib.image import imread
 
@@ -311,3 +313,54 @@ def test_real_contours_corse_du_sud(shared_raw, tmp_path):
     for engine in ("geopandas", "matplotlib"):
         plots.plot_apl_map(values, frame, engine=engine, path=out, figsize=(5, 6), dpi=60)
         assert_png(out, 300, 360)
+
+
+finite = st.floats(min_value=0.0, max_value=20.0, allow_nan=False)
+
+
+@given(
+    values=st.lists(st.one_of(finite, st.just(math.nan)), min_size=1, max_size=40),
+    edges=st.lists(finite, min_size=2, max_size=6, unique=True).map(sorted),
+    open_end=st.booleans(),
+)
+def test_population_by_class_property(values, edges, open_end):
+    bins = [*edges, math.inf] if open_end else edges
+    codes = [f"37{k:03d}" for k in range(len(values))]
+    apl = pd.Series(values, index=codes)
+    population = pd.Series(np.arange(1.0, len(values) + 1.0), index=codes)
+    figure = plots.plot_population_by_class(apl, population, bins=bins, figsize=(3, 2), dpi=20)
+    heights = np.array([bar.get_height() for bar in figure.axes[0].patches]) * 1e3
+    expected = reference_population_by_bin(
+        np.nan_to_num(values, nan=-1.0), population, np.array(bins)
+    )
+    np.testing.assert_allclose(heights, expected, rtol=1e-12, atol=1e-9)
+
+
+def signed_area(path) -> float:
+    """Shoelace area of a compound path, ring by ring (holes count negative when clockwise)."""
+    total = 0.0
+    starts = np.flatnonzero(path.codes == path.MOVETO)
+    ends = [*starts[1:], len(path.codes)]
+    for a, b in zip(starts, ends, strict=True):
+        x, y = path.vertices[a:b, 0], path.vertices[a:b, 1]
+        total += 0.5 * float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)))
+    return total
+
+
+box_st = st.tuples(st.integers(0, 50), st.integers(0, 50), st.integers(2, 20), st.integers(2, 20))
+
+
+@given(boxes=st.lists(box_st, min_size=1, max_size=6), ccw=st.booleans(), hole=st.booleans())
+def test_paths_keep_polygon_area(boxes, ccw, hole):
+    polygons = []
+    for x, y, w, h in boxes:
+        outer = shapely.box(x, y, x + w, y + h, ccw=ccw)
+        if hole:
+            outer = outer.difference(shapely.box(x + 0.5, y + 0.5, x + 1.5, y + 1.5))
+        polygons.append(outer)
+    geometries = np.array([shapely.MultiPolygon(polygons), polygons[0], None], dtype=object)
+    paths = plots._paths_of(geometries)
+    assert paths[2] is None
+    # non-zero filling covers the union; ring orientation makes the path area the exact sum
+    assert signed_area(paths[0]) == pytest.approx(sum(p.area for p in polygons), rel=1e-12)
+    assert signed_area(paths[1]) == pytest.approx(polygons[0].area, rel=1e-12)
