@@ -107,10 +107,17 @@ class RoadGraph:
         node_ids: np.ndarray | None = None,
         crs: Any = "EPSG:4326",
         directed: bool = True,
+        renumber: bool = True,
         metadata: dict[str, Any] | None = None,
     ) -> RoadGraph:
-        """Build from edge arrays (node positions ``0..n_nodes-1``); keeps the minimum of
-        parallel edges and drops self-loops (they never shorten a path)."""
+        """Build from edge arrays (node positions ``0..n_nodes-1``).
+
+        Keeps the minimum of parallel edges and drops self-loops (they never shorten a path).
+        With ``renumber`` and node coordinates, nodes are renumbered along a Z-order
+        (Morton) curve of their coordinates, so that nearby nodes sit nearby in memory: a
+        bounded search then reads compact parts of the arrays (``node_ids`` keeps the
+        original identifiers, in the new order).
+        """
         tail = np.asarray(tail, dtype=np.int64)
         head = np.asarray(head, dtype=np.int64)
         w = np.asarray(seconds, dtype=np.float64)
@@ -136,6 +143,15 @@ class RoadGraph:
         if not directed:
             tail, head = np.concatenate([tail, head]), np.concatenate([head, tail])
             w = np.concatenate([w, w])
+        ids = np.arange(n_nodes) if node_ids is None else np.asarray(node_ids)
+        xs = np.full(n_nodes, np.nan) if x is None else np.asarray(x, dtype=np.float64)
+        ys = np.full(n_nodes, np.nan) if y is None else np.asarray(y, dtype=np.float64)
+        if renumber and np.isfinite(xs).any() and np.isfinite(ys).any():
+            perm = np.argsort(_morton(xs, ys), kind="stable")
+            new = np.empty(n_nodes, dtype=np.int64)
+            new[perm] = np.arange(n_nodes)
+            tail, head = new[tail], new[head]
+            ids, xs, ys = ids[perm], xs[perm], ys[perm]
         keep = tail != head
         tail, head, w = tail[keep], head[keep], w[keep]
         order = np.lexsort((w, head, tail))
@@ -145,17 +161,36 @@ class RoadGraph:
         tail, head, w = tail[first], head[first], w[first]
         indptr = np.zeros(n_nodes + 1, dtype=np.int64)
         np.cumsum(np.bincount(tail, minlength=n_nodes), out=indptr[1:])
-        nan = np.full(n_nodes, np.nan)
         return cls(
             indptr=indptr,
             indices=head.astype(np.int32),
             seconds=np.ascontiguousarray(w),
-            node_ids=np.arange(n_nodes) if node_ids is None else np.asarray(node_ids),
-            x=nan if x is None else np.asarray(x, dtype=np.float64),
-            y=nan if y is None else np.asarray(y, dtype=np.float64),
+            node_ids=ids,
+            x=xs,
+            y=ys,
             crs=crs,
             metadata=dict(metadata or {}),
         )
+
+
+def _morton(x: np.ndarray, y: np.ndarray, bits: int = 16) -> np.ndarray:
+    """Z-order (Morton) code of points; points without coordinates come last."""
+    finite = np.isfinite(x) & np.isfinite(y)
+    codes = np.full(x.size, np.iinfo(np.uint64).max, dtype=np.uint64)
+    if not finite.any():
+        return codes
+    scale = float(2**bits - 1)
+    cells = []
+    for v in (x[finite], y[finite]):
+        span = float(v.max() - v.min()) or 1.0
+        cells.append(np.round((v - v.min()) / span * scale).astype(np.uint64))
+    code = np.zeros(int(finite.sum()), dtype=np.uint64)
+    for b in range(bits):
+        bit = np.uint64(b)
+        code |= ((cells[0] >> bit) & np.uint64(1)) << np.uint64(2 * b)
+        code |= ((cells[1] >> bit) & np.uint64(1)) << np.uint64(2 * b + 1)
+    codes[finite] = code
+    return codes
 
 
 # ---------------------------------------------------------------------------------- graph → CSR
@@ -374,8 +409,10 @@ def multi_source_dijkstra(
     Returns
     -------
     source, target, time
-        int32 source positions (into ``sources``), int32 target ids, float64 times; ordered by
-        source, then by increasing time. Unreached targets are absent.
+        int32 source positions (into ``sources``), int32 target ids, float64 times. Sources are
+        searched in increasing node order (nearby nodes are nearby in memory, see
+        :meth:`RoadGraph.from_edges`), so pairs come grouped by source in that order, each
+        source's targets by increasing time. Unreached targets are absent.
     """
     import numba
     from tqdm.auto import tqdm
@@ -434,6 +471,10 @@ def multi_source_dijkstra(
     chunk = max(chunk, min(src.size, n_workers))
     work = dijkstra.workspaces(n_workers, n_nodes)
     show = progress_enabled() if progress is None else progress
+    # search in node order: consecutive searches then read overlapping parts of the arrays
+    search_order = np.argsort(src, kind="stable").astype(np.int32)
+    src = np.ascontiguousarray(src[search_order])
+    offsets = np.ascontiguousarray(offsets[search_order])
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     with tqdm(total=int(src.size), disable=not show, unit="source", desc="dijkstra") as bar:
         for start in range(0, src.size, chunk):
@@ -456,7 +497,7 @@ def multi_source_dijkstra(
     if not parts:
         return np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.float64)
     return (
-        np.concatenate([p[0] for p in parts]),
+        search_order[np.concatenate([p[0] for p in parts])],
         np.concatenate([p[1] for p in parts]),
         np.concatenate([p[2] for p in parts]),
     )

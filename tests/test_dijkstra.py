@@ -138,6 +138,38 @@ def test_results_do_not_depend_on_workers_or_chunks() -> None:
             np.testing.assert_array_equal(a, b)
 
 
+def test_unsorted_and_repeated_sources_keep_their_positions() -> None:
+    G = nx.gnm_random_graph(60, 240, seed=4, directed=True)
+    rng = np.random.default_rng(4)
+    for u, v in G.edges:
+        G.edges[u, v]["travel_time"] = float(rng.integers(0, 7))
+    road = graph_to_csr(G)
+    sources = np.array([41, 3, 59, 3, 0, 17], dtype=np.int64)
+    assert_matches_networkx(G, road, sources, 9.0, "travel_time")
+
+
+def test_spatial_renumbering_keeps_node_ids_and_times() -> None:
+    rng = np.random.default_rng(8)
+    n = 200
+    x, y = rng.uniform(0, 1000, n), rng.uniform(0, 1000, n)
+    tail, head = rng.integers(0, n, 900), rng.integers(0, n, 900)
+    seconds = rng.uniform(0, 30, 900)
+    plain = RoadGraph.from_edges(n, tail, head, seconds, x=x, y=y, renumber=False)
+    spatial = RoadGraph.from_edges(n, tail, head, seconds, x=x, y=y)
+    assert sorted(spatial.node_ids.tolist()) == list(range(n))
+    assert not np.array_equal(spatial.node_ids, np.arange(n))
+    np.testing.assert_array_equal(spatial.x, x[spatial.node_ids])
+    results = []
+    for road in (plain, spatial):
+        position = np.empty(n, dtype=np.int64)
+        position[road.node_ids] = np.arange(n)
+        src, tgt, tim = run_all(road, position[np.arange(0, n, 7)], 40.0)
+        results.append(
+            sorted(zip(src.tolist(), road.node_ids[tgt].tolist(), tim.tolist(), strict=True))
+        )
+    assert results[0] == results[1]
+
+
 def test_read_only_and_int32_inputs_compile_one_signature() -> None:
     from aplcore.kernels import dijkstra
 
