@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from matplotlib.image import imread
 
 from aplcore import cli
@@ -862,3 +864,61 @@ def test_demo_without_shapely_skips_maps_and_says_so(
     assert "maps: skipped, they need shapely to read the contours" in stdout
     assert not list(tmp_path.glob("*.png"))
     assert (tmp_path / "apl_synthetic.csv").exists()
+
+
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["18", "36", "2A"]),
+            st.floats(0, 5000, allow_nan=False),
+            st.floats(0, 2, allow_nan=False),
+            st.floats(0, 8, allow_nan=False),
+            st.sampled_from(["ZIP", "ZAC", "HZ"]),
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_summarise_matches_plain_loops(rows) -> None:
+    codes = [f"{dep}{k:03d}" for k, (dep, *_) in enumerate(rows)]
+    table = pd.DataFrame(
+        {
+            "departement": [r[0] for r in rows],
+            "population": [r[1] for r in rows],
+            "demand": [r[1] * r[2] for r in rows],
+            "apl": [r[3] for r in rows],
+            "zone": [r[4] for r in rows],
+        },
+        index=pd.Index(codes, name="code"),
+    )
+    summary = cli.summarise(table)
+    groups = sorted(set(table["departement"]))
+    assert list(summary.index) == [*groups, "total"]
+    for group in [*groups, "total"]:
+        part = table if group == "total" else table[table["departement"] == group]
+        row = summary.loc[group]
+        assert row["communes"] == len(part)
+        assert row["population"] == pytest.approx(part["population"].sum(), rel=1e-12)
+        weight = part["demand"].sum()
+        if weight > 0:
+            mean = (part["apl"] * part["demand"]).sum() / weight
+            assert row["apl_mean"] == pytest.approx(mean, rel=1e-9, abs=1e-12)
+        else:
+            assert np.isnan(row["apl_mean"])
+        under = part.loc[part["apl"] < 2.5, "population"].sum()
+        assert row["population_apl_under_2.5"] == pytest.approx(under, rel=1e-12, abs=1e-9)
+        for zone in set(table["zone"]):
+            total = part.loc[part["zone"] == zone, "population"].sum()
+            assert row[f"population_{zone}"] == pytest.approx(total, rel=1e-12, abs=1e-9)
+
+
+@given(
+    caps=st.dictionaries(
+        st.sampled_from(["ZIP", "ZAC", "HZ", "ZV"]),
+        st.floats(0, 1, allow_nan=False),
+        min_size=1,
+    )
+)
+def test_cap_options_round_trip(caps) -> None:
+    parsed = cli._parse_caps([f"{zone}={value!r}" for zone, value in caps.items()])
+    assert parsed == caps
