@@ -395,6 +395,12 @@ def build_parser() -> argparse.ArgumentParser:
     compute.add_argument("--decay", default="drees_gp", help="distance decay (drees_gp)")
     compute.add_argument("--method", default="e2sfca", help="accessibility method (e2sfca)")
     compute.add_argument(
+        "--closed",
+        choices=("left", "right"),
+        help="band edges of the decay: left ([10, 15), the default of drees_gp: a pair at "
+        "exactly 10 min weighs 2/3) or right ((10, 15]: it weighs 1)",
+    )
+    compute.add_argument(
         "--max-age", type=int, default=65, help="keep GPs aged this or less (65); 0 for all"
     )
     compute.add_argument(
@@ -1160,7 +1166,12 @@ def cmd_compute(args: argparse.Namespace) -> int:
             from .apl import compute_apl
 
             result = compute_apl(
-                tt, demand=demand, supply=supply, decay=args.decay, method=args.method
+                tt,
+                demand=demand,
+                supply=supply,
+                decay=args.decay,
+                method=args.method,
+                closed=args.closed,
             )
         with steps.step("writing outputs"):
             table = result.to_frame()

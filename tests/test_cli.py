@@ -63,18 +63,15 @@ GPS = pd.DataFrame(
 )
 
 
-def step_weight(t: float) -> float:
-    """DREES GP weights, left-closed bands: [0,10) → 1, [10,15) → 2/3, [15,20) → 1/3."""
-    if t < 10:
-        return 1.0
-    if t < 15:
-        return 2.0 / 3.0
-    if t < 20:
-        return 1.0 / 3.0
+def step_weight(t: float, closed: str = "left") -> float:
+    """DREES GP weights; left-closed bands: [0,10) → 1, [10,15) → 2/3, [15,20) → 1/3."""
+    for edge, weight in ((10, 1.0), (15, 2.0 / 3.0), (20, 1.0 / 3.0)):
+        if (t < edge) if closed == "left" else (t <= edge):
+            return weight
     return 0.0
 
 
-def reference_apl(demand: np.ndarray, supply: np.ndarray) -> np.ndarray:
+def reference_apl(demand: np.ndarray, supply: np.ndarray, closed: str = "left") -> np.ndarray:
     """Dense E2SFCA on the tiny case."""
     n = len(CODES)
     position = {c: k for k, c in enumerate(CODES)}
@@ -82,7 +79,7 @@ def reference_apl(demand: np.ndarray, supply: np.ndarray) -> np.ndarray:
     np.fill_diagonal(times, 0.0)
     for a, b, t in PAIRS:
         times[position[a], position[b]] = times[position[b], position[a]] = t
-    weights = np.vectorize(step_weight)(times)
+    weights = np.vectorize(lambda t: step_weight(t, closed))(times)
     ratio = np.zeros(n)
     for j in range(n):
         denominator = (weights[:, j] * demand).sum()
@@ -199,6 +196,19 @@ def test_compute_matches_dense_reference(
     np.testing.assert_allclose(table["apl"].to_numpy(), expected, rtol=1e-9, atol=0)
     np.testing.assert_allclose(table["supply"].to_numpy(), counted_supply(), rtol=0, atol=0)
     np.testing.assert_allclose(table["population"].to_numpy(), POPULATION, rtol=0, atol=0)
+
+
+def test_compute_band_edges_option(
+    tiny: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "apl.csv"
+    code, _, err = run([*compute_args(tiny, out), "--closed", "right"], capsys)
+    assert code == 0, err
+    table = pd.read_csv(out, dtype={"code": str}).set_index("code")
+    right = reference_apl(np.array(POPULATION), counted_supply(), closed="right")
+    left = reference_apl(np.array(POPULATION), counted_supply(), closed="left")
+    assert not np.allclose(right, left)  # the tiny case has pairs at exactly 10 and 15 min
+    np.testing.assert_allclose(table["apl"].to_numpy(), right, rtol=1e-9, atol=0)
 
 
 def test_compute_parquet_output_and_all_ages(
