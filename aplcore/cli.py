@@ -407,6 +407,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--weights", default="drees_gp_2023", help="age weights of the standardisation"
     )
     compute.add_argument(
+        "--od-columns",
+        nargs=3,
+        metavar=("ORIGIN", "DESTINATION", "MINUTES"),
+        default=("origin", "destination", "minutes"),
+        help="column names of the O-D table (origin destination minutes)",
+    )
+    compute.add_argument(
         "--intra-minutes",
         type=float,
         default=0.0,
@@ -1153,7 +1160,9 @@ def cmd_compute(args: argparse.Namespace) -> int:
     steps = Steps(["travel times", "demand", "supply", "APL", "writing outputs"])
     try:
         with steps.step("travel times"):
-            tt = read_travel_times(args.times, intra_minutes=args.intra_minutes)
+            tt = read_travel_times(
+                args.times, intra_minutes=args.intra_minutes, columns=tuple(args.od_columns)
+            )
         with steps.step("demand"):
             demand, population, how = read_demand(args.population, weights=args.weights)
         with steps.step("supply"):
@@ -1188,7 +1197,12 @@ def cmd_compute(args: argparse.Namespace) -> int:
     return 0
 
 
-def read_travel_times(path: Path, *, intra_minutes: float | None = 0.0) -> TravelTimes:
+def read_travel_times(
+    path: Path,
+    *,
+    intra_minutes: float | None = 0.0,
+    columns: tuple[str, str, str] = ("origin", "destination", "minutes"),
+) -> TravelTimes:
     """Travel times from an O-D table (.csv/.parquet) or a matrix file (.npz/.parquet).
 
     A Parquet file written by :func:`aplcore.matrix_io.save_travel_times` is read with its
@@ -1201,7 +1215,15 @@ def read_travel_times(path: Path, *, intra_minutes: float | None = 0.0) -> Trave
     suffix = path.suffix.lower()
     if suffix == ".npz" or (suffix in (".parquet", ".pq") and _is_saved_matrix(path)):
         return load_travel_times(path)
-    return travel_times_from_table(path, intra_minutes=intra_minutes, max_minutes=None)
+    origin, destination, minutes = columns
+    return travel_times_from_table(
+        path,
+        origin=origin,
+        destination=destination,
+        minutes=minutes,
+        intra_minutes=intra_minutes,
+        max_minutes=None,
+    )
 
 
 def _is_saved_matrix(path: Path) -> bool:

@@ -211,6 +211,24 @@ def test_compute_band_edges_option(
     np.testing.assert_allclose(table["apl"].to_numpy(), right, rtol=1e-9, atol=0)
 
 
+def test_compute_reads_other_od_column_names(
+    tiny: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    od = pd.read_csv(tiny["times"], dtype={"origin": str, "destination": str})
+    od.columns = ["CODGEO_ORI", "CODGEO_DES", "DUREE"]
+    od.to_csv(tiny["times"], index=False)
+    out = tmp_path / "apl.csv"
+    code, _, err = run(compute_args(tiny, out), capsys)
+    assert code == 1
+    assert "origin" in assert_one_line_error(err, "compute")
+    argv = [*compute_args(tiny, out), "--od-columns", "CODGEO_ORI", "CODGEO_DES", "DUREE"]
+    code, _, err = run(argv, capsys)
+    assert code == 0, err
+    table = pd.read_csv(out, dtype={"code": str}).set_index("code")
+    expected = reference_apl(np.array(POPULATION), counted_supply())
+    np.testing.assert_allclose(table["apl"].to_numpy(), expected, rtol=1e-9, atol=0)
+
+
 def test_compute_parquet_output_and_all_ages(
     tiny: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
