@@ -372,14 +372,16 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         required=True,
         metavar="FILE",
-        help="O-D table (.csv/.parquet: origin, destination, minutes) or matrix file (.npz)",
+        help="O-D table (.csv/.parquet: origin, destination, minutes) or a matrix written by "
+        "'aplcore matrix' (.parquet, .npz)",
     )
     compute.add_argument(
         "--population",
         type=Path,
         required=True,
         metavar="FILE",
-        help="population by commune: code + population, or code + the 19 age bands",
+        help="population by commune: code + population, or by sex and age band (INSEE wide "
+        "or long tables; standardised with --weights)",
     )
     compute.add_argument(
         "--practitioners",
@@ -401,10 +403,16 @@ def build_parser() -> argparse.ArgumentParser:
         "exactly 10 min weighs 2/3) or right ((10, 15]: it weighs 1)",
     )
     compute.add_argument(
-        "--max-age", type=int, default=65, help="keep GPs aged this or less (65); 0 for all"
+        "--max-age",
+        type=int,
+        default=65,
+        metavar="AGE",
+        help="keep GPs aged this or less (65); 0 for all",
     )
     compute.add_argument(
-        "--weights", default="drees_gp_2023", help="age weights of the standardisation"
+        "--weights",
+        default="drees_gp_2023",
+        help="age weights of the standardisation (drees_gp_2023, drees_gp_2022)",
     )
     compute.add_argument(
         "--od-columns",
@@ -417,6 +425,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--intra-minutes",
         type=float,
         default=0.0,
+        metavar="MIN",
         help="time of the i→i pairs missing from an O-D table (0 minutes)",
     )
     compute.set_defaults(func=cmd_compute)
