@@ -28,6 +28,7 @@ import logging
 import os
 import sys
 import time
+import traceback
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -568,9 +569,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             # library warnings (lost supply, broken caps) as one readable line each
             warnings.showwarning = functools.partial(_show_warning, args.command)
             return int(args.func(args) or 0)
-    except (AplcoreError, FileNotFoundError, FileExistsError, PermissionError) as exc:
+    except BrokenPipeError:
+        # output piped into a command that stopped reading (e.g. ``| head``): not an error
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except (AplcoreError, OSError) as exc:  # bad input, missing file, unwritable output
+        if args.verbose >= 2:  # -vv: the traceback, for bug reports
+            traceback.print_exc(file=sys.stderr)
         _error(args.command, _describe(exc))
-        logger.debug("details", exc_info=True)
         return 1
     except ImportError as exc:
         _error(args.command, f"{exc}")
@@ -578,15 +585,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _error(args.command, "interrupted")
         return 130
-    except BrokenPipeError:
-        # output piped into a command that stopped reading (e.g. ``| head``): not an error
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return 0
 
 
 def _describe(exc: BaseException) -> str:
-    if isinstance(exc, FileNotFoundError | PermissionError | FileExistsError) and exc.filename:
+    if isinstance(exc, OSError) and exc.filename:
         reason = exc.strerror or str(exc)
         return f"{reason}: {exc.filename}"
     return str(exc)
@@ -715,6 +717,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         for key in ("apl_map", "zoning_map", "distribution"):
             names.pop(key)
     _check_outputs(list(names.values()), inputs, overwrite=args.overwrite)
+    out.mkdir(parents=True, exist_ok=True)  # fail before the computation if it cannot be made
     steps = Steps(DEMO_STEPS)
     try:
         result = run_demo(

@@ -738,6 +738,19 @@ def test_demo_out_must_be_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture
     assert target.read_text() == "x"
 
 
+def test_demo_unwritable_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("x")
+    out = blocker / "sub"
+    code, _, err = run(["demo", "--departement", "2A", "--out", str(out), "--no-maps"], capsys)
+    assert code == 1
+    assert assert_one_line_error(err, "demo").endswith(f"Not a directory: {out}")
+    code, _, err = run(["-vv", "demo", "--departement", "2A", "--out", str(out)], capsys)
+    assert code == 1
+    assert "Traceback" in err  # -vv shows it, for bug reports
+    assert err.strip().splitlines()[-1] == f"aplcore demo: error: Not a directory: {out}"
+
+
 def test_demo_unknown_region(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(["demo", "--region", "Atlantis", "--out", str(tmp_path)], capsys)
     assert code == 1
