@@ -56,6 +56,10 @@ _LAZY: dict[str, str] = {
     "list_regions": "aplcore.datasets",
     "list_departements": "aplcore.datasets",
     "synthetic_practitioners": "aplcore.synthetic",
+    # maps
+    "plot_apl_map": "aplcore.plots",
+    "plot_zoning_map": "aplcore.plots",
+    "plot_population_by_class": "aplcore.plots",
     # zoning
     "classify_zones": "aplcore.zoning",
     "Zoning": "aplcore.zoning",
@@ -97,6 +101,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .demand import AGE_BANDS, WEIGHT_PRESETS, standardise_population
     from .intra import intra_commune_minutes
     from .odtable import travel_times_from_table
+    from .plots import plot_apl_map, plot_population_by_class, plot_zoning_map
     from .roads import travel_times_from_graph
     from .supply import FTERules, GPActivityRules, SupplyRules, count_gp_activity, count_supply
     from .synthetic import synthetic_practitioners
