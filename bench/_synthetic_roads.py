@@ -98,6 +98,22 @@ def run_aplcore(road: RoadGraph, nodes: np.ndarray, cutoff_s: float) -> int:
     return int(src.size)
 
 
+def peak_rss_kib() -> float:
+    """Peak resident memory of this process in KiB.
+
+    ``VmHWM`` from ``/proc/self/status`` where available: unlike ``ru_maxrss``, which Linux carries
+    over ``execve`` from the forking parent, it covers this program only.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return float(line.split()[1])
+    except OSError:
+        pass
+    return float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="peak memory of one aplcore road-graph run")
     parser.add_argument("--side", type=int, default=1000)
