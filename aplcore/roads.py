@@ -7,7 +7,8 @@ Steps:
    (``osmnx.routing.add_edge_speeds`` / ``add_edge_travel_times``: ``maxspeed`` where tagged, else
    the mean speed of the edge's highway type, from its ``length`` in metres).
 2. The graph is converted once to CSR (parallel edges keep their minimum time; undirected graphs
-   get both directions).
+   get both directions; nodes renumbered along a Z-order curve of their coordinates so that a
+   bounded search reads compact parts of memory). Keep the :class:`RoadGraph` to reuse it.
 3. Each commune point is snapped to its nearest node; the access time from the point to the node
    (straight-line distance at ``access_speed_kmh``) is added at departure and on arrival.
 4. A parallel bounded multi-source Dijkstra (:mod:`aplcore.kernels.dijkstra`) returns the long
@@ -16,7 +17,9 @@ Steps:
 Unreachable pairs are absent. Communes whose node lies outside the largest strongly connected
 component of the graph are reported (log warning and ``metadata["disconnected_communes"]``).
 
-networkx and osmnx are optional (``pip install aplcore[roads]``) and imported only here, lazily.
+Times reported are access + road + egress, kept when ``<= max_minutes``; the ``i → i`` pair comes
+from ``intra_minutes``, not from the graph. networkx and osmnx are optional
+(``pip install aplcore[roads]``) and imported only here, lazily.
 """
 
 from __future__ import annotations
