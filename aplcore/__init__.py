@@ -50,6 +50,8 @@ _LAZY: dict[str, str] = {
     "calibrate_crow_fly": "aplcore.crowfly",
     "travel_times_from_graph": "aplcore.roads",
     "intra_commune_minutes": "aplcore.intra",
+    "save_travel_times": "aplcore.matrix_io",
+    "load_travel_times": "aplcore.matrix_io",
     # data
     "load_communes": "aplcore.datasets",
     "load_contours": "aplcore.datasets",
@@ -100,6 +102,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from .demand import AGE_BANDS, WEIGHT_PRESETS, standardise_population
     from .intra import intra_commune_minutes
+    from .matrix_io import load_travel_times, save_travel_times
     from .odtable import travel_times_from_table
     from .plots import plot_apl_map, plot_population_by_class, plot_zoning_map
     from .roads import travel_times_from_graph
