@@ -598,7 +598,7 @@ def test_warmup_prints_each_case(
         raise ImportError("needs networkx")
 
     monkeypatch.setattr(
-        cli,
+        cli.info,
         "warmup_cases",
         lambda: [("first", lambda: calls.append(1)), ("second", missing)],
     )
@@ -899,7 +899,7 @@ def test_library_warnings_are_one_readable_line(
 def test_demo_without_shapely_skips_maps_and_says_so(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cli, "_shapely_available", lambda: False)
+    monkeypatch.setattr(cli.demo, "_shapely_available", lambda: False)
     code, stdout, err = run(["demo", "--departement", "2A", "--out", str(tmp_path)], capsys)
     assert code == 0, err
     assert "maps: skipped, they need shapely to read the contours" in stdout
@@ -961,5 +961,5 @@ def test_summarise_matches_plain_loops(rows) -> None:
     )
 )
 def test_cap_options_round_trip(caps) -> None:
-    parsed = cli._parse_caps([f"{zone}={value!r}" for zone, value in caps.items()])
+    parsed = cli.classify._parse_caps([f"{zone}={value!r}" for zone, value in caps.items()])
     assert parsed == caps

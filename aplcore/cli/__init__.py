@@ -1,0 +1,136 @@
+"""The ``aplcore`` command line.
+
+Subcommands:
+
+``demo``
+    The whole job on the bundled real communes: travel times, demand, a synthetic GP table, APL,
+    zoning, a summary table and maps, written to an output folder.
+``compute``
+    APL from the user's files (O-D table or matrix, population, practitioners).
+``classify``
+    Zoning from an APL table and a commune → territory table.
+``matrix``
+    Travel-time matrix of communes (crow-fly or road graph).
+``info``
+    Versions, threads and the Numba cache.
+``warmup``
+    Compile (and cache) the kernels by running tiny cases through the public functions.
+
+Only the standard library is imported at module level, so that ``aplcore --help`` answers
+instantly; NumPy, pandas, Numba and the heavy aplcore modules are imported inside the commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import os
+import sys
+import traceback
+import warnings
+from collections.abc import Sequence
+
+from .._version import __version__
+from ..errors import AplcoreError
+from . import classify, compute, demo, info, matrix
+from ._common import (
+    PROG,
+    CommandError,
+    describe_error,
+    logging_to_stderr,
+    print_error,
+    read_table,
+    show_warning,
+    write_table,
+)
+from .demo import run_demo, summarise
+from .info import numba_cache_location, warmup_cases
+
+__all__ = [
+    "CommandError",
+    "build_parser",
+    "main",
+    "numba_cache_location",
+    "read_table",
+    "run_demo",
+    "summarise",
+    "warmup_cases",
+    "write_table",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``aplcore`` command."""
+    verbose = argparse.ArgumentParser(add_help=False)
+    verbose.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=argparse.SUPPRESS,
+        help="log progress (-v) or details (-vv) on stderr",
+    )
+    writer = argparse.ArgumentParser(add_help=False)
+    writer.add_argument("--overwrite", action="store_true", help="replace existing output files")
+
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description=(
+            "Compute the French APL indicator (accessibilité potentielle localisée) of GP "
+            "consultations and the zonings built on it."
+        ),
+        epilog="Start with 'aplcore demo'. 'aplcore COMMAND --help' describes each command.",
+    )
+    parser.add_argument("--version", action="version", version=f"aplcore {__version__}")
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="log progress (-v) or details (-vv)"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    for module in (demo, compute, classify, matrix, info):
+        module.add_parsers(sub, verbose=verbose, writer=writer)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``aplcore`` command.
+
+    Parameters
+    ----------
+    argv
+        The arguments (``sys.argv[1:]`` by default).
+
+    Returns
+    -------
+    int
+        0 on success, 1 on a user error (one line on stderr, no traceback), 2 on a usage error,
+        130 when interrupted.
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, usage errors
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        with logging_to_stderr(args.verbose), warnings.catch_warnings():
+            # library warnings (lost supply, broken caps) as one readable line each
+            warnings.showwarning = functools.partial(show_warning, args.command)
+            return int(args.func(args) or 0)
+    except BrokenPipeError:
+        # output piped into a command that stopped reading (e.g. ``| head``): not an error
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except (AplcoreError, OSError) as exc:  # bad input, missing file, unwritable output
+        if args.verbose >= 2:  # -vv: the traceback, for bug reports
+            traceback.print_exc(file=sys.stderr)
+        print_error(args.command, describe_error(exc))
+        return 1
+    except ImportError as exc:
+        print_error(args.command, f"{exc}")
+        return 1
+    except KeyboardInterrupt:
+        print_error(args.command, "interrupted")
+        return 130

@@ -1,0 +1,211 @@
+"""``aplcore classify``: zoning from an APL table and a commune → territory table."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ._common import (
+    CommandError,
+    as_numbers,
+    check_inputs,
+    check_out_folder,
+    check_outputs,
+    code_indexed,
+    echo,
+    read_table,
+    write_table,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+
+def add_parsers(
+    sub: Any, *, verbose: argparse.ArgumentParser, writer: argparse.ArgumentParser
+) -> None:
+    """Add ``aplcore classify``."""
+    parser = sub.add_parser(
+        "classify",
+        parents=[verbose, writer],
+        help="zoning from an APL table and a territory table",
+        description="Classify territories (ZIP/ZAC/HZ) from communal APL and a commune → "
+        "territory table; writes the communes, the territories and the cap report.",
+    )
+    parser.add_argument(
+        "--apl",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="APL table: code, apl, population (e.g. the output of 'aplcore compute')",
+    )
+    parser.add_argument(
+        "--territories",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="commune → territory table: code, territory[, departement, region]",
+    )
+    parser.add_argument(
+        "--territory-column",
+        metavar="NAME",
+        help="territory column of the territory table (default: 'territory', or its only "
+        "column besides departement and region)",
+    )
+    parser.add_argument(
+        "--population",
+        type=Path,
+        metavar="FILE",
+        help="population by commune (code, population) when the APL table has none",
+    )
+    parser.add_argument("--method", default="zonage_2025", help="zoning method (zonage_2025)")
+    parser.add_argument(
+        "--thresholds", type=float, nargs="+", metavar="APL", help="APL thresholds of the zones"
+    )
+    parser.add_argument(
+        "--cap",
+        action="append",
+        default=[],
+        metavar="ZONE=VALUE",
+        help="regional population cap, a share (ZIP=0.713) or inhabitants (ZIP=1834765); "
+        "repeat per zone",
+    )
+    parser.add_argument(
+        "--margin",
+        type=float,
+        metavar="N",
+        help="extra inhabitants the method's margin zone may use (2346 for ZIP in "
+        "Centre-Val de Loire 2025)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="output folder (communes, territories, report)",
+    )
+    parser.set_defaults(func=cmd_classify)
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    """``aplcore classify``."""
+    inputs = check_inputs([args.apl, args.territories, args.population])
+    out: Path = args.out
+    check_out_folder(out)
+    caps = _parse_caps(args.cap)
+    names = {
+        "communes": out / "zoning_communes.csv",
+        "territories": out / "zoning_territories.csv",
+        "report": out / "zoning_report.csv",
+    }
+    check_outputs(list(names.values()), inputs, overwrite=args.overwrite)
+    apl_table = code_indexed(
+        read_table(args.apl, what="the APL table"), what="the APL table", path=args.apl
+    )
+    if "apl" not in apl_table.columns:
+        msg = (
+            f"the APL table {args.apl} needs an 'apl' column; found columns "
+            f"{', '.join(map(str, apl_table.columns))}."
+        )
+        raise CommandError(msg)
+    if args.population is not None:
+        pop_table = code_indexed(
+            read_table(args.population, what="the population table"),
+            what="the population table",
+            path=args.population,
+        )
+        if "population" not in pop_table.columns:
+            msg = f"the population table {args.population} needs a 'population' column."
+            raise CommandError(msg)
+        population = pop_table["population"]
+    elif "population" in apl_table.columns:
+        population = apl_table["population"]
+    else:
+        msg = (
+            f"the APL table {args.apl} has no 'population' column: add one or give "
+            "--population FILE (code, population)."
+        )
+        raise CommandError(msg)
+    territories = _territory_table(args.territories, args.territory_column)
+    from ..zoning import classify_zones
+
+    options: dict[str, Any] = {"method": args.method}
+    if args.thresholds:
+        options["thresholds"] = tuple(args.thresholds)
+    if caps:
+        options["caps"] = caps
+        options["cap_unit"] = "share" if max(caps.values()) <= 1 else "inhabitants"
+    if args.margin is not None:
+        options["margin"] = args.margin
+    zoning = classify_zones(
+        as_numbers(apl_table["apl"], what=f"apl of {args.apl.name}"),
+        population=as_numbers(population, what="population"),
+        territory=territories,
+        **options,
+    )
+    write_table(zoning.communes, names["communes"])
+    write_table(zoning.territories, names["territories"])
+    write_table(zoning.report.set_index("region"), names["report"])
+    caps_note = "caps met" if zoning.caps_met else "some caps NOT met (see the report)"
+    echo(f"aplcore classify: {len(zoning.communes)} communes, method {args.method}, {caps_note}")
+    echo(zoning.format_report())
+    echo()
+    echo("written:")
+    for path in names.values():
+        echo(f"  {path}")
+    return 0
+
+
+def _territory_table(path: Path, column: str | None) -> pd.DataFrame:
+    """Commune → territory (+ département, région when present) from a territory file."""
+    from ..io import read_territories
+
+    table = read_territories(path)
+    extra = [c for c in table.columns if c not in ("departement", "region")]
+    if column is None:
+        if "territory" in table.columns:
+            column = "territory"
+        elif len(extra) == 1:
+            column = extra[0]
+        else:
+            msg = (
+                f"the territory table {path} has several territory columns "
+                f"({', '.join(extra)}): choose one with --territory-column."
+            )
+            raise CommandError(msg)
+    if column not in table.columns:
+        msg = (
+            f"the territory table {path} has no column {column!r}; its columns are "
+            f"{', '.join(table.columns)}."
+        )
+        raise CommandError(msg)
+    keep = [c for c in ("departement", "region") if c in table.columns]
+    out = table[[column, *keep]].rename(columns={column: "territory"})
+    out.index.name = "code"
+    return out
+
+
+def _parse_caps(values: Sequence[str]) -> dict[str, float]:
+    caps: dict[str, float] = {}
+    for item in values:
+        zone, sep, number = item.partition("=")
+        try:
+            value = float(number)
+        except ValueError:
+            value = float("nan")
+        if not sep or not zone.strip() or not value >= 0:
+            msg = (
+                f"--cap must look like ZONE=VALUE with a share (ZIP=0.713) or a number of "
+                f"inhabitants (ZIP=1834765), found {item!r}."
+            )
+            raise CommandError(msg)
+        caps[zone.strip()] = value
+    if caps and min(caps.values()) <= 1 < max(caps.values()):
+        msg = (
+            "--cap values must all be shares (at most 1) or all be inhabitants (more than 1), "
+            f"found {', '.join(f'{z}={v:g}' for z, v in caps.items())}."
+        )
+        raise CommandError(msg)
+    return caps

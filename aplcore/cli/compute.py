@@ -1,0 +1,203 @@
+"""``aplcore compute``: APL from the user's files (O-D table or matrix, population, GPs)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ._common import (
+    Steps,
+    as_numbers,
+    check_inputs,
+    check_outputs,
+    code_indexed,
+    echo,
+    read_table,
+    table_suffix,
+    write_table,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from ..traveltimes import TravelTimes
+
+
+def add_parsers(
+    sub: Any, *, verbose: argparse.ArgumentParser, writer: argparse.ArgumentParser
+) -> None:
+    """Add ``aplcore compute``."""
+    parser = sub.add_parser(
+        "compute",
+        parents=[verbose, writer],
+        help="APL from your files (O-D table, population, practitioners)",
+        description="Compute APL from an O-D table or matrix file, a population table and a "
+        "practitioner table; writes one row per commune (code, demand, supply, apl).",
+    )
+    parser.add_argument(
+        "--times",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="O-D table (.csv/.parquet: origin, destination, minutes) or a matrix written by "
+        "'aplcore matrix' (.parquet, .npz)",
+    )
+    parser.add_argument(
+        "--population",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="population by commune: code + population, or by sex and age band (INSEE wide "
+        "or long tables; standardised with --weights)",
+    )
+    parser.add_argument(
+        "--practitioners",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="one row per GP and site: practitioner_id, commune, activity, age[, kind, "
+        "new_install]",
+    )
+    parser.add_argument(
+        "--out", type=Path, required=True, metavar="FILE", help="APL table (.csv or .parquet)"
+    )
+    parser.add_argument("--decay", default="drees_gp", help="distance decay (drees_gp)")
+    parser.add_argument("--method", default="e2sfca", help="accessibility method (e2sfca)")
+    parser.add_argument(
+        "--closed",
+        choices=("left", "right"),
+        help="band edges of the decay: left ([10, 15), the default of drees_gp: a pair at "
+        "exactly 10 min weighs 2/3) or right ((10, 15]: it weighs 1)",
+    )
+    parser.add_argument(
+        "--max-age",
+        type=int,
+        default=65,
+        metavar="AGE",
+        help="keep GPs aged this or less (65); 0 for all",
+    )
+    parser.add_argument(
+        "--weights",
+        default="drees_gp_2023",
+        help="age weights of the standardisation (drees_gp_2023, drees_gp_2022)",
+    )
+    parser.add_argument(
+        "--od-columns",
+        nargs=3,
+        metavar=("ORIGIN", "DESTINATION", "MINUTES"),
+        default=("origin", "destination", "minutes"),
+        help="column names of the O-D table (origin destination minutes)",
+    )
+    parser.add_argument(
+        "--intra-minutes",
+        type=float,
+        default=0.0,
+        metavar="MIN",
+        help="time of the i→i pairs missing from an O-D table (0 minutes)",
+    )
+    parser.set_defaults(func=cmd_compute)
+
+
+def cmd_compute(args: argparse.Namespace) -> int:
+    """``aplcore compute``."""
+    inputs = check_inputs([args.times, args.population, args.practitioners])
+    table_suffix(args.out, what="--out")
+    check_outputs([args.out], inputs, overwrite=args.overwrite)
+    steps = Steps(["travel times", "demand", "supply", "APL", "writing outputs"])
+    try:
+        with steps.step("travel times"):
+            tt = read_travel_times(
+                args.times, intra_minutes=args.intra_minutes, columns=tuple(args.od_columns)
+            )
+        with steps.step("demand"):
+            demand, population, how = read_demand(args.population, weights=args.weights)
+        with steps.step("supply"):
+            from ..io import read_practitioners
+            from ..supply import count_gp_activity
+
+            practitioners = read_practitioners(args.practitioners)
+            supply = count_gp_activity(practitioners, max_age=args.max_age or None)
+        with steps.step("APL"):
+            from ..apl import compute_apl
+
+            result = compute_apl(
+                tt,
+                demand=demand,
+                supply=supply,
+                decay=args.decay,
+                method=args.method,
+                closed=args.closed,
+            )
+        with steps.step("writing outputs"):
+            table = result.to_frame()
+            if population is not None:
+                table["population"] = population.reindex(table.index)
+            write_table(table, args.out)
+    finally:
+        steps.close()
+    echo(
+        f"aplcore compute: APL of {len(table)} communes ({how}; GPs aged "
+        f"{'≤ ' + str(args.max_age) if args.max_age else 'any age'}; decay {args.decay}) "
+        f"written to {args.out}"
+    )
+    return 0
+
+
+def read_travel_times(
+    path: Path,
+    *,
+    intra_minutes: float | None = 0.0,
+    columns: tuple[str, str, str] = ("origin", "destination", "minutes"),
+) -> TravelTimes:
+    """Travel times from an O-D table (.csv/.parquet) or a matrix file (.npz/.parquet).
+
+    A Parquet file written by :func:`aplcore.matrix_io.save_travel_times` is read with its
+    metadata; any other Parquet or CSV file is read as an O-D table with columns ``origin``,
+    ``destination`` and ``minutes``.
+    """
+    from ..matrix_io import load_travel_times
+    from ..odtable import travel_times_from_table
+
+    suffix = path.suffix.lower()
+    if suffix == ".npz" or (suffix in (".parquet", ".pq") and _is_saved_matrix(path)):
+        return load_travel_times(path)
+    origin, destination, minutes = columns
+    return travel_times_from_table(
+        path,
+        origin=origin,
+        destination=destination,
+        minutes=minutes,
+        intra_minutes=intra_minutes,
+        max_minutes=None,
+    )
+
+
+def _is_saved_matrix(path: Path) -> bool:
+    import pyarrow.parquet as pq
+
+    try:
+        metadata = pq.read_schema(path).metadata or {}
+    except Exception:  # not a Parquet file: let the table reader report it
+        return False
+    return b"aplcore" in metadata
+
+
+def read_demand(path: Path, *, weights: str) -> tuple[pd.Series, pd.Series | None, str]:
+    """Demand from a population table.
+
+    A table with a ``population`` column (and no ``age`` column) gives the total population; any
+    other is read as population by sex and age band (INSEE wide or long layouts, see
+    :func:`aplcore.io.read_population_by_age`) and standardised with ``weights``.
+    """
+    from ..demand import standardise_population
+    from ..io import read_population_by_age
+
+    frame = read_table(path, what="the population table")
+    if "population" in frame.columns and "age" not in frame.columns:
+        frame = code_indexed(frame, what="the population table", path=path)
+        population = as_numbers(frame["population"], what=f"population of {path.name}")
+        return population.rename("demand"), population, "demand = total population"
+    bands = read_population_by_age(path)
+    demand = standardise_population(bands, weights).rename("demand")
+    return demand, bands.sum(axis=1).rename("population"), f"demand standardised ({weights})"

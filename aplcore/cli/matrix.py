@@ -1,0 +1,103 @@
+"""``aplcore matrix``: travel-time matrix of communes (crow-fly or road graph)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from ._common import (
+    CommandError,
+    Steps,
+    add_area_options,
+    area_label,
+    check_inputs,
+    check_outputs,
+    chosen_area,
+    code_indexed,
+    echo,
+    read_table,
+    travel_times_of,
+    write_table,
+)
+
+
+def add_parsers(
+    sub: Any, *, verbose: argparse.ArgumentParser, writer: argparse.ArgumentParser
+) -> None:
+    """Add ``aplcore matrix``."""
+    parser = sub.add_parser(
+        "matrix",
+        parents=[verbose, writer],
+        help="travel-time matrix of communes (crow-fly or road graph)",
+        description="Travel times between communes within --max-minutes, from straight-line "
+        "distances (calibrated on Metric) or a road graph. Communes from --communes (code, "
+        "lon, lat) or from the bundled data (--region, --departement, --france).",
+    )
+    parser.add_argument(
+        "--communes", type=Path, metavar="FILE", help="communes: code, lon, lat (or x, y)"
+    )
+    add_area_options(parser, default_region=None)
+    parser.add_argument(
+        "--roads", type=Path, metavar="GRAPHML", help="road graph (GraphML) instead of crow-fly"
+    )
+    parser.add_argument(
+        "--max-minutes", type=float, default=30.0, metavar="MIN", help="longest time kept (30)"
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="O-D table (.csv) or matrix with metadata (.parquet, .npz)",
+    )
+    parser.set_defaults(func=cmd_matrix)
+
+
+def cmd_matrix(args: argparse.Namespace) -> int:
+    """``aplcore matrix``."""
+    inputs = check_inputs([args.communes, args.roads])
+    out: Path = args.out
+    suffix = out.suffix.lower()
+    if suffix not in (".csv", ".parquet", ".npz"):
+        msg = f"--out must end in .csv, .parquet or .npz, found {out.name!r}."
+        raise CommandError(msg)
+    check_outputs([out], inputs, overwrite=args.overwrite)
+    if args.communes is not None:
+        if args.region or args.departement or args.france:
+            msg = "give either --communes FILE or an area (--region, --departement, --france)."
+            raise CommandError(msg)
+        communes = code_indexed(
+            read_table(args.communes, what="the commune table"),
+            what="the commune table",
+            path=args.communes,
+        )
+        source = str(args.communes)
+    else:
+        from .. import datasets
+
+        area = chosen_area(args, default_region=None)
+        communes = datasets.load_communes(**area, dropna=True)
+        source = area_label(area)
+    notes: list[str] = []
+    frame = communes.copy()
+    frame.index.name = "code"
+    steps = Steps(["travel times", "writing outputs"])
+    try:
+        with steps.step("travel times"):
+            tt = travel_times_of(frame, roads=args.roads, max_minutes=args.max_minutes, notes=notes)
+        with steps.step("writing outputs"):
+            if suffix == ".csv":
+                write_table(tt.to_frame().set_index("origin"), out)
+            else:
+                from ..matrix_io import save_travel_times
+
+                save_travel_times(tt, out)
+    finally:
+        steps.close()
+    echo(
+        f"aplcore matrix: {tt.n_communes} communes of {source}, {tt.n_pairs} pairs written to {out}"
+    )
+    for note in notes:
+        echo(f"  - {note}")
+    return 0
