@@ -288,6 +288,25 @@ def test_compute_refuses_to_overwrite_unless_asked(
     )
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_outputs_get_the_umask_permissions(
+    tiny: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], suffix: str
+) -> None:
+    out = tmp_path / f"apl{suffix}"
+    old = os.umask(0o027)
+    try:
+        code, _, err = run(compute_args(tiny, out), capsys)
+        assert code == 0, err
+        assert out.stat().st_mode & 0o777 == 0o640
+        # a replaced output keeps the permissions its owner gave it
+        out.chmod(0o600)
+        code, _, err = run([*compute_args(tiny, out), "--overwrite"], capsys)
+        assert code == 0, err
+        assert out.stat().st_mode & 0o777 == 0o600
+    finally:
+        os.umask(old)
+
+
 def test_compute_never_overwrites_an_input(
     tiny: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

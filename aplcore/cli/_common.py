@@ -204,6 +204,11 @@ def read_table(path: Path, *, what: str) -> pd.DataFrame:
     return frame
 
 
+def read_code_table(path: Path, *, what: str) -> pd.DataFrame:
+    """Read a table (see :func:`read_table`) indexed by its ``code`` (or ``commune``) column."""
+    return code_indexed(read_table(path, what=what), what=what, path=path)
+
+
 def code_indexed(frame: pd.DataFrame, *, what: str, path: Path) -> pd.DataFrame:
     from ..codes import as_code_index
 
@@ -252,6 +257,20 @@ def add_area_options(parser: argparse.ArgumentParser, *, default_region: str | N
     )
     group.add_argument(
         "--france", action="store_true", help="all communes of France (34 917, overseas included)"
+    )
+
+
+def add_travel_time_options(parser: argparse.ArgumentParser) -> None:
+    """``--roads`` and ``--max-minutes``, the options of :func:`travel_times_of`."""
+    parser.add_argument(
+        "--roads", type=Path, metavar="GRAPHML", help="road graph (GraphML) instead of crow-fly"
+    )
+    parser.add_argument(
+        "--max-minutes",
+        type=float,
+        default=30.0,
+        metavar="MIN",
+        help="longest travel time kept, minutes (30)",
     )
 
 

@@ -13,9 +13,8 @@ from ._common import (
     check_inputs,
     check_out_folder,
     check_outputs,
-    code_indexed,
     echo,
-    read_table,
+    read_code_table,
     write_table,
 )
 
@@ -101,9 +100,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
         "report": out / "zoning_report.csv",
     }
     check_outputs(list(names.values()), inputs, overwrite=args.overwrite)
-    apl_table = code_indexed(
-        read_table(args.apl, what="the APL table"), what="the APL table", path=args.apl
-    )
+    apl_table = read_code_table(args.apl, what="the APL table")
     if "apl" not in apl_table.columns:
         msg = (
             f"the APL table {args.apl} needs an 'apl' column; found columns "
@@ -111,11 +108,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
         )
         raise CommandError(msg)
     if args.population is not None:
-        pop_table = code_indexed(
-            read_table(args.population, what="the population table"),
-            what="the population table",
-            path=args.population,
-        )
+        pop_table = read_code_table(args.population, what="the population table")
         if "population" not in pop_table.columns:
             msg = f"the population table {args.population} needs a 'population' column."
             raise CommandError(msg)

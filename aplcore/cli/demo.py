@@ -11,6 +11,7 @@ from ._common import (
     CommandError,
     Steps,
     add_area_options,
+    add_travel_time_options,
     area_label,
     check_inputs,
     check_out_folder,
@@ -83,22 +84,13 @@ def add_parsers(
         metavar="DIR",
         help=f"output folder ({DEFAULT_OUT}/)",
     )
-    parser.add_argument(
-        "--roads", type=Path, metavar="GRAPHML", help="road graph (GraphML) instead of crow-fly"
-    )
+    add_travel_time_options(parser)
     parser.add_argument(
         "--age-bands",
         type=Path,
         metavar="FILE",
         help="population by sex and age band (INSEE) to standardise demand; default: total "
         "population",
-    )
-    parser.add_argument(
-        "--max-minutes",
-        type=float,
-        default=30.0,
-        metavar="MIN",
-        help="longest travel time kept, minutes (30)",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic GP table (0)")
     parser.add_argument(

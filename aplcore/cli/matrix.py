@@ -10,13 +10,13 @@ from ._common import (
     CommandError,
     Steps,
     add_area_options,
+    add_travel_time_options,
     area_label,
     check_inputs,
     check_outputs,
     chosen_area,
-    code_indexed,
     echo,
-    read_table,
+    read_code_table,
     travel_times_of,
     write_table,
 )
@@ -38,12 +38,7 @@ def add_parsers(
         "--communes", type=Path, metavar="FILE", help="communes: code, lon, lat (or x, y)"
     )
     add_area_options(parser, default_region=None)
-    parser.add_argument(
-        "--roads", type=Path, metavar="GRAPHML", help="road graph (GraphML) instead of crow-fly"
-    )
-    parser.add_argument(
-        "--max-minutes", type=float, default=30.0, metavar="MIN", help="longest time kept (30)"
-    )
+    add_travel_time_options(parser)
     parser.add_argument(
         "--out",
         type=Path,
@@ -67,11 +62,7 @@ def cmd_matrix(args: argparse.Namespace) -> int:
         if args.region or args.departement or args.france:
             msg = "give either --communes FILE or an area (--region, --departement, --france)."
             raise CommandError(msg)
-        communes = code_indexed(
-            read_table(args.communes, what="the commune table"),
-            what="the commune table",
-            path=args.communes,
-        )
+        communes = read_code_table(args.communes, what="the commune table")
         source = str(args.communes)
     else:
         from .. import datasets
