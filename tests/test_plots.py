@@ -298,6 +298,66 @@ def test_missing_contours_are_reported(caplog):
     assert len(figure.axes[0].collections[0].get_paths()) == 1
 
 
+def rendered(figure) -> np.ndarray:
+    figure.canvas.draw()
+    return np.asarray(figure.canvas.buffer_rgba()).astype(np.int64)
+
+
+def test_zoning_map_colours_every_label_of_the_zoning_methods():
+    from aplcore.zoning.methods import METHOD_PRESETS
+
+    labels = {z for m in METHOD_PRESETS.values() for z in getattr(m, "zones", ())}
+    assert {"ZIP", "ZAC", "ZV", "HV", "HZ"} <= labels
+    assert labels <= set(plots.ZONE_COLOURS)
+    # the 2017 labels as the zoning engine writes them: own colours, legend in zone order
+    contours = grid_contours(2)
+    classes = pd.Series(["HV", "ZV", "ZAC", "ZIP"], index=contours.index)
+    figure = plots.plot_zoning_map(classes, contours, engine="matplotlib")
+    ax = figure.axes[0]
+    assert [t.get_text() for t in figure.legends[0].get_texts()] == ["ZIP", "ZAC", "ZV", "HV"]
+    for code, label in classes.items():
+        centre = contours[code].centroid
+        assert pixel_at(figure, ax, centre.x, centre.y) == plots.ZONE_COLOURS[label]
+    assert len({plots.ZONE_COLOURS[z] for z in classes}) == 4
+
+
+def test_auto_engine_draws_polygons_with_plain_matplotlib():
+    pytest.importorskip("geopandas")
+    contours = grid_contours(2)
+    contours.iloc[0] = shapely.MultiPolygon(
+        [shapely.box(0, 0, 400, 400), shapely.box(600, 600, 900, 900)]
+    )
+    contours.iloc[1] = None
+    assert plots._resolve_engine("auto", contours) == "matplotlib"
+    assert plots._resolve_engine("geopandas", contours) == "geopandas"
+    with_point = contours.copy()
+    with_point.iloc[1] = shapely.Point(1500.0, 500.0)
+    assert plots._resolve_engine("matplotlib", with_point) == "matplotlib"
+    assert plots._resolve_engine("auto", with_point) == "geopandas"
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_both_engines_draw_the_same_picture():
+    pytest.importorskip("geopandas")
+    contours = grid_contours(3)
+    contours.iloc[4] = contours.iloc[4].difference(shapely.box(1300, 1300, 1700, 1700))
+    contours.iloc[0] = shapely.MultiPolygon(
+        [shapely.box(0, 0, 400, 400), shapely.box(600, 600, 1000, 1000)]
+    )
+    classes = pd.Series(
+        ["ZIP", "ZAC", "ZV", "HV", "ZIP", "ZAC", None, "HZ", "HV"], index=contours.index
+    )
+    values = pd.Series([0.5, 1.6, 2.7, 3.2, 4.1, math.nan, 6.0, 0.0, 2.5], index=contours.index)
+    for linewidth in (None, 0.0):
+        options = {"figsize": (4, 3), "dpi": 50, "linewidth": linewidth}
+        for draw, data in ((plots.plot_zoning_map, classes), (plots.plot_apl_map, values)):
+            plain = rendered(draw(data, contours, engine="matplotlib", **options))
+            default = rendered(draw(data, contours, **options))
+            geo = rendered(draw(data, contours, engine="geopandas", **options))
+            np.testing.assert_array_equal(default, plain)
+            np.testing.assert_array_equal(geo, plain)
+
+
 def test_real_contours_corse_du_sud(shared_raw, tmp_path):
     geopandas = pytest.importorskip("geopandas")
     path = (
@@ -310,9 +370,14 @@ def test_real_contours_corse_du_sud(shared_raw, tmp_path):
     rng = np.random.default_rng(0)
     values = pd.Series(rng.uniform(0, 7, len(frame)), index=frame["code"].to_numpy())
     out = tmp_path / "2a.png"
+    images = {}
     for engine in ("geopandas", "matplotlib"):
         plots.plot_apl_map(values, frame, engine=engine, path=out, figsize=(5, 6), dpi=60)
-        assert_png(out, 300, 360)
+        images[engine] = assert_png(out, 300, 360)
+    # the same picture but for the anti-aliasing of a few border pixels
+    difference = np.abs(images["geopandas"] - images["matplotlib"]) * 255
+    assert difference.max() <= 3.5
+    assert (difference.max(axis=2) > 0.5).mean() < 0.1
 
 
 finite = st.floats(min_value=0.0, max_value=20.0, allow_nan=False)
