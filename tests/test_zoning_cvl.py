@@ -7,6 +7,8 @@ table by département of attribution; every figure is checked to the inhabitant.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -162,6 +164,15 @@ def test_csv_is_written_atomically_and_reads_back(cvl_zoning, tmp_path):
     back = pd.read_csv(path, dtype={"departement": str})
     assert back["ZIP"].iloc[-1] == 1_834_762
     assert back["departement"].tolist() == [*PUBLISHED, "total"]
+
+
+def test_csv_gets_the_umask_permissions(cvl_zoning, tmp_path):
+    old = os.umask(0o027)
+    try:
+        path = cvl_zoning.to_csv(tmp_path / "report.csv")
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o640
 
 
 def test_terminal_table(cvl_zoning):

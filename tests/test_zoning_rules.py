@@ -267,6 +267,10 @@ def test_thresholds_out_of_order():
         classify_zones(apl, population=pop, territory=tvs, thresholds=(2.71,))
     with pytest.raises(ParameterError, match=r"strictly increasing"):
         ThresholdMethod(name="x", zones=("a", "b", "c"), thresholds=(2.0, 2.0))
+    with pytest.raises(
+        ParameterError, match=r"expected 2 thresholds \(one per zone but the last, 'c'\), found 3"
+    ):
+        ThresholdMethod(name="x", zones=("a", "b", "c"), thresholds=(1.0, 2.0, 3.0))
 
 
 def test_method_parameters_are_validated():

@@ -96,11 +96,7 @@ def resolve_caps(
         values = given.to_numpy(dtype=np.float64)
         bad = np.isnan(values) | (values < 0)
         if bad.any():
-            rows, cols = np.nonzero(bad)
-            found = [
-                (str(given.index[r]), str(given.columns[c]), float(values[r, c]))
-                for r, c in zip(rows, cols, strict=True)
-            ]
+            found = _cells(given, values, bad)
             msg = (
                 f"caps must be non-negative numbers, found {describe_values(found)} "
                 "(région, zone, cap). Use inf or leave the zone out for no cap."
@@ -172,15 +168,22 @@ def _caps_frame(caps: CapsInput, *, regions: pd.Index, cap_unit: str) -> pd.Data
     raise InputFormatError(msg)
 
 
+def _cells(
+    frame: pd.DataFrame, values: np.ndarray, mask: np.ndarray
+) -> list[tuple[str, str, float]]:
+    """(région, zone, value) of the cells of ``frame`` where ``mask`` holds, for messages."""
+    rows, cols = np.nonzero(mask)
+    return [
+        (str(frame.index[r]), str(frame.columns[c]), float(values[r, c]))
+        for r, c in zip(rows, cols, strict=True)
+    ]
+
+
 def _check_shares(frame: pd.DataFrame) -> None:
     values = frame.to_numpy(dtype=np.float64)
     over = np.isfinite(values) & (values > 1.0)
     if over.any():
-        rows, cols = np.nonzero(over)
-        found = [
-            (str(frame.index[r]), str(frame.columns[c]), float(values[r, c]))
-            for r, c in zip(rows, cols, strict=True)
-        ]
+        found = _cells(frame, values, over)
         msg = (
             f"caps given as shares must lie in [0, 1] (0.713 for 71.3 %); found caps above "
             f"100 %: {describe_values(found)} (région, zone, share). Divide percentages by 100, "

@@ -88,6 +88,26 @@ def _check_increasing(name: str, what: str, values: tuple[float, ...], *, strict
             raise ParameterError(msg)
 
 
+def _set_zones_and_thresholds(method: CappedMethod | ThresholdMethod, *, strict: bool) -> None:
+    """Store ``zones`` and ``thresholds`` as tuples (thresholds as floats) and check them.
+
+    At least two distinct zones, one threshold per zone but the last, thresholds in increasing
+    order (``strict``: strictly).
+    """
+    zones = tuple(method.zones)
+    thresholds = tuple(float(t) for t in method.thresholds)
+    object.__setattr__(method, "zones", zones)
+    object.__setattr__(method, "thresholds", thresholds)
+    _check_zones(method.name, zones, 2)
+    if len(thresholds) != len(zones) - 1:
+        msg = (
+            f"method {method.name!r}: expected {len(zones) - 1} thresholds (one per zone but "
+            f"the last, {zones[-1]!r}), found {len(thresholds)}: {describe_values(thresholds)}."
+        )
+        raise ParameterError(msg)
+    _check_increasing(method.name, "thresholds", thresholds, strict=strict)
+
+
 @dataclass(frozen=True)
 class CappedMethod:
     """A zoning with eligibility thresholds and regional population caps (GP zonings).
@@ -153,17 +173,7 @@ class CappedMethod:
     level_codes: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_LEVEL_CODES))
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "zones", tuple(self.zones))
-        object.__setattr__(self, "thresholds", tuple(float(t) for t in self.thresholds))
-        _check_zones(self.name, self.zones, 2)
-        if len(self.thresholds) != len(self.zones) - 1:
-            msg = (
-                f"method {self.name!r}: expected {len(self.zones) - 1} thresholds (one per zone "
-                f"but the residual {self.zones[-1]!r}), found {len(self.thresholds)}: "
-                f"{describe_values(self.thresholds)}."
-            )
-            raise ParameterError(msg)
-        _check_increasing(self.name, "thresholds", self.thresholds, strict=False)
+        _set_zones_and_thresholds(self, strict=False)
         mandatory = self.mandatory_threshold
         if mandatory is not None and (math.isnan(mandatory) or mandatory > self.thresholds[0]):
             msg = (
@@ -309,16 +319,7 @@ class ThresholdMethod:
     level_codes: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_LEVEL_CODES))
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "zones", tuple(self.zones))
-        object.__setattr__(self, "thresholds", tuple(float(t) for t in self.thresholds))
-        _check_zones(self.name, self.zones, 2)
-        if len(self.thresholds) != len(self.zones) - 1:
-            msg = (
-                f"method {self.name!r}: expected {len(self.zones) - 1} thresholds for "
-                f"{len(self.zones)} zones, found {len(self.thresholds)}."
-            )
-            raise ParameterError(msg)
-        _check_increasing(self.name, "thresholds", self.thresholds, strict=True)
+        _set_zones_and_thresholds(self, strict=True)
         if self.level not in ("commune", "territory"):
             msg = (
                 f"method {self.name!r}: level must be 'commune' or 'territory', found "

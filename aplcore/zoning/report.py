@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -202,14 +201,10 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str], *, index: bool 
     pathlib.Path
         The path written.
     """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            frame.to_csv(handle, index=index)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    from ..io.writers import atomic_write
+
+    return atomic_write(
+        path,
+        lambda stream: stream.write(frame.to_csv(index=index).encode("utf-8")),
+        overwrite=True,
+    )
