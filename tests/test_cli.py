@@ -982,3 +982,23 @@ def test_summarise_matches_plain_loops(rows) -> None:
 def test_cap_options_round_trip(caps) -> None:
     parsed = cli.classify._parse_caps([f"{zone}={value!r}" for zone, value in caps.items()])
     assert parsed == caps
+
+
+def test_summarise_orders_the_2017_zones_as_the_maps() -> None:
+    table = pd.DataFrame(
+        {
+            "departement": ["18", "18", "36", "36", "36"],
+            "population": [100.0, 200.0, 300.0, 400.0, 500.0],
+            "demand": [100.0, 200.0, 300.0, 400.0, 500.0],
+            "apl": [1.0, 3.0, 4.5, 3.5, 2.0],
+            "zone": ["ZIP", "ZAC", "HV", "ZV", "ZIP"],
+        },
+        index=pd.Index(["18001", "18002", "36001", "36002", "36003"], name="code"),
+    )
+    summary = cli.summarise(table)
+    zone_columns = [
+        c for c in summary.columns if c.startswith("population_Z") or c == "population_HV"
+    ]
+    assert zone_columns == ["population_ZIP", "population_ZAC", "population_ZV", "population_HV"]
+    assert summary.loc["total", "population_ZIP"] == 600.0
+    assert summary.loc["36", "population_HV"] == 300.0

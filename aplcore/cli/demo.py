@@ -480,13 +480,14 @@ def summarise(table: pd.DataFrame) -> pd.DataFrame:
     import pandas as pd
 
     from ..aggregate import aggregate
+    from ..plots import ZONE_COLOURS
 
     valid = table[np.isfinite(table["apl"].to_numpy(dtype=np.float64))]
     under = f"population_apl_under_{UNDER_THRESHOLD:g}"
     zones: list[str] = []
     if "zone" in valid.columns:
         zones = [str(z) for z in pd.unique(valid["zone"].dropna().astype(object))]
-        order = ["ZIP", "ZAC", "vigilance", "HZ", "hors vivier"]
+        order = list(ZONE_COLOURS)  # the zones in the order of the map legends
         zones = [z for z in order if z in zones] + sorted(set(zones) - set(order))
     frames = []
     for groups in (
