@@ -248,6 +248,10 @@ def write_report(
         "",
         "## Scaling",
         "",
+        "Synthetic France-like problems of growing size (`bench/problems.py: synthetic_france`:",
+        "uniform points at France's density of communes, crow-fly times), one subprocess per tool",
+        "for memory.",
+        "",
         "![time and peak memory against the number of O-D pairs](scaling.png)",
         "",
         "| communes | O-D pairs | "
@@ -384,13 +388,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from .memory import measure_all
-    from .problems import synthetic_france
+    from .problems import real_communes
 
     with tempfile.TemporaryDirectory() as folder:
         json_path = Path(folder) / "bench.json"
         run_pytest_benchmarks(args.quick, json_path)
         data = json.loads(json_path.read_text())
-    memory = measure_all(synthetic_france(5_000 if args.quick else 35_000))
+    memory = measure_all(real_communes("44" if args.quick else None))
     startup = startup_times()
     road = road_peak_memory(args.quick)
     rows = scaling(args.quick)

@@ -1,7 +1,8 @@
 """APL (E2SFCA) benchmarks: aplcore beside the SciPy reference and PySAL ``access``.
 
-Groups, for each size (``small``: 5 000 communes; ``france``: 35 000 communes, ~5.8 M pairs
-within 30 min, ~2.6 M within 20):
+Groups, for each size (``small``: the real communes of the Grand Est région, about 5 000;
+``france``: the 34 895 real communes of France, 5.5 M pairs within 30 min, 2.4 M within 20; see
+``bench/problems.py``):
 
 * ``long-table``: APL from the shuffled long O-D table of integer positions;
 * ``prepare``: building the travel-time matrix and the FCA weight matrices;
@@ -22,7 +23,7 @@ from aplcore.apl import apl_from_arrays
 
 from . import reference
 from .peers import pysal_apl, pysal_e2sfca, pysal_frames
-from .problems import bench_sizes, synthetic_france
+from .problems import bench_sizes, real_communes
 
 SIZES = bench_sizes()
 RTOL = 1e-9
@@ -34,7 +35,7 @@ def assert_agree(ours: np.ndarray, theirs: np.ndarray) -> None:
 
 @pytest.fixture(scope="module", params=list(SIZES), ids=list(SIZES))
 def problem(request):
-    return synthetic_france(SIZES[request.param])
+    return real_communes(SIZES[request.param])
 
 
 @pytest.fixture(scope="module")
