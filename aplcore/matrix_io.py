@@ -19,16 +19,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from .codes import normalise_codes
 from .errors import InputFormatError, MismatchError, describe_values
+from .io.writers import atomic_write
 
 if TYPE_CHECKING:
     from .traveltimes import TravelTimes
@@ -99,35 +99,28 @@ def save_travel_times(tt: TravelTimes, path: str | os.PathLike[str]) -> Path:
         "method": tt.metadata.get("method", tt.metadata.get("source")),
         "metadata": _jsonable(dict(tt.metadata)),
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+
+    def write(fh: IO[bytes]) -> None:
         if fmt == "parquet":
             import pyarrow as pa
             import pyarrow.parquet as pq
 
-            frame = tt.to_frame()
-            table = pa.Table.from_pandas(frame, preserve_index=False)
+            table = pa.Table.from_pandas(tt.to_frame(), preserve_index=False)
             header["codes"] = codes
             meta = dict(table.schema.metadata or {})
             meta[_KEY] = json.dumps(header).encode("utf-8")
-            pq.write_table(table.replace_schema_metadata(meta), tmp_name)
+            pq.write_table(table.replace_schema_metadata(meta), fh)
         else:
-            with open(tmp_name, "wb") as fh:
-                np.savez(
-                    fh,
-                    codes=np.asarray(codes, dtype="U5"),
-                    indptr=np.asarray(tt.indptr, dtype=np.int64),
-                    indices=np.asarray(tt.indices, dtype=np.int32),
-                    minutes=np.asarray(tt.minutes, dtype=np.float64),
-                    metadata=np.asarray(json.dumps(header)),
-                )
-        os.replace(tmp_name, path)
-    except BaseException:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
-        raise
+            np.savez(
+                fh,
+                codes=np.asarray(codes, dtype="U5"),
+                indptr=np.asarray(tt.indptr, dtype=np.int64),
+                indices=np.asarray(tt.indices, dtype=np.int32),
+                minutes=np.asarray(tt.minutes, dtype=np.float64),
+                metadata=np.asarray(json.dumps(header)),
+            )
+
+    atomic_write(path, write, overwrite=True)
     return path
 
 

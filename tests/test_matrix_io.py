@@ -96,3 +96,24 @@ def test_overwrite_is_atomic(tmp_path, tt) -> None:
     smaller = tt.subset(CODES[:2])
     save_travel_times(smaller, path)
     assert_same(load_travel_times(path), smaller)
+
+
+def test_saved_matrices_follow_the_umask(tmp_path):
+    import os
+    import stat
+
+    import pandas as pd
+
+    import aplcore
+
+    tt = aplcore.TravelTimes.from_frame(
+        pd.DataFrame({"origin": ["01001"], "destination": ["01001"], "minutes": [0.0]})
+    )
+    old = os.umask(0o022)
+    try:
+        for name in ("m.parquet", "m.npz"):
+            path = aplcore.save_travel_times(tt, tmp_path / name)
+            assert stat.S_IMODE(path.stat().st_mode) == 0o644
+            assert aplcore.load_travel_times(path).n_pairs == 1
+    finally:
+        os.umask(old)

@@ -121,6 +121,15 @@ def warmup_cases() -> list[tuple[str, Callable[[], object]]]:
         state["apl"] = compute_apl(tt, demand=population, supply=supply, decay="drees_gp").apl
         return state["apl"]
 
+    def resolve() -> object:
+        from ..apl import prepare
+
+        tt = state["tt"] if "tt" in state else crow_fly()
+        matrix = prepare(tt)
+        scenarios = pd.DataFrame({"a": supply, "b": supply * 2.0})
+        matrix.solve_batch(population, scenarios)
+        return matrix.solve(population, supply).apl
+
     def zoning() -> object:
         from ..zoning import classify_zones
 
@@ -156,6 +165,7 @@ def warmup_cases() -> list[tuple[str, Callable[[], object]]]:
     return [
         ("crow-fly travel times", crow_fly),
         ("APL (E2SFCA)", apl),
+        ("re-solve and batches", resolve),
         ("zoning", zoning),
         ("road travel times", roads),
     ]
