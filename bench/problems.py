@@ -80,12 +80,16 @@ def _departement_order(points: np.ndarray, side: float, rng: np.random.Generator
 
 
 def _codes(departement: np.ndarray) -> np.ndarray:
-    """Codes ``DDNNN``: département ``DD``, rank ``NNN`` (the 100th cell uses ``99`` from 501)."""
+    """Codes ``DDNNN``: département ``DD`` (``01`` to ``99``, then ``2A``), rank ``NNN``."""
     codes = np.empty(departement.size, dtype=object)
     rank = np.zeros(100, dtype=np.int64)
     for i, dep in enumerate(departement):
         rank[dep] += 1
-        codes[i] = f"{dep + 1:02d}{rank[dep]:03d}" if dep < 99 else f"99{500 + rank[dep]:03d}"
+        if rank[dep] > 999:
+            msg = "too many communes for the synthetic code scheme (999 per département)"
+            raise ValueError(msg)
+        prefix = f"{dep + 1:02d}" if dep < 99 else "2A"
+        codes[i] = f"{prefix}{rank[dep]:03d}"
     return codes
 
 
@@ -137,8 +141,9 @@ def synthetic_france(n: int = 35_000, *, max_minutes: float = 30.0, seed: int = 
     side = np.sqrt(n * np.pi * radius20**2 / NEIGHBOURS_WITHIN_20)
     points = rng.random((n, 2)) * side
     order, departement = _departement_order(points, side, rng)
-    points = points[order]
     codes = _codes(departement[order])
+    by_code = np.argsort(codes.astype(str), kind="stable")  # positions in code order
+    points, codes = points[order][by_code], codes[by_code]
     origin, destination = _pairs_within(points, max_minutes / MINUTES_PER_KM)
     distance = np.linalg.norm(points[origin] - points[destination], axis=1)
     intra = rng.uniform(0.0, 4.0, n)  # intra-commune time, minutes
