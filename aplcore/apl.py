@@ -173,12 +173,15 @@ class AccessibilityMatrix:
             APL of shape ``(n, K)``.
         """
         n_cols = max(_columns(demand), _columns(supply))
+        if n_cols == 1:  # one scenario: the vector kernels, step 1 only where there is supply
+            return self.solve_arrays(demand.ravel(), supply.ravel())[0][:, None]
         if self.demand_scale is not None:
             demand = demand * (
                 self.demand_scale if demand.ndim == 1 else self.demand_scale[:, None]
             )
         if demand.ndim == 1:
-            weighted = self.step1.matvec(demand)[:, None]
+            supplied = supply > 0 if supply.ndim == 1 else (supply > 0).any(axis=1)
+            weighted = self.step1.matvec(demand, rows=supplied)[:, None]
         else:
             weighted = self.step1.matmat(np.ascontiguousarray(demand))
         supply_2d = supply[:, None] if supply.ndim == 1 else supply

@@ -161,7 +161,7 @@ def benchmark_tables(data: dict) -> tuple[list[str], dict[str, float]]:
         comparable = {}
         for bench in rows:
             stats, extra = bench["stats"], bench.get("extra_info", {})
-            scale = extra.get("scaled_to", 1) / extra.get("n_sources", 1)
+            scale = extra["scaled_to"] / extra["n_sources"] if "scaled_to" in extra else 1.0
             comparable[bench["name"]] = stats["median"] * scale
             medians[bench["name"]] = stats["median"] * scale
         references = {k: v for k, v in comparable.items() if _is_reference(k)}
