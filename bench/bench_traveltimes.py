@@ -159,7 +159,9 @@ def test_dijkstra_scipy_subset(benchmark, road, nodes, sample_sources) -> None:
         np.testing.assert_array_equal(np.sort(tgt[mine]), reached)
         np.testing.assert_allclose(tim[mine], row[tgt[mine]], rtol=0, atol=1e-9)
     RESULTS["scipy_scaled_s"] = seconds / subset.size * nodes.size
-    benchmark.extra_info.update(n_sources=int(subset.size), scaled_to=int(nodes.size))
+    benchmark.extra_info.update(
+        n_sources=int(subset.size), sources_per_round=int(subset.size), scaled_to=int(nodes.size)
+    )
 
 
 @pytest.mark.benchmark(group="road-graph")
@@ -224,7 +226,9 @@ def test_dijkstra_networkx_subset(benchmark, road, nodes, sample_sources) -> Non
         assert max(abs(got[n] - ref[n]) for n in ref) <= 1e-9
     RESULTS["networkx_scaled_s"] = state["seconds"] / done.size * nodes.size
     RESULTS["networkx_n"] = int(done.size)
-    benchmark.extra_info.update(n_sources=int(done.size), scaled_to=int(nodes.size))
+    benchmark.extra_info.update(
+        n_sources=int(done.size), sources_per_round=1, scaled_to=int(nodes.size)
+    )
 
 
 def test_dijkstra_peak_memory() -> None:
