@@ -223,14 +223,7 @@ class AccessibilityMatrix:
         scale
             Multiply the result (``100_000`` for FTE per 100 000 inhabitants).
         """
-        p = _align(self.codes, demand, what="demand", missing=missing_demand)
-        s = _align(self.codes, supply, what="supply", missing="zero")
-        pop = (
-            _align(self.codes, population, what="population", missing="error")
-            if population is not None
-            else None
-        )
-        _check_scale(scale)
+        p, s, pop = _inputs(self.codes, demand, supply, population, missing_demand, scale)
         apl, weighted, r = self.solve_arrays(p, s, all_weighted_demand=True)
         return _result(self.codes, apl, p, s, weighted, r, pop, self.method, self.decay, scale)
 
@@ -426,14 +419,7 @@ def compute_apl(
     _check_travel_times(travel_times)
     resolved = get_decay(decay, closed=closed)
     codes = travel_times.codes
-    p = _align(codes, demand, what="demand", missing=missing_demand)
-    s = _align(codes, supply, what="supply", missing="zero")
-    pop = (
-        _align(codes, population, what="population", missing="error")
-        if population is not None
-        else None
-    )
-    _check_scale(scale)
+    p, s, pop = _inputs(codes, demand, supply, population, missing_demand, scale)
     apl, weighted, r = fca.e2sfca_rows(
         travel_times.indptr,
         travel_times.indices,
@@ -641,6 +627,23 @@ class APLResult:
 
 
 # ---------------------------------------------------------------------------------- validation
+def _inputs(
+    codes: pd.Index,
+    demand: pd.Series,
+    supply: pd.Series,
+    population: pd.Series | None,
+    missing_demand: MissingDemand,
+    scale: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Demand, supply and population aligned on ``codes``, checked once."""
+    _check_scale(scale)
+    p = _align(codes, demand, what="demand", missing=missing_demand)
+    s = _align(codes, supply, what="supply", missing="zero")
+    if population is None:
+        return p, s, None
+    return p, s, _align(codes, population, what="population", missing="error")
+
+
 def _align(codes: pd.Index, values: pd.Series, *, what: str, missing: MissingDemand) -> np.ndarray:
     series = _as_series(values, what=what)
     positions = codes.get_indexer(series.index)
