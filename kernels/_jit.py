@@ -3,7 +3,9 @@
 Canonical dtypes at the kernel boundary, so that each kernel compiles once:
 
 * row pointers (``indptr``): int64
-* column indices and commune indices: int32
+* column indices and commune indices: int32; in prepared weight matrices, unsigned: uint16 up
+  to 65 536 communes (every French case), uint32 beyond, so a product kernel compiles at most
+  twice over all problem sizes
 * times, weights, populations, supply, results: float64
 
 ``fastmath`` is limited to flags that keep inf and NaN meaningful: infinite times mark

@@ -22,7 +22,7 @@ from .decay import step_band
 def gather_sum(indices, x, start, stop):
     """``sum x[indices[start:stop]]`` with four independent partial sums.
 
-    Positions are unsigned (uint64 loop counter, uint32 columns) so that Numba emits no
+    Positions are unsigned (uint64 loop counter, uint16 or uint32 columns) so that Numba emits no
     negative-index wraparound; one running sum would make every addition wait for the
     previous one, four break that chain. The order of the additions depends on the data only.
     """
@@ -107,7 +107,7 @@ def band_transpose(ptr, indices, m, n_cols, n_chunks):
 def spmv(ptr, indices, values, x, needed):
     """``y[i] = sum_b values[b] * sum_{k in band b of row i} x[indices[k]]``.
 
-    ``indices`` are uint32. Rows where ``needed[i]`` is False are not computed (``y[i] = 0``).
+    ``indices`` are unsigned. Rows where ``needed[i]`` is False are not computed (``y[i] = 0``).
     """
     m = values.size
     n_rows = (ptr.size - 1) // m

@@ -18,7 +18,7 @@ from .decay import decay_value
 def spmv(indptr, indices, data, x, needed):
     """``y[i] = sum_k data[k] * x[indices[k]]`` over the entries of row ``i``.
 
-    ``indices`` are uint32 (no wraparound code). Rows where ``needed[i]`` is False are not
+    ``indices`` are unsigned (no wraparound code). Rows where ``needed[i]`` is False are not
     computed (``y[i] = 0``).
     """
     n_rows = indptr.size - 1

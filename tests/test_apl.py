@@ -273,3 +273,38 @@ def test_weight_matrix_to_scipy_round_trip():
         expected[tt.to_scipy().toarray() == 0] = _decay_reference(decay, np.zeros(1))[0]
         np.testing.assert_allclose(w, np.where(np.isinf(expected), 0, expected) * (w > 0))
         np.testing.assert_allclose(matrix.step1.to_scipy().toarray(), w.T)
+
+
+@pytest.mark.parametrize(
+    "decay", ["drees_gp", aplcore.linear_decay(20)], ids=["banded", "weighted"]
+)
+def test_more_communes_than_uint16_positions(decay):
+    # 70 000 communes: column positions no longer fit in uint16 and are stored as uint32.
+    codes = [f"{d:02d}{k:03d}" for d in range(1, 100) for k in range(1, 1000)][:70_000]
+    n = len(codes)
+    rng = np.random.default_rng(5)
+    origin = np.concatenate([np.arange(n), rng.integers(0, n, 5000)])
+    destination = np.concatenate([np.arange(n), np.full(5000, n - 1)])
+    minutes = np.concatenate([np.zeros(n), rng.uniform(1, 30, 5000)])
+    tt = aplcore.TravelTimes.from_arrays(codes, origin, destination, minutes, duplicates="min")
+    matrix = aplcore.prepare(tt, decay=decay)
+    assert matrix.step2.indices.dtype == np.uint32
+    demand = rng.uniform(1, 100, n)
+    supply = np.zeros(n)
+    supply[[0, n - 1]] = [3600.0, 5000.0]
+    w = aplcore.get_decay(decay) if isinstance(decay, str) else decay
+    weights = sp_weights(tt, w)
+    expected = weights @ np.divide(
+        supply, weights.T @ demand, out=np.zeros(n), where=weights.T @ demand > 0
+    )
+    np.testing.assert_allclose(matrix.solve_arrays(demand, supply)[0], expected, rtol=1e-12)
+
+
+def sp_weights(tt: aplcore.TravelTimes, decay: aplcore.Decay):
+    """Sparse W with SciPy (the dense reference would need 70 000² entries)."""
+    import scipy.sparse as sp
+
+    w = decay(tt.minutes)
+    keep = w > 0
+    n = tt.n_communes
+    return sp.csr_array((w[keep], (tt.origins[keep], tt.indices[keep])), shape=(n, n))
