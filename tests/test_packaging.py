@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -33,11 +34,16 @@ def test_every_folder_of_the_package_is_declared():
 
 @pytest.mark.slow
 def test_wheel_holds_the_code_and_the_bundled_data(tmp_path):
+    # build from a clean copy: a build/ folder left in the checkout would hide packaging mistakes
+    source = tmp_path / "source"
+    ignore = shutil.ignore_patterns("build", "dist", ".git", "*.egg-info", "__pycache__", ".*")
+    shutil.copytree(ROOT, source, ignore=ignore)
+    wheels = tmp_path / "wheels"
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(source)],
         check=True,
     )  # fmt: skip
-    (wheel,) = tmp_path.glob("aplcore-*.whl")
+    (wheel,) = wheels.glob("aplcore-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     expected = {
         "aplcore/py.typed",
