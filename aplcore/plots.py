@@ -14,7 +14,8 @@ Longitude/latitude contours are drawn with the aspect ratio of their mean latitu
 contours (metres, e.g. Lambert-93) with equal axes.
 
 Maps are drawn with plain matplotlib paths by default: for (multi)polygons the picture is the one
-geopandas draws, about three times faster. ``engine="geopandas"`` draws with geopandas instead;
+geopandas draws (tested pixel by pixel), without its overhead. ``engine="geopandas"`` draws with
+geopandas instead;
 ``engine="auto"`` also uses it, when installed, for contours with points or lines (which the plain
 path leaves out).
 """
