@@ -15,9 +15,8 @@ contours (metres, e.g. Lambert-93) with equal axes.
 
 Maps are drawn with plain matplotlib paths by default: for (multi)polygons the picture is the one
 geopandas draws (tested pixel by pixel), without its overhead. ``engine="geopandas"`` draws with
-geopandas instead;
-``engine="auto"`` also uses it, when installed, for contours with points or lines (which the plain
-path leaves out).
+geopandas instead; ``engine="auto"`` also uses it, when installed, for contours with points or
+lines (which the plain path leaves out).
 """
 
 from __future__ import annotations
