@@ -252,8 +252,6 @@ class TravelTimes:
         max_minutes: float | None,
         metadata: Mapping[str, Any] | None,
     ) -> TravelTimes:
-        from .kernels import csr
-
         if duplicates not in ("error", "min", "first"):
             msg = f"duplicates must be 'error', 'min' or 'first', found {duplicates!r}."
             raise ParameterError(msg)
@@ -268,12 +266,7 @@ class TravelTimes:
             origin, destination, minutes = _append_self_pairs(
                 codes, origin, destination, minutes, intra_minutes
             )
-        o = np.ascontiguousarray(origin, dtype=np.int32)
-        d = np.ascontiguousarray(destination, dtype=np.int32)
-        t = np.ascontiguousarray(minutes, dtype=np.float64)
-        identity = np.zeros(0, dtype=np.float64)
-        indptr, indices, data = csr.bucket_long(o, d, t, n, -1, identity, csr.n_chunks_for(o.size))
-        csr.sort_rows(indptr, indices, data)
+        indptr, indices, data = _sorted_csr(origin, destination, minutes, n)
         indptr, indices, data = _resolve_duplicates(codes, indptr, indices, data, duplicates)
         tt = cls(codes, indptr, indices, data, dict(metadata or {}))
         if intra_minutes is None:
@@ -281,12 +274,15 @@ class TravelTimes:
         return tt
 
     # ------------------------------------------------------------------ checks and views
-    def _require_self_pairs(self) -> None:
+    def _has_self_pair(self) -> np.ndarray:
+        """Whether each commune has its ``i → i`` pair."""
         from .kernels import csr
 
-        has_self = csr.row_has_column(
-            self.indptr, self.indices, np.arange(self.n_communes, dtype=np.int32)
-        )
+        diagonal = np.arange(self.n_communes, dtype=np.int32)
+        return csr.row_has_column(self.indptr, self.indices, diagonal)
+
+    def _require_self_pairs(self) -> None:
+        has_self = self._has_self_pair()
         if not has_self.all():
             missing = self.codes[~has_self].tolist()
             msg = (
@@ -340,16 +336,9 @@ class TravelTimes:
             new_pos[self.origins[mask]],
             new_pos[self.indices[mask]],
             self.minutes[mask],
-            intra_minutes=None if self._all_have_self_pairs() else 0.0,
+            intra_minutes=None if self._has_self_pair().all() else 0.0,
             metadata={**self.metadata, "subset_of": self.n_communes},
         )
-
-    def _all_have_self_pairs(self) -> bool:
-        try:
-            self._require_self_pairs()
-        except MissingCommuneError:
-            return False
-        return True
 
 
 def _require_columns(df: pd.DataFrame, columns: list[str]) -> None:
@@ -447,9 +436,21 @@ def _resolve_duplicates(
     frame = pd.DataFrame({"o": origins, "d": indices, "t": data})
     grouped = frame.groupby(["o", "d"], sort=False)["t"]
     reduced = (grouped.min() if duplicates == "min" else grouped.first()).reset_index()
-    o = reduced["o"].to_numpy(dtype=np.int32)
-    d = reduced["d"].to_numpy(dtype=np.int32)
-    t = reduced["t"].to_numpy(dtype=np.float64)
+    return _sorted_csr(reduced["o"], reduced["d"], reduced["t"], n)
+
+
+def _sorted_csr(
+    origin: np.ndarray | pd.Series,
+    destination: np.ndarray | pd.Series,
+    minutes: np.ndarray | pd.Series,
+    n: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """CSR by origin with every row sorted by destination (the canonical storage)."""
+    from .kernels import csr
+
+    o = np.ascontiguousarray(origin, dtype=np.int32)
+    d = np.ascontiguousarray(destination, dtype=np.int32)
+    t = np.ascontiguousarray(minutes, dtype=np.float64)
     identity = np.zeros(0, dtype=np.float64)
     indptr, indices, data = csr.bucket_long(o, d, t, n, -1, identity, csr.n_chunks_for(o.size))
     csr.sort_rows(indptr, indices, data)
