@@ -35,16 +35,18 @@ def add_parsers(
 
 
 def numba_cache_location() -> str:
-    """Where Numba writes the compiled kernels of aplcore."""
-    env = os.environ.get("NUMBA_CACHE_DIR")
-    if env:
-        return env
-    import importlib.util
+    """Where Numba writes the compiled kernels of aplcore (when caching is on)."""
+    from ..settings import numba_cache_dir
 
-    spec = importlib.util.find_spec("aplcore.kernels")
-    if spec is None or spec.origin is None:  # pragma: no cover
-        return "unknown"
-    return str(Path(spec.origin).parent / "__pycache__")
+    return str(numba_cache_dir())
+
+
+def _writable(folder: Path) -> bool:
+    """Whether ``folder``, or its nearest existing parent if it does not exist yet, is writable."""
+    for candidate in (folder, *folder.parents):
+        if candidate.exists():
+            return candidate.is_dir() and os.access(candidate, os.W_OK)
+    return False  # pragma: no cover - the root exists
 
 
 def cmd_info(args: argparse.Namespace) -> int:
@@ -60,11 +62,17 @@ def cmd_info(args: argparse.Namespace) -> int:
         except importlib.metadata.PackageNotFoundError:
             return "not installed"
 
+    from ..settings import configure_numba_cache, numba_cache_source
+
+    configure_numba_cache()
     import numba
 
     cache_dir = numba_cache_location()
-    writable = os.access(
-        cache_dir if os.path.isdir(cache_dir) else os.path.dirname(cache_dir), os.W_OK
+    writable = _writable(Path(cache_dir))
+    chosen_by = (
+        "set by NUMBA_CACHE_DIR"
+        if numba_cache_source() == "NUMBA_CACHE_DIR"
+        else "aplcore's per-user cache folder"
     )
     rows = [
         ("aplcore", __version__),
@@ -85,6 +93,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         ("parallel kernels", "on" if parallel_enabled() else "off (APLCORE_PARALLEL=0)"),
         ("numba cache", "on" if cache_enabled() else "off (APLCORE_NUMBA_CACHE=0)"),
         ("numba cache dir", f"{cache_dir} ({'writable' if writable else 'NOT writable'})"),
+        ("numba cache dir is", chosen_by),
         ("progress bars", "on" if progress_enabled() else "off"),
     ]
     width = max(len(name) for name, _ in rows)
