@@ -1,0 +1,609 @@
+"""The one table reader: every tabular input of aplcore becomes an Arrow table here.
+
+Sources: CSV and TSV files (separator sniffed from the header or given, UTF-8 with or without BOM
+or Latin-1, plain or gzip/bz2-compressed, or a single CSV inside a ``.zip``), Parquet, Feather /
+Arrow IPC, Excel (sheet chosen by name), and in-memory objects: pandas DataFrames (any string
+dtype), pyarrow Tables and RecordBatches, Polars DataFrames (through the Arrow PyCapsule
+interface, no Polars import needed), NumPy structured arrays and mappings of column → array.
+
+Only the needed columns are read; code columns are read as strings (Parquet: as dictionaries),
+never as numbers, so that leading zeros survive. CSV files are parsed by :mod:`pyarrow.csv`
+(multi-threaded). Every parse failure is an :class:`aplcore.errors.InputFormatError` naming the
+file, the line and, where known, the column; rows with the wrong number of fields (a last line cut
+short among them) are errors, never skipped.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import logging
+import os
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from .errors import InputFormatError, describe_values
+
+__all__ = ["TableData", "read_table", "to_arrow"]
+
+logger = logging.getLogger(__name__)
+
+#: Separators tried when sniffing a CSV header, in order of preference on ties.
+SEPARATORS = (";", ",", "\t", "|")
+_CSV_SUFFIXES = (".csv", ".tsv", ".txt", ".tab")
+_COMPRESSION = {".gz": gzip.open, ".bz2": bz2.open}
+
+
+@dataclass(frozen=True)
+class TableData:
+    """A table read by :func:`read_table`, with what is needed to point at its rows.
+
+    Attributes
+    ----------
+    data
+        The columns, as a :class:`pyarrow.Table` (code columns as strings or dictionaries of
+        strings).
+    name
+        The file name, or what the object is (``"the DataFrame"``) for in-memory sources.
+    first_line
+        File line of the first data row for text files (CSV: 2, below the header; Excel: 2);
+        ``None`` for Parquet, Feather and in-memory tables, whose rows are counted from 0.
+    path
+        The file read, or ``None``.
+    """
+
+    data: pa.Table
+    name: str
+    first_line: int | None = None
+    path: Path | None = None
+
+    @property
+    def n_rows(self) -> int:
+        """Number of data rows."""
+        return self.data.num_rows
+
+    def where(self, rows: Sequence[int] | np.ndarray) -> str:
+        """``"lines 3, 7 of od.csv"`` for text files, ``"rows 0, 4 of od.parquet"`` otherwise."""
+        rows = [int(r) for r in rows]
+        if self.first_line is None:
+            label = "row" if len(rows) == 1 else "rows"
+            place = f" of {self.name}" if self.path is not None else ""
+            return f"{label} {describe_values(rows)}{place}"
+        label = "line" if len(rows) == 1 else "lines"
+        return f"{label} {describe_values([r + self.first_line for r in rows])} of {self.name}"
+
+
+def read_table(
+    source: Any,
+    *,
+    columns: Sequence[str] | None = None,
+    text_columns: Sequence[str] = (),
+    all_text: bool = False,
+    what: str = "the table",
+    hint: str = "",
+    sep: str | None = None,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
+    dictionary: bool = True,
+) -> TableData:
+    """Read a table file or take a table object, as Arrow.
+
+    Parameters
+    ----------
+    source
+        A path (``.csv``, ``.tsv``, ``.txt``, optionally ``.gz``/``.bz2``/``.zip``; ``.parquet``,
+        ``.pq``; ``.feather``, ``.arrow``, ``.ipc``; ``.xlsx``, ``.xls``) or an object: pandas
+        DataFrame, pyarrow Table or RecordBatch, anything with ``__arrow_c_stream__`` (Polars),
+        a NumPy structured array or a mapping of column name → array.
+    columns
+        The columns needed (others are not read); an error names the missing ones. ``None``
+        reads every column.
+    text_columns
+        Columns read as text whatever they look like (codes). In Parquet files, string columns
+        among them are read as dictionaries (one string per distinct value).
+    all_text
+        Read every column of a CSV or Excel file as text (numbers are converted later, with row
+        numbers in the messages).
+    what
+        How to name the table in messages (``"the travel-time table"``).
+    hint
+        Appended to the missing-column message (how to name other columns).
+    sep
+        CSV separator; sniffed from the header line when ``None`` (``;``, ``,``, tab or ``|``).
+    encoding
+        CSV encoding; ``None`` tries UTF-8 (with or without BOM), then Latin-1 (logged).
+    sheet
+        Excel sheet name (or position); the first sheet when ``None``.
+    dictionary
+        Read Parquet text columns as dictionaries.
+
+    Returns
+    -------
+    TableData
+
+    Raises
+    ------
+    InputFormatError
+        Unknown format, unreadable file, parse errors (with file, line and column), missing
+        columns.
+    FileNotFoundError
+        No such file.
+    """
+    text_columns = list(text_columns)
+    if isinstance(source, str | os.PathLike):
+        return _read_file(
+            Path(source),
+            columns=columns,
+            text_columns=text_columns,
+            all_text=all_text,
+            what=what,
+            hint=hint,
+            sep=sep,
+            encoding=encoding,
+            sheet=sheet,
+            dictionary=dictionary,
+        )
+    data = to_arrow(source, what=what)
+    name = f"the {type(source).__name__}"
+    data = _select(data, columns, where=what, hint=hint)
+    if all_text:
+        text_columns = list(data.column_names)
+    data = _strings(data, text_columns)
+    return TableData(data, name)
+
+
+def to_arrow(source: Any, *, what: str = "the table") -> pa.Table:
+    """An in-memory table as a :class:`pyarrow.Table` (no copy where Arrow allows it).
+
+    pandas string columns of any dtype (``object``, ``"string[python]"``,
+    ``"string[pyarrow]"``) become Arrow strings; the index is dropped unless it is named.
+    """
+    import pandas as pd
+
+    if isinstance(source, pa.Table):
+        return source
+    if isinstance(source, pa.RecordBatch):
+        return pa.Table.from_batches([source])
+    if isinstance(source, pd.DataFrame):
+        return _from_pandas(source, what=what)
+    if hasattr(source, "__arrow_c_stream__"):
+        return _without_views(pa.table(source))
+    if isinstance(source, np.ndarray) and source.dtype.names:
+        return pa.table({name: source[name] for name in source.dtype.names})
+    if isinstance(source, Mapping):
+        return pa.table({str(k): np.asarray(v) for k, v in source.items()})
+    msg = (
+        f"{what}: expected a file path, a pandas DataFrame, a pyarrow Table, a Polars DataFrame "
+        f"or a NumPy structured array, found {type(source).__name__}."
+    )
+    raise InputFormatError(msg)
+
+
+def _without_views(data: pa.Table) -> pa.Table:
+    """String views (Polars exports them) as plain large strings, which every kernel reads."""
+    for position, kind in enumerate(data.schema.types):
+        if pa.types.is_string_view(kind):
+            name = data.column_names[position]
+            data = data.set_column(position, name, data[name].cast(pa.large_string()))
+    return data
+
+
+def _from_pandas(frame: Any, *, what: str) -> pa.Table:
+    import pandas as pd
+
+    if any(name is not None for name in frame.index.names):
+        frame = frame.reset_index()
+    arrays = {}
+    for name, column in frame.items():
+        try:
+            arrays[str(name)] = pa.array(column, from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            # mixed objects (numbers and strings): keep their text, missing values stay missing
+            text = [None if pd.isna(v) else str(v) for v in column.tolist()]
+            arrays[str(name)] = pa.array(text, type=pa.string())
+    return pa.table(arrays)
+
+
+def _select(data: pa.Table, columns: Sequence[str] | None, *, where: str, hint: str) -> pa.Table:
+    data = data.rename_columns([str(c).strip() for c in data.column_names])
+    if columns is None:
+        return data
+    require_columns(data.column_names, columns, where=where, hint=hint)
+    return data.select(list(columns))
+
+
+def require_columns(
+    available: Sequence[str], columns: Sequence[str], *, where: str, hint: str = ""
+) -> None:
+    """Raise :class:`InputFormatError` naming the ``columns`` absent from ``available``."""
+    missing = [c for c in columns if c not in available]
+    if missing:
+        shown = list(available)[:12]
+        more = " ..." if len(available) > 12 else ""
+        msg = f"{where} lacks the columns {missing}; its columns are {shown}{more}.{hint}"
+        raise InputFormatError(msg)
+
+
+def _strings(data: pa.Table, text_columns: Sequence[str]) -> pa.Table:
+    """Cast the text columns to strings (numbers to their decimal text; views to plain strings)."""
+    for name in text_columns:
+        if name not in data.column_names:
+            continue
+        column = data[name]
+        kind = column.type
+        if pa.types.is_dictionary(kind):
+            if pa.types.is_string(kind.value_type) or pa.types.is_large_string(kind.value_type):
+                continue
+            column = column.cast(kind.value_type)
+            kind = column.type
+        if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+            continue
+        if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind):
+            # numbers stay numbers: the code rules decide whether they may be repaired
+            continue
+        data = data.set_column(data.column_names.index(name), name, column.cast(pa.string()))
+    return data
+
+
+# ---------------------------------------------------------------------------------------- files
+def _kind(path: Path) -> tuple[str, str | None]:
+    """(format, compression) from the file name."""
+    suffixes = [s.lower() for s in path.suffixes]
+    compression = None
+    if suffixes and suffixes[-1] in (".gz", ".bz2", ".zip"):
+        compression = suffixes.pop()
+    last = suffixes[-1] if suffixes else ""
+    if last in (".parquet", ".pq") and compression is None:
+        return "parquet", None
+    if last in (".feather", ".arrow", ".ipc") and compression is None:
+        return "feather", None
+    if last in (".xlsx", ".xls", ".xlsm") and compression is None:
+        return "excel", None
+    if last in _CSV_SUFFIXES or (compression and last in ("", *_CSV_SUFFIXES)):
+        return "csv", compression
+    msg = (
+        f"cannot tell the format of {path.name}: expected a .csv (.tsv, .txt, optionally .gz, .bz2 "
+        "or .zip), .parquet, .feather (.arrow) or .xlsx file. Read it with pandas and pass the "
+        "DataFrame."
+    )
+    raise InputFormatError(msg)
+
+
+def _read_file(
+    path: Path,
+    *,
+    columns: Sequence[str] | None,
+    text_columns: list[str],
+    all_text: bool,
+    what: str,
+    hint: str,
+    sep: str | None,
+    encoding: str | None,
+    sheet: str | int | None,
+    dictionary: bool,
+) -> TableData:
+    kind, compression = _kind(path)
+    if not path.is_file():
+        msg = f"{what}: no such file {str(path)!r}; give the path of an existing file."
+        raise FileNotFoundError(msg)
+    where = f"{path.name}"
+    if kind == "parquet":
+        data = _read_parquet(
+            path, columns, text_columns, where=where, hint=hint, dictionary=dictionary
+        )
+        first_line = None
+    elif kind == "feather":
+        data = _read_feather(path, columns, where=where, hint=hint)
+        first_line = None
+    elif kind == "excel":
+        data = _read_excel(
+            path, columns, text_columns, all_text=all_text, sheet=sheet, where=where, hint=hint
+        )
+        first_line = 2
+    else:
+        data = _read_csv(
+            path,
+            compression,
+            columns=columns,
+            text_columns=text_columns,
+            all_text=all_text,
+            sep=sep,
+            encoding=encoding,
+            where=where,
+            hint=hint,
+        )
+        first_line = 2
+    if all_text:
+        text_columns = list(data.column_names)
+    data = _strings(data, text_columns)
+    return TableData(data, path.name, first_line, path)
+
+
+def _read_parquet(
+    path: Path,
+    columns: Sequence[str] | None,
+    text_columns: list[str],
+    *,
+    where: str,
+    hint: str,
+    dictionary: bool,
+) -> pa.Table:
+    import pyarrow.parquet as pq
+
+    try:
+        schema = pq.read_schema(path)
+    except (pa.ArrowException, OSError) as exc:
+        msg = (
+            f"cannot read {path.name} as Parquet ({exc}). The file may be truncated or not Parquet."
+        )
+        raise InputFormatError(msg) from exc
+    names = [n for n in schema.names if not n.startswith("__index_level_")]
+    if columns is not None:
+        require_columns(names, columns, where=where, hint=hint)
+    as_dictionary = [
+        c
+        for c in text_columns
+        if dictionary
+        and c in schema.names
+        and (
+            pa.types.is_string(schema.field(c).type)
+            or pa.types.is_large_string(schema.field(c).type)
+        )
+    ]
+    try:
+        return pq.read_table(
+            path,
+            columns=list(columns) if columns is not None else names,
+            read_dictionary=as_dictionary or None,
+        )
+    except (pa.ArrowException, OSError) as exc:
+        msg = f"cannot read {path.name} as Parquet ({exc}). The file may be truncated."
+        raise InputFormatError(msg) from exc
+
+
+def _read_feather(path: Path, columns: Sequence[str] | None, *, where: str, hint: str) -> pa.Table:
+    import pyarrow.feather as feather
+
+    try:
+        data = feather.read_table(path, memory_map=True)
+    except (pa.ArrowException, OSError) as exc:
+        msg = f"cannot read {path.name} as Feather/Arrow IPC ({exc}). The file may be truncated."
+        raise InputFormatError(msg) from exc
+    return _select(data, columns, where=where, hint=hint)
+
+
+def _read_excel(
+    path: Path,
+    columns: Sequence[str] | None,
+    text_columns: list[str],
+    *,
+    all_text: bool,
+    sheet: str | int | None,
+    where: str,
+    hint: str,
+) -> pa.Table:
+    import pandas as pd
+
+    try:
+        book = pd.ExcelFile(path)
+    except ImportError as exc:
+        msg = "reading Excel files needs openpyxl: pip install 'aplcore[xlsx]'."
+        raise ImportError(msg) from exc
+    except (ValueError, OSError, zipfile.BadZipFile) as exc:
+        msg = f"cannot read {path.name} as an Excel workbook ({exc})."
+        raise InputFormatError(msg) from exc
+    with book:
+        if sheet is None:
+            sheet = 0
+        elif isinstance(sheet, str) and sheet not in book.sheet_names:
+            msg = f"{path.name} has no sheet {sheet!r}; its sheets are {book.sheet_names}."
+            raise InputFormatError(msg)
+        dtype: Any = str if all_text else dict.fromkeys(text_columns, str)
+        frame = pd.read_excel(
+            book, sheet_name=sheet, dtype=dtype, keep_default_na=False, na_values=[""]
+        )
+    frame.columns = [str(c).strip() for c in frame.columns]
+    data = _from_pandas(frame, what=where)
+    return _select(
+        data,
+        columns,
+        where=where + (f" (sheet {sheet!r})" if isinstance(sheet, str) else ""),
+        hint=hint,
+    )
+
+
+def _csv_source(path: Path, compression: str | None) -> Any:
+    """What pyarrow reads: the path (it decompresses .gz and .bz2 itself) or the zip member."""
+    if compression == ".zip":
+        with zipfile.ZipFile(path) as archive:
+            members = [m for m in archive.namelist() if not m.endswith("/")]
+            if len(members) != 1:
+                msg = f"{path.name} must hold exactly one CSV file, found {len(members)} files."
+                raise InputFormatError(msg)
+            return io.BytesIO(archive.read(members[0]))
+    return str(path)
+
+
+def _first_bytes(path: Path, compression: str | None, size: int = 1 << 16) -> bytes:
+    """The first bytes of a (possibly compressed) text file."""
+    try:
+        if compression == ".zip":
+            return _csv_source(path, compression).read(size)
+        opener = _COMPRESSION.get(compression or "", open)
+        with opener(path, "rb") as stream:
+            return stream.read(size)
+    except (OSError, EOFError) as exc:
+        msg = f"cannot read {path.name} ({exc}): the file is truncated or not {compression}."
+        raise InputFormatError(msg) from exc
+
+
+def _all_lines(path: Path, compression: str | None, encoding: str) -> list[str]:
+    """Every line of the file, decoded (error messages only)."""
+    if compression == ".zip":
+        raw = _csv_source(path, compression).read()
+    else:
+        opener = _COMPRESSION.get(compression or "", open)
+        with opener(path, "rb") as stream:
+            raw = stream.read()
+    return raw.decode(encoding, errors="replace").splitlines()
+
+
+def sniff_separator(header: str) -> str:
+    """The most frequent of ``;``, ``,``, tab and ``|`` in a header line (``,`` if none)."""
+    counts = {s: header.count(s) for s in SEPARATORS}
+    best = max(counts, key=lambda s: counts[s])
+    return best if counts[best] else ","
+
+
+def _header_line(raw: bytes, encoding: str) -> str:
+    end = raw.find(b"\n")
+    line = raw[: end if end >= 0 else len(raw)]
+    text = line.decode(encoding, errors="replace")
+    return text.lstrip("\ufeff").rstrip("\r")
+
+
+def _read_csv(
+    path: Path,
+    compression: str | None,
+    *,
+    columns: Sequence[str] | None,
+    text_columns: list[str],
+    all_text: bool,
+    sep: str | None,
+    encoding: str | None,
+    where: str,
+    hint: str,
+) -> pa.Table:
+    head = _first_bytes(path, compression)
+    if not head.strip():
+        msg = f"{path.name} is empty: expected a header line, then one row per line."
+        raise InputFormatError(msg)
+    encodings = [encoding] if encoding else ["utf-8", "latin-1"]
+    for position, enc in enumerate(encodings):
+        try:
+            data = _parse_csv(
+                path,
+                compression,
+                _header_line(head, enc),
+                columns=columns,
+                text_columns=text_columns,
+                all_text=all_text,
+                sep=sep,
+                encoding=enc,
+                where=where,
+                hint=hint,
+            )
+        except _NotUtf8Error:
+            if position + 1 < len(encodings):
+                continue
+            msg = f"{path.name} is not valid {enc} text; pass encoding= (e.g. 'latin-1')."
+            raise InputFormatError(msg) from None
+        if position > 0:
+            logger.warning("%s is not UTF-8: read as %s", path.name, enc)
+        return data
+    raise AssertionError  # pragma: no cover - the loop returns or raises
+
+
+class _NotUtf8Error(Exception):
+    pass
+
+
+def _parse_csv(
+    path: Path,
+    compression: str | None,
+    header: str,
+    *,
+    columns: Sequence[str] | None,
+    text_columns: list[str],
+    all_text: bool,
+    sep: str | None,
+    encoding: str,
+    where: str,
+    hint: str,
+) -> pa.Table:
+    import pyarrow.csv as pacsv
+
+    delimiter = sep if sep is not None else sniff_separator(header)
+    names = [n.strip().strip('"') for n in header.split(delimiter)]
+    if columns is not None:
+        require_columns(names, columns, where=where, hint=hint)
+    as_text = names if all_text else [c for c in text_columns if c in names]
+    invalid: list[Any] = []
+
+    def on_invalid_row(row: Any) -> str:
+        invalid.append(row)
+        return "skip"
+
+    utf8 = encoding.replace("-", "").lower() == "utf8"
+    read = pacsv.ReadOptions(encoding="utf8" if utf8 else encoding)
+    parse = pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_invalid_row)
+    convert = pacsv.ConvertOptions(
+        include_columns=list(columns) if columns is not None else None,
+        column_types=dict.fromkeys(as_text, pa.string()),
+        null_values=[""],
+        strings_can_be_null=True,
+    )
+    try:
+        data = pacsv.read_csv(
+            _csv_source(path, compression),
+            read_options=read,
+            parse_options=parse,
+            convert_options=convert,
+        )
+    except pa.ArrowInvalid as exc:
+        text = str(exc)
+        if "invalid UTF8" in text and utf8:
+            raise _NotUtf8Error from exc
+        raise InputFormatError(_parse_error_message(path, text)) from exc
+    except (OSError, EOFError) as exc:
+        msg = f"cannot read {path.name} ({exc}): the file is truncated or not {compression}."
+        raise InputFormatError(msg) from exc
+    data = data.rename_columns([c.strip() for c in data.column_names])
+    if utf8 and any(pa.types.is_binary(t) for t in data.schema.types):
+        raise _NotUtf8Error  # pyarrow keeps undecodable columns as bytes
+    if invalid:
+        lines = _all_lines(path, compression, encoding)
+        raise InputFormatError(_field_count_message(path, lines, delimiter, invalid))
+    return data
+
+
+def _field_count_message(path: Path, lines: list[str], delimiter: str, invalid: list[Any]) -> str:
+    first = invalid[0]
+    line = first.number
+    if line is None:
+        target = first.text.rstrip("\r")
+        line = next((k for k, t in enumerate(lines, 1) if t.rstrip("\r") == target), None)
+    n_lines = len(lines)
+    while n_lines and not lines[n_lines - 1].strip():
+        n_lines -= 1
+    where = f"line {line}" if line is not None else "a line"
+    truncated = ""
+    if line is not None and line == n_lines and first.actual_columns < first.expected_columns:
+        truncated = " This is the last line: the file looks truncated (cut short while written)."
+    more = f" ({len(invalid)} such lines in all)" if len(invalid) > 1 else ""
+    shown = first.text if len(first.text) <= 80 else first.text[:77] + "..."
+    sep_name = {"\t": "tab", ";": "';'", ",": "','", "|": "'|'"}.get(delimiter, repr(delimiter))
+    return (
+        f"{path.name}, {where}: expected {first.expected_columns} fields separated by {sep_name}, "
+        f"found {first.actual_columns}: {shown!r}{more}.{truncated} Fix the line, or give the "
+        "separator with sep= if it was not guessed right."
+    )
+
+
+def _parse_error_message(path: Path, text: str) -> str:
+    column = ""
+    if "In CSV column #" in text:
+        number = text.split("In CSV column #", 1)[1].split(":", 1)[0]
+        if number.strip().isdigit():
+            column = f", column {int(number) + 1}"
+    return (
+        f"{path.name}{column}: cannot parse the CSV file ({text}). Expected a header line, then "
+        "one row per line with the same number of fields."
+    )
