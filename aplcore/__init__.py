@@ -44,14 +44,14 @@ _LAZY: dict[str, str] = {
     "population_under": "aplcore.aggregate",
     "weighted_quantiles": "aplcore.aggregate",
     # travel-time matrices
-    "travel_times_from_table": "aplcore.odtable",
-    "travel_times_crow_fly": "aplcore.crowfly",
-    "CrowFlyModel": "aplcore.crowfly",
-    "calibrate_crow_fly": "aplcore.crowfly",
-    "travel_times_from_graph": "aplcore.roads",
-    "intra_commune_minutes": "aplcore.intra",
-    "save_travel_times": "aplcore.matrix_io",
-    "load_travel_times": "aplcore.matrix_io",
+    "travel_times_from_table": "aplcore.traveltimes.table",
+    "travel_times_crow_fly": "aplcore.traveltimes.crowfly",
+    "CrowFlyModel": "aplcore.traveltimes.crowfly",
+    "calibrate_crow_fly": "aplcore.traveltimes.crowfly",
+    "travel_times_from_graph": "aplcore.traveltimes.roads",
+    "intra_commune_minutes": "aplcore.traveltimes.intra",
+    "save_travel_times": "aplcore.traveltimes.store",
+    "load_travel_times": "aplcore.traveltimes.store",
     # data
     "load_communes": "aplcore.datasets",
     "load_contours": "aplcore.datasets",
@@ -87,7 +87,6 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .aggregate import aggregate, population_under, weighted_quantiles
     from .apl import METHODS, AccessibilityMatrix, APLResult, compute_apl, prepare
-    from .crowfly import CrowFlyModel, calibrate_crow_fly, travel_times_crow_fly
     from .datasets import list_departements, list_regions, load_communes, load_contours
     from .decay import (
         Decay,
@@ -101,12 +100,13 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         step_decay,
     )
     from .demand import AGE_BANDS, WEIGHT_PRESETS, standardise_population
-    from .intra import intra_commune_minutes
-    from .matrix_io import load_travel_times, save_travel_times
-    from .odtable import travel_times_from_table
     from .plots import plot_apl_map, plot_population_by_class, plot_zoning_map
-    from .roads import travel_times_from_graph
     from .supply import FTERules, GPActivityRules, SupplyRules, count_gp_activity, count_supply
     from .synthetic import synthetic_practitioners
     from .traveltimes import TravelTimes
+    from .traveltimes.crowfly import CrowFlyModel, calibrate_crow_fly, travel_times_crow_fly
+    from .traveltimes.intra import intra_commune_minutes
+    from .traveltimes.roads import travel_times_from_graph
+    from .traveltimes.store import load_travel_times, save_travel_times
+    from .traveltimes.table import travel_times_from_table
     from .zoning import Zoning, classify_zones

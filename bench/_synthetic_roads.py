@@ -29,7 +29,7 @@ import time
 
 import numpy as np
 
-from aplcore.roads import RoadGraph, multi_source_dijkstra
+from aplcore.traveltimes.roads import RoadGraph, multi_source_dijkstra
 
 SPACING_M = 740.0
 SPEEDS_KMH = {"local": 50.0, "main": 90.0, "motorway": 130.0}

@@ -40,8 +40,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aplcore.crowfly import travel_times_crow_fly
-from aplcore.roads import multi_source_dijkstra
+from aplcore.traveltimes.crowfly import travel_times_crow_fly
+from aplcore.traveltimes.roads import multi_source_dijkstra
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _synthetic_roads import (

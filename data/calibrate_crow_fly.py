@@ -28,7 +28,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from aplcore.crowfly import CrowFlyModel, calibrate_crow_fly, crow_fly_errors, pair_distance_km
+from aplcore.traveltimes.crowfly import CrowFlyModel, calibrate_crow_fly, crow_fly_errors
+from aplcore.traveltimes.geometry import pair_distance_km
 
 FOLDER = "drees_comparaison_distanciers_gironde"
 METRIC_FILE = "couples_infra_couples_coordonnees_gironde_2_HC.csv"

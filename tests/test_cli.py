@@ -402,7 +402,7 @@ def test_matrix_crow_fly_matches_library(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from aplcore import datasets
-    from aplcore.crowfly import travel_times_crow_fly
+    from aplcore.traveltimes.crowfly import travel_times_crow_fly
 
     out = tmp_path / "m.csv"
     code, stdout, err = run(["matrix", "--departement", "2A", "--out", str(out)], capsys)
@@ -488,7 +488,7 @@ def test_matrix_from_commune_file(tmp_path: Path, capsys: pytest.CaptureFixture[
     out = tmp_path / "m.parquet"
     code, stdout, err = run(["matrix", "--communes", str(communes), "--out", str(out)], capsys)
     assert code == 0, err
-    from aplcore.matrix_io import load_travel_times
+    from aplcore.traveltimes.store import load_travel_times
 
     tt = load_travel_times(out)
     assert list(tt.codes) == ["01001", "01002", "01004"]

@@ -12,22 +12,21 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aplcore.crowfly import (
-    CrowFlyModel,
-    calibrate_crow_fly,
-    calibration_report,
-    crow_fly_errors,
-    drees_band,
-    pair_distance_km,
-    to_geocentric,
-    travel_times_crow_fly,
-)
 from aplcore.errors import (
     CommuneCodeError,
     InputFormatError,
     InvalidValueError,
     ParameterError,
 )
+from aplcore.traveltimes.crowfly import (
+    CrowFlyModel,
+    calibrate_crow_fly,
+    calibration_report,
+    crow_fly_errors,
+    drees_band,
+    travel_times_crow_fly,
+)
+from aplcore.traveltimes.geometry import pair_distance_km, to_geocentric
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from aplcore.errors import InputFormatError, InvalidValueError, ParameterError
-from aplcore.roads import RoadGraph, graph_to_csr, multi_source_dijkstra
+from aplcore.traveltimes.roads import RoadGraph, graph_to_csr, multi_source_dijkstra
 
 GRAPHS = ("st_ger.gml", "maisons_laffitte.gml")
 

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from aplcore.errors import InputFormatError, MismatchError
-from aplcore.matrix_io import codes_hash, load_travel_times, save_travel_times
 from aplcore.traveltimes import TravelTimes
+from aplcore.traveltimes.store import codes_hash, load_travel_times, save_travel_times
 
 CODES = ["01001", "01002", "2A004", "75056", "97411"]
 

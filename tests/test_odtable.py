@@ -18,8 +18,8 @@ from aplcore.errors import (
     MissingCommuneError,
     ParameterError,
 )
-from aplcore.intra import intra_commune_minutes
-from aplcore.odtable import symmetrise_pairs, travel_times_from_table
+from aplcore.traveltimes.intra import intra_commune_minutes
+from aplcore.traveltimes.table import symmetrise_pairs, travel_times_from_table
 
 
 def pairs_of(tt) -> dict[tuple[str, str], float]:

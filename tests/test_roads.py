@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from aplcore.errors import InputFormatError, MismatchError, ParameterError
-from aplcore.roads import RoadGraph, graph_to_csr, travel_times_from_graph
+from aplcore.traveltimes.roads import RoadGraph, graph_to_csr, travel_times_from_graph
 
 CODES = ["78001", "78002", "78003", "78004", "78005", "78006"]
 
@@ -170,7 +170,7 @@ def test_disconnected_communes_are_reported(caplog) -> None:
             "y": [6_860_000.0, 6_860_000.0, 6_900_000.0],
         }
     )
-    with caplog.at_level(logging.WARNING, logger="aplcore.roads"):
+    with caplog.at_level(logging.WARNING, logger="aplcore.traveltimes.roads"):
         tt = travel_times_from_graph(G, communes, max_minutes=30)
     assert tt.metadata["disconnected_communes"] == ["78003"]
     assert "1 communes snap to nodes outside the largest strongly connected" in caplog.text

@@ -323,7 +323,7 @@ def travel_times_of(
 ) -> TravelTimes:
     frame = communes.reset_index()[["code", "lon", "lat"]]
     if roads is None:
-        from ..crowfly import travel_times_crow_fly
+        from ..traveltimes.crowfly import travel_times_crow_fly
 
         tt = travel_times_crow_fly(frame, max_minutes=max_minutes)
         notes.append(
@@ -332,7 +332,7 @@ def travel_times_of(
         )
         return tt
     graph = read_graph(roads)
-    from ..roads import travel_times_from_graph
+    from ..traveltimes.roads import travel_times_from_graph
 
     tt = travel_times_from_graph(graph, frame, max_minutes=max_minutes)
     snap = tt.metadata.get("snap_distance_m", {})

@@ -152,12 +152,12 @@ def read_travel_times(
 ) -> TravelTimes:
     """Travel times from an O-D table (.csv/.parquet) or a matrix file (.npz/.parquet).
 
-    A Parquet file written by :func:`aplcore.matrix_io.save_travel_times` is read with its
+    A Parquet file written by :func:`aplcore.traveltimes.store.save_travel_times` is read with its
     metadata; any other Parquet or CSV file is read as an O-D table with columns ``origin``,
     ``destination`` and ``minutes``.
     """
-    from ..matrix_io import load_travel_times
-    from ..odtable import travel_times_from_table
+    from ..traveltimes.table import travel_times_from_table
+    from ..traveltimes.store import load_travel_times
 
     suffix = path.suffix.lower()
     if suffix == ".npz" or (suffix in (".parquet", ".pq") and _is_saved_matrix(path)):

@@ -334,7 +334,8 @@ def _with_neighbours(
     import numpy as np
     from scipy.spatial import cKDTree
 
-    from ..crowfly import CrowFlyModel, commune_points
+    from ..traveltimes.crowfly import CrowFlyModel
+    from ..traveltimes.geometry import commune_points
 
     codes, xyz = commune_points(communes.reset_index(), code="code")
     inside = codes.isin(scope)

@@ -118,7 +118,7 @@ def warmup_cases() -> list[tuple[str, Callable[[], object]]]:
     state: dict[str, Any] = {}
 
     def crow_fly() -> object:
-        from ..crowfly import travel_times_crow_fly
+        from ..traveltimes.crowfly import travel_times_crow_fly
 
         state["tt"] = travel_times_crow_fly(points, max_minutes=30)
         return state["tt"]
@@ -158,7 +158,7 @@ def warmup_cases() -> list[tuple[str, Callable[[], object]]]:
     def roads() -> object:
         import networkx as nx
 
-        from ..roads import travel_times_from_graph
+        from ..traveltimes.roads import travel_times_from_graph
 
         graph = nx.MultiDiGraph(crs="EPSG:4326")
         for node, (x, y) in enumerate(zip(points["lon"], points["lat"], strict=True)):

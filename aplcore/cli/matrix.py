@@ -81,7 +81,7 @@ def cmd_matrix(args: argparse.Namespace) -> int:
             if suffix == ".csv":
                 write_table(tt.to_frame().set_index("origin"), out)
             else:
-                from ..matrix_io import save_travel_times
+                from ..traveltimes.store import save_travel_times
 
                 save_travel_times(tt, out)
     finally:

@@ -20,7 +20,7 @@ from .writers import OutputExistsError, atomic_write, write_csv, write_geojson, 
 _LAZY: dict[str, str] = {
     "read_drees_apl": "aplcore.io.drees",
     "read_drees_parameters": "aplcore.io.drees",
-    "read_od_table": "aplcore.odtable",
+    "read_od_table": "aplcore.traveltimes.table",
 }
 
 __all__ = [
@@ -64,5 +64,5 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
-    from ..odtable import read_od_table
+    from ..traveltimes.table import read_od_table
     from .drees import read_drees_apl, read_drees_parameters

@@ -26,12 +26,12 @@ from typing import IO, TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .codes import normalise_codes
-from .errors import InputFormatError, MismatchError, describe_values
-from .io.writers import atomic_write
+from ..codes import normalise_codes
+from ..errors import InputFormatError, MismatchError, describe_values
+from ..io.writers import atomic_write
 
 if TYPE_CHECKING:
-    from .traveltimes import TravelTimes
+    from .model import TravelTimes
 
 __all__ = ["FORMAT_VERSION", "codes_hash", "load_travel_times", "save_travel_times"]
 
@@ -149,7 +149,7 @@ def load_travel_times(
     MismatchError
         The stored commune list differs from ``communes``, or does not match its stored hash.
     """
-    from .traveltimes import TravelTimes
+    from .model import TravelTimes
 
     path = Path(path)
     fmt = _format(path)

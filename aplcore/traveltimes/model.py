@@ -18,8 +18,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .codes import as_code_index, normalise_codes
-from .errors import (
+from ..codes import as_code_index, normalise_codes
+from ..errors import (
     DuplicateError,
     InputFormatError,
     InvalidValueError,
@@ -276,7 +276,7 @@ class TravelTimes:
     # ------------------------------------------------------------------ checks and views
     def _has_self_pair(self) -> np.ndarray:
         """Whether each commune has its ``i → i`` pair."""
-        from .kernels import csr
+        from ..kernels import csr
 
         diagonal = np.arange(self.n_communes, dtype=np.int32)
         return csr.row_has_column(self.indptr, self.indices, diagonal)
@@ -417,7 +417,7 @@ def _resolve_duplicates(
     data: np.ndarray,
     duplicates: Duplicates,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    from .kernels import csr
+    from ..kernels import csr
 
     n = len(codes)
     first_dup = csr.first_duplicate_in_rows(indptr, indices, n, csr.n_chunks_for(n))
@@ -446,7 +446,7 @@ def _sorted_csr(
     n: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """CSR by origin with every row sorted by destination (the canonical storage)."""
-    from .kernels import csr
+    from ..kernels import csr
 
     o = np.ascontiguousarray(origin, dtype=np.int32)
     d = np.ascontiguousarray(destination, dtype=np.int32)

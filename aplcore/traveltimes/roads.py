@@ -35,11 +35,11 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from .errors import InputFormatError, InvalidValueError, ParameterError, describe_values
-from .settings import progress_enabled
+from ..errors import InputFormatError, InvalidValueError, ParameterError, describe_values
+from ..settings import progress_enabled
 
 if TYPE_CHECKING:
-    from .traveltimes import TravelTimes
+    from .model import TravelTimes
 
 __all__ = [
     "RoadGraph",
@@ -420,7 +420,7 @@ def multi_source_dijkstra(
     import numba
     from tqdm.auto import tqdm
 
-    from .kernels import dijkstra
+    from ..kernels import dijkstra
 
     indptr = _canonical(indptr, np.int64)
     indices = _canonical(indices, np.int32)
@@ -533,7 +533,7 @@ def travel_times_from_graph(
         converted :class:`RoadGraph`.
     communes
         One point per commune (town hall where known, else centroid): columns ``code`` and
-        ``lon``/``lat`` or ``x``/``y`` (see :func:`aplcore.crowfly.commune_points`).
+        ``lon``/``lat`` or ``x``/``y`` (see :func:`aplcore.traveltimes.geometry.commune_points`).
     max_minutes
         Keep pairs with total time ``<= max_minutes`` (access + road + egress).
     weight, impute, hwy_speeds, fallback_kmh
@@ -544,7 +544,7 @@ def travel_times_from_graph(
     intra_minutes
         Time of the ``i → i`` pair (a number or a Series by code); the graph is not used for it.
     code, crs, repair_integers
-        As in :func:`aplcore.crowfly.commune_points`.
+        As in :func:`aplcore.traveltimes.geometry.commune_points`.
     on_disconnected
         Communes whose node is outside the largest strongly connected component: ``"warn"``
         (log and record them in ``metadata["disconnected_communes"]``), ``"error"`` or
@@ -597,9 +597,9 @@ def travel_times_from_road_graph(
     from scipy.sparse.csgraph import connected_components
     from scipy.spatial import cKDTree
 
-    from .crowfly import commune_points, to_geocentric
-    from .errors import MismatchError
-    from .traveltimes import TravelTimes
+    from ..errors import MismatchError
+    from .geometry import commune_points, to_geocentric
+    from .model import TravelTimes
 
     if not (
         isinstance(max_minutes, int | float) and math.isfinite(max_minutes) and max_minutes >= 0

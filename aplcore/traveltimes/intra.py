@@ -22,8 +22,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from .codes import as_code_index
-from .errors import InputFormatError, InvalidValueError, ParameterError, describe_values
+from ..codes import as_code_index
+from ..errors import InputFormatError, InvalidValueError, ParameterError, describe_values
 
 __all__ = ["DEFAULT_MINUTES_PER_KM", "intra_commune_minutes"]
 

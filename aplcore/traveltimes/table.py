@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from .codes import normalise_codes
-from .errors import (
+from ..codes import normalise_codes
+from ..errors import (
     CommuneCodeError,
     DuplicateError,
     InputFormatError,
@@ -41,7 +41,7 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
-    from .traveltimes import TravelTimes
+    from .model import TravelTimes
 
 __all__ = ["read_od_table", "symmetrise_pairs", "travel_times_from_table"]
 
@@ -111,7 +111,7 @@ def travel_times_from_table(
     DuplicateError
         Pairs given twice with ``duplicates="error"`` (with row numbers).
     """
-    from .traveltimes import TravelTimes
+    from .model import TravelTimes
 
     if symmetrise not in (None, "min", "max", "mean"):
         msg = f"symmetrise must be None, 'min', 'max' or 'mean', found {symmetrise!r}."

@@ -1,0 +1,64 @@
+"""Travel times between units, as a canonical CSR matrix, and the sources that build them.
+
+* :mod:`~aplcore.traveltimes.model`: :class:`TravelTimes`, the validated matrix every source
+  produces and every computation consumes;
+* :mod:`~aplcore.traveltimes.table`: from origin-destination tables (files or frames);
+* :mod:`~aplcore.traveltimes.crowfly`: the calibrated crow-fly model;
+* :mod:`~aplcore.traveltimes.roads`: road graphs, bounded Dijkstra;
+* :mod:`~aplcore.traveltimes.intra`: intra-commune times;
+* :mod:`~aplcore.traveltimes.geometry`: commune points and distances;
+* :mod:`~aplcore.traveltimes.store`: save and load matrices with their metadata.
+
+The sources are imported when first used, so that ``from aplcore.traveltimes import
+TravelTimes`` stays light.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from .model import TravelTimes
+
+_LAZY: dict[str, str] = {
+    "travel_times_from_table": "table",
+    "read_od_table": "table",
+    "symmetrise_pairs": "table",
+    "travel_times_crow_fly": "crowfly",
+    "CrowFlyModel": "crowfly",
+    "calibrate_crow_fly": "crowfly",
+    "travel_times_from_graph": "roads",
+    "RoadGraph": "roads",
+    "graph_to_csr": "roads",
+    "multi_source_dijkstra": "roads",
+    "intra_commune_minutes": "intra",
+    "commune_points": "geometry",
+    "pair_distance_km": "geometry",
+    "save_travel_times": "store",
+    "load_travel_times": "store",
+}
+
+__all__ = ["TravelTimes", *sorted(_LAZY)]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        msg = f"module 'aplcore.traveltimes' has no attribute {name!r}"
+        raise AttributeError(msg)
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .crowfly import CrowFlyModel, calibrate_crow_fly, travel_times_crow_fly
+    from .geometry import commune_points, pair_distance_km
+    from .intra import intra_commune_minutes
+    from .roads import RoadGraph, graph_to_csr, multi_source_dijkstra, travel_times_from_graph
+    from .store import load_travel_times, save_travel_times
+    from .table import read_od_table, symmetrise_pairs, travel_times_from_table
