@@ -35,6 +35,7 @@ from .compute import (
     assess,
     cost,
     for_commune,
+    resolve_profile,
     zone_table,
 )
 
@@ -57,5 +58,6 @@ __all__ = [
     "default_catalogue",
     "for_commune",
     "load_catalogue",
+    "resolve_profile",
     "zone_table",
 ]

@@ -186,8 +186,9 @@ class Measure:
     @property
     def period(self) -> str:
         """Validity as text, e.g. ``2016-10-20 to 2025-12-31``."""
-        end = self.valid_to.isoformat() if self.valid_to else "no end date"
-        return f"{self.valid_from.isoformat()} to {end}"
+        if self.valid_to is None:
+            return f"from {self.valid_from.isoformat()} (no end date in the sources)"
+        return f"{self.valid_from.isoformat()} to {self.valid_to.isoformat()}"
 
     @property
     def citation(self) -> str:

@@ -33,6 +33,7 @@ __all__ = [
     "assess",
     "cost",
     "for_commune",
+    "resolve_profile",
     "zone_table",
 ]
 
@@ -116,7 +117,8 @@ PROFILES: dict[str, Profile] = {
 }
 
 
-def _profile(profile: Profile | str | Mapping[str, Any] | None) -> Profile | None:
+def resolve_profile(profile: Profile | str | Mapping[str, Any] | None) -> Profile | None:
+    """A :class:`Profile` from a profile, a name of :data:`PROFILES`, a situation or a dict."""
     if profile is None or isinstance(profile, Profile):
         return profile
     if isinstance(profile, str):
@@ -453,7 +455,7 @@ def for_commune(
     """
     cat = catalogue or default_catalogue()
     day = as_date(on)
-    prof = _profile(profile)
+    prof = resolve_profile(profile)
     in_force = cat.valid_on(day)
     commune = _check_code(code)
     zone = _zone_of(zone_table(zoning), commune)
@@ -664,7 +666,7 @@ def cost(
         msg = f"horizon_years must be a positive integer, found {horizon_years!r}."
         raise InvalidValueError(msg)
     cat = catalogue or default_catalogue()
-    base = _profile(profile) or PROFILES["first_installation"]
+    base = resolve_profile(profile) or PROFILES["first_installation"]
     default_day = as_date(on)
     frame = _plan_frame(plan)
     zones = zone_table(zoning)

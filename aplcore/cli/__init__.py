@@ -11,6 +11,8 @@ Subcommands:
     Zoning from an APL table and a commune → territory table.
 ``matrix``
     Travel-time matrix of communes (crow-fly or road graph).
+``aids``
+    Installation aids a GP could claim in a commune on a date, or the public cost of a plan.
 ``info``
     Versions, threads and the Numba cache.
 ``warmup``
@@ -32,7 +34,7 @@ from collections.abc import Sequence
 
 from .._version import __version__
 from ..errors import AplcoreError
-from . import classify, compute, demo, info, matrix
+from . import aids, classify, compute, demo, info, matrix
 from ._common import (
     PROG,
     CommandError,
@@ -86,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    for module in (demo, compute, classify, matrix, info):
+    for module in (demo, compute, classify, matrix, aids, info):
         module.add_parsers(sub, verbose=verbose, writer=writer)
     return parser
 

@@ -1,0 +1,143 @@
+"""``aplcore aids``: the aids a GP could claim in a commune on a date, or the cost of a plan."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ._common import CommandError, check_inputs, check_outputs, echo, read_table, write_table
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+
+def add_parsers(
+    sub: Any, *, verbose: argparse.ArgumentParser, writer: argparse.ArgumentParser
+) -> None:
+    """Add ``aplcore aids``."""
+    parser = sub.add_parser(
+        "aids",
+        parents=[verbose, writer],
+        help="installation aids in a commune on a date, or the cost of a plan",
+        description="List the installation and retention aids a GP could claim in a commune on "
+        "a date, from a zoning (the demo's apl table, 'aplcore classify' communes, or the "
+        "national zoning file), with amounts and sources; or, with --plan, the public cost of "
+        "a set of installations by measure and year.",
+        epilog="Example: aplcore aids --commune 36044 --zoning zoning.csv --date 2026-03-01",
+    )
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument("--commune", metavar="CODE", help="commune code, e.g. 36044")
+    what.add_argument(
+        "--plan",
+        type=Path,
+        metavar="FILE",
+        help="installations: commune (or code)[, date, count, situations, days_per_week, "
+        "yearly_fees, ...], one row per installation",
+    )
+    parser.add_argument(
+        "--zoning",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="commune → zone table: code and zone columns (or com_code and zmed_niveau)",
+    )
+    parser.add_argument(
+        "--date", required=True, metavar="YYYY-MM-DD", help="date deciding which aids apply"
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="NAME",
+        help="who the doctor is: first_installation, installation, coordinated_installation, "
+        "replacement, recent_graduate, secondary_practice, training_supervisor, student, "
+        "intern, or one situation (default: every measure of the zone; with --plan, "
+        "first_installation)",
+    )
+    parser.add_argument(
+        "--days-per-week", type=float, metavar="N", help="liberal activity, days a week"
+    )
+    parser.add_argument("--yearly-fees", type=float, metavar="EUR", help="yearly fees in euros")
+    parser.add_argument(
+        "--horizon-years",
+        type=int,
+        default=1,
+        metavar="N",
+        help="years counted for yearly aids without a duration in the source (with --plan)",
+    )
+    parser.add_argument(
+        "--catalogue", type=Path, metavar="FILE", help="another aids catalogue (TOML)"
+    )
+    parser.add_argument(
+        "--out", type=Path, metavar="FILE", help="also write the table (.csv or .parquet)"
+    )
+    parser.set_defaults(func=cmd_aids)
+
+
+def read_zoning(path: Path) -> pd.DataFrame:
+    """Read a zoning table with every column as text (codes keep their leading zeros)."""
+    import pandas as pd
+
+    if path.suffix.lower() == ".csv":
+        frame = pd.read_csv(path, dtype=str, sep=None, engine="python")
+        frame.columns = [str(c).strip() for c in frame.columns]
+        if len(frame) == 0:
+            msg = f"the zoning {path} has no rows."
+            raise CommandError(msg)
+        return frame
+    return read_table(path, what="the zoning")
+
+
+def _profile(args: argparse.Namespace, *, default: str | None) -> Any:
+    """The profile of ``--profile`` (or ``default``) with ``--days-per-week`` and
+    ``--yearly-fees``; ``None`` (every measure of the zone) when none is given."""
+    from dataclasses import replace
+
+    from ..aids import SITUATIONS, Profile, resolve_profile
+
+    changes = {
+        k: v
+        for k, v in (("days_per_week", args.days_per_week), ("yearly_fees", args.yearly_fees))
+        if v is not None
+    }
+    profile = resolve_profile(args.profile or default)
+    if not changes:
+        return profile
+    return replace(profile or Profile(situations=SITUATIONS), **changes)
+
+
+def cmd_aids(args: argparse.Namespace) -> int:
+    """``aplcore aids``."""
+    from ..aids import cost, for_commune, load_catalogue
+
+    inputs = check_inputs([args.zoning, args.plan, args.catalogue])
+    if args.out is not None:
+        check_outputs([args.out], inputs, overwrite=args.overwrite)
+    catalogue = load_catalogue(args.catalogue)
+    zoning = read_zoning(args.zoning)
+    if args.commune is not None:
+        result = for_commune(
+            args.commune,
+            zoning,
+            on=args.date,
+            profile=_profile(args, default=None),
+            catalogue=catalogue,
+        )
+        echo(result.format())
+        table = result.measures
+    else:
+        plan = read_table(args.plan, what="the plan")
+        result = cost(
+            plan,
+            zoning,
+            on=args.date,
+            profile=_profile(args, default="first_installation"),
+            catalogue=catalogue,
+            horizon_years=args.horizon_years,
+        )
+        echo(f"aplcore aids: public cost of {len(plan)} installations from {args.date}")
+        echo(result.format())
+        table = result.by_measure_year
+    if args.out is not None:
+        write_table(table, args.out)
+        echo(f"written: {args.out}")
+    return 0
