@@ -60,7 +60,8 @@ MISSING_COLOUR = "#bdbdbd"
 EDGE_COLOUR = "#ffffff"
 
 #: Colours of the zoning classes, in legend order: 2025 ZIP/ZAC/HZ; 2017 ZIP/ZAC/ZV (zone de
-#: vigilance)/HV (hors vivier), the labels of :mod:`aplcore.zoning`, also spelt out in full.
+#: vigilance)/HV (hors vivier), the labels of :mod:`aplcore.zoning`, also spelt out in full;
+#: the five levels of the other professions' zonings, most under-served first.
 ZONE_COLOURS: dict[str, str] = {
     "ZIP": "#b2182b",
     "ZAC": "#f4a582",
@@ -69,6 +70,11 @@ ZONE_COLOURS: dict[str, str] = {
     "HZ": "#92c5de",
     "HV": "#4393c3",
     "hors vivier": "#4393c3",
+    "very_under_served": "#b2182b",
+    "under_served": "#ef8a62",
+    "intermediate": "#e6c35c",
+    "well_served": "#67a9cf",
+    "over_served": "#2166ac",
 }
 
 #: Class colours lighter than this (relative luminance, 0 black – 1 white) read as "no data".
