@@ -10,12 +10,16 @@ All functions take pandas Series indexed by commune code and align them on that 
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pandas as pd
 
 from .errors import InvalidValueError, MissingCommuneError, ParameterError, describe_values
 
 __all__ = ["aggregate", "align_on_codes", "population_under", "weighted_quantiles"]
+
+logger = logging.getLogger(__name__)
 
 
 def align_on_codes(
@@ -57,6 +61,7 @@ def aggregate(
     groups: pd.Series,
     *,
     what: str = "values",
+    dropna: bool = False,
 ) -> pd.DataFrame:
     """Weighted mean of communal values per group.
 
@@ -71,6 +76,9 @@ def aggregate(
         Communes of ``values`` absent from ``groups`` are an error.
     what
         Name of the values, for messages and the output column.
+    dropna
+        Leave out the communes whose group is missing (NaN or None). By default they are an
+        error: left out silently, they would change every mean.
 
     Returns
     -------
@@ -80,7 +88,32 @@ def aggregate(
     """
     values, weights = align_on_codes(values, weights, what=what, other_what="the weight")
     values, groups = align_on_codes(values, groups, what=what, other_what="the group")
+    no_group = groups.isna().to_numpy()
+    if no_group.any():
+        if not dropna:
+            msg = (
+                f"the group is missing (NaN) for {int(no_group.sum())} communes of the {what}: "
+                f"{describe_values(values.index[no_group].tolist())}. Give every commune a "
+                "group, or pass dropna=True to leave these communes out of the means."
+            )
+            raise MissingCommuneError(msg)
+        logger.info("aggregate: %d communes without a group left out", int(no_group.sum()))
+        keep = ~no_group
+        values, weights, groups = values[keep], weights[keep], groups[keep]
     w = _check_weights(weights, what="weights")
+    if len(w) and not w.any():
+        msg = (
+            f"the weights of the {what} are 0 in every commune, so no mean exists. Check the "
+            "population (a column of zeros, or the wrong column)."
+        )
+        raise InvalidValueError(msg)
+    if not np.isfinite(values.to_numpy(dtype=np.float64)).all():
+        bad = ~np.isfinite(values.to_numpy(dtype=np.float64))
+        msg = (
+            f"the {what} must be finite to be averaged; {int(bad.sum())} communes are not: "
+            f"{describe_values(values.index[bad].tolist())}."
+        )
+        raise InvalidValueError(msg)
     v = values.to_numpy(dtype=np.float64)
     frame = pd.DataFrame(
         {"wv": w * np.where(w > 0, v, 0.0), "weight": w, "communes": 1}, index=values.index
@@ -108,8 +141,18 @@ def population_under(values: pd.Series, population: pd.Series, threshold: float)
     threshold
         The threshold (for instance 2.5 consultations a year).
     """
+    if not isinstance(threshold, int | float | np.number) or not np.isfinite(threshold):
+        msg = f"threshold must be a finite number, found {threshold!r}."
+        raise ParameterError(msg)
     values, population = align_on_codes(values, population, what="values", other_what="population")
     pop = _check_weights(population, what="population")
+    if np.isnan(values.to_numpy(dtype=np.float64)).any():
+        missing = values.index[np.isnan(values.to_numpy(dtype=np.float64))].tolist()
+        msg = (
+            f"values are missing (NaN) for {len(missing)} communes: {describe_values(missing)}; "
+            "their population cannot be placed above or below the threshold."
+        )
+        raise InvalidValueError(msg)
     return float(pop[values.to_numpy(dtype=np.float64) < threshold].sum())
 
 

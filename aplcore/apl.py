@@ -35,6 +35,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from ._checks import check_demand_floor, check_finite_result
 from .aggregate import aggregate as aggregate_values
 from .aggregate import population_under, weighted_quantiles
 from .codes import normalise_codes
@@ -257,9 +258,13 @@ class AccessibilityMatrix:
         columns = _scenario_columns(demand, supply)
         p = _align_many(self.codes, demand, what="demand", missing=missing_demand)
         s = _align_many(self.codes, supply, what="supply", missing="zero")
-        apl = self.solve_batch_arrays(p, s)
-        if scale != 1.0:
-            apl *= scale
+        for column in p.reshape(len(self.codes), -1).T:
+            check_demand_floor(column, self.codes)
+        with np.errstate(over="ignore", invalid="ignore"):
+            apl = self.solve_batch_arrays(p, s)
+            if scale != 1.0:
+                apl *= scale
+        check_finite_result(self.codes, {"APL": apl})
         return pd.DataFrame(apl, index=pd.Index(self.codes, name="code"), columns=columns)
 
 
@@ -347,9 +352,17 @@ def _result(
     decay: Decay,
     scale: float,
 ) -> APLResult:
+    with np.errstate(over="ignore", invalid="ignore"):
+        apl = apl * scale if scale != 1.0 else apl
+    check_finite_result(
+        codes,
+        {"APL": apl, "step-1 ratio": ratio, "weighted demand": weighted},
+        weighted_demand=weighted,
+        supply=supply,
+    )
     result = APLResult(
         codes=codes,
-        apl_values=apl * scale if scale != 1.0 else apl,
+        apl_values=apl,
         demand_values=demand,
         supply_values=supply,
         weighted_demand_values=weighted,
@@ -597,6 +610,7 @@ class APLResult:
         groups: pd.Series | Mapping[str, str],
         *,
         weights: Literal["standardised", "total", "resident"] = "standardised",
+        dropna: bool = False,
     ) -> pd.DataFrame:
         """Mean APL per group (département, région, territory, ...).
 
@@ -607,9 +621,13 @@ class APLResult:
         weights
             ``"standardised"`` (default: the DREES publication rule) or ``"total"`` /
             ``"resident"`` (total population: the 2017 zoning rule for TVS values).
+        dropna
+            Leave out the communes whose group is missing (by default an error).
         """
         group_series = pd.Series(groups) if not isinstance(groups, pd.Series) else groups
-        return aggregate_values(self.apl, self._weights(weights), group_series, what="apl")
+        return aggregate_values(
+            self.apl, self._weights(weights), group_series, what="apl", dropna=dropna
+        )
 
     def population_under(self, threshold: float) -> float:
         """Total population living in communes whose APL is under ``threshold``."""
@@ -638,6 +656,7 @@ def _inputs(
     """Demand, supply and population aligned on ``codes``, checked once."""
     _check_scale(scale)
     p = _align(codes, demand, what="demand", missing=missing_demand)
+    check_demand_floor(p, codes)
     s = _align(codes, supply, what="supply", missing="zero")
     if population is None:
         return p, s, None

@@ -18,6 +18,8 @@ __all__ = [
     "MismatchError",
     "MissingCommuneError",
     "ParameterError",
+    "TimeUnitsWarning",
+    "UnknownCodeWarning",
     "describe_values",
 ]
 
@@ -74,3 +76,11 @@ def describe_values(values: Iterable[object], *, limit: int = 5) -> str:
     if len(items) > limit:
         return f"{shown} and {len(items) - limit} more ({len(items)} in all)"
     return shown
+
+
+class TimeUnitsWarning(UserWarning):
+    """Travel times whose values look like seconds or hours rather than minutes."""
+
+
+class UnknownCodeWarning(UserWarning):
+    """Commune codes absent from the Code officiel géographique (or merged into another)."""

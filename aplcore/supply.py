@@ -238,15 +238,59 @@ def count_supply(
     """
     rows = _validate_practitioners(practitioners, value_column=rules.value_column, max_age=max_age)
     if max_age is not None:
+        _check_someone_young_enough(rows, max_age)
         rows = rows[rows["age"] <= max_age]
-    counted = rules.counted(rows) if len(rows) else np.zeros(0)
+    # sums in one canonical order, so that any permutation of the rows gives the same bits
+    order = _canonical_order(rows)
+    counted = np.zeros(len(rows))
+    if len(rows):
+        counted[order] = rules.counted(rows.iloc[order])
     if detail:
         return rows.assign(counted=counted)
-    supply = pd.Series(counted, index=rows["commune"].to_numpy(), dtype=np.float64)
+    supply = pd.Series(counted[order], index=rows["commune"].to_numpy()[order], dtype=np.float64)
     supply = supply.groupby(level=0, sort=True).sum()
     supply.index = pd.Index(supply.index.astype(object), name="code", dtype=object)
     supply.name = "supply"
     return supply
+
+
+def _canonical_order(rows: pd.DataFrame) -> np.ndarray:
+    """Positions of ``rows`` sorted by commune, practitioner and kind (unique after validation)."""
+    keys = pd.DataFrame(
+        {
+            "commune": rows["commune"].to_numpy(dtype=object),
+            "id": rows["practitioner_id"].astype(str).to_numpy(dtype=object),
+            "kind": rows["kind"].astype(str).to_numpy(dtype=object),
+        }
+    )
+    return keys.sort_values(["commune", "id", "kind"], kind="stable").index.to_numpy()
+
+
+def _check_someone_young_enough(rows: pd.DataFrame, max_age: int) -> None:
+    if len(rows) and not (rows["age"] <= max_age).any():
+        ages = rows["age"].to_numpy(dtype=np.float64)
+        msg = (
+            f"every practitioner is older than max_age={max_age} (ages {ages.min():g} to "
+            f"{ages.max():g}, {rows['practitioner_id'].nunique()} practitioners): no supply is "
+            "left. Raise max_age, or pass max_age=None to keep all (CLI: --max-age 0)."
+        )
+        raise InvalidValueError(msg)
+
+
+def _check_ids(rows: pd.DataFrame) -> None:
+    ids = rows["practitioner_id"]
+    missing = ids.isna().to_numpy().copy()
+    if ids.dtype == object or pd.api.types.is_string_dtype(ids):
+        blank = ids.astype(str).str.strip().isin(["", "nan", "None", "<NA>", "NaN"]).to_numpy()
+        missing |= blank
+    if missing.any():
+        rows_shown = describe_values(np.flatnonzero(missing).tolist())
+        msg = (
+            f"practitioner_id is missing on {int(missing.sum())} of {len(rows)} rows (rows "
+            f"{rows_shown}, counted from 0): their activity cannot be attributed to a "
+            "practitioner, and the bounds apply per practitioner. Give every row an id."
+        )
+        raise InvalidValueError(msg)
 
 
 def _validate_practitioners(
@@ -273,6 +317,7 @@ def _validate_practitioners(
         msg = f"max_age must lie in {list(AGE_RANGE)} (DREES uses 65, 62 or 60), found {max_age}."
         raise ParameterError(msg)
     rows = practitioners.reset_index(drop=True).copy()
+    _check_ids(rows)
     rows["commune"] = normalise_codes(rows["commune"], what="practice commune codes").to_numpy()
     rows[value_column] = _non_negative(rows, value_column)
     if "kind" not in rows.columns:

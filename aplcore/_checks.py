@@ -1,0 +1,286 @@
+"""Value checks shared by the boundaries: finite results, plausible time units, known codes.
+
+Each check names what it found (commune codes, values) and the likely cause, so that a wrong
+number never leaves the library silently.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Mapping
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from .errors import (
+    CommuneCodeError,
+    InvalidValueError,
+    ParameterError,
+    TimeUnitsWarning,
+    UnknownCodeWarning,
+    describe_values,
+)
+
+__all__ = [
+    "MIN_POSITIVE_DEMAND",
+    "TIME_UNITS",
+    "TimeUnitsWarning",
+    "UnknownCodeWarning",
+    "check_codes_exist",
+    "check_demand_floor",
+    "check_finite_result",
+    "check_time_units",
+    "minutes_from",
+]
+
+#: Smallest positive demand accepted (inhabitants, standardised or not). A smaller positive value
+#: is a unit or parsing accident, and dividing the supply by it overflows.
+MIN_POSITIVE_DEMAND = 1e-9
+
+TimeUnit = Literal["minutes", "seconds", "hours"]
+#: Units a travel-time column may be declared in, and the factor to minutes.
+TIME_UNITS: dict[str, float] = {"minutes": 1.0, "seconds": 1.0 / 60.0, "hours": 60.0}
+
+#: Median car time from a commune to its nearest neighbour, in minutes, outside which the times
+#: are taken to be in another unit (French communes: a few minutes; IRIS or grid cells: ~1).
+NEAREST_MEDIAN_RANGE = (0.2, 60.0)
+
+
+# ------------------------------------------------------------------------------- results
+def check_finite_result(
+    codes: pd.Index,
+    arrays: Mapping[str, np.ndarray],
+    *,
+    weighted_demand: np.ndarray | None = None,
+    supply: np.ndarray | None = None,
+) -> None:
+    """Refuse a result holding NaN or infinite values, naming the communes and the cause.
+
+    Parameters
+    ----------
+    codes
+        Commune index the arrays are aligned on (rows of 2-D arrays).
+    arrays
+        Result arrays by name (``apl``, ``ratio``, ...).
+    weighted_demand, supply
+        Step-1 demand ``D_j`` and supply ``S_j``, to explain an overflowing ratio ``S_j / D_j``.
+
+    Raises
+    ------
+    InvalidValueError
+        Some value is not finite.
+    """
+    for name, values in arrays.items():
+        finite = np.isfinite(values)
+        if finite.all():
+            continue
+        rows = ~finite if finite.ndim == 1 else ~finite.all(axis=1)
+        where = describe_values(codes[rows].tolist())
+        cause = _non_finite_cause(codes, weighted_demand, supply)
+        msg = (
+            f"the {name} is not finite for {int(rows.sum())} communes ({where}): {cause} "
+            "No result is returned."
+        )
+        raise InvalidValueError(msg)
+
+
+def _non_finite_cause(
+    codes: pd.Index, weighted_demand: np.ndarray | None, supply: np.ndarray | None
+) -> str:
+    if weighted_demand is None or supply is None:
+        return "some input is too large or too small for float64 arithmetic."
+    with np.errstate(all="ignore"):
+        d = weighted_demand if weighted_demand.ndim == 1 else weighted_demand.min(axis=1)
+        s = supply if supply.ndim == 1 else supply.max(axis=1)
+        overflow = (d > 0) & ~np.isfinite(s / d)
+    if overflow.any():
+        shown = [f"{c}: D={v:.3g}" for c, v in zip(codes[overflow], d[overflow], strict=False)]
+        return (
+            f"the weighted demand D_j of {describe_values(shown)} is so small that S_j / D_j "
+            f"overflows. Check the demand: values below {MIN_POSITIVE_DEMAND:g} (or decay "
+            "weights close to 0) are not meaningful; give 0 where there is no demand."
+        )
+    return "the supply or the demand is too large for float64 arithmetic; check their units."
+
+
+def check_demand_floor(values: np.ndarray, codes: pd.Index, *, what: str = "demand") -> None:
+    """Refuse positive values below :data:`MIN_POSITIVE_DEMAND` (they make ``S / D`` overflow).
+
+    Raises
+    ------
+    InvalidValueError
+        Positive values smaller than the floor.
+    """
+    tiny = (values > 0) & (values < MIN_POSITIVE_DEMAND)
+    if tiny.any():
+        shown = [f"{c}: {v:.3g}" for c, v in zip(codes[tiny], values[tiny], strict=False)]
+        msg = (
+            f"the {what} of {int(tiny.sum())} communes is positive but below the floor "
+            f"{MIN_POSITIVE_DEMAND:g} ({describe_values(shown)}): the supply divided by it "
+            "would overflow. Give 0 where there is no demand, or check the units of the "
+            f"{what}."
+        )
+        raise InvalidValueError(msg)
+
+
+# ------------------------------------------------------------------------------- time units
+def minutes_from(values: np.ndarray, units: str | None) -> np.ndarray:
+    """Travel times converted to minutes from the declared ``units`` (None: minutes).
+
+    Raises
+    ------
+    ParameterError
+        Unknown unit.
+    """
+    if units is None or units == "minutes":
+        return values
+    if units not in TIME_UNITS:
+        msg = f"units must be one of {list(TIME_UNITS)}, found {units!r}."
+        raise ParameterError(msg)
+    return values * TIME_UNITS[units]
+
+
+def _nearest_neighbour_minutes(
+    indptr: np.ndarray, indices: np.ndarray, minutes: np.ndarray
+) -> np.ndarray:
+    """Per origin with at least one other destination, the shortest positive time to another."""
+    n = indptr.size - 1
+    lengths = np.diff(indptr)
+    origins = np.repeat(np.arange(n, dtype=np.int64), lengths)
+    other = np.where((indices != origins) & (minutes > 0), minutes, np.inf)
+    nonempty = lengths > 0
+    if not nonempty.any():
+        return np.zeros(0)
+    nearest = np.minimum.reduceat(other, indptr[:-1][nonempty])
+    return nearest[np.isfinite(nearest)]
+
+
+def check_time_units(
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    minutes: np.ndarray,
+    *,
+    catchment: float = 30.0,
+    stacklevel: int = 3,
+) -> str | None:
+    """Warn when travel times look like seconds or hours rather than minutes.
+
+    Two signs, on the pairs between distinct units: no pair inside the catchment (with times in
+    seconds, 10 minutes reads 600), or a median time to the nearest neighbour far outside what
+    car times between neighbouring communes are (:data:`NEAREST_MEDIAN_RANGE`).
+
+    Parameters
+    ----------
+    indptr, indices, minutes
+        The travel times as a CSR matrix (rows: origins).
+    catchment
+        Longest time of a weighted pair, minutes (30 for the DREES GP decay).
+    stacklevel
+        Passed to :func:`warnings.warn`.
+
+    Returns
+    -------
+    str or None
+        The warning message issued, or None when the times look like minutes.
+    """
+    nearest = _nearest_neighbour_minutes(
+        np.asarray(indptr), np.asarray(indices), np.asarray(minutes)
+    )
+    if nearest.size == 0:
+        return None
+    median = float(np.median(nearest))
+    low, high = NEAREST_MEDIAN_RANGE
+    found = f"the median time from a unit to its nearest neighbour is {median:g}"
+    if nearest.min() >= catchment or median > high:
+        likely = "seconds" if median / 60.0 <= high else "another unit"
+        cause = (
+            f"{found} and the shortest is {nearest.min():g}, whereas neighbouring communes are "
+            f"a few minutes apart; no pair between distinct units falls inside the "
+            f"{catchment:g}-minute catchment"
+            if nearest.min() >= catchment
+            else f"{found}, whereas neighbouring communes are a few minutes apart"
+        )
+    elif median < low:
+        likely = "hours"
+        cause = f"{found}, whereas neighbouring communes are a few minutes apart"
+    else:
+        return None
+    msg = (
+        f"travel times do not look like minutes: {cause}. They are likely in {likely}; declare "
+        f"them with units='{likely if likely != 'another unit' else 'seconds'}' (CLI: "
+        "--time-units), or convert them to minutes."
+    )
+    warnings.warn(msg, TimeUnitsWarning, stacklevel=stacklevel)
+    return msg
+
+
+# ------------------------------------------------------------------------------- codes
+def _known_codes() -> tuple[frozenset[str], dict[str, str]]:
+    """Codes of the Code officiel géographique and, for merged communes, their successor."""
+    try:  # the commune code history, when the installed aplcore has it
+        from .codes import code_history  # type: ignore[attr-defined]
+
+        history = code_history()
+        current = frozenset(history.loc[history["current"], "code"].astype(str))
+        merged = {
+            str(old): str(new)
+            for old, new in zip(history["code"], history["successor"], strict=True)
+            if isinstance(new, str) and new and old != new
+        }
+        return current | frozenset(merged), merged
+    except (ImportError, AttributeError, KeyError):
+        from .datasets import load_communes
+
+        return frozenset(load_communes(france=True).index.astype(str)), {}
+
+
+def check_codes_exist(
+    codes: Iterable[str], *, strict: bool = False, what: str = "commune codes", stacklevel: int = 3
+) -> list[str]:
+    """Warn about (or refuse) commune codes that the Code officiel géographique does not hold.
+
+    Parameters
+    ----------
+    codes
+        Unique codes already of the INSEE form (see :func:`aplcore.codes.normalise_codes`).
+    strict
+        Raise instead of warning.
+    what
+        How to name the codes in the message.
+    stacklevel
+        Passed to :func:`warnings.warn`.
+
+    Returns
+    -------
+    list of str
+        The codes that are not current communes (empty when all are).
+
+    Raises
+    ------
+    CommuneCodeError
+        With ``strict=True``, codes that do not exist or no longer exist.
+    """
+    known, merged = _known_codes()
+    unique = pd.unique(np.asarray(list(codes), dtype=object))
+    unknown = [c for c in unique if c not in known]
+    old = [c for c in unique if c in merged]
+    if not unknown and not old:
+        return []
+    parts = []
+    if unknown:
+        parts.append(f"{len(unknown)} do not exist: {describe_values(sorted(unknown))}")
+    if old:
+        shown = [f"{c} → {merged[c]}" for c in sorted(old)]
+        parts.append(
+            f"{len(old)} belong to communes merged into others since: {describe_values(shown)}"
+        )
+    msg = (
+        f"{what} absent from the Code officiel géographique: {'; '.join(parts)}. Check them "
+        "(typing errors, truncated codes), move merged communes to their current code, or pass "
+        "ids='any' for identifiers that are not commune codes."
+    )
+    if strict:
+        raise CommuneCodeError(msg)
+    warnings.warn(msg + " (strict=True makes this an error.)", UnknownCodeWarning, stacklevel)
+    return [*unknown, *old]

@@ -1,0 +1,179 @@
+"""Inputs that used to be accepted silently with a wrong result: each is now refused or flagged.
+
+One test (or a few) per class of silent acceptance; the catalogue of every entry surface is in
+the other modules of this folder.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import aplcore
+from aplcore.aggregate import aggregate
+from aplcore.errors import (
+    InvalidValueError,
+    MissingCommuneError,
+    ParameterError,
+)
+from aplcore.traveltimes import TravelTimes
+
+CODES = ["01001", "01002", "01004", "01005"]
+
+
+def _tt(minutes_apart: float = 8.0) -> TravelTimes:
+    rows = []
+    for i, a in enumerate(CODES):
+        for j, b in enumerate(CODES):
+            rows.append((a, b, 0.0 if i == j else minutes_apart * abs(i - j)))
+    frame = pd.DataFrame(rows, columns=["origin", "destination", "minutes"])
+    return TravelTimes.from_frame(
+        frame, origin="origin", destination="destination", minutes="minutes"
+    )
+
+
+def _demand(values=(1000.0, 500.0, 200.0, 300.0)) -> pd.Series:
+    return pd.Series(values, index=CODES, dtype="float64")
+
+
+# ------------------------------------------------------------------ 1. non-finite results
+@pytest.mark.parametrize("tiny", [5e-324, 1e-310, 1e-300, 1e-12])
+def test_subnormal_demand_is_refused_naming_the_floor(tiny):
+    demand = _demand((tiny, 0.0, 0.0, 0.0))
+    supply = pd.Series([5000.0], index=["01001"])
+    with pytest.raises(InvalidValueError, match=r"below the floor 1e-09.*01001"):
+        aplcore.compute_apl(_tt(), demand=demand, supply=supply)
+
+
+def test_overflowing_result_is_refused_on_every_path():
+    demand = _demand((1.0, 1.0, 1.0, 1.0))
+    supply = pd.Series([1e308], index=["01001"])
+    with pytest.raises(InvalidValueError, match="not finite"):
+        aplcore.compute_apl(_tt(), demand=demand, supply=supply, scale=1e5)
+    matrix = aplcore.prepare(_tt(), method="2sfca")
+    with pytest.raises(InvalidValueError, match="not finite"):
+        matrix.solve(demand, supply, scale=1e5)
+    with pytest.raises(InvalidValueError, match="not finite"):
+        matrix.solve_batch(demand, supply.to_frame("a"), scale=1e5)
+
+
+def test_tiny_decay_weight_overflow_names_the_weighted_demand():
+    from aplcore.decay import exponential_decay
+
+    decay = exponential_decay(700.0, 30.0)
+    demand = _demand((0.0, 1.0, 0.0, 0.0))
+    supply = pd.Series([1e10], index=["01001"])
+    with pytest.raises(InvalidValueError, match="weighted demand"):
+        aplcore.compute_apl(_tt(1.0), demand=demand, supply=supply, decay=decay)
+
+
+# ------------------------------------------------------------------ 2. missing practitioner ids
+def _gps(ids) -> pd.DataFrame:
+    n = len(ids)
+    return pd.DataFrame(
+        {
+            "practitioner_id": ids,
+            "commune": (CODES * n)[:n],
+            "activity": np.linspace(3000.0, 7000.0, n),
+            "age": [50] * n,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        [1.0, np.nan, 3.0],
+        ["a", None, "c"],
+        ["a", "", "c"],
+        ["a", "  ", "c"],
+        pd.array([1, pd.NA, 3], dtype="Int64"),
+        pd.array(["a", pd.NA, "c"], dtype="string"),
+    ],
+    ids=["float-nan", "none", "empty", "blank", "Int64-NA", "string-NA"],
+)
+@pytest.mark.parametrize("rules", ["gp", "fte"])
+def test_missing_practitioner_id_is_an_error(ids, rules):
+    frame = _gps(ids)
+    if rules == "gp":
+        rules_object = aplcore.GPActivityRules()
+    else:
+        frame = frame.rename(columns={"activity": "fte"}).assign(fte=1.0)
+        rules_object = aplcore.FTERules(max_fte=1.0)
+    with pytest.raises(InvalidValueError, match=r"practitioner_id is missing on 1 of 3 rows.*1"):
+        aplcore.count_supply(frame, rules=rules_object)
+
+
+def test_every_gp_above_max_age_says_so():
+    frame = _gps(["a", "b"]).assign(age=[70, 72])
+    with pytest.raises(InvalidValueError, match=r"older than max_age=65.*--max-age 0"):
+        aplcore.count_gp_activity(frame, max_age=65)
+
+
+# ------------------------------------------------------------------ 3. aggregate, missing groups
+def _result() -> aplcore.APLResult:
+    supply = pd.Series([5000.0, 4000.0], index=["01001", "01005"])
+    return aplcore.compute_apl(_tt(), demand=_demand(), supply=supply, population=_demand())
+
+
+def test_aggregate_with_missing_group_is_an_error():
+    groups = pd.Series(["A", None, "B", np.nan], index=CODES)
+    with pytest.raises(MissingCommuneError, match=r"group is missing.*01002.*dropna=True"):
+        _result().aggregate(groups)
+
+
+def test_aggregate_dropna_leaves_them_out_explicitly():
+    result = _result()
+    groups = pd.Series(["A", None, "B", "B"], index=CODES)
+    out = result.aggregate(groups, dropna=True)
+    apl, weight = result.apl, result.demand
+    expected_a = apl["01001"]
+    expected_b = (apl["01004"] * weight["01004"] + apl["01005"] * weight["01005"]) / (
+        weight["01004"] + weight["01005"]
+    )
+    assert out.loc["A", "apl"] == pytest.approx(expected_a)
+    assert out.loc["B", "apl"] == pytest.approx(expected_b)
+    assert out["communes"].sum() == 3
+
+
+def test_aggregate_with_all_weights_zero_is_an_error():
+    apl = pd.Series([1.0, 2.0], index=CODES[:2])
+    zero = pd.Series([0.0, 0.0], index=CODES[:2])
+    with pytest.raises(InvalidValueError, match="0 in every commune"):
+        aggregate(apl, zero, pd.Series(["A", "B"], index=CODES[:2]))
+
+
+# ------------------------------------------------------------------ 8. values to refuse
+@pytest.mark.parametrize("threshold", [np.nan, np.inf, None, "2.5"])
+def test_population_under_refuses_a_non_number(threshold):
+    with pytest.raises(ParameterError, match="threshold must be a finite number"):
+        _result().population_under(threshold)
+
+
+# ------------------------------------------------------------------ 10. row order
+ROW_ORDER_GPS = pd.DataFrame(
+    {
+        "practitioner_id": [f"g{k % 23}" for k in range(60)],
+        "commune": [CODES[(k * 7) % 4] for k in range(60)],
+        "activity": [1000.0 + 1234.567 * ((k * 37) % 11) / 3.0 for k in range(60)],
+        "age": [40 + (k % 23) for k in range(60)],
+        "kind": ["centre_sante" if k % 5 == 0 else "liberal" for k in range(60)],
+    }
+).drop_duplicates(["practitioner_id", "commune", "kind"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.permutations(range(len(ROW_ORDER_GPS))))
+def test_supply_is_bit_identical_under_any_row_order(order):
+    reference = aplcore.count_gp_activity(ROW_ORDER_GPS)
+    permuted = aplcore.count_gp_activity(ROW_ORDER_GPS.iloc[list(order)])
+    assert permuted.index.equals(reference.index)
+    assert permuted.to_numpy().tobytes() == reference.to_numpy().tobytes()
+    detail = aplcore.count_gp_activity(ROW_ORDER_GPS.iloc[list(order)], detail=True)
+    assert (
+        detail["practitioner_id"].tolist()
+        == ROW_ORDER_GPS.iloc[list(order)]["practitioner_id"].tolist()
+    )
