@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import aplcore
-from aplcore.zoning import classify_zones
+from aplcore.zoning import classify_zones, get_method
 
 CAPS = {"ZIP": 1_834_765, "ZAC": 548_114, "HZ": 190_424}
 MARGIN = 2_346
@@ -120,10 +120,15 @@ def test_caps_margin_and_met(cvl_zoning):
     # by how much: ZIP 3 under its cap, ZAC 3 over (room ZIP left), HZ exactly at its floor
     assert (total["ZIP_gap"], total["ZAC_gap"], total["HZ_gap"]) == (-3, 3, 0)
     assert total["margin"] == MARGIN
-    assert total["margin_used"] == 0
+    # Guide zonage médecins Centre-Val de Loire 2025, "Les seuils populationnels": "*ZIP : en
+    # tenant compte de la marge de 2 346 habitants pouvant être classés en ZIP", with ZIP at
+    # "71,30 %" both in the result and in the "seuils fixés par la DGOS" (1 834 765). Default
+    # reading: the margin lies inside the ZIP cap, so ZIP never exceeds the published 71.3 %;
+    # the last 2 346 inhabitants of the cap are the margin, 2 343 of them used.
+    assert total["margin_used"] == 1_834_762 - (1_834_765 - MARGIN) == 2_343
     assert bool(total["met"])
     checks = cvl_zoning.checks.set_index("constraint")
-    assert checks.loc["ZIP", "limit"] == 1_834_765 + MARGIN
+    assert checks.loc["ZIP", "limit"] == 1_834_765
     assert checks.loc["ZIP", "used"] == 1_834_762
     # cumulative rule: unused ZIP room (3 inhabitants) passes to ZAC
     assert checks.loc["ZIP+ZAC", "used"] == checks.loc["ZIP+ZAC", "limit"] == 2_382_879
@@ -153,7 +158,9 @@ def test_national_schema(cvl_zoning):
     assert list(out.columns) == ["com_code", "tvs_code", "zmed_niveau", "zmed_date_arrete"]
     assert len(out) == 3 * len(TERRITORIES)
     assert out["com_code"].is_monotonic_increasing
-    assert set(out["zmed_niveau"]) == {"1_ZIP", "2_ZAC", "5_HZ"}
+    # level codes as the real national file carries them (zonage_medecins_national_2025_05:
+    # 1_ZIP, 2_ZAC, 3_HZ, 4_ZAR, NA); "5_HZ" is in no file
+    assert set(out["zmed_niveau"]) == {"1_ZIP", "2_ZAC", "3_HZ"}
     row = out.set_index("com_code").loc["37001"]
     assert (row["tvs_code"], row["zmed_niveau"]) == ("37Z1", "1_ZIP")
 
@@ -188,17 +195,40 @@ def test_terminal_table(cvl_zoning):
     assert str(cvl_zoning) == text
 
 
-def test_margin_lets_zip_go_over_its_cap():
+def test_margin_above_the_cap_is_an_explicit_option():
     apl, pop, tvs = cvl_communes()
+    # the other reading of the guide's "marge de 2 346 habitants pouvant être classés en ZIP":
+    # ZIP may reach cap + margin (margin_rule="above"); it must be asked for
+    above = get_method("zonage_2025", margin_rule="above")
     # ZIP cap 300 000 lower: without margin the ZIP fill stops at 45Z2 (300 000 inhabitants)
     caps = {"ZIP": 1_834_765 - 300_000, "ZAC": 548_114 + 300_000}
-    without = classify_zones(apl, population=pop, territory=tvs, caps=caps)
-    with_margin = classify_zones(apl, population=pop, territory=tvs, caps=caps, margin=300_000)
+    without = classify_zones(apl, population=pop, territory=tvs, caps=caps, method=above)
+    with_margin = classify_zones(
+        apl, population=pop, territory=tvs, caps=caps, margin=300_000, method=above
+    )
+    inside = classify_zones(apl, population=pop, territory=tvs, caps=caps, margin=300_000)
+    assert inside.territories.at["45Z2", "zone"] == "ZAC"  # default: the margin is in the cap
     assert without.territories.at["45Z2", "zone"] == "ZAC"
     assert with_margin.territories.at["45Z2", "zone"] == "ZIP"
     total = with_margin.report.set_index("departement").loc["total"]
     assert total["margin_used"] == 1_834_762 - (1_834_765 - 300_000)
     assert np.isclose(total["margin_used"], 299_997)
+
+
+def test_both_margin_readings_reproduce_the_published_table():
+    # Guide Centre-Val de Loire 2025, "Les seuils populationnels": the table by département
+    apl, pop, tvs = cvl_communes()
+    above = get_method("zonage_2025", margin_rule="above")
+    z = classify_zones(apl, population=pop, territory=tvs, caps=CAPS, margin=MARGIN, method=above)
+    report = z.report.set_index("departement")
+    for dep, (population, zip_, zac, hz) in PUBLISHED.items():
+        assert tuple(report.loc[dep, ["population", "ZIP", "ZAC", "HZ"]]) == (
+            population,
+            zip_,
+            zac,
+            hz,
+        )
+    assert z.checks.set_index("constraint").loc["ZIP", "limit"] == 1_834_765 + MARGIN
 
 
 def test_csv_write_failure_leaves_no_file(cvl_zoning, tmp_path):

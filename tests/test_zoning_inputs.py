@@ -88,24 +88,49 @@ def test_attribution_by_largest_population_and_override():
 
 def test_cross_region_territory_counts_each_regions_residents():
     codes = ["18001", "18002", "89001", "89002"]
-    apl = pd.Series([2.0, 2.0, 2.0, 1.0], index=codes)
+    apl = pd.Series([2.6, 2.6, 2.6, 1.0], index=codes)
     pop = pd.Series([60, 40, 30, 10], index=codes)
     table = pd.DataFrame(
         {"territory": ["X", "X", "X", "Y"], "region": ["24", "24", "27", "27"]}, index=codes
     )
     caps = pd.DataFrame({"ZIP": [100, 35], "ZAC": [0, 0]}, index=["24", "27"])
-    z = classify_zones(apl, population=pop, territory=table, caps=caps)
-    # Y (10, région 27) first; X has 100 in 24 (cap 100) and 30 in 27 (10 + 30 > 35): X is
-    # not ZIP, in both régions
-    assert z.territories["zone"].to_dict() == {"X": "HZ", "Y": "ZIP"}
-    assert z.territories.at["X", "region"] == "24"
-    caps.loc["27", "ZIP"] = 40
+    # FAQ_mg (25/05/2018) p. 10, "La gestion des territoires de vie-santé situés sur deux
+    # régions": "Chaque agence régionale de santé prend en compte dans le calcul de son plafond
+    # de population régional la part de population de sa région présente dans le TVS", and
+    # "le TVS est alors qualifié dans sa globalité par l'ARS qui abrite dans cette zone la part
+    # de population la plus importante". X: 100 residents in 24 (which decides; cap 100 holds),
+    # 30 in 27 (10 + 30 > 35): 27's full cap does not stop 24's fill.
     z = classify_zones(apl, population=pop, territory=table, caps=caps)
     assert z.territories["zone"].to_dict() == {"X": "ZIP", "Y": "ZIP"}
+    assert z.territories.at["X", "region"] == "24"
     report = z.report.set_index(["region", "departement"])
     assert report.loc[("24", "total"), "ZIP"] == 100
     assert report.loc[("27", "total"), "ZIP"] == 40
     assert report.loc[("27", "18"), "population"] == 30  # X's residents of 27, attributed to 18
+    # 27 counts its 30 residents: its cap is exceeded and the check says why
+    row = z.checks.set_index(["region", "constraint"]).loc[("27", "ZIP")]
+    assert (row["used"], row["limit"], bool(row["met"])) == (40, 35, False)
+    assert "decided by another région" in row["broken_by"]
+
+
+def test_cross_region_national_selection_is_automatic_and_majority_decides():
+    # FAQ_mg p. 10: "Lorsque l'APL du TVS est inférieur ou égal à 2,5 C/a/h : Le TVS est
+    # sélectionné automatiquement en zone d'intervention prioritaire"
+    codes = ["18001", "89001", "89002"]
+    pop = pd.Series([30, 70, 10], index=codes)
+    table = pd.DataFrame({"territory": ["X", "X", "Y"], "region": ["24", "27", "27"]}, index=codes)
+    caps = pd.DataFrame({"ZIP": [0, 0]}, index=["24", "27"])
+    apl = pd.Series([2.0, 2.0, 1.0], index=codes)
+    z = classify_zones(apl, population=pop, territory=table, method="zonage_2017", caps=caps)
+    assert z.territories.loc["X", "selection"] == "mandatory"
+    # above 2.5 the région holding the largest share (27: 70 of 100) decides; 24's own cap
+    # (0) is not judged, its residents are counted and reported
+    apl = pd.Series([3.0, 3.0, 5.0], index=codes)
+    caps = pd.DataFrame({"ZIP": [0, 100]}, index=["24", "27"])
+    z = classify_zones(apl, population=pop, territory=table, method="zonage_2017", caps=caps)
+    assert z.territories.at["X", "region"] == "27"
+    assert z.territories.at["X", "zone"] == "ZIP"
+    assert not z.checks.set_index(["region", "constraint"]).loc[("24", "ZIP"), "met"]
 
 
 def test_region_and_departement_series():

@@ -58,9 +58,11 @@ def test_commune_override_qpv_with_reason():
 
 def test_override_that_breaks_a_cap_can_raise():
     apl, pop, tvs = inputs()
+    # ZIP and ZIP+ZAC caps, and D's APL 4.5 is above the ZIP threshold (2.71)
     with pytest.raises(
         ParameterError,
-        match=r"overrides break 2 caps: région all ZIP: 260 .*broken by territory D -> ZIP",
+        match=r"overrides break 3 caps or rules: région all ZIP: 260 .*broken by territory D "
+        r"-> ZIP.*eligibility: 60 inhabitants, broken by territory D -> ZIP",
     ):
         classify_zones(
             apl,

@@ -37,12 +37,40 @@ def zones_of(z):
 # --- 2017 -------------------------------------------------------------------------------------
 
 
-def test_2017_zone_a_vivier_and_hors_vivier_without_caps():
+def test_2017_without_caps_stops_or_takes_the_explicit_all_zip_choice():
     apl, pop, tvs = one_commune_per_territory([2.5, 2.51, 4.0, 4.01], [10, 10, 10, 10])
-    z = classify_zones(apl, population=pop, territory=tvs, method="zonage_2017")
-    # no caps: APL <= 2.5 is zone A (ZIP, mandatory); the vivier (2.5, 4] all becomes ZIP B
+    # FAQ_mg (25/05/2018) p. 6: "Au sein de ce vivier, l'ARS sélectionne des zones ... l'ARS
+    # doit tenir compte des taux régionaux figurant au point V de l'annexe": zone B is chosen
+    # within a regional cap, so without caps the preset stops
+    with pytest.raises(ParameterError, match=r"within a regional ZIP cap.*vivier='all-zip'"):
+        classify_zones(apl, population=pop, territory=tvs, method="zonage_2017")
+    # the caller's explicit choice: APL <= 2.5 is zone A (mandatory), the vivier all ZIP B
+    whole = get_method("zonage_2017", vivier="all-zip")
+    z = classify_zones(apl, population=pop, territory=tvs, method=whole)
     assert zones_of(z) == {"T0": "ZIP", "T1": "ZIP", "T2": "ZIP", "T3": "HV"}
     assert z.territories["selection"].tolist() == ["mandatory", "capped", "capped", "residual"]
+
+
+def test_2017_separate_zone_b_share_and_a_plus_b_total():
+    # FAQ_mg p. 6: "colonne « part de la population régionale dans les zones B (sélection
+    # additionnelle à choisir parmi le vivier) », et colonne « total (Zones A + B) »"
+    apl, pop, tvs = one_commune_per_territory([2.0, 2.8, 3.0, 3.2], [100, 30, 30, 30])
+    caps = {"ZIP": 190, "ZIP_B": 40}
+    z = classify_zones(apl, population=pop, territory=tvs, method="zonage_2017", caps=caps)
+    # A + B within 190 would take T1 and T2 (160); the zone-B share (40) stops at T1
+    assert zones_of(z) == {"T0": "ZIP", "T1": "ZIP", "T2": "ZAC", "T3": "ZAC"}
+    checks = z.checks.set_index("constraint")
+    assert (checks.loc["ZIP_B", "used"], checks.loc["ZIP_B", "limit"]) == (30, 40)
+    assert (checks.loc["ZIP", "used"], checks.loc["ZIP", "limit"]) == (130, 190)
+    shares = classify_zones(
+        apl,
+        population=pop,
+        territory=tvs,
+        method="zonage_2017",
+        caps={"ZIP": 0.9, "ZIP_B": 0.3},
+        cap_unit="share",
+    )
+    assert shares.checks.set_index("constraint").loc["ZIP_B", "limit"] == pytest.approx(57)
 
 
 def test_2017_zip_b_by_ascending_apl_then_zac_then_vigilance():
@@ -107,7 +135,12 @@ def test_2017_mandatory_zone_over_the_cap_is_kept_and_reported():
 def test_2017_hors_vivier_override_within_5_percent():
     apl, pop, tvs = one_commune_per_territory([3.0, 4.2, 4.3], [1000, 50, 51])
     ok = classify_zones(
-        apl, population=pop, territory=tvs, method="zonage_2017", overrides={"T1": "ZV"}
+        apl,
+        population=pop,
+        territory=tvs,
+        method="zonage_2017",
+        caps={"ZIP": 1000},
+        overrides={"T1": "ZV"},
     )
     check = ok.checks.set_index("constraint").loc["outside margin"]
     assert (check["limit"], check["used"], bool(check["met"])) == (50.0, 50.0, True)
@@ -117,6 +150,7 @@ def test_2017_hors_vivier_override_within_5_percent():
             population=pop,
             territory=tvs,
             method="zonage_2017",
+            caps={"ZIP": 1000},
             overrides={"T1": "ZV", "T2": "ZAC"},
         )
     assert not bad.caps_met

@@ -20,11 +20,14 @@ def reference_fill(
     cap_rule: str,
     mandatory_threshold: float | None = None,
     fill_rule: str = "stop",
+    margin_rule: str = "inside",
 ) -> dict[str, str]:
     """Zone of each territory.
 
     ``parts[t][r]``: residents of territory ``t`` in région ``r``; ``caps[r][zone]`` in
-    inhabitants (missing = no cap; a cap on the last zone is a floor).
+    inhabitants (missing = no cap; a cap on the last zone is a floor). The région holding the
+    largest share of a territory (ties: smallest code) decides it: only its caps are judged and
+    only its zone closes; every région's residents are counted against that région's caps.
     """
     m = len(zones) - 1
     region_pop: dict[str, float] = {}
@@ -41,6 +44,8 @@ def reference_fill(
         for k in range(m):
             cap = rc.get(zones[k], math.inf)
             extra = margin.get(r, 0.0) if zones[k] == margin_zone else 0.0
+            if margin_rule == "inside":
+                extra = 0.0
             if cap_rule == "separate" or k == 0:
                 out.append(({k}, cap + extra))
             else:
@@ -73,18 +78,16 @@ def reference_fill(
                 continue
             if territory_apl[t] > thresholds[k]:
                 break
-            regions = set(parts[t])
-            if regions & closed:
-                closed |= regions
+            decider = min(parts[t], key=lambda r: (-parts[t][r], r))
+            if decider in closed:
                 continue
             fits = all(
-                used(r, members) + parts[t][r] <= limit + 1e-6
-                for r in regions
-                for members, limit in limits[r]
+                used(decider, members) + parts[t][decider] <= limit + 1e-6
+                for members, limit in limits[decider]
                 if k in members
             )
             if fits:
                 zone[t] = k
             elif fill_rule == "stop":
-                closed |= regions
+                closed.add(decider)
     return {t: zones[zone.get(t, m)] for t in territory_apl}

@@ -46,6 +46,7 @@ def resolve_caps(
     region_population: pd.Series,
     cap_unit: Literal["inhabitants", "share"] = "inhabitants",
     margin: MarginInput = None,
+    extra: tuple[str, ...] = (),
 ) -> pd.DataFrame:
     """Caps in inhabitants per région and zone.
 
@@ -62,6 +63,8 @@ def resolve_caps(
         ``"inhabitants"`` or ``"share"`` (of the regional population, in [0, 1]).
     margin
         Extra room for the margin zone: a number for every région, or per région.
+    extra
+        Other caps the method knows (``"ZIP_B"``: the 2017 zone-B share), ``inf`` when not given.
 
     Returns
     -------
@@ -82,15 +85,15 @@ def resolve_caps(
         msg = f"cap_unit must be 'inhabitants' or 'share', found {cap_unit!r}."
         raise ParameterError(msg)
     regions = region_population.index
-    table = pd.DataFrame(np.inf, index=regions, columns=list(zones), dtype=np.float64)
+    table = pd.DataFrame(np.inf, index=regions, columns=[*zones, *extra], dtype=np.float64)
     table["margin"] = 0.0
     given = _caps_frame(caps, regions=regions, cap_unit=cap_unit)
     if given is not None:
-        unknown = [c for c in given.columns if c not in zones and c != "margin"]
+        unknown = [c for c in given.columns if c not in (*zones, *extra, "margin")]
         if unknown:
             msg = (
-                f"caps name unknown zones {describe_values(unknown)}; this method's zones are "
-                f"{describe_values(zones)}."
+                f"caps name unknown zones {describe_values(unknown)}; this method's caps are "
+                f"{describe_values((*zones, *extra))}."
             )
             raise ParameterError(msg)
         values = given.to_numpy(dtype=np.float64)
@@ -103,8 +106,10 @@ def resolve_caps(
             )
             raise InvalidValueError(msg)
         zone_cols = [c for c in given.columns if c != "margin"]
+        summed = [c for c in zone_cols if c in zones]
         if cap_unit == "share":
             _check_shares(given[zone_cols])
+            _check_share_sum(given[summed])
         elif zone_cols:
             sub = given[zone_cols].to_numpy(dtype=np.float64)
             finite = sub[np.isfinite(sub)]
@@ -123,8 +128,9 @@ def resolve_caps(
         for col in table.columns:
             table[col] = table[col].to_numpy() * pop
     else:
-        over = table[list(zones)].gt(region_population.to_numpy(dtype=np.float64), axis=0)
-        over &= np.isfinite(table[list(zones)])
+        capped = [*zones, *extra]
+        over = table[capped].gt(region_population.to_numpy(dtype=np.float64), axis=0)
+        over &= np.isfinite(table[capped])
         if over.to_numpy().any():
             logger.warning(
                 "caps above the regional population in %s: they never bind",
@@ -190,6 +196,10 @@ def _check_shares(frame: pd.DataFrame) -> None:
             "or pass cap_unit='inhabitants' for numbers of inhabitants."
         )
         raise ParameterError(msg)
+
+
+def _check_share_sum(frame: pd.DataFrame) -> None:
+    values = frame.to_numpy(dtype=np.float64)
     total = np.where(np.isfinite(values), values, 0.0).sum(axis=1)
     too_much = total > 1.0 + 1e-9
     if too_much.any():
@@ -227,11 +237,16 @@ def per_region(margin: MarginInput, regions: pd.Index) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Constraint:
-    """Population of ``zones`` (indices into the method's zones) within ``limits`` per région."""
+    """Population of ``zones`` (indices into the method's zones) within ``limits`` per région.
+
+    With ``exclude_mandatory`` the territories the method puts in the first zone whatever the
+    caps do not count (the 2017 zone-B share counts the additional selection only).
+    """
 
     name: str
     zones: tuple[int, ...]
     limits: np.ndarray
+    exclude_mandatory: bool = False
 
 
 def build_constraints(
@@ -241,19 +256,28 @@ def build_constraints(
     cap_rule: str,
     margin_zone: str | None,
     region_population: pd.Series,
+    margin_rule: str = "inside",
+    selection_cap: str | None = None,
 ) -> list[Constraint]:
     """Turn resolved caps into the constraints the fill must keep.
 
-    * ``"separate"``: zone *k* alone within ``cap_k`` (+ margin for the margin zone);
-    * ``"cumulative"``: zone 1 within ``cap_1`` (+ margin if it is the margin zone), zones 1..*k*
-      together within ``cap_1 + ... + cap_k`` (the margin is not carried over);
-    * a cap on the residual zone: the other zones together within ``population - cap``.
+    * ``"separate"``: zone *k* alone within ``cap_k``;
+    * ``"cumulative"``: zone 1 within ``cap_1``, zones 1..*k* together within
+      ``cap_1 + ... + cap_k``;
+    * the margin: with ``margin_rule="inside"`` it is part of the margin zone's cap (reported, it
+      never raises a limit); with ``"above"`` the margin zone's own limit is ``cap + margin``
+      (not carried over to the cumulative limits);
+    * a cap on the residual zone: the other zones together within ``population - cap``;
+    * ``selection_cap``: the first zone without its mandatory part within that column's cap
+      (2017 zone B).
 
     Constraints whose limits are all infinite are left out.
     """
     m = len(zones) - 1
     constraints: list[Constraint] = []
     margin = caps["margin"].to_numpy(dtype=np.float64)
+    if margin_rule == "inside":
+        margin = np.zeros_like(margin)
     running = np.zeros(len(caps), dtype=np.float64)
     for k in range(m):
         cap = caps[zones[k]].to_numpy(dtype=np.float64)
@@ -269,6 +293,10 @@ def build_constraints(
         running = running + cap
         if np.isfinite(limit).any():
             constraints.append(Constraint(name, members, limit))
+    if selection_cap is not None and selection_cap in caps.columns:
+        limit = caps[selection_cap].to_numpy(dtype=np.float64)
+        if np.isfinite(limit).any():
+            constraints.append(Constraint(selection_cap, (0,), limit, exclude_mandatory=True))
     floor = caps[zones[-1]].to_numpy(dtype=np.float64)
     if np.isfinite(floor).any():
         limit = region_population.to_numpy(dtype=np.float64) - floor

@@ -1,4 +1,9 @@
-"""``classify_zones``: communal APL + territory table + method + caps → a :class:`Zoning`."""
+"""``classify_zones``: communal APL + territory table + method + caps → a :class:`Zoning`.
+
+The method object does the classifying (:class:`aplcore.zoning.methods.ZoningMethod`); this
+module prepares its inputs, applies the agency's choices (territory, commune and QPV), and builds
+the checks and the report.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,6 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ..aggregate import weighted_quantiles
 from ..codes import as_code_index
 from ..errors import (
     InputFormatError,
@@ -22,16 +26,10 @@ from ..errors import (
     ParameterError,
     describe_values,
 )
-from .caps import CapsInput, Constraint, MarginInput, build_constraints, per_region, resolve_caps
-from .fill import CAPPED, MANDATORY, RESIDUAL, capped_fill, fill_order
-from .methods import CappedMethod, ShareMethod, ThresholdMethod, ZoningMethod, get_method
-from .overrides import (
-    OverridesInput,
-    apply_overrides,
-    check_caps,
-    checks_frame,
-    normalise_overrides,
-)
+from .caps import CapsInput, MarginInput, build_constraints, per_region, resolve_caps
+from .checks import check_caps, check_row, checks_frame
+from .methods import TerritoryInputs, ZoningMethod, ZoningState, get_method
+from .overrides import OverridesInput, apply_overrides, normalise_overrides
 from .report import build_report, format_report, national_schema, write_csv
 from .territories import attribute, build_territory_table, territory_apl
 
@@ -39,11 +37,9 @@ __all__ = ["Zoning", "ZoningWarning", "classify_zones"]
 
 logger = logging.getLogger(__name__)
 
-_SELECTION = {MANDATORY: "mandatory", CAPPED: "capped", RESIDUAL: "residual"}
-
 
 class ZoningWarning(UserWarning):
-    """A cap that the mandatory zone alone, or an override, breaks."""
+    """A cap or a rule that the mandatory zone alone, or an agency choice, breaks."""
 
 
 @dataclass(frozen=True)
@@ -54,25 +50,33 @@ class Zoning:
     ----------
     communes
         One row per commune (index ``code``): ``territory``, ``departement``, ``region``,
-        ``population``, ``apl`` (communal), ``zone`` (final), ``zone_computed`` (before
-        overrides), ``override`` (reason, or empty).
+        ``population``, ``apl`` (communal), ``zone`` (final), ``zone_computed`` (before the
+        agency's choices), ``override`` (reason, or empty).
     territories
         One row per territory (index ``territory``): ``apl`` (aggregated), ``population``,
-        ``weight``, ``communes``, ``departement`` and ``region`` of attribution, ``zone``
-        (computed), ``selection`` (``mandatory``, ``capped``, ``residual``, ``threshold``,
-        ``share``; ``override`` when a territory override changed it) and ``rank`` (position in
-        the fill order, 0 = lowest APL).
+        ``weight``, ``communes``, ``departement`` and ``region`` of attribution (the région
+        holding the largest share decides a cross-région territory), ``zone`` (computed),
+        ``selection`` (``mandatory``, ``capped``, ``residual``, ``threshold``, ``share``;
+        ``override`` when a territory choice changed it) and ``rank`` (position in the fill
+        order, 0 = lowest APL).
     report
         The published-style table (see :mod:`aplcore.zoning.report`).
     checks
-        Every cap per région: limit, population used, before overrides, mandatory part, met,
-        excess, and the overrides that broke it.
+        Every cap per région (and per département when given), every derogation limit and
+        every method rule: limit, population used, before the choices, mandatory part, met,
+        excess, and the choices that broke it (see :mod:`aplcore.zoning.checks`).
     caps
         Caps in inhabitants per région and zone, and the margin.
     method
         The method object used.
     overrides
-        The overrides applied (columns ``code``, ``level``, ``zone``, ``reason``).
+        The agency's choices applied (columns ``code``, ``level``, ``zone``, ``reason``,
+        ``commune``, ``population``).
+    qpv
+        QPV classified on their own: ``code``, ``commune``, ``region``, ``departement``,
+        ``population`` (of the QPV), ``zone``, ``zone_computed`` (the commune's), ``reason``.
+    departement_caps
+        Département caps in inhabitants (empty when none were given).
     """
 
     communes: pd.DataFrame
@@ -82,17 +86,23 @@ class Zoning:
     caps: pd.DataFrame
     method: ZoningMethod
     overrides: pd.DataFrame = field(repr=False)
+    qpv: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    departement_caps: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     @property
     def zones(self) -> tuple[str, ...]:
-        """Zone labels, most priority first."""
-        method = self.method
-        return method.levels if isinstance(method, ShareMethod) else method.zones
+        """Zone labels, most priority first (then the method's regional categories)."""
+        return self.method.all_zones
 
     @property
     def caps_met(self) -> bool:
-        """Whether every cap holds after overrides."""
+        """Whether every cap, derogation limit and method rule holds after the choices."""
         return bool(self.checks["met"].all()) if len(self.checks) else True
+
+    @property
+    def broken(self) -> pd.DataFrame:
+        """The checks that fail (which choice breaks which rule)."""
+        return self.checks[~self.checks["met"]]
 
     def format_report(self) -> str:
         """The report as a readable plain-text table."""
@@ -109,20 +119,25 @@ class Zoning:
         date_arrete: str | None = None,
         level_codes: Mapping[str, str] | None = None,
     ) -> pd.DataFrame:
-        """Per-commune table ``com_code, tvs_code, z<prof>_niveau`` (``1_ZIP``, ``2_ZAC``, ...).
+        """Per-commune table in the national file's schema (``com_code``, ``tvs_code`` or
+        ``bvcv_code``, ``z<prof>_niveau`` with ``1_ZIP``, ``2_ZAC``, ``3_HZ``, ...).
 
         Parameters
         ----------
         profession
             ``med``, ``ide``, ``mk``, ``sf``, ``dent`` or ``ortho``.
         date_arrete
-            Optional date of the arrêté for ``z<prof>_date_arrete``.
+            Optional date of the arrêté for ``z<prof>_date_arrete`` (``dd/mm/yyyy``).
         level_codes
             Zone label → level code; defaults to the method's ``level_codes``.
         """
         codes = dict(self.method.level_codes if level_codes is None else level_codes)
         return national_schema(
-            self.communes, level_codes=codes, profession=profession, date_arrete=date_arrete
+            self.communes,
+            level_codes=codes,
+            profession=profession,
+            date_arrete=date_arrete,
+            territory_column=self.method.territory_column,
         )
 
     def __str__(self) -> str:
@@ -184,7 +199,9 @@ def classify_zones(
     attribution: Mapping[str, str] | None = None,
     overrides: OverridesInput = None,
     commune_override_limit: float | Mapping[str, float] | pd.Series | None = None,
+    departement_caps: pd.DataFrame | None = None,
     on_violation: Literal["warn", "raise"] = "warn",
+    strict: bool = False,
     repair_integers: bool = False,
 ) -> Zoning:
     """Classify territories (or communes) into zones from communal APL.
@@ -208,12 +225,14 @@ def classify_zones(
         Replaces the method's thresholds (e.g. ``(2.71, 3.98)``).
     caps
         Regional caps: mapping zone → cap for a single région, or DataFrame indexed by région
-        (see :mod:`aplcore.zoning.caps`). None: no caps. Only for capped methods.
+        (see :mod:`aplcore.zoning.caps`). Only for methods that take caps; the 2017 preset
+        requires a ``ZIP`` cap (``ZIP_B`` adds the annex's separate zone-B share).
     cap_unit
-        ``"inhabitants"`` or ``"share"`` of the regional population.
+        ``"inhabitants"`` or ``"share"`` of the regional (or departmental) population.
     margin
-        Extra room for the method's margin zone (2 346 inhabitants for ZIP in Centre-Val de Loire
-        2025), one number or per région.
+        The margin of the method's margin zone (2 346 inhabitants for ZIP in Centre-Val de Loire
+        2025), one number or per région. Inside the cap by default (``margin_rule`` of the
+        method).
     standardised
         Standardised population per commune, needed when the method weights by it.
     region, departement
@@ -221,21 +240,27 @@ def classify_zones(
     attribution
         Territory → département of attribution, overriding the largest-population rule.
     overrides
-        Forced classifications (see :mod:`aplcore.zoning.overrides`).
+        The agency's choices: territory, commune (substitution of the commune for the
+        territory) or QPV (classified on their own, with their own population) — see
+        :mod:`aplcore.zoning.overrides`.
     commune_override_limit
-        Most inhabitants per région that commune-level overrides may concern (2025: the agency
-        may use the commune instead of the TVS within a population limit); one number or per
-        région. None: not checked.
+        Most inhabitants per région that commune-level choices may concern; one number or per
+        région. None: the method's default (2025: 5 % of the regional population), or none.
+    departement_caps
+        Caps per département (index: département code; columns: zones), in ``cap_unit``
+        (shares are of the département's population by attribution). Checked and reported.
     on_violation
-        When an override breaks a cap: ``"warn"`` (a :class:`ZoningWarning`, and ``met`` false in
-        the report) or ``"raise"`` (:class:`aplcore.errors.ParameterError`).
+        When a choice breaks a cap or a rule: ``"warn"`` (a :class:`ZoningWarning`, and ``met``
+        false in the checks) or ``"raise"`` (:class:`aplcore.errors.ParameterError`).
+    strict
+        Same as ``on_violation="raise"``: a decree cannot be built on a silent legal risk.
     repair_integers
         Zero-pad commune codes given as integers.
 
     Returns
     -------
     Zoning
-        Per-commune and per-territory zones, the report and the cap checks.
+        Per-commune and per-territory zones, the report and the checks.
 
     Raises
     ------
@@ -244,25 +269,23 @@ def classify_zones(
     MissingCommuneError, DuplicateError
         Territory table missing communes, or communes in two territories.
     ParameterError
-        Unknown method, thresholds out of order, caps above 100 %, unknown zones.
+        Unknown method, thresholds out of order, caps above 100 %, unknown zones, a 2017
+        zoning without caps, or (``strict``) a broken cap or rule.
     """
     meth = get_method(method, thresholds=tuple(thresholds) if thresholds is not None else None)
     if on_violation not in ("warn", "raise"):
         msg = f"on_violation must be 'warn' or 'raise', found {on_violation!r}."
         raise ParameterError(msg)
-    if not isinstance(meth, CappedMethod) and (caps is not None or margin is not None):
-        msg = (
-            f"caps and margin apply to capped methods (zonage_2017, zonage_2025); method "
-            f"{meth.name!r} is a {type(meth).__name__}. Drop caps= and margin=."
-        )
-        raise ParameterError(msg)
+    if strict:
+        on_violation = "raise"
     apl, pop, weights = _inputs(apl, population, standardised, meth, repair=repair_integers)
     codes = apl.index
 
-    if territory is None or (isinstance(meth, ThresholdMethod) and meth.level == "commune"):
+    commune_level = meth.level == "commune"
+    if territory is None or commune_level:
         base = territory if territory is not None else pd.Series(codes, index=codes)
         table = build_territory_table(base, codes, region=region, departement=departement)
-        if isinstance(meth, ThresholdMethod) and meth.level == "commune":
+        if commune_level:
             table = table.assign(tvs=table["territory"], territory=list(codes))
     else:
         table = build_territory_table(territory, codes, region=region, departement=departement)
@@ -270,27 +293,27 @@ def classify_zones(
     terr = _territory_frame(apl, pop, weights, table, attribution)
     regions = pd.Index(sorted(table["region"].unique()), dtype=object, name="region")
     region_pop = pop.groupby(table["region"].to_numpy()).sum().reindex(regions)
-    zones = meth.levels if isinstance(meth, ShareMethod) else meth.zones
-
-    if isinstance(meth, CappedMethod):
-        resolved = resolve_caps(
-            caps, zones=zones, region_population=region_pop, cap_unit=cap_unit, margin=margin
-        )
-        constraints = build_constraints(
-            resolved,
-            zones=zones,
-            cap_rule=meth.cap_rule,
-            margin_zone=meth.margin_zone,
-            region_population=region_pop,
-        )
-    else:
-        resolved = pd.DataFrame(np.inf, index=regions, columns=list(zones))
-        resolved["margin"] = 0.0
-        constraints = []
-    zone_idx, selection = _classify_territories(terr, table, pop, regions, meth, constraints)
+    resolved, constraints = meth.caps(
+        caps, region_population=region_pop, cap_unit=cap_unit, margin=margin
+    )
+    indptr, part_region, part_pop = _parts(terr, table, pop, regions)
+    inputs = TerritoryInputs(
+        territories=terr,
+        regions=regions,
+        part_indptr=indptr,
+        part_region=part_region,
+        part_population=part_pop,
+        decider=np.asarray(regions.get_indexer(terr["region"]), dtype=np.int64),
+        constraints=constraints,
+    )
+    zone_idx, selection = meth.classify(inputs)
+    zones = meth.zones
     terr["zone"] = np.asarray(zones, dtype=object)[zone_idx]
     terr["selection"] = selection
-    terr["rank"] = np.argsort(fill_order(terr["apl"].to_numpy(), terr["population"].to_numpy()))
+    order = meth.fill_order(terr["apl"].to_numpy(), terr["population"].to_numpy())
+    rank = np.empty(len(terr), dtype=np.int64)
+    rank[order] = np.arange(len(terr))
+    terr["rank"] = rank
 
     communes = table.copy()
     communes["population"] = pop.to_numpy()
@@ -299,50 +322,64 @@ def classify_zones(
     computed = pd.Series(
         terr["zone"].reindex(table["territory"]).to_numpy(), index=codes, name="zone"
     )
-    ov = normalise_overrides(overrides, zones=zones, territories=terr.index, communes=codes)
+    ov = normalise_overrides(
+        overrides, zones=meth.all_zones, territories=terr.index, communes=codes
+    )
     final, source = apply_overrides(computed, table["territory"], ov)
     communes["zone_computed"] = computed.to_numpy()
     communes["zone"] = final.to_numpy()
     reasons = ov["reason"].where(ov["reason"] != "", "override").to_numpy(dtype=object)
     src = source.to_numpy()
     communes["override"] = [reasons[i] if i >= 0 else "" for i in src]
-    terr_mandatory = terr["selection"] == "mandatory"
+    mandatory = (terr["selection"] == "mandatory").reindex(table["territory"]).to_numpy()
     territory_ov = ov[ov["level"] == "territory"]
     if len(territory_ov):
         changed = territory_ov.set_index("code")["zone"]
         terr.loc[changed.index, "zone"] = changed.to_numpy()
         terr.loc[changed.index, "selection"] = "override"
 
-    zone_pos = {z: i for i, z in enumerate(zones)}
-    region_pos = np.asarray(regions.get_indexer(table["region"]))
-    mandatory = terr_mandatory.reindex(table["territory"]).to_numpy()
-    checks = check_caps(
-        zone_index=communes["zone"].map(zone_pos).to_numpy(),
-        zone_before=computed.map(zone_pos).to_numpy(),
-        source=src,
-        region=region_pos,
-        population=pop.to_numpy(),
-        mandatory=mandatory,
-        regions=regions,
+    qpv = _qpv_table(ov, communes)
+    units = _units(communes, src, mandatory, qpv, ov)
+    foreign = (
+        units["region"].to_numpy()
+        != terr["region"].reindex(units["territory"]).to_numpy(dtype=object)
+    ) & ~units["mandatory"].to_numpy()
+    zone_pos = {z: i for i, z in enumerate(meth.all_zones)}
+    unit_zone = units["zone"].map(zone_pos).to_numpy()
+    unit_before = units["zone_computed"].map(zone_pos).to_numpy()
+    rows = check_caps(
+        zone_index=unit_zone,
+        zone_before=unit_before,
+        source=units["source"].to_numpy(),
+        scope=np.asarray(regions.get_indexer(units["region"])),
+        population=units["population"].to_numpy(dtype=np.float64),
+        mandatory=units["mandatory"].to_numpy(dtype=bool),
+        scopes=regions,
         constraints=constraints,
         overrides=ov,
+        foreign=foreign,
     )
-    if isinstance(meth, CappedMethod) and meth.outside_threshold is not None:
-        checks = pd.concat(
-            [checks, _outside_margin_check(communes, terr, meth, regions)], ignore_index=True
+    dep_caps = pd.DataFrame()
+    if departement_caps is not None:
+        dep_caps, dep_rows = _departement_checks(
+            departement_caps, meth, units, unit_zone, unit_before, cap_unit, ov
         )
-    if commune_override_limit is not None:
-        checks = pd.concat(
-            [checks, _commune_limit_check(communes, regions, commune_override_limit, ov)],
-            ignore_index=True,
-        )
+        rows += dep_rows
+    state = ZoningState(
+        communes=communes.assign(source=src), territories=terr, overrides=ov, regions=regions
+    )
+    rows += meth.checks(state)
+    rows += _commune_limit_rows(communes, regions, region_pop, meth, commune_override_limit, ov)
+    checks = checks_frame(rows)
     _warn(checks, on_violation)
     report = build_report(
-        communes,
-        zones=zones,
+        units,
+        zones=meth.all_zones,
         caps=resolved,
         checks=checks,
-        margin_zone=meth.margin_zone if isinstance(meth, CappedMethod) else None,
+        margin_zone=meth.margin_zone,
+        margin_rule=getattr(meth, "margin_rule", "inside"),
+        departement_caps=dep_caps,
     )
     communes = communes.drop(columns=["attribution"])
     if "tvs" in communes.columns:  # commune-level thresholds: keep the given territory
@@ -355,6 +392,8 @@ def classify_zones(
         caps=resolved,
         method=meth,
         overrides=ov,
+        qpv=qpv,
+        departement_caps=dep_caps,
     )
 
 
@@ -435,6 +474,7 @@ def _territory_frame(
 def _parts(
     terr: pd.DataFrame, table: pd.DataFrame, pop: pd.Series, regions: pd.Index
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """CSR of the territory parts: residents of each territory per région."""
     parts = (
         pd.DataFrame(
             {
@@ -453,151 +493,172 @@ def _parts(
     return indptr, parts["r"].to_numpy(dtype=np.int64), parts["p"].to_numpy(dtype=np.float64)
 
 
-def _classify_territories(
-    terr: pd.DataFrame,
-    table: pd.DataFrame,
-    pop: pd.Series,
-    regions: pd.Index,
-    meth: ZoningMethod,
-    constraints: list[Constraint],
-) -> tuple[np.ndarray, list[str]]:
-    """Zone index and how it was chosen, per territory, for any kind of method."""
-    apl = terr["apl"].to_numpy(dtype=np.float64)
-    if isinstance(meth, CappedMethod):
-        indptr, part_region, part_pop = _parts(terr, table, pop, regions)
-        zone, selection = capped_fill(
-            apl,
-            terr["population"].to_numpy(dtype=np.float64),
-            indptr,
-            part_region,
-            part_pop,
-            thresholds=np.asarray(meth.thresholds, dtype=np.float64),
-            constraints=constraints,
-            mandatory_threshold=meth.mandatory_threshold,
-            fill_rule=meth.fill_rule,
-        )
-        return zone, [_SELECTION[s] for s in selection]
-    if isinstance(meth, ShareMethod):
-        return _share_levels(terr, regions, meth), ["share"] * len(terr)
-    zone = np.searchsorted(np.asarray(meth.thresholds), apl, side="left")
-    zone = np.where(np.isnan(apl), len(meth.zones) - 1, zone)
-    return zone, ["threshold"] * len(terr)
+_QPV_COLUMNS = [
+    "code",
+    "commune",
+    "region",
+    "departement",
+    "population",
+    "zone",
+    "zone_computed",
+    "reason",
+]
 
 
-def _share_levels(terr: pd.DataFrame, regions: pd.Index, meth: ShareMethod) -> np.ndarray:
-    shares = np.asarray(meth.shares, dtype=np.float64)
-    # rounded so that 0.1 + 0.1 + 0.1 is the 30 % the user meant
-    cumulative = np.round(np.cumsum(shares), 12)[:-1]
-    m = len(meth.levels) - 1
-    apl = terr["apl"].to_numpy(dtype=np.float64)
-    population = terr["population"].to_numpy(dtype=np.float64)
-    scope = (
-        np.zeros(len(terr), dtype=np.int64)
-        if meth.scope == "all"
-        else regions.get_indexer(terr["region"])
+def _qpv_table(ov: pd.DataFrame, communes: pd.DataFrame) -> pd.DataFrame:
+    """The QPV choices with their host commune's région, département and computed zone."""
+    rows = ov[ov["level"] == "qpv"]
+    if rows.empty:
+        return pd.DataFrame(columns=_QPV_COLUMNS)
+    host = communes.loc[rows["commune"].to_numpy()]
+    qpv = pd.DataFrame(
+        {
+            "code": rows["code"].to_numpy(),
+            "commune": rows["commune"].to_numpy(),
+            "region": host["region"].to_numpy(),
+            "departement": host["departement"].to_numpy(),
+            "population": rows["population"].to_numpy(dtype=np.float64),
+            "zone": rows["zone"].to_numpy(),
+            "zone_computed": host["zone"].to_numpy(),
+            "reason": rows["reason"].to_numpy(),
+        }
     )
-    zone = np.full(len(terr), m, dtype=np.int64)
-    for s in np.unique(scope):
-        members = np.flatnonzero(scope == s)
-        total = population[members].sum()
-        if meth.by == "percentile":
-            series = pd.Series(apl[members], index=terr.index[members])
-            cuts = weighted_quantiles(
-                series, pd.Series(population[members], index=series.index), cumulative
-            ).to_numpy()
-            level = np.searchsorted(cuts, apl[members], side="left")
-            zone[members] = np.where(np.isnan(apl[members]), m, np.minimum(level, m))
-            continue
-        limits = [
-            Constraint(
-                "+".join(meth.levels[: k + 1]),
-                tuple(range(k + 1)),
-                np.array([cumulative[k] * total]),
-            )
-            for k in range(m)
-        ]
-        indptr = np.arange(members.size + 1, dtype=np.int64)
-        z, _ = capped_fill(
-            apl[members],
-            population[members],
-            indptr,
-            np.zeros(members.size, dtype=np.int64),
-            population[members],
-            thresholds=np.full(m, np.inf),
-            constraints=limits,
+    share = qpv.groupby("commune")["population"].sum()
+    over = share[share > communes["population"].reindex(share.index) + 1e-6]
+    if len(over):
+        msg = (
+            f"QPV populations exceed their commune's population in "
+            f"{describe_values(over.index.tolist())}: a QPV's population is part of its "
+            "commune's. Check the QPV population column (inhabitants of the QPV itself)."
         )
-        zone[members] = z
-    return zone
+        raise InvalidValueError(msg)
+    return qpv
 
 
-def _outside_margin_check(
+def _units(
     communes: pd.DataFrame,
-    terr: pd.DataFrame,
-    meth: CappedMethod,
-    regions: pd.Index,
-) -> pd.DataFrame:
-    t_apl = terr["apl"].reindex(communes["territory"]).to_numpy()
-    lower = meth.mandatory_threshold if meth.mandatory_threshold is not None else -np.inf
-    upper = float(meth.outside_threshold)  # type: ignore[arg-type]
-    vivier = (t_apl > lower) & (t_apl <= upper)
-    outside_in = (t_apl > upper) & (communes["zone"].to_numpy() != meth.zones[-1])
-    pop = communes["population"]
-    rows = []
-    for region in regions:
-        mask = (communes["region"] == region).to_numpy()
-        limit = meth.outside_margin_share * float(pop[mask & vivier].sum())
-        used = float(pop[mask & outside_in].sum())
-        met = used <= limit + 1e-6
-        blamed = ""
-        if not met:
-            ids = sorted(set(communes.loc[mask & outside_in, "override"]))
-            blamed = ", ".join(i for i in ids if i)
-        rows.append(
-            {
-                "region": region,
-                "constraint": "outside margin",
-                "limit": limit,
-                "used": used,
-                "used_before_overrides": 0.0,
-                "mandatory": 0.0,
-                "met": met,
-                "excess": max(0.0, used - limit),
-                "mandatory_over_cap": False,
-                "broken_by": blamed,
-            }
-        )
-    return checks_frame(rows)
-
-
-def _commune_limit_check(
-    communes: pd.DataFrame,
-    regions: pd.Index,
-    limit: float | Mapping[str, float] | pd.Series,
+    source: np.ndarray,
+    mandatory: np.ndarray,
+    qpv: pd.DataFrame,
     ov: pd.DataFrame,
 ) -> pd.DataFrame:
-    limits = per_region(limit, regions)
-    commune_codes = set(ov.loc[ov["level"] == "commune", "code"])
-    concerned = communes.index.isin(list(commune_codes))
+    """Counted units: communes (less their QPV residents) and QPV, with what checks need."""
+    units = communes[["territory", "region", "attribution", "population", "zone"]].copy()
+    units["zone_computed"] = communes["zone_computed"]
+    units["source"] = source
+    units["mandatory"] = mandatory.astype(bool)
+    if qpv.empty:
+        return units.reset_index(drop=True)
+    in_qpv = qpv.groupby("commune")["population"].sum()
+    units["population"] = units["population"] - in_qpv.reindex(units.index).fillna(0.0)
+    qpv_rows = ov.index[ov["level"] == "qpv"].to_numpy()
+    host = communes.loc[qpv["commune"].to_numpy()]
+    extra = pd.DataFrame(
+        {
+            "territory": host["territory"].to_numpy(),
+            "region": host["region"].to_numpy(),
+            "attribution": host["attribution"].to_numpy(),
+            "population": qpv["population"].to_numpy(),
+            "zone": qpv["zone"].to_numpy(),
+            "zone_computed": qpv["zone_computed"].to_numpy(),
+            "source": qpv_rows,
+            "mandatory": mandatory[communes.index.get_indexer(qpv["commune"])].astype(bool),
+        }
+    )
+    return pd.concat([units.reset_index(drop=True), extra], ignore_index=True)
+
+
+def _departement_checks(
+    departement_caps: pd.DataFrame,
+    meth: ZoningMethod,
+    units: pd.DataFrame,
+    unit_zone: np.ndarray,
+    unit_before: np.ndarray,
+    cap_unit: Literal["inhabitants", "share"],
+    ov: pd.DataFrame,
+) -> tuple[pd.DataFrame, list[dict]]:
+    """Caps per département of attribution (the published table's rows), checked like régions."""
+    if not isinstance(departement_caps, pd.DataFrame):
+        msg = (
+            "departement_caps must be a DataFrame indexed by département code with one column "
+            f"per zone, found {type(departement_caps).__name__}."
+        )
+        raise InputFormatError(msg)
+    frame = departement_caps.copy()
+    if "departement" in frame.columns:
+        frame = frame.set_index("departement")
+    frame.index = frame.index.astype(str)
+    dep_pop = units.groupby("attribution")["population"].sum()
+    unknown = frame.index.difference(dep_pop.index).tolist()
+    if unknown:
+        msg = (
+            f"departement_caps name départements without residents by attribution: "
+            f"{describe_values(unknown)}; the table has {describe_values(dep_pop.index.tolist())}."
+        )
+        raise InputFormatError(msg)
+    deps = pd.Index(frame.index, name="departement")
+    resolved = resolve_caps(
+        frame, zones=meth.zones, region_population=dep_pop.reindex(deps), cap_unit=cap_unit
+    )
+    constraints = build_constraints(
+        resolved,
+        zones=meth.zones,
+        cap_rule=getattr(meth, "cap_rule", "separate"),
+        margin_zone=None,
+        region_population=dep_pop.reindex(deps),
+    )
+    dep_region = units.groupby("attribution")["region"].first()
+    scope = np.asarray(deps.get_indexer(units["attribution"]))
+    keep = scope >= 0
+    rows = check_caps(
+        zone_index=unit_zone[keep],
+        zone_before=unit_before[keep],
+        source=units["source"].to_numpy()[keep],
+        scope=scope[keep],
+        population=units["population"].to_numpy(dtype=np.float64)[keep],
+        mandatory=units["mandatory"].to_numpy(dtype=bool)[keep],
+        scopes=deps,
+        constraints=constraints,
+        overrides=ov,
+        scope_region=dep_region,
+    )
+    return resolved, rows
+
+
+def _commune_limit_rows(
+    communes: pd.DataFrame,
+    regions: pd.Index,
+    region_pop: pd.Series,
+    meth: ZoningMethod,
+    limit: float | Mapping[str, float] | pd.Series | None,
+    ov: pd.DataFrame,
+) -> list[dict]:
+    """Commune substitution within its limit per région (QPV choices are not counted)."""
+    share = meth.commune_limit_share()
+    if limit is None and share is None:
+        return []
+    if limit is None:
+        limits = share * region_pop.to_numpy(dtype=np.float64)
+        name = f"commune substitution ({100 * share:g} %)"
+    else:
+        limits = per_region(limit, regions)
+        name = "commune overrides"
+    chosen = ov[ov["level"] == "commune"]
+    concerned = communes.index.isin(chosen["code"].tolist())
     rows = []
     for r, region in enumerate(regions):
         mask = (communes["region"] == region).to_numpy() & concerned
-        used = float(communes.loc[mask, "population"].sum())
-        met = used <= limits[r] + 1e-6
         rows.append(
-            {
-                "region": region,
-                "constraint": "commune overrides",
-                "limit": float(limits[r]),
-                "used": used,
-                "used_before_overrides": 0.0,
-                "mandatory": 0.0,
-                "met": met,
-                "excess": max(0.0, used - float(limits[r])),
-                "mandatory_over_cap": False,
-                "broken_by": "" if met else ", ".join(sorted(communes.index[mask])),
-            }
+            check_row(
+                region=region,
+                constraint=name,
+                kind="derogation",
+                limit=float(limits[r]),
+                used=float(communes.loc[mask, "population"].sum()),
+                broken_by=", ".join(sorted(communes.index[mask])),
+            )
         )
-    return checks_frame(rows)
+    return rows
 
 
 def _warn(checks: pd.DataFrame, on_violation: str) -> None:
@@ -614,12 +675,21 @@ def _warn(checks: pd.DataFrame, on_violation: str) -> None:
     broken = checks[~checks["met"] & ~checks["mandatory_over_cap"]]
     if broken.empty:
         return
-    details = "; ".join(
-        f"région {r['region']} {r['constraint']}: {r['used']:,.0f} inhabitants for a limit of "
-        f"{r['limit']:,.0f} (+{r['excess']:,.0f}), broken by {r['broken_by'] or 'overrides'}"
-        for _, r in broken.iterrows()
-    )
-    msg = f"overrides break {len(broken)} caps: {details}. Remove or change those overrides."
+    details = "; ".join(_describe_broken(r) for _, r in broken.iterrows())
+    msg = f"overrides break {len(broken)} caps or rules: {details}. Remove or change those choices."
     if on_violation == "raise":
         raise ParameterError(msg)
     warnings.warn(msg, ZoningWarning, stacklevel=3)
+
+
+def _describe_broken(row: pd.Series) -> str:
+    where = f"région {row['region']}"
+    if row["departement"]:
+        where += f" département {row['departement']}"
+    blame = row["broken_by"] or "overrides"
+    if row["kind"] == "rule":
+        return f"{where} {row['constraint']}: {row['used']:,.0f} inhabitants, broken by {blame}"
+    return (
+        f"{where} {row['constraint']}: {row['used']:,.0f} inhabitants for a limit of "
+        f"{row['limit']:,.0f} (+{row['excess']:,.0f}), broken by {blame}"
+    )

@@ -39,6 +39,7 @@ def capped_fill(
     constraints: list[Constraint],
     mandatory_threshold: float | None = None,
     fill_rule: str = "stop",
+    decider: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Assign each territory a zone index (``len(thresholds)`` is the residual zone).
 
@@ -60,6 +61,11 @@ def capped_fill(
         région where it has residents; ``"skip"``: it is passed over and the next ones are tried
         (fills caps more fully, but a territory can then get a better zone than one with a lower
         APL).
+    decider
+        Per territory, the région that decides its zone (the one holding the largest share of
+        its residents). Only that région's caps decide whether it fits and only that région's
+        zone closes; every part still counts against its own région's caps. None: every région
+        where the territory has residents must have room.
 
     Returns
     -------
@@ -80,13 +86,14 @@ def capped_fill(
         else np.zeros((0, n_regions), dtype=np.float64)
     )
     touches = [np.array([k in c.zones for c in constraints], dtype=bool) for k in range(m)]
+    counts_mandatory = np.array([not c.exclude_mandatory for c in constraints], dtype=bool)
     order = fill_order(apl, population)
     stop = fill_rule == "stop"
 
     def add(t: int, k: int) -> None:
         lo, hi = part_indptr[t], part_indptr[t + 1]
         regs, pops = part_region[lo:hi], part_population[lo:hi]
-        for c in np.flatnonzero(touches[k]):
+        for c in np.flatnonzero(touches[k] & counts_mandatory):
             tally[c, regs] += pops
 
     if mandatory_threshold is not None and m > 0:
@@ -108,19 +115,17 @@ def capped_fill(
                 break
             lo, hi = part_indptr[t], part_indptr[t + 1]
             regs, pops = part_region[lo:hi], part_population[lo:hi]
-            if closed[regs].any():
-                closed[regs] = True
+            deciding = regs if decider is None else np.array([decider[t]])
+            if closed[deciding].any():
+                closed[deciding] = True
                 continue
-            if rows.size:
-                after = tally[np.ix_(rows, regs)] + pops
-                fits = bool((after <= limits[np.ix_(rows, regs)] + _TOLERANCE).all())
-            else:
-                fits = True
+            after = tally[np.ix_(rows, regs)] + pops
+            judged = np.isin(regs, deciding)
+            fits = bool((after[:, judged] <= limits[np.ix_(rows, regs[judged])] + _TOLERANCE).all())
             if fits:
                 zone[t] = k
                 selection[t] = CAPPED
-                if rows.size:
-                    tally[np.ix_(rows, regs)] = after
+                tally[np.ix_(rows, regs)] = after
             elif stop:
-                closed[regs] = True
+                closed[deciding] = True
     return zone, selection

@@ -1,15 +1,19 @@
-"""Forced classifications applied on top of the computed zoning, and the cap checks after them.
+"""The agency's choices applied on top of the computed zoning.
 
-Overrides are agency choices: a territory put in another zone, a QPV or a commune classified on
-its own (commune-level derogation), a 2017 "hors vivier" territory brought in through the 5 %
-regional adaptation. They are applied after the fill (territory overrides first, then commune
-overrides, which win), then every cap is checked again on the final per-commune zones; a cap an
-override breaks is reported with the overrides that moved population into it.
+Choices ("overrides") are of three levels:
 
-QPV are sub-communal: aplcore classifies communes, so a QPV is expressed as a commune-level
-override of the commune(s) holding it (their whole population then counts against the caps).
-The 2025 population limit on commune-level derogations is checked with
-``classify_zones(..., commune_override_limit=...)``.
+* ``territory``: a territory put in another zone (2017: a hors-vivier territory brought in
+  through the 5 % regional adaptation);
+* ``commune``: the commune substituted for the territory (2025 guide, "La maille applicable":
+  "substituer à l'échelle du TVS l'échelle de la commune ... sans excéder 5 % de la population
+  régionale"); limited by ``commune_override_limit`` or the method's default;
+* ``qpv``: a quartier prioritaire classified on its own ("classer les QPV en ZIP ou en ZAC sans
+  classer l'intégralité du TVS"), with the QPV's own population (column ``population``) counted
+  against the caps in its zone, and taken out of its host commune (column ``commune``).
+
+Territory choices apply first, then commune choices (which win); QPV are separate units. Every
+cap and rule is then checked again (:mod:`aplcore.zoning.checks`), naming the choices that break
+it.
 """
 
 from __future__ import annotations
@@ -27,9 +31,11 @@ from ..errors import (
     ParameterError,
     describe_values,
 )
-from .caps import Constraint
+from .checks import check_caps, checks_frame
 
 __all__ = ["apply_overrides", "check_caps", "checks_frame", "normalise_overrides"]
+
+LEVELS = ("territory", "commune", "qpv")
 
 OverridesInput = Mapping[str, str] | pd.Series | pd.DataFrame | None
 
@@ -49,7 +55,8 @@ def normalise_overrides(
     ----------
     overrides
         Mapping territory code → zone, or a DataFrame with columns ``code`` and ``zone`` and
-        optionally ``level`` (``"territory"``, the default, or ``"commune"``) and ``reason``.
+        optionally ``level`` (``"territory"``, the default, ``"commune"`` or ``"qpv"``),
+        ``reason``, and for QPV rows ``commune`` (host commune) and ``population`` (the QPV's).
     zones
         The method's zone labels.
     territories, communes
@@ -58,9 +65,9 @@ def normalise_overrides(
     Returns
     -------
     pandas.DataFrame
-        Columns ``code``, ``level``, ``zone``, ``reason``.
+        Columns ``code``, ``level``, ``zone``, ``reason``, ``commune``, ``population``.
     """
-    columns = ["code", "level", "zone", "reason"]
+    columns = ["code", "level", "zone", "reason", "commune", "population"]
     if overrides is None:
         return pd.DataFrame(columns=columns, dtype=object)
     if isinstance(overrides, pd.DataFrame):
@@ -85,13 +92,17 @@ def normalise_overrides(
         frame["level"] = "territory"
     if "reason" not in frame.columns:
         frame["reason"] = ""
+    for col in ("commune", "population"):
+        if col not in frame.columns:
+            frame[col] = None
     frame = frame[columns].astype(object).reset_index(drop=True)
     frame["code"] = frame["code"].astype(str)
     frame["reason"] = frame["reason"].fillna("").astype(str)
-    bad_level = sorted(set(frame["level"]) - {"territory", "commune"})
+    bad_level = sorted(set(frame["level"]) - set(LEVELS))
     if bad_level:
         msg = (
-            f"override level must be 'territory' or 'commune', found {describe_values(bad_level)}."
+            f"override level must be 'territory' or 'commune' (or 'qpv'), found "
+            f"{describe_values(bad_level)}."
         )
         raise ParameterError(msg)
     bad_zone = sorted({str(z) for z in frame["zone"]} - set(zones))
@@ -106,6 +117,7 @@ def normalise_overrides(
         frame.loc[is_commune, "code"] = list(
             normalise_codes(frame.loc[is_commune, "code"], what="commune codes of the overrides")
         )
+    _check_qpv(frame, communes)
     for level, known in (("territory", territories), ("commune", communes)):
         codes = frame.loc[frame["level"] == level, "code"]
         unknown = sorted(set(codes) - set(known))
@@ -150,95 +162,35 @@ def apply_overrides(
     return zone, source
 
 
-def check_caps(
-    *,
-    zone_index: np.ndarray,
-    zone_before: np.ndarray,
-    source: np.ndarray,
-    region: np.ndarray,
-    population: np.ndarray,
-    mandatory: np.ndarray,
-    regions: pd.Index,
-    constraints: list[Constraint],
-    overrides: pd.DataFrame,
-) -> pd.DataFrame:
-    """Population of each constrained group of zones per région, against its limit.
-
-    Parameters
-    ----------
-    zone_index, zone_before
-        Per commune, the final zone index and the zone index before overrides.
-    source
-        Per commune, the override that set it (-1 for none).
-    region
-        Per commune, the position of its région in ``regions``.
-    population
-        Per commune, residents.
-    mandatory
-        Per commune, whether its territory took the first zone as mandatory.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per région and constraint: ``region``, ``constraint``, ``limit``, ``used``,
-        ``used_before_overrides``, ``mandatory``, ``met``, ``excess``, ``mandatory_over_cap``,
-        ``broken_by`` (codes of the overrides that moved population into the group).
-    """
-    rows = []
-    n_regions = len(regions)
-    for c in constraints:
-        members = np.isin(zone_index, c.zones)
-        members_before = np.isin(zone_before, c.zones)
-        used = np.bincount(region, weights=population * members, minlength=n_regions)
-        before = np.bincount(region, weights=population * members_before, minlength=n_regions)
-        mand = np.bincount(
-            region, weights=population * (members_before & mandatory), minlength=n_regions
+def _check_qpv(frame: pd.DataFrame, communes: pd.Index) -> None:
+    """QPV rows need a known host commune and a non-negative QPV population."""
+    is_qpv = (frame["level"] == "qpv").to_numpy()
+    if not is_qpv.any():
+        return
+    rows = frame.loc[is_qpv]
+    if rows["commune"].isna().any() or rows["population"].isna().any():
+        msg = (
+            "QPV choices need the host commune (column 'commune') and the QPV's own "
+            "population (column 'population'): the QPV's residents count against the caps, "
+            "not its whole commune."
         )
-        moved_in = members & ~members_before & (source >= 0)
-        for r in range(n_regions):
-            limit = float(c.limits[r])
-            if not np.isfinite(limit):
-                continue
-            met = bool(used[r] <= limit + _TOLERANCE)
-            blamed = ""
-            if not met:
-                ids = np.unique(source[moved_in & (region == r)])
-                blamed = ", ".join(
-                    f"{overrides.at[i, 'level']} {overrides.at[i, 'code']} -> "
-                    f"{overrides.at[i, 'zone']}"
-                    for i in ids
-                )
-            rows.append(
-                {
-                    "region": regions[r],
-                    "constraint": c.name,
-                    "limit": limit,
-                    "used": float(used[r]),
-                    "used_before_overrides": float(before[r]),
-                    "mandatory": float(mand[r]),
-                    "met": met,
-                    "excess": max(0.0, float(used[r]) - limit),
-                    "mandatory_over_cap": bool(mand[r] > limit + _TOLERANCE),
-                    "broken_by": blamed,
-                }
-            )
-    return checks_frame(rows)
-
-
-_CHECK_TYPES = {
-    "region": object,
-    "constraint": object,
-    "limit": np.float64,
-    "used": np.float64,
-    "used_before_overrides": np.float64,
-    "mandatory": np.float64,
-    "met": bool,
-    "excess": np.float64,
-    "mandatory_over_cap": bool,
-    "broken_by": object,
-}
-
-
-def checks_frame(rows: list[dict]) -> pd.DataFrame:
-    """The cap-check table with its column types, also when there is no row."""
-    return pd.DataFrame(rows, columns=list(_CHECK_TYPES)).astype(_CHECK_TYPES)
+        raise InputFormatError(msg)
+    hosts = list(normalise_codes(rows["commune"], what="host communes of the QPV choices"))
+    frame.loc[is_qpv, "commune"] = hosts
+    unknown = sorted(set(hosts) - set(communes))
+    if unknown:
+        msg = f"QPV choices name unknown host communes {describe_values(unknown)}."
+        raise MissingCommuneError(msg)
+    try:
+        values = pd.to_numeric(rows["population"]).to_numpy(dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        msg = f"QPV populations must be numbers, found {describe_values(rows['population'])}."
+        raise InputFormatError(msg) from exc
+    if (~np.isfinite(values) | (values < 0)).any():
+        msg = f"QPV populations must be finite and non-negative, found {describe_values(values)}."
+        raise InputFormatError(msg)
+    frame.loc[is_qpv, "population"] = values
+    dup = rows["code"][rows["code"].duplicated()]
+    if len(dup):
+        msg = f"QPV choices give codes {describe_values(sorted(set(dup)))} more than once."
+        raise DuplicateError(msg)

@@ -27,14 +27,16 @@ def build_report(
     caps: pd.DataFrame,
     checks: pd.DataFrame,
     margin_zone: str | None,
+    margin_rule: str = "inside",
+    departement_caps: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Build the per-département and per-région table.
 
     Parameters
     ----------
     communes
-        Per commune: ``region``, ``attribution`` (département of attribution of its territory),
-        ``population`` and ``zone``.
+        Per counted unit (commune, or QPV classified on its own): ``region``, ``attribution``
+        (département of attribution of its territory), ``population`` and ``zone``.
     zones
         Zone labels in order.
     caps
@@ -43,6 +45,12 @@ def build_report(
         Cap checks per région (:func:`aplcore.zoning.overrides.check_caps`).
     margin_zone
         Zone that may use the margin.
+    margin_rule
+        ``"inside"``: the margin is the last ``margin`` inhabitants of the margin zone's cap
+        (margin used = population beyond ``cap - margin``); ``"above"``: it lies beyond the cap
+        (margin used = population beyond ``cap``).
+    departement_caps
+        Caps per département (inhabitants): filled in the département rows, with their gaps.
 
     Returns
     -------
@@ -50,7 +58,7 @@ def build_report(
         Columns ``region``, ``departement`` (``"total"`` on région rows), ``population``,
         ``<zone>`` and ``<zone>_share`` per zone, ``<zone>_cap`` and ``<zone>_gap`` (population
         minus cap: negative under the cap; ``-inf`` without cap) per zone, ``margin``,
-        ``margin_used``, ``met`` (every constraint of :attr:`Zoning.checks` holds: with the
+        ``margin_used``, ``met`` (every check of the région in :attr:`Zoning.checks` holds: with the
         cumulative rule a zone may exceed its own cap by room the zones before it left unused),
         ``mandatory_over_cap`` (the mandatory zone alone exceeds a cap; nothing was dropped).
     """
@@ -65,7 +73,16 @@ def build_report(
     rows = []
     for region, block in pivot.groupby(level="region", sort=True):
         for (_, dep), values in block.iterrows():
-            rows.append(_row(region, dep, values, zones))
+            row = _row(region, dep, values, zones)
+            if departement_caps is not None and dep in getattr(departement_caps, "index", ()):
+                for zone in zones:
+                    if zone in departement_caps.columns:
+                        row[f"{zone}_cap"] = float(departement_caps.at[dep, zone])
+                        row[f"{zone}_gap"] = row[zone] - row[f"{zone}_cap"]
+            dep_checks = checks[checks["departement"] == dep] if "departement" in checks else []
+            if len(dep_checks):
+                row["met"] = bool(dep_checks["met"].all())
+            rows.append(row)
         total = _row(region, TOTAL, block.sum(axis=0), zones)
         for zone in zones:
             total[f"{zone}_cap"] = float(caps.at[region, zone])
@@ -73,10 +90,15 @@ def build_report(
         total["margin"] = float(caps.at[region, "margin"])
         if margin_zone is not None:
             room = caps.at[region, margin_zone]
-            total["margin_used"] = max(0.0, total[margin_zone] - room) if np.isfinite(room) else 0.0
+            if margin_rule == "inside":
+                room = room - total["margin"]
+            used = max(0.0, total[margin_zone] - room) if np.isfinite(room) else 0.0
+            total["margin_used"] = min(used, total["margin"])
         else:
             total["margin_used"] = 0.0
         region_checks = checks[checks["region"] == region]
+        if "departement" in region_checks:
+            region_checks = region_checks[region_checks["departement"] == ""]
         total["met"] = bool(region_checks["met"].all()) if len(region_checks) else True
         total["mandatory_over_cap"] = bool(region_checks["mandatory_over_cap"].any())
         rows.append(total)
@@ -160,6 +182,7 @@ def national_schema(
     level_codes: dict[str, str],
     profession: str = "med",
     date_arrete: str | None = None,
+    territory_column: str = "tvs_code",
 ) -> pd.DataFrame:
     """Per-commune output in the national zoning file's schema.
 
@@ -173,18 +196,21 @@ def national_schema(
         Profession suffix of the level column: ``med`` gives ``zmed_niveau``.
     date_arrete
         Optional ``z<prof>_date_arrete`` value (``dd/mm/yyyy``).
+    territory_column
+        ``tvs_code`` (GP zonings, territoires de vie-santé) or ``bvcv_code`` (professions
+        zoned on bassins de vie / canton-ville).
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``com_code``, ``tvs_code``, ``z<prof>_niveau`` (and ``z<prof>_date_arrete``),
-        sorted by commune code.
+        Columns ``com_code``, ``tvs_code`` (or ``bvcv_code``), ``z<prof>_niveau`` (and
+        ``z<prof>_date_arrete``), sorted by commune code.
     """
     zone = communes["zone"].astype(str)
     out = pd.DataFrame(
         {
             "com_code": communes.index.astype(str),
-            "tvs_code": communes["territory"].astype(str).to_numpy(),
+            territory_column: communes["territory"].astype(str).to_numpy(),
             f"z{profession}_niveau": zone.map(lambda z: level_codes.get(z, z)).to_numpy(),
         }
     )

@@ -5,11 +5,13 @@ A territory table has one row per commune (index: commune code) and the columns 
 département, ...). A territory may span several départements or régions:
 
 * each région counts **its own residents** of the territory against its caps (2017 FAQ);
-* the territory has one **département of attribution** and one **région of attribution**: by
-  default the one holding the largest resident population of the territory, ties going to the
-  smallest code. Pass ``attribution={territory: departement}`` to override it (for instance to
-  follow the département of the territory's pôle); the région of attribution is then the région
-  of that département within the territory.
+* the territory has one **région of attribution**, the one holding the largest resident
+  population of the territory, which decides its zone when its APL is above the national
+  selection (2017 FAQ, "La gestion des territoires de vie-santé situés sur deux régions"), and
+  one **département of attribution**, the one of that région holding the largest population;
+  ties go to the smallest code. Pass ``attribution={territory: departement}`` to override it
+  (for instance to follow the département of the territory's pôle); the région of attribution
+  is then the région of that département within the territory.
 """
 
 from __future__ import annotations
@@ -227,9 +229,19 @@ def attribute(
         .sum()
         .reset_index()
     )
-    # largest population first, then smallest département code (rows are sorted by code)
+    # the région holding the largest population decides (2017 FAQ p. 10: "l'ARS qui abrite
+    # dans cette zone la part de population la plus importante"); within it, the département
+    # holding the largest population; ties go to the smallest code
+    by_region = frame.groupby(["territory", "region"], sort=True)["population"].sum()
+    by_dep = by_dep.assign(
+        region_population=by_region.reindex(
+            pd.MultiIndex.from_frame(by_dep[["territory", "region"]])
+        ).to_numpy()
+    )
     by_dep = by_dep.sort_values(
-        ["territory", "population", "departement"], ascending=[True, False, True], kind="stable"
+        ["territory", "region_population", "region", "population", "departement"],
+        ascending=[True, False, True, False, True],
+        kind="stable",
     )
     chosen = by_dep.drop_duplicates("territory", keep="first").set_index("territory")
     out = chosen[["departement", "region"]].copy()
