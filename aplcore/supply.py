@@ -43,8 +43,10 @@ from .errors import (
 
 __all__ = [
     "KINDS",
+    "DentistFTERules",
     "FTERules",
     "GPActivityRules",
+    "PhysiotherapistFTERules",
     "SupplyRules",
     "count_gp_activity",
     "count_supply",
@@ -387,3 +389,196 @@ def _check_ages(rows: pd.DataFrame) -> None:
             f"ages on different rows: {describe_values(inconsistent.index.tolist())}."
         )
         raise InvalidValueError(msg)
+
+
+# ---------------------------------------------------------------------------------------------
+# Other professions: full-time equivalents of the five-level zonings (2011-2012).
+#
+# The ambulatory part of the Île-de-France regional plan (ARS Île-de-France, SROS 2012, section
+# "Déterminer et réguler les zones d'offre de soins en masseurs kinésithérapeutes libéraux")
+# describes the physiotherapists' FTE:
+#   « Le Nombre de MK exprimé en Equivalent temps plein (ETP) est calculé selon le nombre d'actes
+#     réalisés par jour par le professionnel dans l'année (FNPS 2010)
+#   - Le temps passé en déplacement est converti en ETP »
+# and refers, for the method, to « l'Annexe III de Arrêté du 12 Juin 2012 portant modification de
+# l'arrêté du 21 décembre 2011 ». The annexes of these arrêtés, which set the number of days of a
+# full-time year, the dentists' age and activity weights and the speech therapists' part-time
+# rules, are NOT among the reference documents: the classes below implement the rules' mechanics
+# and take every number as a parameter without a default, to be set from the annex. The speech
+# therapists' half-time rules are not described in any reference document at all, so no class
+# implements them.
+
+
+def _practitioner_totals(rows: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Per practitioner: total of ``column`` and each row's share of it (equal when all zero)."""
+    values = rows[column].to_numpy(dtype=np.float64)
+    ids = rows["practitioner_id"].to_numpy()
+    total = rows.groupby("practitioner_id", sort=False)[column].transform("sum").to_numpy()
+    sites = rows.groupby("practitioner_id", sort=False)[column].transform("size").to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(total > 0, values / total, 1.0 / sites)
+    return pd.DataFrame({"practitioner_id": ids, "total": total, "share": share})
+
+
+def _positive(name: str, value: float) -> None:
+    if not (isinstance(value, int | float) and np.isfinite(value) and value > 0):
+        msg = f"{name} must be a positive number, found {value!r}."
+        raise ParameterError(msg)
+
+
+@dataclass(frozen=True)
+class PhysiotherapistFTERules(SupplyRules):
+    """Physiotherapists' FTE: days worked in the year over the days of a full-time year.
+
+    SROS Île-de-France 2012 (masseurs-kinésithérapeutes): the FTE is computed from the acts
+    performed per day in the year, and the time spent travelling is converted into FTE. The
+    number of days of a full-time year and the way travel time enters are set by annex III of
+    the arrêté of 12 June 2012, which is not among the reference documents: both are required
+    parameters.
+
+    Each row needs ``days_worked`` (days of activity derived from the acts per day) and, unless
+    ``travel == "ignore"``, ``travel_days`` (time spent travelling, in days). A practitioner's
+    FTE is ``(days_worked ∓ travel_days) / full_time_days`` summed over the practitioner's sites,
+    floored at 0 and capped at ``max_fte`` when set, and split back across sites in proportion to
+    the days worked there.
+
+    Parameters
+    ----------
+    full_time_days
+        Days of activity that make one FTE (from the annex).
+    travel
+        ``"deduct"``: travel days are taken off the days worked; ``"add"``: counted as work;
+        ``"ignore"``.
+    max_fte
+        Cap on a practitioner's FTE (``None``: no cap).
+    """
+
+    full_time_days: float
+    travel: str
+    max_fte: float | None = None
+
+    value_column = "days_worked"
+    unit = "FTE per 100 000 standardised inhabitants (with scale=100_000)"
+
+    def __post_init__(self) -> None:
+        _positive("full_time_days", self.full_time_days)
+        if self.travel not in ("deduct", "add", "ignore"):
+            msg = f"travel must be 'deduct', 'add' or 'ignore', found {self.travel!r}."
+            raise ParameterError(msg)
+        if self.max_fte is not None:
+            _positive("max_fte", self.max_fte)
+
+    def counted(self, rows: pd.DataFrame) -> np.ndarray:
+        """FTE of each row (practitioner × site)."""
+        days = rows["days_worked"].to_numpy(dtype=np.float64)
+        if self.travel != "ignore":
+            if "travel_days" not in rows.columns:
+                msg = (
+                    f"travel={self.travel!r} needs a travel_days column (time spent travelling, "
+                    "in days); pass travel='ignore' to leave travel time out."
+                )
+                raise InputFormatError(msg)
+            travel = rows["travel_days"].to_numpy(dtype=np.float64, na_value=np.nan)
+            if not np.all(np.isfinite(travel) & (travel >= 0)):
+                msg = "travel_days must be finite and non-negative numbers of days."
+                raise InvalidValueError(msg)
+            days = days - travel if self.travel == "deduct" else days + travel
+        per_row = rows[["practitioner_id"]].assign(days=days)
+        totals = _practitioner_totals(rows, "days_worked")
+        fte = per_row.groupby("practitioner_id", sort=False)["days"].transform("sum").to_numpy()
+        fte = np.maximum(fte, 0.0) / self.full_time_days
+        if self.max_fte is not None:
+            fte = np.minimum(fte, self.max_fte)
+        return fte * totals["share"].to_numpy()
+
+
+@dataclass(frozen=True)
+class DentistFTERules(SupplyRules):
+    """Dentists: one per practitioner, weighted down from an age and up for the most active.
+
+    The weights (a dentist aged ``older_from`` or more counts ``older_weight``; the
+    ``top_share`` most active dentists of the table count ``top_weight``) come from the
+    annexes of the arrêté of 21 December 2011, which are not among the reference documents:
+    every number is a required parameter. The annex text available does not say how the two
+    weights combine for an older dentist who is also among the most active: give
+    ``both_weight``, or such a dentist is an error.
+
+    The most active are ranked on each dentist's total ``activity`` over the sites of the table;
+    with ``n`` dentists the ``floor(top_share * n)`` highest totals are "most active", and
+    dentists tied with the last of them too. A dentist's weight is split across sites in
+    proportion to the activity there.
+
+    Parameters
+    ----------
+    older_from
+        Age from which a dentist counts ``older_weight``.
+    older_weight
+        Weight of the older dentists.
+    top_share
+        Share of the dentists counted as the most active (0 to 1).
+    top_weight
+        Weight of the most active dentists.
+    both_weight
+        Weight of a dentist in both groups (``None``: refuse such a dentist).
+    """
+
+    older_from: float
+    older_weight: float
+    top_share: float
+    top_weight: float
+    both_weight: float | None = None
+
+    value_column = "activity"
+    unit = "FTE per 100 000 standardised inhabitants (with scale=100_000)"
+
+    def __post_init__(self) -> None:
+        _positive("older_from", self.older_from)
+        _positive("older_weight", self.older_weight)
+        _positive("top_weight", self.top_weight)
+        if self.both_weight is not None:
+            _positive("both_weight", self.both_weight)
+        if not (isinstance(self.top_share, int | float) and 0 <= self.top_share <= 1):
+            msg = f"top_share must be a share between 0 and 1, found {self.top_share!r}."
+            raise ParameterError(msg)
+
+    def weights(self, activity: np.ndarray, age: np.ndarray) -> np.ndarray:
+        """Weight of each dentist from its total activity and its age."""
+        activity = np.asarray(activity, dtype=np.float64)
+        age = np.asarray(age, dtype=np.float64)
+        k = int(np.floor(self.top_share * len(activity)))
+        top = np.zeros(len(activity), dtype=bool)
+        if k > 0:
+            threshold = np.sort(activity)[::-1][k - 1]
+            top = activity >= threshold
+        older = age >= self.older_from
+        both = top & older
+        if both.any() and self.both_weight is None:
+            msg = (
+                f"{int(both.sum())} dentists are both aged {self.older_from:g} or more and among "
+                f"the {self.top_share:.0%} most active; the annex text available does not say "
+                "how the weights combine: give both_weight."
+            )
+            raise ParameterError(msg)
+        weight = np.ones(len(activity))
+        weight[older] = self.older_weight
+        weight[top] = self.top_weight
+        if both.any():
+            weight[both] = self.both_weight
+        return weight
+
+    def counted(self, rows: pd.DataFrame) -> np.ndarray:
+        """Weight of each row (practitioner × site)."""
+        if "age" not in rows.columns:
+            msg = "dentist rules need an age column (the age weight applies from older_from)."
+            raise InputFormatError(msg)
+        totals = _practitioner_totals(rows, "activity")
+        per_dentist = (
+            rows.assign(total=totals["total"].to_numpy())
+            .groupby("practitioner_id", sort=False)
+            .agg(total=("total", "first"), age=("age", "first"))
+        )
+        weight = pd.Series(
+            self.weights(per_dentist["total"].to_numpy(), per_dentist["age"].to_numpy()),
+            index=per_dentist.index,
+        )
+        return weight.reindex(rows["practitioner_id"]).to_numpy() * totals["share"].to_numpy()
