@@ -20,8 +20,13 @@ name                   definition
 **Band edges.** The official wording ("under 10 min", "10 to 15 min", ...) leaves edges open. The
 default here is ``closed="left"``: bands are ``[0, 10)``, ``[10, 15)``, ``[15, 20)``, so a pair at
 exactly 10 minutes weighs 2/3, at 15 minutes 1/3 and at 20 minutes 0. ``closed="right"`` gives
-``[0, 10]``, ``(10, 15]``, ``(15, 20]``: 1 at 10 minutes, 2/3 at 15, 1/3 at 20. For continuous
-decays the same convention decides whether the cut-off itself is in the catchment.
+``[0, 10]``, ``(10, 15]``, ``(15, 20]``: 1 at 10 minutes, 2/3 at 15, 1/3 at 20. Neither
+matches the official sheet's wording at both ends ("Moins de 10 minutes" → 1, "Entre 10 et 15"
+→ 2/3, "Entre 15 et 20" → 1/3, "Plus de 20 minutes" → 0): ``closed="literal"`` reads it
+literally, ``[0, 10)``, ``[10, 15]``, ``(15, 20]``: 10 minutes weighs 2/3 (not "moins de 10"),
+15 minutes 2/3 (the first band that names it), 20 minutes 1/3 (not "plus de 20"). In general the
+first edge is left-closed and the others right-closed. For continuous decays the convention
+decides whether the cut-off itself is in the catchment (``"literal"`` as ``"right"``).
 """
 
 from __future__ import annotations
@@ -47,7 +52,16 @@ __all__ = [
     "step_decay",
 ]
 
-Closed = Literal["left", "right"]
+Closed = Literal["left", "right", "literal"]
+
+#: The band-edge conventions: what each one gives at exactly 10, 15 and 20 minutes with the GP
+#: decay (weights 1, 2/3, 1/3, 0).
+CONVENTIONS = {
+    "left": "bands [a, b): 10 min → 2/3, 15 min → 1/3, 20 min → 0",
+    "right": "bands (a, b]: 10 min → 1, 15 min → 2/3, 20 min → 1/3",
+    "literal": "the sheet's wording: < 10 → 1, 10–15 → 2/3, 15–20 → 1/3, > 20 → 0 (10 min → 2/3, "
+    "15 min → 2/3, 20 min → 1/3)",
+}
 
 # Kind ids shared with aplcore.kernels.decay (kept literal here so that importing this module does
 # not import Numba).
@@ -68,7 +82,8 @@ class Decay:
     params
         Kind-specific parameters (see the constructors).
     closed
-        Band-edge convention, ``"left"`` (``[a, b)``, the default) or ``"right"`` (``(a, b]``).
+        Band-edge convention, ``"left"`` (``[a, b)``, the default), ``"right"`` (``(a, b]``) or
+        ``"literal"`` (first band ``[0, a)``, the others ``(a, b]``: the official sheet's words).
     name
         A label for reports.
     """
@@ -82,8 +97,11 @@ class Decay:
         if self.kind not in _KIND_IDS:
             msg = f"decay kind must be one of {sorted(_KIND_IDS)}, found {self.kind!r}."
             raise ParameterError(msg)
-        if self.closed not in ("left", "right"):
-            msg = f"closed must be 'left' or 'right', found {self.closed!r}."
+        if self.closed not in CONVENTIONS:
+            msg = (
+                f"closed must be 'left' or 'right' (or 'literal', the official sheet's wording), "
+                f"found {self.closed!r}."
+            )
             raise ParameterError(msg)
         if not all(math.isfinite(p) for p in self.params):
             msg = f"decay parameters must be finite, found {self.params}."
@@ -100,6 +118,10 @@ class Decay:
         closed = 0.0 if self.closed == "left" else 1.0
         if self.kind == "step":
             edges, weights = self.steps
+            if self.closed == "literal" and edges:
+                # right-closed bands whose first edge is the float just under it: t <= that
+                # float is exactly t < edge, so the first band is [0, edge) and the others (a, b]
+                edges = (float(np.nextafter(edges[0], -np.inf)), *edges[1:])
             return np.array([closed, len(edges), *edges, *weights, 0.0], dtype=np.float64)
         return np.array([closed, *self.params], dtype=np.float64)
 

@@ -21,25 +21,38 @@ Rules, for the capped methods (details in :class:`~aplcore.zoning.methods.Capped
   together stay within the sum of their caps;
 * a mandatory tier (2017 zone A, ``APL <= 2.5``) is never cut: if it alone exceeds a cap, a
   :class:`ZoningWarning` says so and ``checks["mandatory_over_cap"]`` is true;
-* overrides (territory or commune level) are applied last and every cap is checked again.
+* a territory spanning régions counts each région's residents against that région's caps and is
+  decided by the région holding the largest share (below the national selection threshold it is
+  ZIP automatically);
+* the agency's choices (territory, commune or QPV level) are applied last; every cap, derogation
+  limit and rule of the method is then checked again (``strict=True`` raises).
+
+Each method is an object with one small interface (:class:`ZoningMethod`: zones, eligible
+tiers, fill order, caps, classify, checks); a new method is one class and
+:func:`register_method`.
 
 Modules: :mod:`~aplcore.zoning.territories` (commune → territory tables, territory APL,
-attribution), :mod:`~aplcore.zoning.methods` (presets), :mod:`~aplcore.zoning.caps`,
-:mod:`~aplcore.zoning.fill` (the capped fill), :mod:`~aplcore.zoning.overrides`,
+attribution), :mod:`~aplcore.zoning.methods` (the interface and presets),
+:mod:`~aplcore.zoning.caps`, :mod:`~aplcore.zoning.fill` (the capped fill),
+:mod:`~aplcore.zoning.overrides` (agency choices), :mod:`~aplcore.zoning.checks`,
 :mod:`~aplcore.zoning.report`.
 """
 
 from __future__ import annotations
 
 from .caps import resolve_caps
+from .checks import check_row
 from .core import Zoning, ZoningWarning, classify_zones
 from .methods import (
     METHOD_PRESETS,
     CappedMethod,
     ShareMethod,
+    TerritoryInputs,
     ThresholdMethod,
     ZoningMethod,
+    ZoningState,
     get_method,
+    register_method,
 )
 from .report import format_report, national_schema, write_csv
 from .territories import build_territory_table, departement_of
@@ -48,16 +61,20 @@ __all__ = [
     "METHOD_PRESETS",
     "CappedMethod",
     "ShareMethod",
+    "TerritoryInputs",
     "ThresholdMethod",
     "Zoning",
     "ZoningMethod",
+    "ZoningState",
     "ZoningWarning",
     "build_territory_table",
+    "check_row",
     "classify_zones",
     "departement_of",
     "format_report",
     "get_method",
     "national_schema",
+    "register_method",
     "resolve_caps",
     "write_csv",
 ]
