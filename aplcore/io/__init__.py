@@ -15,7 +15,16 @@ from typing import TYPE_CHECKING, Any
 from .cog import COG_TYPES, read_cog_communes, read_territories
 from .population import AGE_BANDS, read_population_by_age
 from .practitioners import PRACTITIONER_COLUMNS, read_practitioners
-from .writers import OutputExistsError, atomic_write, write_csv, write_geojson, write_parquet
+from .writers import (
+    OutputExistsError,
+    OutputSet,
+    OutputSetError,
+    atomic_write,
+    output_set,
+    write_csv,
+    write_geojson,
+    write_parquet,
+)
 
 _LAZY: dict[str, str] = {
     "read_drees_apl": "aplcore.io.drees",
@@ -28,7 +37,10 @@ __all__ = [
     "COG_TYPES",
     "PRACTITIONER_COLUMNS",
     "OutputExistsError",
+    "OutputSet",
+    "OutputSetError",
     "atomic_write",
+    "output_set",
     "read_cog_communes",
     "read_drees_apl",
     "read_drees_parameters",

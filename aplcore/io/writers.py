@@ -2,18 +2,32 @@
 
 Each writer writes to a temporary file in the destination folder, then moves it into place with
 :func:`os.replace`: a failure never leaves a partial file behind, and a reader never sees one.
-An existing destination is only replaced with ``overwrite=True``.
+An existing destination is only replaced with ``overwrite=True``, and only when it is a regular
+file (never a device, a pipe or a folder).
+
+A command writing several files uses an :class:`OutputSet`: every file is first written into a
+hidden staging folder beside its target, then all are moved into place together; when a move
+fails, the files already moved are removed (and the ones they replaced restored), so the outputs
+appear all together or not at all. Temporaries left by a killed run (its process gone) are
+removed the next time the same target is written.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import math
 import os
+import shutil
+import signal
+import stat
 import tempfile
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from os import PathLike
 from pathlib import Path
+from types import TracebackType
 from typing import IO, Any
 
 import numpy as np
@@ -21,11 +35,111 @@ import pandas as pd
 
 from ..errors import AplcoreError, MissingCommuneError, describe_values
 
-__all__ = ["OutputExistsError", "atomic_write", "write_csv", "write_geojson", "write_parquet"]
+__all__ = [
+    "OutputExistsError",
+    "OutputSet",
+    "OutputSetError",
+    "atomic_write",
+    "output_set",
+    "write_csv",
+    "write_geojson",
+    "write_parquet",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Prefix of the staging folders of :class:`OutputSet` (followed by the process id).
+STAGING_PREFIX = ".aplcore-staging-"
 
 
 class OutputExistsError(AplcoreError):
-    """The output file exists and ``overwrite=True`` was not given."""
+    """The output file exists and ``overwrite=True`` was not given, or it is not a regular file."""
+
+
+class OutputSetError(AplcoreError):
+    """An output set could not be committed whole (what was moved has been taken back)."""
+
+
+def _kind_of(path: Path) -> str:
+    mode = path.stat().st_mode
+    kinds = (
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISFIFO, "a named pipe"),
+        (stat.S_ISSOCK, "a socket"),
+    )
+    return next((name for test, name in kinds if test(mode)), "not a regular file")
+
+
+def check_target(dest: Path, *, overwrite: bool) -> None:
+    """Refuse a destination that exists and is not a regular file, or exists without overwrite.
+
+    Raises
+    ------
+    OutputExistsError
+        ``dest`` is a folder, a device, a pipe or a socket (whatever ``overwrite``), or a file
+        and ``overwrite`` is false.
+    """
+    if not dest.exists():
+        return
+    if dest.is_dir():
+        msg = f"{str(dest)!r} is a folder; give a file name to write to."
+        raise OutputExistsError(msg)
+    if not dest.is_file():
+        msg = (
+            f"{str(dest)!r} is {_kind_of(dest)}, not a regular file; aplcore only writes "
+            "regular files: choose a file path."
+        )
+        raise OutputExistsError(msg)
+    if not overwrite:
+        msg = (
+            f"{str(dest)!r} exists already; expected a new file name. Choose another name, "
+            "remove the file, or pass overwrite=True (CLI: --overwrite) to replace it."
+        )
+        raise OutputExistsError(msg)
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def _stale(name: str, prefix: str) -> bool:
+    """A temporary named ``prefix<pid>...`` whose process has gone."""
+    head = name[len(prefix) :].split(".", 1)[0].split("-", 1)[0]
+    return head.isdigit() and not _pid_alive(int(head))
+
+
+def clean_stale_temporaries(dest: Path) -> list[Path]:
+    """Remove temporaries of ``dest`` (and staging folders beside it) left by dead processes."""
+    folder = dest.parent
+    if not folder.is_dir():
+        return []
+    removed = []
+    file_prefix = f".{dest.name}."
+    with contextlib.suppress(OSError):
+        for entry in folder.iterdir():
+            name = entry.name
+            if name.startswith(file_prefix) and name.endswith(".tmp"):
+                if _stale(name, file_prefix):
+                    entry.unlink(missing_ok=True)
+                    removed.append(entry)
+            elif (
+                name.startswith(STAGING_PREFIX) and entry.is_dir() and _stale(name, STAGING_PREFIX)
+            ):
+                shutil.rmtree(entry, ignore_errors=True)
+                removed.append(entry)
+    if removed:
+        logger.info("removed %d temporaries left by interrupted runs in %s", len(removed), folder)
+    return removed
 
 
 def atomic_write(
@@ -43,7 +157,7 @@ def atomic_write(
     write
         Writes the content to the binary file object it is given.
     overwrite
-        Replace an existing ``path``.
+        Replace an existing ``path`` (a regular file only).
 
     Returns
     -------
@@ -53,34 +167,219 @@ def atomic_write(
     Raises
     ------
     OutputExistsError
-        ``path`` exists and ``overwrite`` is false.
+        ``path`` exists and ``overwrite`` is false, or it is not a regular file.
     """
     dest = Path(path)
-    if dest.is_dir():
-        msg = f"{str(dest)!r} is a folder; give a file name to write to."
-        raise OutputExistsError(msg)
-    if dest.exists() and not overwrite:
-        msg = (
-            f"{str(dest)!r} exists already; expected a new file name. Choose another name, "
-            "remove the file, or pass overwrite=True to replace it."
-        )
-        raise OutputExistsError(msg)
+    check_target(dest, overwrite=overwrite)
     dest.parent.mkdir(parents=True, exist_ok=True)
+    clean_stale_temporaries(dest)
     # mkstemp creates files readable by the owner only: give the result the usual permissions
     # (those of the file replaced, else 0o666 less the umask).
     mode = dest.stat().st_mode & 0o777 if dest.exists() else 0o666 & ~_umask()
-    fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
+    fd, tmp_name = tempfile.mkstemp(
+        dir=dest.parent, prefix=f".{dest.name}.{os.getpid()}.", suffix=".tmp"
+    )
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp_name, mode)
+        check_target(dest, overwrite=overwrite)  # it may have appeared meanwhile
         os.replace(tmp_name, dest)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
     return dest
+
+
+class OutputSet:
+    """Several output files that appear together or not at all.
+
+    Ask :meth:`path` for the place to write each target (a file in a hidden staging folder
+    beside it), write there with any writer, then :meth:`commit` (or leave the ``with`` block
+    normally). Leaving it on an exception, or calling :meth:`discard`, removes the staged files.
+
+    Parameters
+    ----------
+    targets
+        Output paths known in advance (checked at once: not existing, or regular files with
+        ``overwrite``); :meth:`path` adds others.
+    overwrite
+        Replace existing files.
+    on_commit
+        Called once every file is in place.
+
+    Examples
+    --------
+    >>> with output_set([out / "a.csv", out / "b.csv"]) as outputs:  # doctest: +SKIP
+    ...     write_csv(table_a, outputs.path(out / "a.csv"))
+    ...     write_csv(table_b, outputs.path(out / "b.csv"))
+    """
+
+    def __init__(
+        self,
+        targets: Iterable[str | PathLike[str]] = (),
+        *,
+        overwrite: bool = False,
+        on_commit: Callable[[list[Path]], None] | None = None,
+    ) -> None:
+        self.overwrite = overwrite
+        self.on_commit = on_commit
+        self.committed = False
+        self._staged: dict[Path, Path] = {}
+        self._folders: dict[Path, Path] = {}
+        for target in targets:
+            check_target(Path(target), overwrite=overwrite)
+
+    def __enter__(self) -> OutputSet:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.discard()
+
+    @property
+    def targets(self) -> list[Path]:
+        """The targets asked for so far."""
+        return list(self._staged)
+
+    def path(self, target: str | PathLike[str]) -> Path:
+        """Where to write ``target`` until the set is committed (same name, staging folder)."""
+        if self.committed:
+            msg = "this output set is committed already; start a new one."
+            raise OutputSetError(msg)
+        dest = Path(target)
+        if dest in self._staged:
+            return self._staged[dest]
+        check_target(dest, overwrite=self.overwrite)
+        folder = dest.parent
+        if folder not in self._folders:
+            folder.mkdir(parents=True, exist_ok=True)
+            clean_stale_temporaries(folder / "_")
+            self._folders[folder] = Path(
+                tempfile.mkdtemp(dir=folder, prefix=f"{STAGING_PREFIX}{os.getpid()}-")
+            )
+        staged = self._folders[folder] / dest.name
+        if staged in self._staged.values():
+            staged = Path(tempfile.mkdtemp(dir=self._folders[folder])) / dest.name
+        self._staged[dest] = staged
+        return staged
+
+    __getitem__ = path
+
+    def commit(self) -> list[Path]:
+        """Move every staged file to its target; on failure take back what was moved.
+
+        Returns
+        -------
+        list of pathlib.Path
+            The targets written.
+
+        Raises
+        ------
+        OutputExistsError
+            A target appeared meanwhile (without ``overwrite``) or is not a regular file.
+        OutputSetError
+            A move failed: the targets already moved were removed and the files they replaced
+            restored.
+        """
+        written = {dest: staged for dest, staged in self._staged.items() if staged.exists()}
+        try:
+            for dest in written:
+                check_target(dest, overwrite=self.overwrite)
+            # an interruption arriving during the moves is delivered once they are all done and
+            # the set is marked committed: it can no longer leave half a set behind
+            with _signals_deferred():
+                moved = self._move_all(written)
+                self.committed = True
+                if self.on_commit is not None:
+                    self.on_commit(moved)
+        finally:
+            self.discard()
+        for dest in moved:
+            logger.info("wrote %s", dest)
+        return moved
+
+    def _move_all(self, written: dict[Path, Path]) -> list[Path]:
+        moved: list[tuple[Path, Path | None]] = []
+        for dest, staged in written.items():
+            backup = None
+            try:
+                mode = 0o666 & ~_umask()
+                if dest.exists():
+                    mode = dest.stat().st_mode & 0o777
+                    backup = staged.with_name(f"{staged.name}.previous")
+                    os.replace(dest, backup)
+                os.chmod(staged, mode)
+                os.replace(staged, dest)
+                moved.append((dest, backup))
+            except OSError as exc:
+                if backup is not None and backup.exists() and not dest.exists():
+                    os.replace(backup, dest)
+                undone = self._take_back(moved)
+                msg = (
+                    f"could not move {dest} into place ({exc.strerror or exc}); none of the "
+                    f"{len(written)} outputs was written"
+                    + (f": the {len(undone)} already moved were taken back" if undone else "")
+                    + ". Check the free space and permissions of the output folder."
+                )
+                raise OutputSetError(msg) from exc
+        return [dest for dest, _ in moved]
+
+    @staticmethod
+    def _take_back(moved: list[tuple[Path, Path | None]]) -> list[Path]:
+        undone = []
+        for dest, backup in reversed(moved):
+            with contextlib.suppress(OSError):
+                if backup is not None:
+                    os.replace(backup, dest)
+                else:
+                    dest.unlink(missing_ok=True)
+                undone.append(dest)
+        if undone:
+            logger.warning("output set not written: removed %s", ", ".join(str(p) for p in undone))
+        return undone
+
+    def discard(self) -> None:
+        """Remove the staging folders and what they hold."""
+        for staging in self._folders.values():
+            shutil.rmtree(staging, ignore_errors=True)
+        self._folders.clear()
+
+
+def output_set(
+    targets: Iterable[str | PathLike[str]] = (),
+    *,
+    overwrite: bool = False,
+    on_commit: Callable[[list[Path]], None] | None = None,
+) -> OutputSet:
+    """An :class:`OutputSet` to use in a ``with`` block (committed when the block succeeds)."""
+    return OutputSet(targets, overwrite=overwrite, on_commit=on_commit)
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Block SIGINT and SIGTERM while the set is moved into place (main thread, POSIX)."""
+    blockable = hasattr(signal, "pthread_sigmask") and (
+        threading.current_thread() is threading.main_thread()
+    )
+    if not blockable:
+        yield
+        return
+    signals = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, signals)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _umask() -> int:
