@@ -85,7 +85,8 @@ def build_report(
             rows.append(row)
         total = _row(region, TOTAL, block.sum(axis=0), zones)
         for zone in zones:
-            total[f"{zone}_cap"] = float(caps.at[region, zone])
+            cap = caps.at[region, zone] if zone in caps.columns else np.inf
+            total[f"{zone}_cap"] = float(cap)
             total[f"{zone}_gap"] = total[zone] - total[f"{zone}_cap"]
         total["margin"] = float(caps.at[region, "margin"])
         if margin_zone is not None:
