@@ -1,0 +1,498 @@
+"""The baseline every scenario changes, validated once, and the vectors of each scenario.
+
+:class:`Baseline` holds the user's inputs (travel times, population by age band or standardised
+demand, practitioner table or supply per commune, decay, age variant, zoning). :class:`Inputs`
+is the same, checked and aligned on the commune index as arrays; :meth:`Inputs.columns` turns a
+block of scenarios into demand, population and supply matrices (one column per scenario).
+Counting follows :class:`aplcore.GPActivityRules` exactly, vectorised over scenarios.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from ..decay import Closed, Decay, get_decay
+from ..errors import InputFormatError, ParameterError, describe_values
+from ..supply import GPActivityRules, SupplyRules
+from ..traveltimes import TravelTimes
+from .model import (
+    ActivityNoise,
+    AddPractitioners,
+    AddSupply,
+    AgeLimit,
+    Change,
+    DecayChange,
+    NewInstallations,
+    ProjectPopulation,
+    RemovePractitioners,
+    RetireAbove,
+    ScaleActivity,
+    ScaleDemand,
+    ScaleSupply,
+    Scenario,
+    WeightsVintage,
+)
+
+__all__ = ["Baseline", "Inputs", "ZoningSpec"]
+
+
+@dataclass(frozen=True)
+class ZoningSpec:
+    """How to zone each scenario's APL (the arguments of :func:`aplcore.classify_zones`).
+
+    Parameters
+    ----------
+    territory
+        Commune → territory (Series or the DataFrame of
+        :func:`aplcore.zoning.build_territory_table`).
+    method
+        A preset name or method object (default ``"zonage_2025"``).
+    thresholds, caps, margin, cap_unit
+        As in :func:`aplcore.classify_zones`.
+    """
+
+    territory: pd.Series | pd.DataFrame
+    method: Any = "zonage_2025"
+    thresholds: tuple[float, ...] | None = None
+    caps: Any = None
+    margin: Any = None
+    cap_unit: str = "inhabitants"
+
+
+@dataclass(frozen=True, eq=False)
+class Baseline:
+    """The inputs of the baseline APL that scenarios change.
+
+    Give the demand as ``population_by_age`` (19 band columns, index commune code: projections
+    and weights vintages are then possible) or as ``demand`` (standardised) with ``population``
+    (total); the supply as ``practitioners`` (one row per practitioner and site, see
+    :func:`aplcore.count_gp_activity`: per-practitioner changes are then possible) or ``supply``
+    (counted, per commune).
+
+    Parameters
+    ----------
+    travel_times
+        Residence → practice times.
+    population_by_age, demand, population
+        See above. Communes of the travel times absent from the demand have none.
+    practitioners, supply
+        See above.
+    weights
+        Age-band weights of the baseline (preset name or 19 weights).
+    decay, closed, method
+        As in :func:`aplcore.prepare`.
+    max_age
+        Age variant of the practitioners (65: the zoning one; None: all).
+    rules
+        Counting rules (default: the DREES GP rules).
+    zoning
+        How to zone each scenario (None: no zoning).
+    """
+
+    travel_times: TravelTimes
+    population_by_age: pd.DataFrame | None = None
+    demand: pd.Series | None = None
+    population: pd.Series | None = None
+    practitioners: pd.DataFrame | None = None
+    supply: pd.Series | None = None
+    weights: str | Sequence[float] = "drees_gp_2023"
+    decay: str | Decay = "drees_gp"
+    closed: Closed | None = None
+    method: str = "e2sfca"
+    max_age: int | None = 65
+    rules: SupplyRules = field(default_factory=GPActivityRules)
+    zoning: ZoningSpec | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class _Practitioners:
+    """The practitioner table as arrays (rows: practitioner × site)."""
+
+    commune: np.ndarray  # position of the row's commune
+    gp: np.ndarray  # position of the row's practitioner
+    ids: pd.Index  # practitioner ids, by position
+    activity: np.ndarray
+    age: np.ndarray  # NaN when unknown
+    liberal: np.ndarray
+    new_install: np.ndarray  # per practitioner
+    sites: np.ndarray  # per practitioner: number of liberal sites
+    to_gp: sparse.csr_array  # practitioners × rows, liberal rows only
+    to_commune: sparse.csr_array  # communes × rows
+    frame: pd.DataFrame  # validated rows (for non-GP rules)
+
+    @property
+    def n_gp(self) -> int:
+        return len(self.ids)
+
+
+@dataclass(frozen=True, eq=False)
+class Inputs:
+    """A :class:`Baseline` checked once and aligned on the commune index, as arrays."""
+
+    codes: pd.Index
+    ages: np.ndarray | None  # communes × 19 bands
+    weights: np.ndarray | None  # 19 baseline weights
+    demand: np.ndarray
+    population: np.ndarray
+    supply: np.ndarray  # counted supply of the baseline
+    practitioners: _Practitioners | None
+    rules: SupplyRules
+    max_age: int | None
+    decay: Decay
+    method: str
+
+    @classmethod
+    def from_baseline(cls, baseline: Baseline) -> Inputs:
+        """Validate and align the baseline (the only place its inputs are checked)."""
+        from ..apl import _align, _check_travel_times
+        from ..demand import band_weights, standardise_population
+
+        _check_travel_times(baseline.travel_times)
+        codes = baseline.travel_times.codes
+        n = len(codes)
+        ages = weights = None
+        if baseline.population_by_age is not None:
+            if baseline.demand is not None:
+                msg = "give the baseline demand as population_by_age or as demand, not both."
+                raise ParameterError(msg)
+            w = band_weights(_weights_arg(baseline.weights))
+            std = standardise_population(baseline.population_by_age, _weights_arg(baseline.weights))
+            positions = _positions(codes, std.index, what="population by age")
+            from ..demand import AGE_BANDS
+
+            table = baseline.population_by_age.rename(columns=str)[list(AGE_BANDS)]
+            ages = np.zeros((n, len(AGE_BANDS)))
+            ages[positions] = table.to_numpy(dtype=np.float64)
+            weights = w.to_numpy()
+            demand = ages @ weights
+            population = ages.sum(axis=1)
+        elif baseline.demand is not None:
+            demand = _align(codes, baseline.demand, what="demand", missing="zero")
+            if baseline.population is None:
+                population = demand.copy()
+            else:
+                population = _align(codes, baseline.population, what="population", missing="zero")
+        else:
+            msg = "the baseline needs a demand: population_by_age=, or demand= (and population=)."
+            raise ParameterError(msg)
+        practitioners = None
+        if baseline.practitioners is not None:
+            if baseline.supply is not None:
+                msg = "give the baseline supply as practitioners or as supply, not both."
+                raise ParameterError(msg)
+            practitioners = _practitioner_arrays(baseline.practitioners, codes, baseline.rules)
+        elif baseline.supply is not None:
+            supply = _align(codes, baseline.supply, what="supply", missing="zero")
+        else:
+            msg = "the baseline needs a supply: practitioners= or supply=."
+            raise ParameterError(msg)
+        inputs = cls(
+            codes=codes,
+            ages=ages,
+            weights=weights,
+            demand=demand,
+            population=population,
+            supply=np.zeros(n) if practitioners is not None else supply,
+            practitioners=practitioners,
+            rules=baseline.rules,
+            max_age=baseline.max_age,
+            decay=get_decay(baseline.decay, closed=baseline.closed),
+            method=baseline.method,
+        )
+        if practitioners is not None:
+            base = inputs._count(practitioners.activity[:, None], [_row_mask(inputs, None, ())])
+            object.__setattr__(inputs, "supply", base[:, 0])
+        return inputs
+
+    @property
+    def n_communes(self) -> int:
+        return len(self.codes)
+
+    # ------------------------------------------------------------------ scenario keys
+    def decay_of(self, scenario: Scenario) -> Decay:
+        """The decay a scenario uses (the grouping key of the engine)."""
+        change = scenario.one("decay")
+        if change is None:
+            return self.decay
+        assert isinstance(change, DecayChange)
+        decay = get_decay(change.decay) if change.decay is not None else self.decay
+        return decay.with_closed(change.closed) if change.closed is not None else decay
+
+    def check(self, scenarios: Sequence[Scenario]) -> None:
+        """Refuse, before any computation, changes the baseline cannot support."""
+        for s in scenarios:
+            for c in s.changes:
+                if c.needs_ages and self.ages is None:
+                    msg = (
+                        f"scenario {s.name!r}: {type(c).__name__} needs the population by age "
+                        "band: give the baseline population_by_age= instead of demand=."
+                    )
+                    raise ParameterError(msg)
+                if (c.per_practitioner or isinstance(c, AgeLimit)) and self.practitioners is None:
+                    msg = (
+                        f"scenario {s.name!r}: {type(c).__name__} changes practitioners: give "
+                        "the baseline practitioners= instead of supply=."
+                    )
+                    raise ParameterError(msg)
+                if isinstance(c, ScaleSupply | ScaleDemand | AddSupply | AddPractitioners):
+                    codes = _change_codes(c)
+                    unknown = [x for x in codes if x not in self.codes]
+                    if unknown:
+                        msg = (
+                            f"scenario {s.name!r}: {type(c).__name__} names communes that are "
+                            f"not in the travel times: {describe_values(unknown)}."
+                        )
+                        raise ParameterError(msg)
+
+    # ------------------------------------------------------------------ columns
+    def columns(self, scenarios: Sequence[Scenario]) -> tuple[np.ndarray, ...]:
+        """Demand, population and supply of each scenario (``n × K`` float64 each)."""
+        demand, population = self._demand_columns(scenarios)
+        supply = self._supply_columns(scenarios)
+        return demand, population, supply
+
+    def _demand_columns(self, scenarios: Sequence[Scenario]) -> tuple[np.ndarray, np.ndarray]:
+        n, k = self.n_communes, len(scenarios)
+        demand = np.empty((n, k))
+        population = np.empty((n, k))
+        for col, s in enumerate(scenarios):
+            changes = s.of("demand")
+            if not changes:
+                demand[:, col] = self.demand
+                population[:, col] = self.population
+                continue
+            ages = self.ages.copy() if self.ages is not None else None
+            weights = self.weights
+            d, p = self.demand.copy(), self.population.copy()
+            scales = []
+            for c in changes:
+                if isinstance(c, ProjectPopulation):
+                    assert ages is not None
+                    ages *= _band_factors(c, self.codes)
+                elif isinstance(c, WeightsVintage):
+                    from ..demand import band_weights
+
+                    weights = band_weights(_weights_arg(c.weights)).to_numpy()
+                elif isinstance(c, ScaleDemand):
+                    scales.append(c)
+            if ages is not None:
+                d, p = ages @ weights, ages.sum(axis=1)
+            for c in scales:
+                mask = self._mask(c.communes)
+                d[mask] *= c.factor
+                p[mask] *= c.factor
+            demand[:, col] = d
+            population[:, col] = p
+        return demand, population
+
+    def _mask(self, communes: tuple[str, ...] | None) -> np.ndarray:
+        if communes is None:
+            return np.ones(self.n_communes, dtype=bool)
+        mask = np.zeros(self.n_communes, dtype=bool)
+        mask[self.codes.get_indexer(list(communes))] = True
+        return mask
+
+    def _supply_columns(self, scenarios: Sequence[Scenario]) -> np.ndarray:
+        k = len(scenarios)
+        prac = self.practitioners
+        if prac is None:
+            supply = np.repeat(self.supply[:, None], k, axis=1)
+        else:
+            activity = np.empty((len(prac.commune), k))
+            masks = []
+            for col, s in enumerate(scenarios):
+                activity[:, col] = self._activity(s)
+                masks.append(_row_mask(self, s.one("age"), s.of("supply")))
+            supply = self._count(activity, masks)
+        for col, s in enumerate(scenarios):
+            for c in s.of("supply"):
+                self._apply_commune_change(c, supply[:, col])
+        return supply
+
+    def _activity(self, scenario: Scenario) -> np.ndarray:
+        prac = self.practitioners
+        assert prac is not None
+        a = prac.activity.copy()
+        for c in scenario.of("supply"):
+            if isinstance(c, ScaleActivity):
+                if c.communes is None:
+                    a *= c.factor
+                else:
+                    a[np.isin(prac.commune, self.codes.get_indexer(list(c.communes)))] *= c.factor
+            elif isinstance(c, ActivityNoise):
+                a *= c.factors(prac.n_gp)[prac.gp]
+        return a
+
+    def _apply_commune_change(self, c: Change, supply: np.ndarray) -> None:
+        if isinstance(c, AddPractitioners):
+            j = self.codes.get_loc(c.commune)
+            supply[j] += c.count * self._counted_new(c.activity)
+        elif isinstance(c, AddSupply):
+            positions = self.codes.get_indexer(list(c.amounts))
+            supply[positions] += np.fromiter(c.amounts.values(), float, len(c.amounts))
+            np.maximum(supply, 0.0, out=supply)
+        elif isinstance(c, ScaleSupply):
+            supply[self._mask(c.communes)] *= c.factor
+        elif isinstance(c, NewInstallations):
+            weights = self.supply if self.supply.sum() > 0 else np.ones(self.n_communes)
+            supply += c.counts(weights) * self._counted_new(None)
+
+    def _counted_new(self, activity: float | None) -> float:
+        """Counted supply of one new practitioner (imputed, or a recorded activity)."""
+        rules = self.rules
+        if not isinstance(rules, GPActivityRules):
+            if activity is None:
+                msg = "AddPractitioners/NewInstallations need an activity with non-GP rules."
+                raise ParameterError(msg)
+            return float(activity)
+        if activity is None:
+            return rules.new_install_activity
+        return float(rules.bound(np.array([activity]))[0])
+
+    def _count(self, activity: np.ndarray, masks: list[np.ndarray]) -> np.ndarray:
+        """Supply per commune for activity matrices (rows × K) and row masks (the rules)."""
+        prac = self.practitioners
+        assert prac is not None
+        keep = np.column_stack(masks)
+        if not isinstance(self.rules, GPActivityRules):
+            return self._count_generic(activity, keep)
+        rules = self.rules
+        a = np.where(keep, activity, 0.0)
+        liberal = prac.liberal if not rules.bound_centres_sante else np.ones_like(prac.liberal)
+        lib = liberal[:, None]
+        total = prac.to_gp @ np.where(lib, a, 0.0)  # practitioners × K
+        active = (prac.to_gp @ np.where(lib, keep, False).astype(np.float64)) > 0
+        counted_gp = np.where(
+            prac.new_install[:, None], rules.new_install_activity, rules.bound(total)
+        )
+        counted_gp = np.where(active, counted_gp, 0.0)
+        gp_total = total[prac.gp]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.where(
+                gp_total > 0,
+                a / np.where(gp_total > 0, gp_total, 1.0),
+                1.0 / prac.sites[prac.gp][:, None],
+            )
+        rows = np.where(lib, counted_gp[prac.gp] * share, a)
+        rows = np.where(keep, rows, 0.0)
+        return np.asarray(prac.to_commune @ rows)
+
+    def _count_generic(self, activity: np.ndarray, keep: np.ndarray) -> np.ndarray:
+        prac = self.practitioners
+        assert prac is not None
+        column = self.rules.value_column
+        out = np.empty((self.n_communes, activity.shape[1]))
+        for col in range(activity.shape[1]):
+            rows = prac.frame.assign(**{column: activity[:, col]})[keep[:, col]]
+            counted = self.rules.counted(rows) if len(rows) else np.zeros(0)
+            out[:, col] = np.bincount(
+                prac.commune[keep[:, col]], weights=counted, minlength=self.n_communes
+            )
+        return out
+
+
+def _weights_arg(weights: str | Sequence[float]) -> Any:
+    return weights if isinstance(weights, str) else list(weights)
+
+
+def _positions(codes: pd.Index, index: pd.Index, *, what: str) -> np.ndarray:
+    positions = codes.get_indexer(index)
+    if (positions < 0).any():
+        unknown = index[positions < 0].tolist()
+        msg = (
+            f"{len(unknown)} communes of the {what} are not in the travel times: "
+            f"{describe_values(unknown)}."
+        )
+        raise ParameterError(msg)
+    return positions
+
+
+def _change_codes(c: Change) -> list[str]:
+    if isinstance(c, AddSupply):
+        return list(c.amounts)
+    if isinstance(c, AddPractitioners):
+        return [c.commune]
+    communes = getattr(c, "communes", None)
+    return list(communes) if communes else []
+
+
+def _band_factors(c: ProjectPopulation, codes: pd.Index) -> np.ndarray:
+    from ..demand import AGE_BANDS
+
+    if isinstance(c.factors, pd.DataFrame):
+        out = np.ones((len(codes), len(AGE_BANDS)))
+        frame = c.factors.rename(columns=str)
+        positions = _positions(codes, pd.Index(frame.index.astype(str)), what="projection")
+        for b, band in enumerate(AGE_BANDS):
+            if band in frame.columns:
+                out[positions, b] = frame[band].to_numpy(dtype=np.float64)
+        return out
+    assert isinstance(c.factors, Mapping)
+    return np.array([c.factors.get(band, 1.0) for band in AGE_BANDS])
+
+
+def _row_mask(inputs: Inputs, age: Change | None, supply: Sequence[Change]) -> np.ndarray:
+    """Rows kept: age variant (after ageing), retirements, removals."""
+    prac = inputs.practitioners
+    assert prac is not None
+    keep = np.ones(len(prac.commune), dtype=bool)
+    ages = prac.age.copy()
+    for c in supply:
+        if isinstance(c, RetireAbove):
+            ages = ages + c.years
+            keep &= ~(ages > c.age)
+        elif isinstance(c, RemovePractitioners):
+            keep &= ~np.isin(prac.ids[prac.gp], list(c.ids))
+    max_age = inputs.max_age if age is None else age.max_age  # type: ignore[attr-defined]
+    if max_age is not None:
+        keep &= ages <= max_age
+    return keep
+
+
+def _practitioner_arrays(
+    practitioners: pd.DataFrame, codes: pd.Index, rules: SupplyRules
+) -> _Practitioners:
+    from ..supply import count_supply
+
+    if not isinstance(practitioners, pd.DataFrame):
+        msg = f"practitioners must be a DataFrame, found {type(practitioners).__name__}."
+        raise InputFormatError(msg)
+    rows = count_supply(practitioners, rules=rules, max_age=None, detail=True)
+    rows = rows.drop(columns="counted")
+    commune = _positions(codes, pd.Index(rows["commune"]), what="practitioner table")
+    ids, gp = np.unique(rows["practitioner_id"].astype(str).to_numpy(), return_inverse=True)
+    n_rows, n_gp = len(rows), len(ids)
+    liberal = (rows["kind"] == "liberal").to_numpy()
+    age = (
+        rows["age"].to_numpy(dtype=np.float64) if "age" in rows.columns else np.full(n_rows, np.nan)
+    )
+    value_column = rules.value_column
+    lib_rows = np.flatnonzero(liberal)
+    to_gp = sparse.csr_array(
+        (np.ones(lib_rows.size), (gp[lib_rows], lib_rows)), shape=(n_gp, n_rows)
+    )
+    new = np.zeros(n_gp, dtype=bool)
+    np.logical_or.at(new, gp[lib_rows], rows["new_install"].to_numpy(dtype=bool)[lib_rows])
+    sites = np.maximum(np.bincount(gp[lib_rows], minlength=n_gp), 1).astype(np.float64)
+    to_commune = sparse.csr_array(
+        (np.ones(n_rows), (commune, np.arange(n_rows))), shape=(len(codes), n_rows)
+    )
+    return _Practitioners(
+        commune=commune,
+        gp=gp,
+        ids=pd.Index(ids),
+        activity=rows[value_column].to_numpy(dtype=np.float64),
+        age=age,
+        liberal=liberal,
+        new_install=new,
+        sites=sites,
+        to_gp=to_gp,
+        to_commune=to_commune,
+        frame=rows,
+    )

@@ -1,0 +1,260 @@
+"""The scenario engine: scenarios grouped by what they change, solved by blocks of columns.
+
+* Scenarios are grouped by decay: the weight matrices are prepared **once per distinct decay**
+  (:func:`aplcore.prepare`), never per scenario.
+* Inside a group, scenarios go by blocks of ``block_size`` columns through
+  :meth:`aplcore.AccessibilityMatrix.solve_batch_arrays`: each block reads the matrices once,
+  whatever changes in supply and demand.
+* Each block is zoned (when the baseline has a zoning) and written to the output folder as it
+  comes (one Parquet file per block), so 10 000 scenarios × 35 000 communes never sit in memory;
+  without an output folder the APL stays in memory.
+* With a ``dask.distributed`` client, blocks are tasks: the validated inputs and each prepared
+  matrix are scattered to the workers once, and results are those of the local run, bit for bit
+  (the same function solves each block; kernels sum in an order fixed by the data).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..decay import Decay
+from ..errors import ParameterError
+from .baseline import Baseline, Inputs
+from .model import Scenario, scenario_table
+from .results import ScenarioRun
+from .store import MemoryStore, ParquetStore
+from .zones import Zoner
+
+__all__ = ["run_scenarios", "solve_block"]
+
+logger = logging.getLogger(__name__)
+
+#: Scenarios solved together (columns of one batched product). 64 columns of a France-sized
+#: problem are 18 MB per matrix of the block.
+DEFAULT_BLOCK = 64
+
+
+def solve_block(
+    inputs: Inputs, matrix: Any, zoner: Zoner | None, scenarios: Sequence[Scenario]
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """APL (communes × scenarios) and zones (territories × scenarios) of one block."""
+    demand, population, supply = inputs.columns(scenarios)
+    apl = matrix.solve_batch_arrays(demand, supply)
+    bad = ~np.isfinite(apl)
+    if bad.any():
+        col = int(np.flatnonzero(bad.any(axis=0))[0])
+        msg = f"scenario {scenarios[col].name!r} gives non-finite APL; check its changes."
+        raise ParameterError(msg)
+    zones = zoner.zone_block(list(scenarios), apl, population, demand) if zoner else None
+    return apl, zones
+
+
+def _groups(inputs: Inputs, scenarios: Sequence[Scenario]) -> dict[Decay, list[int]]:
+    groups: dict[Decay, list[int]] = {}
+    for k, s in enumerate(scenarios):
+        groups.setdefault(inputs.decay_of(s), []).append(k)
+    return groups
+
+
+def _blocks(groups: dict[Decay, list[int]], size: int) -> Iterator[tuple[Decay, list[int]]]:
+    for decay, positions in groups.items():
+        for start in range(0, len(positions), size):
+            yield decay, positions[start : start + size]
+
+
+def run_scenarios(
+    baseline: Baseline,
+    scenarios: Sequence[Scenario],
+    *,
+    out: str | os.PathLike[str] | None = None,
+    overwrite: bool = False,
+    block_size: int = DEFAULT_BLOCK,
+    client: Any = None,
+    progress: bool | None = None,
+) -> ScenarioRun:
+    """Compute the APL (and zoning) of every scenario.
+
+    Parameters
+    ----------
+    baseline
+        The baseline inputs (:class:`aplcore.scenarios.Baseline`).
+    scenarios
+        The scenarios (:func:`~aplcore.scenarios.grid`, :func:`~aplcore.scenarios.monte_carlo`,
+        or hand-made :class:`~aplcore.scenarios.Scenario` objects). Names must be unique.
+    out
+        Output folder: the APL streams to it block by block (Parquet) and the whole set appears
+        at once when the run ends. None keeps everything in memory.
+    overwrite
+        Replace an existing output folder.
+    block_size
+        Scenarios per batched product.
+    client
+        A ``dask.distributed.Client``: blocks run as tasks on its workers.
+    progress
+        Show a progress bar (None: only on a terminal).
+
+    Returns
+    -------
+    ScenarioRun
+        Statistics, tables and maps of the run (reading the folder when ``out`` is given).
+    """
+    from ..apl import prepare
+
+    scenarios = list(scenarios)
+    if not scenarios:
+        msg = "no scenarios to run: pass a list of Scenario objects (grid(), monte_carlo(), ...)."
+        raise ParameterError(msg)
+    if int(block_size) != block_size or block_size < 1:
+        msg = f"block_size must be a positive whole number, found {block_size!r}."
+        raise ParameterError(msg)
+    table = scenario_table(scenarios)
+    inputs = Inputs.from_baseline(baseline)
+    inputs.check(scenarios)
+    target = _output_folder(out, overwrite) if out is not None else None
+
+    base_matrix = prepare(baseline.travel_times, decay=inputs.decay, method=inputs.method)
+    base_apl = base_matrix.solve_arrays(inputs.demand, inputs.supply)[0]
+    zoner = base_zoning = None
+    if baseline.zoning is not None:
+        zoner, base_zoning = Zoner.build(
+            baseline.zoning, inputs.codes, base_apl, inputs.population, inputs.demand
+        )
+    groups = _groups(inputs, scenarios)
+    logger.info(
+        "%d scenarios in %d decay groups, blocks of %d", len(scenarios), len(groups), block_size
+    )
+    work = target.with_name(f".{target.name}.partial-{os.getpid()}") if target else None
+    if work is not None:
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        store: MemoryStore | ParquetStore = ParquetStore.create(work / "apl", inputs.codes)
+    else:
+        store = MemoryStore(inputs.codes, [s.name for s in scenarios])
+    n_terr = len(zoner.territories) if zoner else 0
+    zones = np.zeros((n_terr, len(scenarios)), dtype=np.int8)
+    try:
+        for positions, apl, block_zones in _execute(
+            baseline, inputs, base_matrix, zoner, scenarios, groups, block_size, client, progress,
+            prepare,
+        ):  # fmt: skip
+            store.write([scenarios[k].name for k in positions], positions, apl)
+            if block_zones is not None:
+                zones[:, positions] = block_zones
+        baseline_frame = pd.DataFrame(
+            {
+                "apl": base_apl,
+                "demand": inputs.demand,
+                "population": inputs.population,
+                "supply": inputs.supply,
+            },
+            index=pd.Index(inputs.codes, name="code"),
+        )
+        run = ScenarioRun(
+            table=table,
+            baseline=baseline_frame,
+            store=store,
+            zones=zones if zoner else None,
+            territories=zoner.territories if zoner else None,
+            zone_labels=zoner.zones if zoner else None,
+            commune_territory=zoner.commune_territory if zoner else None,
+            baseline_zoning=base_zoning,
+        )
+        if work is not None and target is not None:
+            run.save(work)
+            if target.exists():
+                shutil.rmtree(target)
+            os.replace(work, target)
+            return ScenarioRun.open(target)
+        return run
+    finally:
+        if work is not None and work.exists():
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _output_folder(out: str | os.PathLike[str], overwrite: bool) -> Path:
+    target = Path(out)
+    if target.exists() and not target.is_dir():
+        msg = f"the output {str(target)!r} exists and is not a folder; choose a folder path."
+        raise ParameterError(msg)
+    if target.exists() and any(target.iterdir()) and not overwrite:
+        msg = (
+            f"the output folder {str(target)!r} is not empty; pass overwrite=True (--overwrite) "
+            "to replace it, or choose another folder."
+        )
+        raise ParameterError(msg)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+def _execute(
+    baseline: Baseline,
+    inputs: Inputs,
+    base_matrix: Any,
+    zoner: Zoner | None,
+    scenarios: list[Scenario],
+    groups: dict[Decay, list[int]],
+    block_size: int,
+    client: Any,
+    progress: bool | None,
+    prepare: Any,
+) -> Iterator[tuple[list[int], np.ndarray, np.ndarray | None]]:
+    """Yield ``(positions, apl, zones)`` per block, in a fixed order, locally or on Dask."""
+    from tqdm.auto import tqdm
+
+    blocks = list(_blocks(groups, block_size))
+    bar = tqdm(
+        total=len(scenarios),
+        unit="scenario",
+        desc="scenarios",
+        disable=(None if progress is None else not progress),
+    )
+
+    def matrix_for(decay: Decay) -> Any:
+        if decay == inputs.decay:
+            return base_matrix
+        logger.info("preparing the weights of decay %s (%s)", decay.name, decay.closed)
+        return prepare(baseline.travel_times, decay=decay, method=inputs.method)
+
+    with bar:
+        if client is None:
+            current: tuple[Decay | None, Any] = (None, None)
+            for decay, positions in blocks:
+                if current[0] != decay:
+                    current = (decay, matrix_for(decay))
+                block = [scenarios[k] for k in positions]
+                apl, zones = solve_block(inputs, current[1], zoner, block)
+                bar.update(len(positions))
+                yield positions, apl, zones
+            return
+        shared = client.scatter((inputs, zoner), broadcast=True)
+        matrices = {decay: client.scatter(matrix_for(decay), broadcast=True) for decay in groups}
+        futures = [
+            client.submit(
+                _remote_block,
+                shared,
+                matrices[decay],
+                [scenarios[k] for k in positions],
+                pure=False,
+            )
+            for decay, positions in blocks
+        ]
+        for (_, positions), future in zip(blocks, futures, strict=True):
+            apl, zones = future.result()
+            future.release()
+            bar.update(len(positions))
+            yield positions, apl, zones
+
+
+def _remote_block(
+    shared: tuple[Inputs, Zoner | None], matrix: Any, scenarios: list[Scenario]
+) -> tuple[np.ndarray, np.ndarray | None]:
+    inputs, zoner = shared
+    return solve_block(inputs, matrix, zoner, scenarios)

@@ -1,0 +1,642 @@
+"""The scenario model: named changes to a baseline, grids and seeded Monte Carlo draws.
+
+A :class:`Scenario` is a name and a tuple of changes. Every change is a small frozen dataclass
+that says what it touches (:attr:`Change.target`):
+
+==============  ===========================================================================
+target          changes
+==============  ===========================================================================
+``supply``      per practitioner: :class:`ScaleActivity`, :class:`RetireAbove`,
+                :class:`RemovePractitioners`, :class:`ActivityNoise` (random);
+                per commune: :class:`AddPractitioners`, :class:`AddSupply`,
+                :class:`ScaleSupply`, :class:`NewInstallations` (random)
+``demand``      :class:`ProjectPopulation` (factor per age band, or per commune and band),
+                :class:`WeightsVintage`, :class:`ScaleDemand`
+``decay``       :class:`DecayChange` (another decay, band-edge convention or parameters)
+``age``         :class:`AgeLimit` (the GP age variant: 65, 62, 60 or all)
+``zoning``      :class:`ZoningChange` (thresholds, caps, margin)
+==============  ===========================================================================
+
+Random changes carry their seed and draw number, so a scenario is reproduced exactly from the
+scenario table (:func:`scenario_table` and :func:`scenarios_from_table` round-trip it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from ..decay import Closed, Decay
+from ..errors import ParameterError, describe_values
+
+__all__ = [
+    "ActivityNoise",
+    "AddPractitioners",
+    "AddSupply",
+    "AgeLimit",
+    "Change",
+    "DecayChange",
+    "NewInstallations",
+    "ProjectPopulation",
+    "RemovePractitioners",
+    "RetireAbove",
+    "ScaleActivity",
+    "ScaleDemand",
+    "ScaleSupply",
+    "Scenario",
+    "WeightsVintage",
+    "ZoningChange",
+    "grid",
+    "monte_carlo",
+    "scenario_table",
+    "scenarios_from_table",
+]
+
+
+def _finite(value: float, what: str, *, positive: bool = False) -> float:
+    value = float(value)
+    if not np.isfinite(value) or value < 0 or (positive and value == 0):
+        kind = "positive" if positive else "non-negative"
+        msg = f"{what} must be a finite {kind} number, found {value!r}."
+        raise ParameterError(msg)
+    return value
+
+
+def _codes(communes: Iterable[str] | str | None) -> tuple[str, ...] | None:
+    if communes is None:
+        return None
+    if isinstance(communes, str):
+        communes = (communes,)
+    codes = tuple(str(c) for c in communes)
+    bad = [c for c in codes if len(c) != 5]
+    if bad:
+        msg = (
+            f"commune codes are 5-character strings ('01001', '2A004'), found "
+            f"{describe_values(bad)}."
+        )
+        raise ParameterError(msg)
+    return codes
+
+
+class Change:
+    """Base class of every change: a frozen dataclass with a :attr:`target`."""
+
+    #: What the change touches: ``supply``, ``demand``, ``decay``, ``age`` or ``zoning``.
+    target: ClassVar[str] = ""
+    #: Whether the change works on practitioner rows (needs a practitioner table).
+    per_practitioner: ClassVar[bool] = False
+    #: Whether the change works on populations by age band.
+    needs_ages: ClassVar[bool] = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready description (``{"change": class name, **fields}``)."""
+        out: dict[str, Any] = {"change": type(self).__name__}
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+            out[f.name] = _jsonable(getattr(self, f.name))
+        return out
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decay):
+        return {
+            "decay": value.kind,
+            "params": list(value.params),
+            "closed": value.closed,
+            "name": value.name,
+        }
+    if isinstance(value, tuple | list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+# ------------------------------------------------------------------------------- supply
+@dataclass(frozen=True)
+class ScaleActivity(Change):
+    """Multiply the recorded activity of practitioners (before the counting rules).
+
+    Parameters
+    ----------
+    factor
+        Non-negative multiplier.
+    communes
+        Only the rows practising in these communes (all by default).
+    """
+
+    factor: float
+    communes: tuple[str, ...] | None = None
+    target: ClassVar[str] = "supply"
+    per_practitioner: ClassVar[bool] = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "factor", _finite(self.factor, "ScaleActivity.factor"))
+        object.__setattr__(self, "communes", _codes(self.communes))
+
+
+@dataclass(frozen=True)
+class RetireAbove(Change):
+    """Practitioners ``years`` from now: everyone is ``years`` older, those above ``age`` retire.
+
+    The age variant of the baseline (e.g. GPs aged 65 or less) then applies to the aged table.
+    """
+
+    age: float
+    years: float = 0.0
+    target: ClassVar[str] = "supply"
+    per_practitioner: ClassVar[bool] = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "age", _finite(self.age, "RetireAbove.age", positive=True))
+        object.__setattr__(self, "years", _finite(self.years, "RetireAbove.years"))
+
+
+@dataclass(frozen=True)
+class RemovePractitioners(Change):
+    """Remove practitioners (every site) by ``practitioner_id``."""
+
+    ids: tuple[str, ...]
+    target: ClassVar[str] = "supply"
+    per_practitioner: ClassVar[bool] = True
+
+    def __post_init__(self) -> None:
+        ids = (self.ids,) if isinstance(self.ids, str) else self.ids
+        object.__setattr__(self, "ids", tuple(str(i) for i in ids))
+
+
+@dataclass(frozen=True)
+class ActivityNoise(Change):
+    """Year-to-year variation of each practitioner's activity (random, reproducible).
+
+    Each practitioner's recorded activity (all sites) is multiplied by a log-normal factor of
+    mean 1 and coefficient of variation ``cv``, drawn from ``numpy.random.default_rng([seed,
+    draw])`` in the order of the practitioner table; then the counting rules apply.
+    """
+
+    cv: float
+    seed: int
+    draw: int = 0
+    target: ClassVar[str] = "supply"
+    per_practitioner: ClassVar[bool] = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cv", _finite(self.cv, "ActivityNoise.cv"))
+        object.__setattr__(self, "seed", int(self.seed))
+        object.__setattr__(self, "draw", int(self.draw))
+
+    def factors(self, n_practitioners: int) -> np.ndarray:
+        """The multiplier of each practitioner."""
+        rng = np.random.default_rng([self.seed, self.draw, 0])
+        sigma = np.sqrt(np.log1p(self.cv**2))
+        return rng.lognormal(-0.5 * sigma**2, sigma, size=n_practitioners)
+
+
+@dataclass(frozen=True)
+class AddPractitioners(Change):
+    """Add ``count`` practitioners practising in ``commune``.
+
+    ``activity=None`` adds new installations (counted at the rules' imputed activity, 5 400 for
+    GPs); a number is a recorded yearly activity, counted through the rules' bounds.
+    """
+
+    commune: str
+    count: int = 1
+    activity: float | None = None
+    target: ClassVar[str] = "supply"
+
+    def __post_init__(self) -> None:
+        codes = _codes(self.commune)
+        assert codes is not None
+        object.__setattr__(self, "commune", codes[0])
+        if int(self.count) != self.count:
+            msg = f"AddPractitioners.count must be a whole number, found {self.count!r}."
+            raise ParameterError(msg)
+        object.__setattr__(self, "count", int(self.count))
+        if self.activity is not None:
+            object.__setattr__(
+                self, "activity", _finite(self.activity, "AddPractitioners.activity")
+            )
+
+
+@dataclass(frozen=True)
+class AddSupply(Change):
+    """Add counted supply per practice commune (negative amounts remove it, down to 0)."""
+
+    amounts: Mapping[str, float]
+    target: ClassVar[str] = "supply"
+
+    def __post_init__(self) -> None:
+        codes = _codes(list(self.amounts))
+        values = [float(v) for v in self.amounts.values()]
+        if not all(np.isfinite(values)):
+            msg = f"AddSupply amounts must be finite, found {describe_values(values)}."
+            raise ParameterError(msg)
+        object.__setattr__(self, "amounts", dict(zip(codes or (), values, strict=True)))
+
+    def __hash__(self) -> int:
+        return hash(tuple(self.amounts.items()))
+
+
+@dataclass(frozen=True)
+class ScaleSupply(Change):
+    """Multiply the counted supply (of some communes, or all)."""
+
+    factor: float
+    communes: tuple[str, ...] | None = None
+    target: ClassVar[str] = "supply"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "factor", _finite(self.factor, "ScaleSupply.factor"))
+        object.__setattr__(self, "communes", _codes(self.communes))
+
+
+@dataclass(frozen=True)
+class NewInstallations(Change):
+    """A random number of new installations (Poisson of mean ``expected``), reproducible.
+
+    Each new practitioner is counted at the rules' imputed activity and placed in a practice
+    commune drawn with probability proportional to the baseline supply (where practitioners
+    already work), from ``numpy.random.default_rng([seed, draw, 1])``.
+    """
+
+    expected: float
+    seed: int
+    draw: int = 0
+    target: ClassVar[str] = "supply"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "expected", _finite(self.expected, "NewInstallations.expected"))
+        object.__setattr__(self, "seed", int(self.seed))
+        object.__setattr__(self, "draw", int(self.draw))
+
+    def counts(self, weights: np.ndarray) -> np.ndarray:
+        """Number of new practitioners per commune, given the placement weights."""
+        rng = np.random.default_rng([self.seed, self.draw, 1])
+        total = rng.poisson(self.expected)
+        p = weights / weights.sum()
+        return rng.multinomial(total, p).astype(np.float64)
+
+
+# ------------------------------------------------------------------------------- demand
+@dataclass(frozen=True)
+class ProjectPopulation(Change):
+    """Multiply the population of each age band (a projection).
+
+    ``factors``: a mapping band → factor (the same everywhere), or a DataFrame indexed by commune
+    code with one column per band (communes absent keep their population).
+    """
+
+    factors: Mapping[str, float] | pd.DataFrame
+    target: ClassVar[str] = "demand"
+    needs_ages: ClassVar[bool] = True
+
+    def __post_init__(self) -> None:
+        from ..demand import AGE_BANDS
+
+        if isinstance(self.factors, pd.DataFrame):
+            columns = [str(c) for c in self.factors.columns]
+            values = self.factors.to_numpy(dtype=np.float64)
+        else:
+            columns = [str(k) for k in self.factors]
+            values = np.asarray(list(self.factors.values()), dtype=np.float64)
+        unknown = [c for c in columns if c not in AGE_BANDS]
+        if unknown:
+            msg = (
+                f"ProjectPopulation: unknown age bands {describe_values(unknown)}; bands are "
+                f"{list(AGE_BANDS)}."
+            )
+            raise ParameterError(msg)
+        if not (np.isfinite(values).all() and (values >= 0).all()):
+            msg = "ProjectPopulation factors must be finite and non-negative."
+            raise ParameterError(msg)
+        if not isinstance(self.factors, pd.DataFrame):
+            object.__setattr__(self, "factors", {str(k): float(v) for k, v in self.factors.items()})
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        if isinstance(self.factors, pd.DataFrame):
+            table = {str(c): self.factors[c].astype(float).to_dict() for c in self.factors}
+            return {"change": "ProjectPopulation", "factors_by_commune": table}
+        return super().to_dict()
+
+
+@dataclass(frozen=True)
+class WeightsVintage(Change):
+    """Other age-band weights: a preset name (``"drees_gp_2022"``) or 19 weights."""
+
+    weights: str | tuple[float, ...]
+    target: ClassVar[str] = "demand"
+    needs_ages: ClassVar[bool] = True
+
+    def __post_init__(self) -> None:
+        from ..demand import band_weights
+
+        if not isinstance(self.weights, str):
+            object.__setattr__(self, "weights", tuple(float(w) for w in self.weights))
+        band_weights(self.weights if isinstance(self.weights, str) else list(self.weights))
+
+
+@dataclass(frozen=True)
+class ScaleDemand(Change):
+    """Multiply the standardised population (and the population) of some communes, or all."""
+
+    factor: float
+    communes: tuple[str, ...] | None = None
+    target: ClassVar[str] = "demand"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "factor", _finite(self.factor, "ScaleDemand.factor"))
+        object.__setattr__(self, "communes", _codes(self.communes))
+
+
+# ------------------------------------------------------------------------------- others
+@dataclass(frozen=True)
+class DecayChange(Change):
+    """Another decay (a registered name or a :class:`aplcore.Decay`) and/or band-edge convention."""
+
+    decay: str | Decay | None = None
+    closed: Closed | None = None
+    target: ClassVar[str] = "decay"
+
+    def __post_init__(self) -> None:
+        from ..decay import get_decay
+
+        if self.decay is not None:
+            get_decay(self.decay)
+        if self.closed not in (None, "left", "right"):
+            msg = f"DecayChange.closed must be 'left' or 'right', found {self.closed!r}."
+            raise ParameterError(msg)
+
+
+@dataclass(frozen=True)
+class AgeLimit(Change):
+    """The practitioner age variant: keep those aged ``max_age`` or less (None: all)."""
+
+    max_age: int | None
+    target: ClassVar[str] = "age"
+
+    def __post_init__(self) -> None:
+        if self.max_age is not None:
+            object.__setattr__(
+                self, "max_age", int(_finite(self.max_age, "AgeLimit.max_age", positive=True))
+            )
+
+
+@dataclass(frozen=True)
+class ZoningChange(Change):
+    """Other zoning thresholds, regional caps or margin (None keeps the baseline's)."""
+
+    thresholds: tuple[float, ...] | None = None
+    caps: Mapping[str, float] | None = None
+    margin: float | None = None
+    target: ClassVar[str] = "zoning"
+
+    def __post_init__(self) -> None:
+        if self.thresholds is not None:
+            object.__setattr__(self, "thresholds", tuple(float(t) for t in self.thresholds))
+        if self.caps is not None:
+            object.__setattr__(self, "caps", {str(k): float(v) for k, v in self.caps.items()})
+
+    def __hash__(self) -> int:
+        caps = tuple(sorted(self.caps.items())) if self.caps is not None else None
+        return hash((self.thresholds, caps, self.margin))
+
+
+CHANGES: dict[str, type[Change]] = {
+    cls.__name__: cls
+    for cls in (
+        ScaleActivity,
+        RetireAbove,
+        RemovePractitioners,
+        ActivityNoise,
+        AddPractitioners,
+        AddSupply,
+        ScaleSupply,
+        NewInstallations,
+        ProjectPopulation,
+        WeightsVintage,
+        ScaleDemand,
+        DecayChange,
+        AgeLimit,
+        ZoningChange,
+    )
+}
+_SINGLE = ("decay", "age", "zoning")
+
+
+# ------------------------------------------------------------------------------- scenario
+@dataclass(frozen=True)
+class Scenario:
+    """A named set of changes to the baseline (an empty set is the baseline itself).
+
+    At most one change of each of the targets ``decay``, ``age`` and ``zoning``; supply and demand
+    changes apply in the order given.
+    """
+
+    name: str
+    changes: tuple[Change, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        changes = tuple(self.changes)
+        bad = [c for c in changes if not isinstance(c, Change)]
+        if bad:
+            msg = (
+                f"scenario {self.name!r}: changes must be aplcore.scenarios change objects, found "
+                f"{describe_values([type(c).__name__ for c in bad])}."
+            )
+            raise ParameterError(msg)
+        for target in _SINGLE:
+            found = [type(c).__name__ for c in changes if c.target == target]
+            if len(found) > 1:
+                msg = (
+                    f"scenario {self.name!r} has {len(found)} {target} changes "
+                    f"({describe_values(found)}); give at most one."
+                )
+                raise ParameterError(msg)
+        object.__setattr__(self, "name", str(self.name))
+        object.__setattr__(self, "changes", changes)
+
+    def of(self, target: str) -> tuple[Change, ...]:
+        """The changes of one target."""
+        return tuple(c for c in self.changes if c.target == target)
+
+    def one(self, target: str) -> Change | None:
+        """The change of a single-valued target (decay, age, zoning), or None."""
+        found = self.of(target)
+        return found[0] if found else None
+
+
+def _labelled(axis: str, values: Sequence[Any] | Mapping[str, Any]) -> list[tuple[str, Any]]:
+    if isinstance(values, Mapping):
+        return [(str(k), v) for k, v in values.items()]
+    return [(f"{axis}={_short(v)}", v) for v in values]
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, Change):
+        fields = [str(getattr(value, f.name)) for f in dataclasses.fields(value)]  # type: ignore[arg-type]
+        return ",".join(fields)
+    return str(value)
+
+
+def grid(base: Sequence[Change] = (), **axes: Sequence[Any] | Mapping[str, Any]) -> list[Scenario]:
+    """The cartesian product of axes of changes, one scenario per combination.
+
+    Parameters
+    ----------
+    base
+        Changes common to every scenario.
+    **axes
+        Name → a list of changes (or of tuples of changes, or None for "no change"), or a mapping
+        label → change. Scenario names join the labels: ``closed=left|max_age=65``.
+
+    Examples
+    --------
+    >>> from aplcore.scenarios import AgeLimit, DecayChange, grid
+    >>> scenarios = grid(
+    ...     closed={"left": DecayChange(closed="left"), "right": DecayChange(closed="right")},
+    ...     age={"60": AgeLimit(60), "65": AgeLimit(65)},
+    ... )
+    >>> [s.name for s in scenarios]
+    ['closed=left|age=60', 'closed=left|age=65', 'closed=right|age=60', 'closed=right|age=65']
+    """
+    if not axes:
+        msg = "grid() needs at least one axis, e.g. grid(age=[AgeLimit(60), AgeLimit(65)])."
+        raise ParameterError(msg)
+    labelled = []
+    for axis, values in axes.items():
+        items = _labelled(axis, values)
+        if not items:
+            msg = f"grid axis {axis!r} is empty."
+            raise ParameterError(msg)
+        labelled.append(items)
+    out = []
+    for combination in itertools.product(*labelled):
+        name = "|".join(label for label, _ in combination)
+        changes: list[Change] = list(base)
+        for _, value in combination:
+            if value is None:
+                continue
+            changes.extend(value if isinstance(value, tuple | list) else (value,))
+        out.append(Scenario(name, tuple(changes)))
+    return out
+
+
+def monte_carlo(
+    n: int,
+    *,
+    seed: int,
+    activity_cv: float | None = None,
+    new_installations: float | None = None,
+    base: Sequence[Change] = (),
+    prefix: str = "draw",
+) -> list[Scenario]:
+    """``n`` random scenarios: activity variation and/or new installations, from one seed.
+
+    Draw ``k`` uses the random streams ``[seed, k, ·]``, so any draw is reproduced alone from the
+    seed and its number (stored in the scenario table).
+
+    Parameters
+    ----------
+    n
+        Number of draws.
+    seed
+        Non-negative integer seed.
+    activity_cv
+        Coefficient of variation of each practitioner's yearly activity (:class:`ActivityNoise`).
+    new_installations
+        Expected number of new installations per draw (:class:`NewInstallations`).
+    base
+        Changes common to every draw.
+    prefix
+        Scenario names are ``f"{prefix}_{k:05d}"``.
+    """
+    if int(n) != n or n < 1:
+        msg = f"monte_carlo needs a positive whole number of draws, found {n!r}."
+        raise ParameterError(msg)
+    if int(seed) != seed or seed < 0:
+        msg = f"the seed must be a non-negative whole number, found {seed!r}."
+        raise ParameterError(msg)
+    if activity_cv is None and new_installations is None:
+        msg = "monte_carlo needs activity_cv and/or new_installations: nothing would vary."
+        raise ParameterError(msg)
+    out = []
+    for k in range(int(n)):
+        changes: list[Change] = list(base)
+        if activity_cv is not None:
+            changes.append(ActivityNoise(activity_cv, seed, k))
+        if new_installations is not None:
+            changes.append(NewInstallations(new_installations, seed, k))
+        out.append(Scenario(f"{prefix}_{k:05d}", tuple(changes)))
+    return out
+
+
+# ------------------------------------------------------------------------------- table
+def scenario_table(scenarios: Sequence[Scenario]) -> pd.DataFrame:
+    """One row per scenario: ``scenario`` (name), ``changes`` (JSON), and one readable column
+    per target. Reproduces the scenarios exactly with :func:`scenarios_from_table`."""
+    names = [s.name for s in scenarios]
+    dup = pd.Index(names)[pd.Index(names).duplicated()].unique().tolist()
+    if dup:
+        msg = f"scenario names must be unique; repeated: {describe_values(dup)}."
+        raise ParameterError(msg)
+    rows = []
+    for s in scenarios:
+        row: dict[str, Any] = {
+            "scenario": s.name,
+            "changes": json.dumps([c.to_dict() for c in s.changes], sort_keys=True),
+        }
+        for target in ("supply", "demand", "decay", "age", "zoning"):
+            row[target] = "; ".join(f"{type(c).__name__}({_short(c)})" for c in s.of(target))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _from_dict(data: Mapping[str, Any]) -> Change:
+    data = dict(data)
+    name = data.pop("change", None)
+    cls = CHANGES.get(str(name))
+    if cls is None:
+        msg = f"unknown change {name!r}; changes are {sorted(CHANGES)}."
+        raise ParameterError(msg)
+    if cls is ProjectPopulation and "factors_by_commune" in data:
+        frame = pd.DataFrame(data.pop("factors_by_commune"))
+        frame.index = frame.index.astype(str)
+        data["factors"] = frame
+    if cls is DecayChange and isinstance(data.get("decay"), Mapping):
+        d = data["decay"]
+        data["decay"] = Decay(d["decay"], tuple(d["params"]), d["closed"], d.get("name", "custom"))
+    for key in ("communes", "ids", "thresholds", "weights"):
+        if isinstance(data.get(key), list):
+            data[key] = tuple(data[key])
+    known = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    unknown = sorted(set(data) - known)
+    if unknown:
+        msg = f"{cls.__name__} has no fields {unknown}; its fields are {sorted(known)}."
+        raise ParameterError(msg)
+    return cls(**data)
+
+
+def scenarios_from_table(table: pd.DataFrame) -> list[Scenario]:
+    """The scenarios of a table written by :func:`scenario_table`."""
+    if not {"scenario", "changes"} <= set(table.columns):
+        msg = (
+            "a scenario table needs the columns 'scenario' and 'changes' (as written by "
+            f"scenario_table); found {list(table.columns)}."
+        )
+        raise ParameterError(msg)
+    return [
+        Scenario(str(name), tuple(_from_dict(d) for d in json.loads(changes)))
+        for name, changes in zip(table["scenario"], table["changes"], strict=True)
+    ]

@@ -1,0 +1,105 @@
+"""Where the APL of every scenario goes: memory, or Parquet blocks on disk.
+
+A Parquet block holds one block of scenarios (columns) for every commune (rows), in row groups of
+:data:`ROWS` communes. Statistics per commune read one row group of every block at a time, so a
+run of 10 000 scenarios × 35 000 communes is read back in slices of ``ROWS × 10 000`` values.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["ROWS", "MemoryStore", "ParquetStore"]
+
+#: Communes per row group of a block file (and per slice read back by the statistics).
+ROWS = 4096
+
+
+class MemoryStore:
+    """All APL in one array (communes × scenarios)."""
+
+    def __init__(self, codes: pd.Index, names: Sequence[str]) -> None:
+        self.codes = codes
+        self.names = list(names)
+        self.values = np.zeros((len(codes), len(self.names)))
+
+    def write(self, names: Sequence[str], positions: Sequence[int], apl: np.ndarray) -> None:
+        self.values[:, list(positions)] = apl
+
+    def chunks(self, rows: int = ROWS) -> Iterator[tuple[slice, np.ndarray]]:
+        """Slices of communes with the APL of every scenario, in scenario order."""
+        for start in range(0, len(self.codes), rows):
+            part = slice(start, min(start + rows, len(self.codes)))
+            yield part, self.values[part]
+
+    def column(self, position: int) -> np.ndarray:
+        return self.values[:, position]
+
+
+class ParquetStore:
+    """APL in Parquet block files under a folder, with an index of their scenarios."""
+
+    def __init__(self, folder: Path, codes: pd.Index, blocks: list[tuple[str, list[int]]]) -> None:
+        self.folder = folder
+        self.codes = codes
+        self.blocks = blocks
+
+    @classmethod
+    def create(cls, folder: Path, codes: pd.Index) -> ParquetStore:
+        folder.mkdir(parents=True, exist_ok=False)
+        return cls(folder, codes, [])
+
+    @classmethod
+    def open(cls, folder: Path, codes: pd.Index) -> ParquetStore:
+        index = json.loads((folder / "blocks.json").read_text())
+        return cls(folder, codes, [(b["file"], b["positions"]) for b in index])
+
+    @property
+    def n_scenarios(self) -> int:
+        return sum(len(p) for _, p in self.blocks)
+
+    def write(self, names: Sequence[str], positions: Sequence[int], apl: np.ndarray) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        name = f"block-{len(self.blocks):05d}.parquet"
+        table = pa.table({str(s): apl[:, k] for k, s in enumerate(names)})
+        pq.write_table(table, self.folder / name, row_group_size=ROWS)
+        self.blocks.append((name, [int(p) for p in positions]))
+
+    def save_index(self) -> None:
+        index = [{"file": f, "positions": p} for f, p in self.blocks]
+        (self.folder / "blocks.json").write_text(json.dumps(index) + "\n")
+
+    def chunks(self, rows: int = ROWS) -> Iterator[tuple[slice, np.ndarray]]:
+        """Slices of :data:`ROWS` communes with the APL of every scenario, in scenario order."""
+        import pyarrow.parquet as pq
+
+        files = [pq.ParquetFile(self.folder / f) for f, _ in self.blocks]
+        n_groups = files[0].num_row_groups if files else 0
+        start = 0
+        for g in range(n_groups):
+            out = None
+            for file, (_, positions) in zip(files, self.blocks, strict=True):
+                group = file.read_row_group(g)
+                if out is None:
+                    out = np.empty((group.num_rows, self.n_scenarios))
+                for k, column in zip(positions, group.columns, strict=True):
+                    out[:, k] = column.to_numpy()
+            assert out is not None
+            yield slice(start, start + out.shape[0]), out
+            start += out.shape[0]
+
+    def column(self, position: int) -> np.ndarray:
+        import pyarrow.parquet as pq
+
+        for file, positions in self.blocks:
+            if position in positions:
+                table = pq.read_table(self.folder / file)
+                return table.column(positions.index(position)).to_numpy()
+        raise KeyError(position)

@@ -1,0 +1,393 @@
+"""Scenarios: each kind of change against a plain re-computation from scratch.
+
+The reference for every scenario rebuilds the modified inputs by hand (practitioner table,
+population by age), counts them with :func:`aplcore.count_gp_activity`, standardises with
+:func:`aplcore.standardise_population` and solves with the dense NumPy reference of
+``tests/fca_reference.py``.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from fca_reference import dense_times, fca_dense, step_weights
+
+import aplcore
+from aplcore.demand import AGE_BANDS
+from aplcore.errors import ParameterError
+from aplcore.scenarios import (
+    ActivityNoise,
+    AddPractitioners,
+    AddSupply,
+    AgeLimit,
+    Baseline,
+    DecayChange,
+    NewInstallations,
+    ProjectPopulation,
+    RemovePractitioners,
+    RetireAbove,
+    ScaleActivity,
+    ScaleDemand,
+    ScaleSupply,
+    Scenario,
+    WeightsVintage,
+    ZoningChange,
+    ZoningSpec,
+    grid,
+    monte_carlo,
+    run_scenarios,
+    scenario_table,
+    scenarios_from_table,
+)
+
+
+# ------------------------------------------------------------------------------ small case
+def small_case(seed: int = 0, n: int = 24):
+    rng = np.random.default_rng(seed)
+    codes = [f"45{i:03d}" for i in range(n)]
+    xy = rng.uniform(0, 25, size=(n, 2))
+    dist = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
+    minutes = np.round(dist * 1.11 + 1.0)  # whole minutes: pairs fall on the band edges
+    np.fill_diagonal(minutes, rng.integers(0, 4, n))
+    o, d = np.nonzero(minutes <= 25)
+    frame = pd.DataFrame(
+        {
+            "origin": np.asarray(codes)[o],
+            "destination": np.asarray(codes)[d],
+            "minutes": minutes[o, d],
+        }
+    )
+    tt = aplcore.TravelTimes.from_frame(frame)
+    pop = pd.DataFrame(
+        rng.integers(0, 150, size=(n, len(AGE_BANDS))).astype(float), index=codes, columns=AGE_BANDS
+    )
+    rows = []
+    for g in range(2 * n):
+        age = int(rng.integers(30, 71))
+        kind = "centre_sante" if rng.random() < 0.1 else "liberal"
+        new = bool(kind == "liberal" and rng.random() < 0.1)
+        sites = rng.choice(n, size=2 if rng.random() < 0.15 else 1, replace=False)
+        for site in sites:
+            activity = float(np.round(rng.choice([100.0, 250.0, 3000.0, 4500.0, 5200.0, 7000.0])))
+            activity *= rng.uniform(0.8, 1.2) if activity > 250 else 1.0
+            rows.append((f"gp{g:03d}", codes[site], activity, age, kind, new))
+    gps = pd.DataFrame(
+        rows, columns=["practitioner_id", "commune", "activity", "age", "kind", "new_install"]
+    )
+    territory = pd.Series([f"T{i % 5}" for i in range(n)], index=codes)
+    return tt, pop, gps, territory, minutes, codes
+
+
+def reference_apl(minutes, codes, demand, supply, *, closed="left", edges=(10, 15, 20)):
+    n = len(codes)
+    o, d = np.nonzero(minutes <= 25)
+    w = step_weights(
+        dense_times(n, o, d, minutes[o, d]), edges, (1.0, 2.0 / 3.0, 1.0 / 3.0), closed
+    )
+    p = demand.reindex(codes).fillna(0).to_numpy()
+    s = supply.reindex(codes).fillna(0).to_numpy()
+    return fca_dense(w, p, s, "e2sfca")
+
+
+@pytest.fixture(scope="module")
+def case():
+    return small_case()
+
+
+def baseline_of(case, **kwargs) -> Baseline:
+    tt, pop, gps, _territory, _, _ = case
+    return Baseline(tt, population_by_age=pop, practitioners=gps, **kwargs)
+
+
+def run_one(case, *changes, **kwargs):
+    run = run_scenarios(baseline_of(case, **kwargs), [Scenario("s", tuple(changes))])
+    return run.apl("s").to_numpy()
+
+
+def check(case, changes, *, gps=None, pop=None, weights="drees_gp_2023", max_age=65, **ref):
+    _tt, pop0, gps0, _, minutes, codes = case
+    found = run_one(case, *changes)
+    demand = aplcore.standardise_population(pop if pop is not None else pop0, weights)
+    supply = aplcore.count_gp_activity(gps if gps is not None else gps0, max_age=max_age)
+    expected = reference_apl(minutes, codes, demand, supply, **ref)
+    np.testing.assert_allclose(found, expected, rtol=1e-12, atol=1e-12)
+
+
+# ------------------------------------------------------------------------------ each kind
+def test_baseline_equals_compute_apl(case):
+    check(case, [])
+
+
+def test_scale_activity(case):
+    gps = case[2].copy()
+    some = gps["commune"].isin(["45001", "45003"])
+    gps.loc[some, "activity"] *= 1.3
+    check(case, [ScaleActivity(1.3, communes=("45001", "45003"))], gps=gps)
+
+
+def test_retire_above_in_years(case):
+    gps = case[2].copy()
+    gps["age"] += 4
+    gps = gps[gps["age"] <= 66]
+    check(case, [RetireAbove(66, years=4)], gps=gps)
+
+
+def test_remove_practitioners(case):
+    gps = case[2]
+    gone = ("gp001", "gp007")
+    check(case, [RemovePractitioners(gone)], gps=gps[~gps["practitioner_id"].isin(gone)])
+
+
+def test_age_limit(case):
+    check(case, [AgeLimit(60)], max_age=60)
+    check(case, [AgeLimit(None)], max_age=None)
+
+
+def test_activity_noise_is_per_practitioner(case):
+    gps = case[2].copy()
+    noise = ActivityNoise(0.2, seed=7, draw=3)
+    ids = np.unique(gps["practitioner_id"].astype(str))
+    factor = pd.Series(noise.factors(len(ids)), index=ids)
+    gps["activity"] = gps["activity"] * gps["practitioner_id"].map(factor).to_numpy()
+    check(case, [noise], gps=gps)
+
+
+def test_add_practitioners(case):
+    gps = case[2]
+    added = pd.DataFrame(
+        {
+            "practitioner_id": ["new1", "new2", "new3"],
+            "commune": ["45002", "45002", "45010"],
+            "activity": [0.0, 0.0, 7000.0],
+            "age": [35, 35, 40],
+            "kind": ["liberal"] * 3,
+            "new_install": [True, True, False],
+        }
+    )
+    changes = [AddPractitioners("45002", 2), AddPractitioners("45010", 1, activity=7000.0)]
+    check(case, changes, gps=pd.concat([gps, added], ignore_index=True))
+
+
+def test_commune_supply_changes(case):
+    _tt, pop, gps, _, minutes, codes = case
+    found = run_one(case, AddSupply({"45004": 3000.0, "45005": -1e9}), ScaleSupply(2.0, ("45006",)))
+    supply = aplcore.count_gp_activity(gps).reindex(codes).fillna(0.0)
+    supply["45004"] += 3000.0
+    supply["45005"] = 0.0
+    supply["45006"] *= 2.0
+    demand = aplcore.standardise_population(pop)
+    np.testing.assert_allclose(
+        found, reference_apl(minutes, codes, demand, supply), rtol=1e-12, atol=1e-12
+    )
+
+
+def test_population_projection_and_weights(case):
+    pop = case[1].copy()
+    factors = {"75-79": 1.2, "80-84": 1.3, "0-4": 0.9}
+    for band, f in factors.items():
+        pop[band] *= f
+    check(case, [ProjectPopulation(factors), WeightsVintage("drees_gp_2022")], pop=pop,
+          weights="drees_gp_2022")  # fmt: skip
+
+
+def test_projection_per_commune(case):
+    pop = case[1].copy()
+    table = pd.DataFrame({"90+": [2.0, 0.5]}, index=["45000", "45001"])
+    pop.loc[["45000", "45001"], "90+"] *= [2.0, 0.5]
+    check(case, [ProjectPopulation(table)], pop=pop)
+
+
+def test_scale_demand(case):
+    _tt, pop, gps, _, minutes, codes = case
+    found = run_one(case, ScaleDemand(1.5, ("45007",)))
+    demand = aplcore.standardise_population(pop)
+    demand["45007"] *= 1.5
+    expected = reference_apl(minutes, codes, demand, aplcore.count_gp_activity(gps))
+    np.testing.assert_allclose(found, expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("closed", ["left", "right"])
+def test_decay_convention(case, closed):
+    check(case, [DecayChange(closed=closed)], closed=closed)
+
+
+def test_decay_other_steps(case):
+    decay = aplcore.step_decay((8, 14, 21), (1.0, 2 / 3, 1 / 3), name="wider")
+    check(case, [DecayChange(decay)], edges=(8, 14, 21))
+
+
+def test_new_installations_placed_by_seed(case):
+    _tt, pop, gps, _, minutes, codes = case
+    change = NewInstallations(12, seed=3, draw=5)
+    found = run_one(case, change)
+    base = aplcore.count_gp_activity(gps).reindex(codes).fillna(0.0)
+    supply = base + change.counts(base.to_numpy()) * 5400.0
+    expected = reference_apl(minutes, codes, aplcore.standardise_population(pop), supply)
+    np.testing.assert_allclose(found, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_grid_groups_decays_and_matches_single_runs(case):
+    scenarios = grid(
+        closed={"L": DecayChange(closed="left"), "R": DecayChange(closed="right")},
+        age={"60": AgeLimit(60), "65": AgeLimit(65), "all": AgeLimit(None)},
+        weights={"w22": WeightsVintage("drees_gp_2022"), "w23": None},
+    )
+    assert len(scenarios) == 12
+    run = run_scenarios(baseline_of(case), scenarios, block_size=5)
+    for s in scenarios[::3]:
+        single = run_scenarios(baseline_of(case), [Scenario("x", s.changes)])
+        # a lone column takes the vector kernels (another summation order): equal to rounding
+        np.testing.assert_allclose(
+            run.apl(s.name).to_numpy(), single.apl("x").to_numpy(), rtol=1e-14, atol=1e-14
+        )
+
+
+# ------------------------------------------------------------------------------ reproducibility
+def test_scenario_table_round_trip_reproduces_the_run(case):
+    scenarios = monte_carlo(6, seed=11, activity_cv=0.15, new_installations=3)
+    scenarios += [
+        Scenario("future", (RetireAbove(67, 5), ProjectPopulation({"80-84": 1.1}))),
+        Scenario(
+            "decay",
+            (DecayChange(aplcore.exponential_decay(0.1, 20)), ZoningChange((2.0, 3.0))),
+        ),
+    ]
+    table = scenario_table(scenarios)
+    again = scenarios_from_table(table)
+    assert again == scenarios[:6] + again[6:]  # draws compare equal field by field
+    first = run_scenarios(baseline_of(case), scenarios)
+    second = run_scenarios(baseline_of(case), again)
+    for name in table["scenario"]:
+        np.testing.assert_array_equal(first.apl(name).to_numpy(), second.apl(name).to_numpy())
+
+
+def test_seeds_differ_and_reproduce(case):
+    a = run_scenarios(baseline_of(case), monte_carlo(3, seed=1, activity_cv=0.2))
+    b = run_scenarios(baseline_of(case), monte_carlo(3, seed=1, activity_cv=0.2))
+    c = run_scenarios(baseline_of(case), monte_carlo(3, seed=2, activity_cv=0.2))
+    assert a.summary().equals(b.summary())
+    assert not a.summary().equals(c.summary())
+
+
+# ------------------------------------------------------------------------------ statistics
+def test_probability_converges_to_known_answer():
+    # One practice commune, one residence commune at 0 minutes: APL = counted activity / P*.
+    # A lone GP's activity 5 000 × lognormal(cv): P(APL < 5000/P*) = P(factor < 1) =
+    # Phi(sigma / 2) with sigma² = log(1 + cv²).
+    from scipy.stats import norm
+
+    tt = aplcore.TravelTimes.from_frame(
+        pd.DataFrame({"origin": ["01001"], "destination": ["01001"], "minutes": [0.0]})
+    )
+    gps = pd.DataFrame(
+        {"practitioner_id": ["a"], "commune": ["01001"], "activity": [5000.0], "age": [40]}
+    )
+    base = Baseline(tt, demand=pd.Series({"01001": 1000.0}), practitioners=gps,
+                    rules=aplcore.GPActivityRules(zero_below=0.0, floor=0.0, cap=1e9))  # fmt: skip
+    cv = 0.1
+    run = run_scenarios(base, monte_carlo(4000, seed=5, activity_cv=cv), block_size=1000)
+    sigma = np.sqrt(np.log1p(cv**2))
+    expected = norm.cdf(sigma / 2)
+    found = run.probability_under(5.0).iloc[0]
+    assert abs(found - expected) < 4 * np.sqrt(expected * (1 - expected) / 4000)
+    assert abs(run.summary()["mean"].iloc[0] - 5.0) < 0.02
+
+
+def test_summary_and_long_tables(case):
+    scenarios = monte_carlo(5, seed=3, activity_cv=0.1)
+    run = run_scenarios(baseline_of(case), scenarios)
+    summary = run.summary((0.1, 0.9))
+    values = np.column_stack([run.apl(s.name) for s in scenarios])
+    np.testing.assert_allclose(summary["q0.1"], np.quantile(values, 0.1, axis=1))
+    np.testing.assert_allclose(summary["mean"], values.mean(axis=1))
+    np.testing.assert_array_equal(
+        run.probability_under(3.0).to_numpy(), (values < 3.0).mean(axis=1)
+    )
+    long = run.to_long()
+    assert len(long) == values.size
+    assert (
+        long.set_index(["code", "scenario"])["apl"].loc[("45003", scenarios[2].name)]
+        == (values[3, 2])
+    )
+    ds = run.to_xarray()
+    np.testing.assert_array_equal(ds["apl"].values, values)
+
+
+def zoning_spec(territory):
+    return ZoningSpec(territory, method="zonage_2025", thresholds=(2.0, 3.5))
+
+
+def test_zones_equal_classify_zones(case):
+    _tt, _pop, _gps, territory, _, _ = case
+    base = baseline_of(case, zoning=zoning_spec(territory))
+    scenarios = [
+        *monte_carlo(4, seed=2, activity_cv=0.3),
+        Scenario("thr", (ZoningChange(thresholds=(1.5, 3.0)),)),
+    ]
+    run = run_scenarios(base, scenarios)
+    labels = run.zone_labels
+    for k, s in enumerate(scenarios):
+        apl = run.apl(s.name)
+        thresholds = (1.5, 3.0) if s.name == "thr" else (2.0, 3.5)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            z = aplcore.classify_zones(apl, population=run.baseline["population"],
+                                       territory=territory, method="zonage_2025",
+                                       thresholds=thresholds)  # fmt: skip
+        expected = z.territories["zone"].reindex(run.territories).to_numpy()
+        assert (np.asarray(labels)[run.zones[:, k]] == expected).all()
+    stability = run.stability()
+    assert set(stability.columns) >= {"baseline_zone", "p_same", "most_likely"}
+    prob = run.zone_probability()
+    np.testing.assert_allclose(prob.sum(axis=1), 1.0)
+    changes = run.changes()
+    pop_t = run.territory_population()
+    k = 2
+    changed = run.zones[:, k] != run.baseline_zones
+    assert changes["population_changed"].iloc[k] == pytest.approx(pop_t[changed].sum())
+    headline = run.zoning_stability()
+    assert 0 <= headline["share_population_always_same"] <= 1
+
+
+def test_stream_to_parquet_equals_memory(case, tmp_path):
+    territory = case[3]
+    base = baseline_of(case, zoning=zoning_spec(territory))
+    scenarios = monte_carlo(9, seed=4, activity_cv=0.2) + grid(
+        c={"R": DecayChange(closed="right")}, a={"60": AgeLimit(60)}
+    )
+    memory = run_scenarios(base, scenarios, block_size=4)
+    disk = run_scenarios(base, scenarios, block_size=4, out=tmp_path / "run")
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == [
+        "apl", "baseline.parquet", "meta.json", "scenarios.parquet", "zones.parquet",
+    ]  # fmt: skip
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+    pd.testing.assert_frame_equal(memory.summary(), disk.summary())
+    np.testing.assert_array_equal(memory.zones, disk.zones)
+    reopened = aplcore.scenarios.ScenarioRun.open(tmp_path / "run")
+    pd.testing.assert_frame_equal(reopened.stability(), memory.stability())
+    with pytest.raises(ParameterError, match="not empty"):
+        run_scenarios(base, scenarios[:1], out=tmp_path / "run")
+
+
+# ------------------------------------------------------------------------------ errors
+def test_clear_errors(case):
+    tt, pop, gps, _, _, _ = case
+    demand_only = Baseline(tt, demand=aplcore.standardise_population(pop), practitioners=gps)
+    with pytest.raises(ParameterError, match="population_by_age"):
+        run_scenarios(demand_only, [Scenario("p", (WeightsVintage("drees_gp_2022"),))])
+    supply_only = Baseline(tt, population_by_age=pop, supply=aplcore.count_gp_activity(gps))
+    with pytest.raises(ParameterError, match="practitioners="):
+        run_scenarios(supply_only, [Scenario("r", (RetireAbove(60),))])
+    with pytest.raises(ParameterError, match="not in the travel times"):
+        run_scenarios(supply_only, [Scenario("x", (AddSupply({"99999": 1.0}),))])
+    with pytest.raises(ParameterError, match="unique"):
+        run_scenarios(supply_only, [Scenario("a"), Scenario("a")])
+    with pytest.raises(ParameterError, match="at most one"):
+        Scenario("two", (AgeLimit(60), AgeLimit(65)))
+    with pytest.raises(ParameterError, match="5-character"):
+        ScaleSupply(1.0, communes=(1001,))
+    with pytest.raises(ParameterError, match="nothing would vary"):
+        monte_carlo(3, seed=1)
