@@ -343,3 +343,15 @@ def test_composite_errors():
     )
     with pytest.raises(ParameterError, match="no thresholds"):
         _classify(uncapped, codes, population, territory)
+
+
+def test_idf_2012_map_colours_follow_the_gp_zones():
+    from aplcore.plots import ZONE_COLOURS
+    from aplcore.zoning.composite import IDF_2012_COLOURS, IDF_2012_LABELS
+
+    assert {
+        "deficitaire": ZONE_COLOURS["ZIP"],
+        "fragile": ZONE_COLOURS["ZAC"],
+        "hors_zone": ZONE_COLOURS["HZ"],
+    } == IDF_2012_COLOURS
+    assert set(IDF_2012_LABELS) == set(IDF_2012_ZONES)

@@ -44,6 +44,8 @@ from .fill import CAPPED, capped_fill
 from .methods import FIVE_LEVELS, TerritoryInputs, ZoningMethod, ZoningState
 
 __all__ = [
+    "IDF_2012_COLOURS",
+    "IDF_2012_LABELS",
     "IDF_2012_ZONES",
     "CompositeMethod",
     "Indicator",
@@ -59,6 +61,15 @@ Normalisation = Literal["rank", "percentile", "zscore"]
 
 #: Zones of the 2012 Île-de-France GP zoning, most priority first.
 IDF_2012_ZONES = ("deficitaire", "fragile", "hors_zone")
+#: Legend labels and map colours of those zones (the colours of ZIP, ZAC and HZ in
+#: :data:`aplcore.plots.ZONE_COLOURS`): ``plot_zoning_map(..., labels=IDF_2012_LABELS,
+#: colours=IDF_2012_COLOURS)``.
+IDF_2012_LABELS = {
+    "deficitaire": "zone déficitaire",
+    "fragile": "zone fragile",
+    "hors_zone": "hors zone",
+}
+IDF_2012_COLOURS = {"deficitaire": "#b2182b", "fragile": "#f4a582", "hors_zone": "#92c5de"}
 
 
 @dataclass(frozen=True)
