@@ -643,6 +643,84 @@ class APLResult:
         found = float(self.demand_values @ self.apl_values) / self.scale
         return abs(found - expected) / expected if expected > 0 else abs(found)
 
+    # ------------------------------------------------------------------ notebooks
+    def _summary(self) -> list[tuple[str, str]]:
+        """Label/value pairs shown by ``repr`` and in notebooks."""
+        apl = self.apl_values
+        rows = [
+            ("method", f"{self.method}, decay {self.decay.name!r}"),
+            ("communes", f"{len(self.codes):,}".replace(",", " ")),
+        ]
+        if len(apl):
+            finite = apl[np.isfinite(apl)]
+            q = np.quantile(finite, [0.0, 0.5, 1.0]) if len(finite) else [np.nan] * 3
+            rows.append(("apl", f"min {q[0]:.3g}, median {q[1]:.3g}, max {q[2]:.3g}"))
+            weight = self.demand_values.sum()
+            if weight > 0:
+                mean = float(self.demand_values @ apl) / weight
+                rows.append(("mean apl (weighted by pop_std)", f"{mean:.3g}"))
+        total = f"{self.supply_values.sum():,.0f}".replace(",", " ")
+        lost = f"{self.lost_supply_total:,.0f}".replace(",", " ")
+        rows.append(("supply", f"{total}, lost {lost}"))
+        return rows
+
+    def __repr__(self) -> str:
+        """A few lines: method, number of communes, APL range, supply (never the arrays)."""
+        body = "; ".join(f"{label} {value}" for label, value in self._summary())
+        return f"APLResult({body})"
+
+    def _repr_html_(self) -> str:
+        """Notebook view: the summary and the first rows of :meth:`to_frame`."""
+        from html import escape
+
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{escape(label)}</th><td>{escape(value)}</td></tr>"
+            for label, value in self._summary()
+        )
+        head = self.to_frame().head(5).to_html(float_format=lambda v: f"{v:.4g}")
+        return f"<div><strong>APLResult</strong><table>{rows}</table>{head}</div>"
+
+    def to_geodataframe(self, *, labels: bool = True) -> Any:
+        """:meth:`to_frame` joined to the bundled commune contours, as a GeoDataFrame.
+
+        Needs GeoPandas (``pip install "aplcore[geo]"``). Communes absent from the bundled
+        contours (codes of another COG year, or of a commune without a contour) keep an empty
+        geometry; update old codes first with :func:`aplcore.codes.update`.
+
+        Parameters
+        ----------
+        labels
+            Add the commune name, its département, région and EPCI with their names
+            (:func:`aplcore.datasets.commune_labels`).
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            Indexed by commune code, CRS EPSG:4326.
+
+        Examples
+        --------
+        >>> import aplcore
+        >>> communes = aplcore.load_communes(departement="36")
+        >>> tt = aplcore.travel_times_crow_fly(communes, max_minutes=30)
+        >>> supply = communes["population"] * 0.0 + 5000.0
+        >>> result = aplcore.compute_apl(tt, demand=communes["population"], supply=supply)
+        >>> gdf = result.to_geodataframe()  # doctest: +SKIP
+        >>> gdf.plot(column="apl")  # doctest: +SKIP
+        """
+        from .datasets import commune_labels, load_contours
+
+        try:
+            import geopandas as gpd
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            msg = 'to_geodataframe needs GeoPandas: pip install "aplcore[geo]"'
+            raise ImportError(msg) from exc
+        frame = self.to_frame()
+        if labels:
+            frame = frame.join(commune_labels(frame.index))
+        geometry = load_contours(france=True).reindex(frame.index)
+        return gpd.GeoDataFrame(frame, geometry=geometry.to_numpy(), crs="EPSG:4326")
+
 
 # ---------------------------------------------------------------------------------- validation
 def _inputs(

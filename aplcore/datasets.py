@@ -53,6 +53,7 @@ from .errors import MissingCommuneError, ParameterError, describe_values
 
 __all__ = [
     "LOCAL_CRS",
+    "commune_labels",
     "list_departements",
     "list_epcis",
     "list_regions",
@@ -151,6 +152,42 @@ def list_epcis() -> pd.DataFrame:
     out = pd.DataFrame.from_dict(_territories()["epci"], orient="index")[["name", "type"]]
     out.index.name = "code"
     return out.sort_index()
+
+
+def commune_labels(codes: Iterable[str]) -> pd.DataFrame:
+    """Names of the communes and of their département, région and EPCI, for tables and maps.
+
+    Parameters
+    ----------
+    codes
+        Commune codes; codes absent from the bundled table get missing labels.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by the given codes: ``name``, ``departement``, ``departement_name``, ``region``,
+        ``region_name``, ``epci``, ``epci_name``.
+
+    Examples
+    --------
+    >>> from aplcore.datasets import commune_labels
+    >>> commune_labels(["36044"]).loc["36044", ["name", "departement_name", "region_name"]].tolist()
+    ['Châteauroux', 'Indre', 'Centre-Val de Loire']
+    """
+    index = pd.Index(list(codes), name="code", dtype=object)
+    table = _communes_table()[["name", "departement", "region", "epci"]].reindex(index)
+    terr = _territories()
+    departements = {code: item["name"] for code, item in terr["departements"].items()}
+    epcis = {code: item["name"] for code, item in terr["epci"].items()}
+    out = pd.DataFrame(index=index)
+    out["name"] = table["name"]
+    out["departement"] = table["departement"]
+    out["departement_name"] = table["departement"].map(departements)
+    out["region"] = table["region"]
+    out["region_name"] = table["region"].map(terr["regions"])
+    out["epci"] = table["epci"]
+    out["epci_name"] = table["epci"].map(epcis)
+    return out.astype(object).where(out.notna(), None)
 
 
 def _as_list(values: _SelectT) -> list[object]:
