@@ -471,3 +471,14 @@ def test_cli_aids_on_the_demo_zoning(tmp_path, capsys):
     args = ["aids", "--commune", "36044", "--zoning", str(zoning), "--date", "2026-03-01"]
     assert main(args) == 0
     assert "commune 36044: zone" in capsys.readouterr().out
+
+
+def test_cost_of_a_siting_result():
+    class Siting:  # the shape of aplcore.scenarios' siting results: one row per doctor placed
+        sites = pd.DataFrame({"code": ["36001", "36001", "36002"], "gain": [3.0, 2.0, 1.0]})
+
+    result = aids.cost(Siting(), ZONING, on="2026-03-01")
+    assert result.by_measure_year["total"].to_dict() == {
+        "installation_zac_2026": 5000,
+        "installation_zip_2026": 20000,
+    }

@@ -559,6 +559,8 @@ _PLAN_PROFILE_COLUMNS = (
 
 
 def _plan_frame(plan: Any) -> pd.DataFrame:
+    if isinstance(getattr(plan, "sites", None), pd.DataFrame):  # a siting result
+        plan = plan.sites
     if isinstance(plan, pd.Series | pd.Index | list | tuple | np.ndarray):
         frame = pd.DataFrame({"commune": list(plan)})
     elif isinstance(plan, pd.DataFrame):
@@ -632,9 +634,10 @@ def cost(
     Parameters
     ----------
     plan
-        One row per installation: a DataFrame with a ``commune`` (or ``code``) column, e.g. a
-        siting result, optionally ``date`` (installation date, default ``on``), ``count``
-        (doctors installing there, default 1) and profile columns (``situations`` as text
+        One row per installation: a DataFrame with a ``commune`` (or ``code``) column, or a
+        siting result of :mod:`aplcore.scenarios` (its ``sites``), optionally ``date``
+        (installation date, default ``on``), ``count`` (doctors installing there, default 1)
+        and profile columns (``situations`` as text
         separated by spaces, ``days_per_week``, ``yearly_fees``, ``half_days_per_year``,
         ``days_per_quarter``, ``months``) overriding ``profile`` row by row; or a list of codes.
     zoning
