@@ -24,6 +24,8 @@ _LAZY: dict[str, str] = {
     "SupplyRules": "aplcore.supply",
     "GPActivityRules": "aplcore.supply",
     "FTERules": "aplcore.supply",
+    "PhysiotherapistFTERules": "aplcore.supply",
+    "DentistFTERules": "aplcore.supply",
     "count_gp_activity": "aplcore.supply",
     "count_supply": "aplcore.supply",
     "Decay": "aplcore.decay",
@@ -101,7 +103,15 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from .demand import AGE_BANDS, WEIGHT_PRESETS, standardise_population
     from .plots import plot_apl_map, plot_population_by_class, plot_zoning_map
-    from .supply import FTERules, GPActivityRules, SupplyRules, count_gp_activity, count_supply
+    from .supply import (
+        DentistFTERules,
+        FTERules,
+        GPActivityRules,
+        PhysiotherapistFTERules,
+        SupplyRules,
+        count_gp_activity,
+        count_supply,
+    )
     from .synthetic import synthetic_practitioners
     from .traveltimes import TravelTimes
     from .traveltimes.crowfly import CrowFlyModel, calibrate_crow_fly, travel_times_crow_fly
