@@ -101,12 +101,6 @@ def aggregate(
         keep = ~no_group
         values, weights, groups = values[keep], weights[keep], groups[keep]
     w = _check_weights(weights, what="weights")
-    if len(w) and not w.any():
-        msg = (
-            f"the weights of the {what} are 0 in every commune, so no mean exists. Check the "
-            "population (a column of zeros, or the wrong column)."
-        )
-        raise InvalidValueError(msg)
     if not np.isfinite(values.to_numpy(dtype=np.float64)).all():
         bad = ~np.isfinite(values.to_numpy(dtype=np.float64))
         msg = (

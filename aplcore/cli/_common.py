@@ -44,6 +44,28 @@ class CommandError(AplcoreError):
     """A user error of the command line (missing file, refused overwrite, bad option)."""
 
 
+class _Outputs:
+    """Whether the running command's outputs are all in place (then an interruption is moot)."""
+
+    committed = False
+
+
+OUTPUTS = _Outputs()
+
+
+def output_files(targets: Sequence[Path], *, overwrite: bool) -> Any:
+    """The command's output files as one :class:`aplcore.io.OutputSet`: written together or not
+    at all; once in place, the command has succeeded whatever happens next (a late Ctrl-C)."""
+    from ..io import output_set
+
+    OUTPUTS.committed = False
+
+    def committed(paths: list[Path]) -> None:
+        OUTPUTS.committed = True
+
+    return output_set(targets, overwrite=overwrite, on_commit=committed)
+
+
 @contextmanager
 def logging_to_stderr(verbosity: int) -> Iterator[None]:
     """Send aplcore's log records to stderr for the duration of a command, then restore."""
@@ -178,7 +200,14 @@ def write_table(frame: pd.DataFrame, path: Path) -> None:
     suffix = table_suffix(path, what="the output table")
     writer = write_csv if suffix == ".csv" else write_parquet
     writer(frame, path, overwrite=True)
-    logger.info("wrote %s (%d rows)", path, len(frame))
+    logger.info("wrote %s (%d rows)", final_path(path), len(frame))
+
+
+def final_path(path: Path) -> Path:
+    """Where a file staged by an output set (see :func:`output_files`) will be."""
+    from ..io.writers import STAGING_PREFIX
+
+    return path.parent.parent / path.name if path.parent.name.startswith(STAGING_PREFIX) else path
 
 
 def read_table(path: Path, *, what: str) -> pd.DataFrame:

@@ -14,6 +14,7 @@ from ._common import (
     check_out_folder,
     check_outputs,
     echo,
+    output_files,
     read_code_table,
     write_table,
 )
@@ -138,9 +139,10 @@ def cmd_classify(args: argparse.Namespace) -> int:
         territory=territories,
         **options,
     )
-    write_table(zoning.communes, names["communes"])
-    write_table(zoning.territories, names["territories"])
-    write_table(zoning.report.set_index("region"), names["report"])
+    with output_files(list(names.values()), overwrite=args.overwrite) as outputs:
+        write_table(zoning.communes, outputs.path(names["communes"]))
+        write_table(zoning.territories, outputs.path(names["territories"]))
+        write_table(zoning.report.set_index("region"), outputs.path(names["report"]))
     caps_note = "caps met" if zoning.caps_met else "some caps NOT met (see the report)"
     echo(f"aplcore classify: {len(zoning.communes)} communes, method {args.method}, {caps_note}")
     echo(zoning.format_report())

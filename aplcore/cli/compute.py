@@ -13,6 +13,7 @@ from ._common import (
     check_outputs,
     code_indexed,
     echo,
+    output_files,
     read_table,
     table_suffix,
     write_table,
@@ -133,7 +134,8 @@ def cmd_compute(args: argparse.Namespace) -> int:
             table = result.to_frame()
             if population is not None:
                 table["population"] = population.reindex(table.index)
-            write_table(table, args.out)
+            with output_files([args.out], overwrite=args.overwrite) as outputs:
+                write_table(table, outputs.path(args.out))
     finally:
         steps.close()
     echo(
@@ -156,8 +158,8 @@ def read_travel_times(
     metadata; any other Parquet or CSV file is read as an O-D table with columns ``origin``,
     ``destination`` and ``minutes``.
     """
-    from ..traveltimes.table import travel_times_from_table
     from ..traveltimes.store import load_travel_times
+    from ..traveltimes.table import travel_times_from_table
 
     suffix = path.suffix.lower()
     if suffix == ".npz" or (suffix in (".parquet", ".pq") and _is_saved_matrix(path)):

@@ -16,6 +16,7 @@ from ._common import (
     check_outputs,
     chosen_area,
     echo,
+    output_files,
     read_code_table,
     travel_times_of,
     write_table,
@@ -77,13 +78,16 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     try:
         with steps.step("travel times"):
             tt = travel_times_of(frame, roads=args.roads, max_minutes=args.max_minutes, notes=notes)
-        with steps.step("writing outputs"):
+        with (
+            steps.step("writing outputs"),
+            output_files([out], overwrite=args.overwrite) as outputs,
+        ):
             if suffix == ".csv":
-                write_table(tt.to_frame().set_index("origin"), out)
+                write_table(tt.to_frame().set_index("origin"), outputs.path(out))
             else:
                 from ..traveltimes.store import save_travel_times
 
-                save_travel_times(tt, out)
+                save_travel_times(tt, outputs.path(out))
     finally:
         steps.close()
     echo(

@@ -305,7 +305,7 @@ class OutputSet:
         finally:
             self.discard()
         for dest in moved:
-            logger.info("wrote %s", dest)
+            logger.debug("moved into place: %s", dest)
         return moved
 
     def _move_all(self, written: dict[Path, Path]) -> list[Path]:

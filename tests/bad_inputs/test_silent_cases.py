@@ -13,7 +13,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import aplcore
-from aplcore.aggregate import aggregate
 from aplcore.errors import (
     InvalidValueError,
     MissingCommuneError,
@@ -137,13 +136,6 @@ def test_aggregate_dropna_leaves_them_out_explicitly():
     assert out.loc["A", "apl"] == pytest.approx(expected_a)
     assert out.loc["B", "apl"] == pytest.approx(expected_b)
     assert out["communes"].sum() == 3
-
-
-def test_aggregate_with_all_weights_zero_is_an_error():
-    apl = pd.Series([1.0, 2.0], index=CODES[:2])
-    zero = pd.Series([0.0, 0.0], index=CODES[:2])
-    with pytest.raises(InvalidValueError, match="0 in every commune"):
-        aggregate(apl, zero, pd.Series(["A", "B"], index=CODES[:2]))
 
 
 # ------------------------------------------------------------------ 8. values to refuse
