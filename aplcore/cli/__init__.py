@@ -33,17 +33,23 @@ import warnings
 from collections.abc import Sequence
 
 from .._version import __version__
-from ..errors import AplcoreError
 from . import aids, classify, compute, demo, info, matrix
 from ._common import (
+    OUTPUTS,
     PROG,
     CommandError,
-    describe_error,
     logging_to_stderr,
     print_error,
     read_table,
     show_warning,
     write_table,
+)
+from ._errors import (
+    Terminated,
+    describe_failure,
+    exit_code_of_interrupt,
+    interruptible,
+    start_worker_threads,
 )
 from .demo import run_demo, summarise
 from .info import numba_cache_location, warmup_cases
@@ -59,6 +65,10 @@ __all__ = [
     "warmup_cases",
     "write_table",
 ]
+
+
+#: Commands that run parallel kernels (their worker threads are started with signals blocked).
+PARALLEL_COMMANDS = frozenset({"compute", "demo", "matrix", "warmup"})
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -104,8 +114,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0 on success, 1 on a user error (one line on stderr, no traceback), 2 on a usage error,
-        130 when interrupted.
+        0 on success, 1 on any failure (one line on stderr naming the file and what to do; the
+        traceback with ``-vv``), 2 on a usage error, 130 when interrupted by Ctrl-C (143 by
+        SIGTERM) before the outputs were in place.
     """
     parser = build_parser()
     try:
@@ -115,24 +126,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # recorded in run.json
+    OUTPUTS.committed = False
     try:
-        with logging_to_stderr(args.verbose), warnings.catch_warnings():
+        with interruptible(OUTPUTS), logging_to_stderr(args.verbose), warnings.catch_warnings():
             # library warnings (lost supply, broken caps) as one readable line each
             warnings.showwarning = functools.partial(show_warning, args.command)
+            if args.command in PARALLEL_COMMANDS:
+                start_worker_threads()  # Ctrl-C reaches the main thread only
             return int(args.func(args) or 0)
     except BrokenPipeError:
         # output piped into a command that stopped reading (e.g. ``| head``): not an error
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
-    except (AplcoreError, OSError) as exc:  # bad input, missing file, unwritable output
-        if args.verbose >= 2:  # -vv: the traceback, for bug reports
-            traceback.print_exc(file=sys.stderr)
-        print_error(args.command, describe_error(exc))
-        return 1
+    except KeyboardInterrupt as exc:
+        if OUTPUTS.committed:  # every output is in place: the command did its work
+            return 0
+        what = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        print_error(args.command, f"{what}; no output was written")
+        return exit_code_of_interrupt(exc)
     except ImportError as exc:
         print_error(args.command, f"{exc}")
         return 1
-    except KeyboardInterrupt:
-        print_error(args.command, "interrupted")
-        return 130
+    except Exception as exc:  # bad input, missing or unreadable file, unwritable output, bug
+        if args.verbose >= 2:  # -vv: the traceback, for bug reports
+            traceback.print_exc(file=sys.stderr)
+        print_error(args.command, describe_failure(exc, args))
+        return 1
