@@ -316,13 +316,20 @@ def test_summary_and_long_tables(case):
     np.testing.assert_array_equal(ds["apl"].values, values)
 
 
-def zoning_spec(territory):
-    return ZoningSpec(territory, method="zonage_2025", thresholds=(2.0, 3.5))
+def zoning_spec(territory, caps=None):
+    return ZoningSpec(
+        territory,
+        method="zonage_2025",
+        thresholds=(2.0, 3.5),
+        caps=caps,
+        cap_unit="share" if caps else "inhabitants",
+    )
 
 
-def test_zones_equal_classify_zones(case):
+@pytest.mark.parametrize("caps", [None, {"ZIP": 0.3, "ZAC": 0.4}])
+def test_zones_equal_classify_zones(case, caps):
     _tt, _pop, _gps, territory, _, _ = case
-    base = baseline_of(case, zoning=zoning_spec(territory))
+    base = baseline_of(case, zoning=zoning_spec(territory, caps))
     scenarios = [
         *monte_carlo(4, seed=2, activity_cv=0.3),
         Scenario("thr", (ZoningChange(thresholds=(1.5, 3.0)),)),
@@ -334,9 +341,16 @@ def test_zones_equal_classify_zones(case):
         thresholds = (1.5, 3.0) if s.name == "thr" else (2.0, 3.5)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            z = aplcore.classify_zones(apl, population=run.baseline["population"],
-                                       territory=territory, method="zonage_2025",
-                                       thresholds=thresholds)  # fmt: skip
+            z = aplcore.classify_zones(
+                apl,
+                population=run.baseline["population"],
+                territory=territory,
+                method="zonage_2025",
+                thresholds=thresholds,
+                caps=caps,
+                cap_unit="share" if caps else "inhabitants",
+            )
+
         expected = z.territories["zone"].reindex(run.territories).to_numpy()
         assert (np.asarray(labels)[run.zones[:, k]] == expected).all()
     stability = run.stability()

@@ -1,23 +1,33 @@
-"""Zoning of each scenario: :func:`aplcore.classify_zones` on its APL, kept as zone numbers.
+"""Zoning of each scenario, by the zoning method's own rules, kept as zone numbers.
 
-The zoning rules live in :mod:`aplcore.zoning` only; a scenario's zoning is that function called
-with the scenario's APL, populations and zoning changes. Zones are stored per territory as small
-integers (positions in the method's zones) so that thousands of scenarios fit in memory.
+The rules live in :mod:`aplcore.zoning` only. The baseline is zoned with
+:func:`aplcore.classify_zones`; its territory table, parts per région and cap constraints are then
+kept, and a scenario that changes neither the populations nor the zoning parameters (supply,
+decay, age variant, random activity) only needs new territory APL: they are computed for the whole
+block at once (weighted means, as :func:`aplcore.aggregate` computes them, to rounding) and the
+method's :meth:`~aplcore.zoning.ZoningMethod.classify` is called on them. Other scenarios (new
+populations, other thresholds or caps) go through :func:`aplcore.classify_zones` whole. Zones are
+stored per territory as small integers (positions in the method's zones).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from .baseline import ZoningSpec
 from .model import Scenario, ZoningChange
 
 __all__ = ["Zoner"]
+
+#: Columns of the territory table a method classifies.
+_TERRITORY_COLUMNS = ["apl", "population", "weight", "communes", "departement", "region"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -36,6 +46,13 @@ class Zoner:
         Zone labels of the method, most priority first.
     commune_territory
         Position of each commune's territory in :attr:`territories`.
+    method
+        The resolved zoning method.
+    inputs
+        The baseline :class:`aplcore.zoning.methods.TerritoryInputs` (None for commune-level
+        methods, which always take the whole path).
+    means
+        Territories × communes: the weights of the territory mean (rows sum to 1).
     """
 
     spec: ZoningSpec
@@ -43,18 +60,58 @@ class Zoner:
     territories: pd.Index
     zones: tuple[str, ...]
     commune_territory: np.ndarray
+    method: Any = None
+    inputs: Any = None
+    means: Any = None
+    population: np.ndarray | None = None
 
     @classmethod
-    def build(cls, spec: ZoningSpec, codes: pd.Index, apl: np.ndarray, population: np.ndarray,
-              standardised: np.ndarray) -> tuple[Zoner, Any]:  # fmt: skip
+    def build(
+        cls,
+        spec: ZoningSpec,
+        codes: pd.Index,
+        apl: np.ndarray,
+        population: np.ndarray,
+        standardised: np.ndarray,
+    ) -> tuple[Zoner, Any]:
         """The zoner and the baseline :class:`aplcore.zoning.Zoning`."""
         zoning = _classify(spec, None, codes, apl, population, standardised)
-        territories = pd.Index(zoning.territories.index.astype(str), dtype=object, name="territory")
-        commune_territory = territories.get_indexer(zoning.communes["territory"].astype(str))
-        if (commune_territory < 0).any():  # commune-level methods: one territory per commune
-            territories = pd.Index(codes, name="territory")
-            commune_territory = np.arange(len(codes))
-        return cls(spec, codes, territories, tuple(zoning.zones), commune_territory), zoning
+        method = zoning.method
+        if getattr(method, "level", "territory") == "commune":
+            territories = pd.Index(codes, dtype=object, name="territory")
+            zoner = cls(spec, codes, territories, tuple(zoning.zones), np.arange(len(codes)))
+            return zoner, zoning
+        terr = zoning.territories
+        territories = pd.Index(terr.index.astype(str), dtype=object, name="territory")
+        communes = zoning.communes
+        position = territories.get_indexer(communes["territory"].astype(str))
+        weights = standardised if method.weighting == "standardised" else population
+        inputs = _territory_inputs(spec, zoning, position, population)
+        totals = np.bincount(position, weights=weights, minlength=len(territories))
+        share = np.divide(weights, totals[position], out=np.zeros(len(codes)), where=weights > 0)
+        means = sparse.csr_array(
+            (share, (position, np.arange(len(codes)))), shape=(len(territories), len(codes))
+        )
+        zoner = cls(
+            spec,
+            codes,
+            territories,
+            tuple(zoning.zones),
+            position,
+            method=method,
+            inputs=inputs,
+            means=means,
+            population=population,
+        )
+        return zoner, zoning
+
+    def fast(self, scenario: Scenario, population: np.ndarray) -> bool:
+        """Whether only the territory APL change in this scenario."""
+        return (
+            self.inputs is not None
+            and scenario.one("zoning") is None
+            and np.array_equal(population, self.population)
+        )
 
     def zone_block(
         self,
@@ -66,7 +123,16 @@ class Zoner:
         """Zone number per territory (rows) and scenario (columns), int8."""
         out = np.empty((len(self.territories), len(scenarios)), dtype=np.int8)
         position = {z: i for i, z in enumerate(self.zones)}
+        fast = [k for k, s in enumerate(scenarios) if self.fast(s, population[:, k])]
+        if fast:
+            means = self._territory_apl(apl[:, fast])
+            for col, k in enumerate(fast):
+                terr = self.inputs.territories.assign(apl=means[:, col])
+                zone, _ = self.method.classify(dataclasses.replace(self.inputs, territories=terr))
+                out[:, k] = zone
         for k, s in enumerate(scenarios):
+            if k in fast:
+                continue
             change = s.one("zoning")
             zoning = _classify(
                 self.spec,
@@ -81,6 +147,50 @@ class Zoner:
                 terr = zoning.communes["zone"]
             out[:, k] = terr.reindex(self.territories).map(position).to_numpy(dtype=np.int8)
         return out
+
+    def _territory_apl(self, apl: np.ndarray) -> np.ndarray:
+        means = np.asarray(self.means @ apl)
+        empty = self.inputs.territories["weight"].to_numpy() <= 0
+        means[empty] = np.nan
+        return means
+
+
+def _territory_inputs(
+    spec: ZoningSpec, zoning: Any, position: np.ndarray, population: np.ndarray
+) -> Any:
+    """The baseline's :class:`~aplcore.zoning.methods.TerritoryInputs`, as classify_zones builds
+    them."""
+    from ..zoning.methods import TerritoryInputs
+
+    method = zoning.method
+    terr = zoning.territories[_TERRITORY_COLUMNS]
+    region = zoning.communes["region"].astype(str).to_numpy()
+    regions = pd.Index(sorted(set(region)), dtype=object, name="region")
+    region_pos = regions.get_indexer(region)
+    region_pop = pd.Series(
+        np.bincount(region_pos, weights=population, minlength=len(regions)), index=regions
+    )
+    _, constraints = method.caps(
+        spec.caps, region_population=region_pop, cap_unit=spec.cap_unit, margin=spec.margin
+    )
+    parts = (
+        pd.DataFrame({"t": position, "r": region_pos, "p": population})
+        .groupby(["t", "r"], sort=True)["p"]
+        .sum()
+        .reset_index()
+    )
+    counts = np.bincount(parts["t"].to_numpy(), minlength=len(terr))
+    indptr = np.zeros(len(terr) + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    return TerritoryInputs(
+        territories=terr,
+        regions=regions,
+        part_indptr=indptr,
+        part_region=parts["r"].to_numpy(dtype=np.int64),
+        part_population=parts["p"].to_numpy(dtype=np.float64),
+        decider=np.asarray(regions.get_indexer(terr["region"].astype(str)), dtype=np.int64),
+        constraints=constraints,
+    )
 
 
 def _classify(
