@@ -60,6 +60,11 @@ _LAZY: dict[str, str] = {
     "list_regions": "aplcore.datasets",
     "list_departements": "aplcore.datasets",
     "synthetic_practitioners": "aplcore.synthetic",
+    "StudyArea": "aplcore.area",
+    "study_area": "aplcore.area",
+    # workflows
+    "run_demo": "aplcore.workflows",
+    "DemoResult": "aplcore.workflows",
     # maps
     "plot_apl_map": "aplcore.plots",
     "plot_zoning_map": "aplcore.plots",
@@ -89,6 +94,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .aggregate import aggregate, population_under, weighted_quantiles
     from .apl import METHODS, AccessibilityMatrix, APLResult, compute_apl, prepare
+    from .area import StudyArea, study_area
     from .datasets import list_departements, list_regions, load_communes, load_contours
     from .decay import (
         Decay,
@@ -119,4 +125,5 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .traveltimes.roads import travel_times_from_graph
     from .traveltimes.store import load_travel_times, save_travel_times
     from .traveltimes.table import travel_times_from_table
+    from .workflows import DemoResult, run_demo
     from .zoning import Zoning, classify_zones

@@ -84,3 +84,7 @@ class TimeUnitsWarning(UserWarning):
 
 class UnknownCodeWarning(UserWarning):
     """Commune codes absent from the Code officiel géographique (or merged into another)."""
+
+
+class EdgeEffectWarning(UserWarning):
+    """APL computed on an area without the ring of neighbours its border communes need."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -15,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from matplotlib.image import imread
 
-from aplcore import cli
+from aplcore import __version__, cli
 from aplcore.demand import AGE_BANDS, standardise_population
 
 PYTHON = sys.executable
@@ -702,10 +703,10 @@ def test_demo_subprocess_writes_every_output(demo_36) -> None:
     gps = tables["practitioners_synthetic"]
     assert gps["practitioner_id"].str.startswith("SYN").all()
     assert not gps.duplicated(["practitioner_id", "commune"]).any()
-    for name, size in (
-        ("apl_map_synthetic.png", (800, 800)),
-        ("zoning_map_synthetic.png", (800, 800)),
-        ("population_by_apl_synthetic.png", (500, 800)),
+    for name, size in (  # 200 dpi
+        ("apl_map_synthetic.png", (1600, 1600)),
+        ("zoning_map_synthetic.png", (1600, 1600)),
+        ("population_by_apl_synthetic.png", (1000, 1600)),
     ):
         image = imread(out / name)
         assert image.shape[:2] == size
@@ -715,18 +716,38 @@ def test_demo_subprocess_writes_every_output(demo_36) -> None:
     assert readme.split("\n\n", 1)[1].strip() == stdout.strip()
     for path in out.iterdir():
         assert not path.name.endswith(".tmp")
+    assert "APL: method e2sfca, decay drees_gp (bands [a, b)), GPs aged ≤ 65." in stdout
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert record["command"] == "demo"
+    assert record["command_line"] == f"aplcore demo --departement 36 --out {out}"
+    settings = record["settings"]
+    assert settings["decay"] == "drees_gp"
+    assert settings["closed"] == "left"
+    assert settings["max_age"] == 65
+    assert settings["weights"] is None
+    assert settings["ring_minutes"] == 40.0
+    assert "population municipale" in record["data"]["population"]
+    assert record["versions"]["aplcore"] == __version__
+    assert set(record["outputs"]) == {p.name for p in out.iterdir()} - {"run.json"}
 
 
-def test_demo_refuses_to_overwrite(demo_36, capsys: pytest.CaptureFixture[str]) -> None:
-    out, proc = demo_36
-    assert proc.returncode == 0
-    before = (out / "apl_synthetic.csv").read_bytes()
-    code, _, err = run(["demo", "--departement", "36", "--out", str(out)], capsys)
+def test_demo_refuses_to_overwrite_files_it_did_not_write(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "apl_synthetic.csv").write_text("mine")
+    code, _, err = run(["demo", "--departement", "90", "--out", str(out), "--no-maps"], capsys)
     assert code == 1
     line = assert_one_line_error(err, "demo")
-    assert f"output already exists: {out / 'apl_synthetic.csv'}, " in line
+    assert f"output already exists: {out / 'apl_synthetic.csv'}" in line
     assert line.endswith("Pass --overwrite to replace it, or choose another output path.")
-    assert (out / "apl_synthetic.csv").read_bytes() == before
+    assert (out / "apl_synthetic.csv").read_text() == "mine"
+    # the outputs of a previous demo (listed in its run.json) are replaced without asking
+    (out / "apl_synthetic.csv").unlink()
+    argv = ["demo", "--departement", "90", "--out", str(out), "--no-maps"]
+    assert run(argv, capsys)[0] == 0
+    assert run(argv, capsys)[0] == 0
 
 
 def test_demo_in_process_matches_subprocess_and_overwrites(
@@ -863,7 +884,7 @@ def test_demo_france(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert code == 0, err
     communes = datasets.load_communes(france=True, dropna=True)
     assert stdout.startswith(f"aplcore demo: France, {len(communes)} communes ")
-    assert "maps: metropolitan France only; the " in stdout
+    assert sorted(p.suffix for p in tmp_path.glob("*map*")) == [".png", ".png"]
     table = pd.read_csv(tmp_path / "apl_synthetic.csv", dtype={"code": str, "departement": str})
     assert set(table["code"]) == set(communes.index)
     summary = pd.read_csv(tmp_path / "summary_synthetic.csv", dtype={"departement": str})
@@ -1002,3 +1023,73 @@ def test_summarise_orders_the_2017_zones_as_the_maps() -> None:
     assert zone_columns == ["population_ZIP", "population_ZAC", "population_ZV", "population_HV"]
     assert summary.loc["total", "population_ZIP"] == 600.0
     assert summary.loc["36", "population_HV"] == 300.0
+
+
+def test_decay_option_maps_to_the_registry() -> None:
+    from aplcore.cli._options import parse_decay
+    from aplcore.decay import get_decay, linear_decay, step_decay
+
+    assert parse_decay("drees_gp") == get_decay("drees_gp")
+    assert parse_decay("drees_gp", closed="right") == get_decay("drees_gp", closed="right")
+    assert parse_decay("linear:30").params == linear_decay(30).params
+    assert parse_decay("linear:30").kind == "linear"
+    step = parse_decay("step:10,20:1,0.5", closed="right")
+    assert step.params == step_decay((10, 20), (1, 0.5)).params
+    assert step.closed == "right"
+    assert parse_decay("power:1.5,30,2").params == (30.0, 1.5, 2.0)
+    for bad, message in (
+        ("nope", "is not a known decay; known: "),
+        ("cubic:3", "unknown family 'cubic'"),
+        ("linear:x", "expected linear:CUTOFF"),
+        ("step:10,20:1", "expected step:EDGE,EDGE,...:WEIGHT,WEIGHT,..."),
+        ("linear:-3", "cutoff must be a positive number"),
+    ):
+        with pytest.raises(cli.CommandError, match=re.escape(message)):
+            parse_decay(bad)
+
+
+def test_max_age_none_and_ring_options_parse() -> None:
+    parser = cli.build_parser()
+    args = parser.parse_args(["demo", "--max-age", "none", "--ring-minutes", "0"])
+    assert args.max_age is None
+    assert args.ring_minutes == 0.0
+    args = parser.parse_args(["demo"])
+    assert args.max_age == 65
+    assert args.ring_minutes is None
+    assert args.dpi == 200.0
+
+
+@pytest.mark.parametrize("argv", [["--max-age", "0"], ["--ring-minutes", "-1"], ["--dpi", "x"]])
+def test_bad_option_values_are_usage_errors(argv, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["demo", *argv]) == 2
+    assert "error: argument" in capsys.readouterr().err
+
+
+def test_demo_without_ring_warns_of_edge_effects_and_other_decay(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["demo", "--departement", "90", "--out", str(tmp_path), "--no-maps"]
+    code, stdout, err = run(
+        [*argv, "--ring-minutes", "0", "--decay", "linear:20", "--max-age", "none"], capsys
+    )
+    assert code == 0, err
+    assert "aplcore demo: warning: APL computed on département 90 Territoire de Belfort " in err
+    assert "with a ring of 0 min of neighbours" in err
+    assert "APL: method e2sfca, decay linear:20, GPs of any age." in stdout
+    record = json.loads((tmp_path / "run.json").read_text(encoding="utf-8"))
+    assert record["settings"]["decay"] == "linear:20"
+    assert record["settings"]["max_age"] is None
+    assert record["settings"]["ring_minutes"] == 0.0
+
+
+def test_demo_maps_as_svg(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["demo", "--departement", "90", "--out", str(tmp_path), "--map-format", "svg"]
+    code, _, err = run([*argv, "--dpi", "50"], capsys)
+    assert code == 0, err
+    maps = sorted(p.name for p in tmp_path.glob("*.svg"))
+    assert maps == [
+        "apl_map_synthetic.svg",
+        "population_by_apl_synthetic.svg",
+        "zoning_map_synthetic.svg",
+    ]
+    assert (tmp_path / "apl_map_synthetic.svg").read_text(encoding="utf-8").startswith("<?xml")

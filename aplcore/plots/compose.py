@@ -391,6 +391,8 @@ def compose_map(
                 add_scale_bar(ax, fontsize="xx-small", fraction=0.4, below=True)
         if name is not None:
             ax.set_title(name, fontsize="x-small")
+    for handle in handles:  # long labels would squeeze the map
+        handle.set_label(_wrap(handle.get_label(), 34))
     figure.legend(
         handles=list(handles),
         title=legend_title,

@@ -1,0 +1,206 @@
+"""Options shared by the commands: one definition, one parser, one help text each.
+
+* decay (``--decay drees_gp``, ``--decay linear:30``, ``--decay step:10,15,20:1,0.67,0.33``), the
+  band-edge convention (``--closed``) and the accessibility method (``--method``);
+* the GP age limit (``--max-age 65`` or ``--max-age none``) and the standardisation weights;
+* the neighbour ring of a study area (``--ring-minutes``);
+* maps (``--no-maps``, ``--dpi``, ``--map-format``).
+
+Only the standard library is imported at module level (``aplcore --help`` stays instant); the
+values are checked against aplcore's registries when the command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from typing import Any
+
+from ._common import CommandError
+
+#: Parameters of each decay family after ``KIND:``, as ``aplcore.decay`` names them.
+DECAY_FAMILIES = {
+    "linear": "linear:CUTOFF",
+    "exponential": "exponential:BETA,CUTOFF",
+    "gaussian": "gaussian:SIGMA,CUTOFF",
+    "power": "power:BETA,CUTOFF[,T0]",
+    "step": "step:EDGE,EDGE,...:WEIGHT,WEIGHT,...",
+}
+
+DECAY_HELP = (
+    "distance decay: a named decay (drees_gp, the default; drees_2010, ...) or a family with its "
+    "parameters in minutes: " + ", ".join(DECAY_FAMILIES.values())
+)
+
+
+def add_decay_options(parser: argparse.ArgumentParser) -> None:
+    """``--decay``, ``--closed`` and ``--method``."""
+    parser.add_argument("--decay", default="drees_gp", metavar="DECAY", help=DECAY_HELP)
+    parser.add_argument(
+        "--closed",
+        choices=("left", "right"),
+        help="band edges of a step decay: left ([10, 15), the DREES convention: a pair at "
+        "exactly 10 min weighs 2/3) or right ((10, 15]: it weighs 1); default: the decay's own",
+    )
+    parser.add_argument(
+        "--method",
+        default="e2sfca",
+        metavar="METHOD",
+        help="accessibility method (e2sfca, the DREES one)",
+    )
+
+
+def parse_decay(spec: str, *, closed: str | None = None) -> Any:
+    """The :class:`aplcore.Decay` of a ``--decay`` value (and ``--closed`` when given).
+
+    Raises
+    ------
+    CommandError
+        Unknown name or family, or parameters that are not numbers.
+    """
+    from ..decay import (
+        available_decays,
+        exponential_decay,
+        gaussian_decay,
+        get_decay,
+        linear_decay,
+        power_decay,
+        step_decay,
+    )
+    from ..errors import ParameterError
+
+    kind, sep, rest = spec.partition(":")
+    kind = kind.strip()
+    if not sep:
+        if kind not in available_decays():
+            msg = (
+                f"--decay {spec!r} is not a known decay; known: "
+                f"{', '.join(available_decays())}, or a family with its parameters: "
+                f"{', '.join(DECAY_FAMILIES.values())}."
+            )
+            raise CommandError(msg)
+        return get_decay(kind, closed=closed)  # type: ignore[arg-type]
+    if kind not in DECAY_FAMILIES:
+        msg = (
+            f"--decay {spec!r}: unknown family {kind!r}; use one of "
+            f"{', '.join(DECAY_FAMILIES.values())}."
+        )
+        raise CommandError(msg)
+    try:
+        groups = [[float(x) for x in part.split(",") if x.strip()] for part in rest.split(":")]
+    except ValueError:
+        groups = []
+    expected = {"linear": (1,), "exponential": (2,), "gaussian": (2,), "power": (2, 3)}
+    shape_ok = (
+        len(groups) == 2 and len(groups[0]) == len(groups[1]) > 0
+        if kind == "step"
+        else len(groups) == 1 and len(groups[0]) in expected[kind]
+    )
+    if not shape_ok or any(not math.isfinite(v) for g in groups for v in g):
+        msg = f"--decay {spec!r}: expected {DECAY_FAMILIES[kind]} (numbers, minutes)."
+        raise CommandError(msg)
+    edges = {"closed": closed or "left"}
+    values = groups[0]
+    try:
+        if kind == "linear":
+            return linear_decay(values[0], name=spec, **edges)  # type: ignore[arg-type]
+        if kind == "exponential":
+            return exponential_decay(values[0], values[1], name=spec, **edges)  # type: ignore[arg-type]
+        if kind == "gaussian":
+            return gaussian_decay(values[0], values[1], name=spec, **edges)  # type: ignore[arg-type]
+        if kind == "power":
+            t0 = values[2] if len(values) == 3 else 1.0
+            return power_decay(values[0], values[1], t0=t0, name=spec, **edges)  # type: ignore[arg-type]
+        return step_decay(groups[0], groups[1], name=spec, **edges)  # type: ignore[arg-type]
+    except ParameterError as exc:
+        msg = f"--decay {spec!r}: {exc}"
+        raise CommandError(msg) from None
+
+
+def describe_decay(decay: Any) -> str:
+    """How a decay is printed: its name and band edges (``drees_gp, bands [a, b)``)."""
+    if decay.kind == "step":
+        edges = "[a, b)" if decay.closed == "left" else "(a, b]"
+        return f"{decay.name}, bands {edges}"
+    return decay.name
+
+
+def max_age(text: str) -> int | None:
+    """``--max-age``: a whole number of years, or ``none`` for no limit."""
+    if text.strip().lower() in ("none", "all", "any"):
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value <= 0:
+        msg = f"expected a positive whole number of years or 'none', found {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def add_supply_options(parser: argparse.ArgumentParser) -> None:
+    """``--max-age``."""
+    parser.add_argument(
+        "--max-age",
+        type=max_age,
+        default=65,
+        metavar="AGE",
+        help="keep GPs aged this or less (65, the DREES rule); 'none' for all ages",
+    )
+
+
+def describe_max_age(value: int | None) -> str:
+    return f"GPs aged ≤ {value}" if value is not None else "GPs of any age"
+
+
+def ring_minutes(text: str) -> float | None:
+    """``--ring-minutes``: minutes, or ``auto`` for twice the decay's catchment."""
+    if text.strip().lower() == "auto":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not (value >= 0 and math.isfinite(value)):
+        msg = f"expected a number of minutes (0 for none) or 'auto', found {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def add_ring_option(parser: argparse.ArgumentParser) -> None:
+    """``--ring-minutes``: the neighbour ring of the study area."""
+    parser.add_argument(
+        "--ring-minutes",
+        type=ring_minutes,
+        default=None,
+        metavar="MIN",
+        help="add the communes within MIN minutes (crow-fly) of the area, so that its border "
+        "communes see the doctors and patients beyond it; 'auto' (default): twice the decay's "
+        "catchment (40 min for drees_gp); 0: the area alone",
+    )
+
+
+def dpi(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not (10 <= value <= 2400):
+        msg = f"expected a resolution between 10 and 2400 dots per inch, found {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def add_map_options(parser: argparse.ArgumentParser) -> None:
+    """``--no-maps``, ``--dpi``, ``--map-format``."""
+    parser.add_argument("--no-maps", action="store_true", help="skip the maps")
+    parser.add_argument(
+        "--dpi", type=dpi, default=200.0, metavar="DPI", help="resolution of the maps (200)"
+    )
+    parser.add_argument(
+        "--map-format",
+        choices=("png", "svg", "pdf"),
+        default="png",
+        help="file format of the maps (png)",
+    )
