@@ -9,13 +9,24 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from .errors import CommuneCodeError, DuplicateError, describe_values
+from .errors import CommuneCodeError, DuplicateError, ParameterError, describe_values
 
-__all__ = ["CODE_PATTERN", "as_code_index", "normalise_codes"]
+__all__ = [
+    "CODE_PATTERN",
+    "CodeColumn",
+    "Ids",
+    "RowNumbers",
+    "as_code_index",
+    "encode_codes",
+    "normalise_codes",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -125,3 +136,253 @@ def as_code_index(
         )
         raise DuplicateError(msg)
     return index
+
+
+# ------------------------------------------------------------------ encoding columns of codes
+#: Which identifiers a table holds: INSEE commune codes (validated), or any non-empty text.
+Ids = Literal["commune", "any"]
+
+
+@dataclass(frozen=True)
+class CodeColumn:
+    """A column of unit identifiers to encode, and how to name it in messages."""
+
+    values: Any
+    column: str
+    what: str
+
+
+@dataclass(frozen=True)
+class RowNumbers:
+    """How rows are numbered in messages: ``row_base`` is the number of the first row."""
+
+    base: int = 1
+    note: str = "row 1 = first data row"
+
+    def show(self, rows: np.ndarray, values: Sequence[Any], *, limit: int = 5) -> str:
+        """``row 2: '1002', row 7: 'abc' and 3 more (5 in all)`` (``values[k]`` at ``rows[k]``)."""
+        shown = ", ".join(
+            f"row {int(r) + self.base}: {v!r}" for r, v in zip(rows[:limit], values, strict=False)
+        )
+        if rows.size > limit:
+            return f"{shown} and {rows.size - limit} more ({rows.size} in all)"
+        return shown
+
+
+def encode_codes(
+    columns: Sequence[CodeColumn],
+    *,
+    ids: Ids = "commune",
+    repair_integers: bool = False,
+    rows: RowNumbers | None = None,
+) -> tuple[pd.Index, list[np.ndarray]]:
+    """Validate columns of identifiers and encode them as positions into one sorted index.
+
+    The work runs on the distinct values (about 35 000 communes), never per row: each column
+    is dictionary-encoded by Arrow, the dictionaries are checked (INSEE form, leading-zero
+    repair) and sorted, and each row's position is a lookup of its dictionary index.
+
+    Parameters
+    ----------
+    columns
+        The columns (anything :func:`pyarrow.chunked_array` accepts: Arrow arrays, possibly
+        dictionary-encoded, NumPy arrays, lists), with their names for messages.
+    ids
+        ``"commune"``: 5-character INSEE codes; ``"any"``: any non-empty text (IRIS codes,
+        grid cells, H3 cells...); whole numbers are taken as their decimal text.
+    repair_integers
+        With ``ids="commune"``: zero-pad codes that lost their leading zeros (numbers, or text
+        of fewer than 5 digits). The repair is logged.
+    rows
+        How to number rows in messages (default: 1 = first data row).
+
+    Returns
+    -------
+    codes : pandas.Index
+        The distinct identifiers, sorted (object dtype of ``str``).
+    positions : list of numpy.ndarray
+        For each column, the int32 position of every row in ``codes``.
+
+    Raises
+    ------
+    CommuneCodeError
+        Missing identifiers, numbers given as codes, or (``ids="commune"``) codes that are not
+        INSEE codes; the message lists the rows.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if ids not in ("commune", "any"):
+        msg = f"ids must be 'commune' or 'any', found {ids!r}."
+        raise ParameterError(msg)
+    rows = rows or RowNumbers()
+    encoded = [_dictionary(c, ids=ids, repair_integers=repair_integers, rows=rows) for c in columns]
+    dictionaries = [d for d, _ in encoded if len(d)]
+    raw = (
+        pc.unique(pa.chunked_array(dictionaries, type=pa.large_string())) if dictionaries else None
+    )
+    raw_values = (
+        np.asarray(raw.to_numpy(zero_copy_only=False), dtype=object)
+        if raw is not None
+        else np.zeros(0, dtype=object)
+    )
+    text = _check_vocabulary(
+        raw_values, columns, encoded, ids=ids, repair=repair_integers, rows=rows
+    )
+    codes, final = np.unique(text.astype(str), return_inverse=True)
+    final = final.astype(np.int32)
+    positions = []
+    for dictionary, indices in encoded:
+        if len(dictionary) == 0:
+            positions.append(np.zeros(indices.size, dtype=np.int32))
+            continue
+        lookup = pc.index_in(dictionary.cast(pa.large_string()), value_set=raw).to_numpy()
+        positions.append(final[lookup.astype(np.int64)][indices])
+    return pd.Index(codes.astype(object), dtype=object), positions
+
+
+def _dictionary(
+    column: CodeColumn, *, ids: Ids, repair_integers: bool, rows: RowNumbers
+) -> tuple[Any, np.ndarray]:
+    """(distinct values as Arrow strings, int32 index of every row); missing values refused."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = column.values
+    if isinstance(values, pa.Array):
+        values = pa.chunked_array([values])
+    elif not isinstance(values, pa.ChunkedArray):
+        values = pa.chunked_array(
+            [pa.array(np.asarray(values) if not isinstance(values, list) else values)]
+        )
+    kind = values.type
+    label = f"{column.what} (column {column.column!r})"
+    if pa.types.is_null(kind) or values.null_count:
+        missing = np.flatnonzero(values.is_null().to_numpy(zero_copy_only=False))
+        msg = (
+            f"{label} must not be missing; found {missing.size} rows without a code "
+            f"({rows.note}): {rows.show(missing, [None] * 5)}. Every row needs "
+            f"{'a 5-character code such as 01001' if ids == 'commune' else 'an identifier'}."
+        )
+        raise CommuneCodeError(msg)
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
+        return _numbers_as_text(values, label=label, ids=ids, repair=repair_integers)
+    if pa.types.is_dictionary(kind):
+        values = values.unify_dictionaries()
+        if not (pa.types.is_string(kind.value_type) or pa.types.is_large_string(kind.value_type)):
+            values = values.cast(pa.large_string()).dictionary_encode()
+    elif (
+        pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)
+    ):
+        values = pc.dictionary_encode(
+            values.cast(pa.large_string()) if pa.types.is_string_view(kind) else values
+        )
+    else:
+        msg = f"{label} must be text, found values of type {kind}."
+        raise CommuneCodeError(msg)
+    if values.num_chunks == 0:
+        return pa.array([], type=pa.large_string()), np.zeros(0, dtype=np.int32)
+    dictionary = values.chunk(0).dictionary
+    indices = np.concatenate(
+        [np.asarray(chunk.indices.to_numpy(zero_copy_only=False)) for chunk in values.chunks]
+    )
+    return dictionary.cast(pa.large_string()), indices.astype(np.int32, copy=False)
+
+
+def _numbers_as_text(values: Any, *, label: str, ids: Ids, repair: bool) -> tuple[Any, np.ndarray]:
+    """Numbers given as identifiers: refused, or (repair / ``ids="any"``) taken as text."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    distinct = pc.unique(values)
+    numbers = np.asarray(distinct.to_numpy(zero_copy_only=False), dtype=np.float64)
+    if ids == "commune" and not repair:
+        shown = describe_values(values.slice(0, 5).to_pylist())
+        msg = (
+            f"{label} must be 5-character strings such as '01001' or '2A004', found numbers "
+            f"({shown}): leading zeros are lost that way. Read the column as text (e.g. "
+            "pandas.read_csv(..., dtype={'code': str})) or pass repair_integers=True to zero-pad "
+            "whole numbers."
+        )
+        raise CommuneCodeError(msg)
+    limit = 1e5 if ids == "commune" else 2.0**63
+    whole = (
+        np.isfinite(numbers) & (numbers == np.round(numbers)) & (numbers >= 0) & (numbers < limit)
+    )
+    if not whole.all():
+        offending = numbers[~whole][:5].tolist()
+        expected = "between 0 and 99999" if ids == "commune" else "non-negative"
+        msg = (
+            f"cannot read {label} as identifiers: numbers must be whole and {expected}, found "
+            f"{describe_values(offending)}. Read the codes as text instead."
+        )
+        raise CommuneCodeError(msg)
+    integers = np.asarray(distinct.to_numpy(zero_copy_only=False)).astype(np.int64)
+    width = 5 if ids == "commune" else 0
+    if ids == "commune":
+        logger.warning("repaired %s given as integers by zero-padding to 5 digits", label)
+    text = pa.array([f"{v:0{width}d}" for v in integers.tolist()], type=pa.large_string())
+    indices = pc.index_in(values, value_set=distinct)
+    return text, np.asarray(indices.to_numpy(), dtype=np.int32)
+
+
+def _check_vocabulary(
+    values: np.ndarray,
+    columns: Sequence[CodeColumn],
+    encoded: list[tuple[Any, np.ndarray]],
+    *,
+    ids: Ids,
+    repair: bool,
+    rows: RowNumbers,
+) -> np.ndarray:
+    """The distinct identifiers, repaired where asked; an error lists the rows of bad ones."""
+    text = pd.Series(values, dtype=object)
+    if ids == "any":
+        bad = (text.str.strip().str.len() == 0).to_numpy(dtype=bool)
+        expected = "non-empty identifiers"
+        hint = ""
+    else:
+        bad = ~text.str.fullmatch(_CODE_REGEX).to_numpy(dtype=bool)
+        expected = "5-character INSEE codes such as '01001' or '2A004'"
+        short = bad & text.str.fullmatch(r"\d{1,4}").to_numpy(dtype=bool)
+        hint = ""
+        if bad.any() and short[bad].all():
+            if repair:
+                logger.warning("repaired %d codes that lost their leading zeros", int(bad.sum()))
+                text = text.where(~short, text.str.zfill(5))
+                bad = ~text.str.fullmatch(_CODE_REGEX).to_numpy(dtype=bool)
+            hint = (
+                " They look like codes that lost their leading zero: pass repair_integers=True"
+                " (or read the column as text)."
+            )
+    if bad.any():
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        bad_values = pa.array(values[bad].tolist(), type=pa.large_string())
+        for column, (dictionary, indices) in zip(columns, encoded, strict=True):
+            in_bad = pc.is_in(dictionary, value_set=bad_values).to_numpy(zero_copy_only=False)
+            offending = np.flatnonzero(in_bad[indices]) if in_bad.any() else np.zeros(0, np.int64)
+            if offending.size:
+                shown = dictionary.take(indices[offending[:5]]).to_pylist()
+                msg = (
+                    f"{column.what} (column {column.column!r}) must be {expected}; found "
+                    f"{offending.size} bad rows ({rows.note}): "
+                    f"{rows.show(offending, shown)}.{hint}"
+                )
+                raise CommuneCodeError(msg)
+    return text.to_numpy(dtype=object)
+
+
+# --- Commune code history (mergers and splits of the COG) -------------------------------------
+# Implemented in aplcore.code_history (bundled table built by data/build_code_history.py).
+
+from .code_history import (  # noqa: E402
+    COG_YEARS,
+    CommuneSplitWarning,
+    code_status,
+    load_code_history,
+    update,
+)
+
+__all__ += ["COG_YEARS", "CommuneSplitWarning", "code_status", "load_code_history", "update"]

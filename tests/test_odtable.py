@@ -182,10 +182,14 @@ def test_format_errors(tmp_path) -> None:
         match=r"lacks the columns \['minutes'\]; its columns are \['origin', 'destination', 't",
     ):
         travel_times_from_table(pd.DataFrame(columns=["origin", "destination", "time"]))
-    path = tmp_path / "table.xlsx"
+    path = tmp_path / "table.json"
     path.write_bytes(b"")
-    with pytest.raises(InputFormatError, match=r"cannot tell the format of table\.xlsx"):
+    with pytest.raises(InputFormatError, match=r"cannot tell the format of table\.json"):
         travel_times_from_table(path)
+    broken = tmp_path / "table.xlsx"
+    broken.write_bytes(b"")
+    with pytest.raises(InputFormatError, match=r"cannot read table\.xlsx as an Excel workbook"):
+        travel_times_from_table(broken)
     with pytest.raises(InputFormatError, match="travel-time table not found"):
         travel_times_from_table(tmp_path / "absent.csv")
     empty = pd.DataFrame({"origin": [], "destination": [], "minutes": []})

@@ -18,13 +18,12 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ..codes import as_code_index, normalise_codes
+from ..codes import Ids, as_code_index
 from ..errors import (
     DuplicateError,
     InputFormatError,
     InvalidValueError,
     MissingCommuneError,
-    ParameterError,
     describe_values,
 )
 
@@ -84,11 +83,14 @@ class TravelTimes:
     def __repr__(self) -> str:
         return f"TravelTimes({self.n_communes} communes, {self.n_pairs} pairs)"
 
+    def __post_init__(self) -> None:
+        _check_invariants(self.codes, self.indptr, self.indices, self.minutes)
+
     # ------------------------------------------------------------------ builders
     @classmethod
     def from_frame(
         cls,
-        df: pd.DataFrame,
+        df: Any,
         *,
         origin: str = "origin",
         destination: str = "destination",
@@ -98,6 +100,7 @@ class TravelTimes:
         duplicates: Duplicates = "error",
         max_minutes: float | None = None,
         repair_integers: bool = False,
+        ids: Ids = "commune",
         metadata: Mapping[str, Any] | None = None,
     ) -> TravelTimes:
         """Build from a long table of origin code, destination code and minutes.
@@ -105,7 +108,8 @@ class TravelTimes:
         Parameters
         ----------
         df
-            One row per pair, residence (origin) → practice (destination).
+            One row per pair, residence (origin) → practice (destination): a pandas DataFrame
+            (codes of any string dtype), a pyarrow Table or a Polars DataFrame.
         origin, destination, minutes
             Column names.
         communes
@@ -118,11 +122,15 @@ class TravelTimes:
             :func:`aplcore.intra_commune_minutes`).
         duplicates
             A pair given twice: ``"error"`` (default), ``"min"`` keeps the shortest time,
-            ``"first"`` keeps the first row.
+            ``"first"`` keeps the first row. Resolved before the ``max_minutes`` cut.
         max_minutes
             Drop pairs slower than this (kept: ``t <= max_minutes``).
         repair_integers
-            Zero-pad codes given as integers instead of raising.
+            Zero-pad codes given as integers (or as text that lost its leading zeros) instead
+            of raising.
+        ids
+            ``"commune"``: INSEE commune codes; ``"any"``: any non-empty identifiers (IRIS codes,
+            grid cells, H3 cells...).
         metadata
             Provenance to keep with the matrix.
 
@@ -131,46 +139,42 @@ class TravelTimes:
         InputFormatError
             Missing columns or an empty table.
         CommuneCodeError
-            Codes that are integers or not INSEE codes.
+            Codes that are integers or not INSEE codes (with row positions, 0 = first row).
         InvalidValueError
-            Negative, NaN or infinite times.
+            Negative, NaN or infinite times (with row positions).
         DuplicateError
-            Duplicated pairs with ``duplicates="error"``.
+            Duplicated pairs with ``duplicates="error"`` (with row positions).
         MissingCommuneError
             Missing self-pairs with ``intra_minutes=None``.
         """
-        _require_columns(df, [origin, destination, minutes])
-        if len(df) == 0:
-            msg = "the travel-time table is empty: expected at least one origin → destination row."
+        from ..codes import RowNumbers
+        from ..tables import read_table
+        from .table import WHAT, from_columns
+
+        if not _is_table_object(df):
+            msg = f"expected a pandas DataFrame, found {type(df).__name__}."
             raise InputFormatError(msg)
-        o_codes = normalise_codes(
-            df[origin], what=f"origin codes (column {origin!r})", repair_integers=repair_integers
+        table = read_table(
+            df,
+            columns=[origin, destination, minutes],
+            text_columns=[origin, destination],
+            what=WHAT,
+            hint=" Name them with origin=, destination=, minutes=.",
         )
-        d_codes = normalise_codes(
-            df[destination],
-            what=f"destination codes (column {destination!r})",
-            repair_integers=repair_integers,
-        )
-        extra = (
-            normalise_codes(list(communes), what="communes", repair_integers=repair_integers)
-            if communes is not None
-            else pd.Index([], dtype=object)
-        )
-        values = _check_minutes(df[minutes], column=minutes)
-        all_codes = pd.Index(
-            np.concatenate([o_codes.to_numpy(), d_codes.to_numpy(), extra.to_numpy()])
-        )
-        codes = pd.Index(np.sort(all_codes.unique().to_numpy().astype(object)), dtype=object)
-        o = codes.get_indexer(o_codes).astype(np.int32)
-        d = codes.get_indexer(d_codes).astype(np.int32)
-        return cls._build(
-            codes,
-            o,
-            d,
-            values,
+        return from_columns(
+            table.data,
+            origin=origin,
+            destination=destination,
+            minutes=minutes,
+            communes=communes,
             intra_minutes=intra_minutes,
             duplicates=duplicates,
             max_minutes=max_minutes,
+            not_computed=None,
+            symmetrise=None,
+            ids=ids,
+            repair_integers=repair_integers,
+            rows=RowNumbers(0, "row 0 = first row"),
             metadata=metadata,
         )
 
@@ -185,9 +189,10 @@ class TravelTimes:
         intra_minutes: IntraMinutes = None,
         duplicates: Duplicates = "error",
         max_minutes: float | None = None,
+        ids: Ids = "commune",
         metadata: Mapping[str, Any] | None = None,
     ) -> TravelTimes:
-        """Build from integer positions into a list of commune codes.
+        """Build from integer positions into a list of codes.
 
         This is the fast path for generated matrices (crow-fly, road graphs): no string work per
         pair. ``codes`` need not be sorted; positions are remapped to the sorted index.
@@ -195,24 +200,30 @@ class TravelTimes:
         Parameters
         ----------
         codes
-            The commune codes; unique.
+            The unit codes; unique.
         origin, destination
             Positions into ``codes`` of each pair (any integer dtype).
         minutes
             Travel time of each pair.
-        intra_minutes, duplicates, max_minutes, metadata
+        intra_minutes, duplicates, max_minutes, ids, metadata
             As in :meth:`from_frame`.
         """
-        index = as_code_index(codes, what="commune codes")
+        from ..codes import RowNumbers
+        from .table import build
+
+        index = _unit_index(codes, ids=ids)
         origin = np.asarray(origin)
         destination = np.asarray(destination)
-        values = _check_minutes(pd.Series(np.asarray(minutes, dtype=np.float64)), column="minutes")
+        values = np.asarray(minutes)
         if not (origin.shape == destination.shape == values.shape) or origin.ndim != 1:
             msg = (
                 "origin, destination and minutes must be 1-D arrays of the same length, found "
                 f"shapes {origin.shape}, {destination.shape} and {values.shape}."
             )
             raise InputFormatError(msg)
+        if not (np.issubdtype(values.dtype, np.number) or values.dtype == bool):
+            msg = f"travel times must be numbers, found dtype {values.dtype}."
+            raise InvalidValueError(msg)
         for name, array in (("origin", origin), ("destination", destination)):
             if not np.issubdtype(array.dtype, np.integer):
                 msg = f"{name} positions must be integers, found dtype {array.dtype}."
@@ -228,11 +239,12 @@ class TravelTimes:
         sorted_codes = pd.Index(index.to_numpy()[order], dtype=object)
         remap = np.empty(len(index), dtype=np.int32)
         remap[order] = np.arange(len(index), dtype=np.int32)
-        return cls._build(
+        return build(
             sorted_codes,
             remap[origin],
             remap[destination],
-            values,
+            np.ascontiguousarray(values, dtype=np.float64),
+            rows=RowNumbers(0, "row 0 = first row"),
             intra_minutes=intra_minutes,
             duplicates=duplicates,
             max_minutes=max_minutes,
@@ -240,38 +252,22 @@ class TravelTimes:
         )
 
     @classmethod
-    def _build(
+    def from_csr(
         cls,
         codes: pd.Index,
-        origin: np.ndarray,
-        destination: np.ndarray,
+        indptr: np.ndarray,
+        indices: np.ndarray,
         minutes: np.ndarray,
-        *,
-        intra_minutes: IntraMinutes,
-        duplicates: Duplicates,
-        max_minutes: float | None,
-        metadata: Mapping[str, Any] | None,
+        metadata: Mapping[str, Any] | None = None,
     ) -> TravelTimes:
-        if duplicates not in ("error", "min", "first"):
-            msg = f"duplicates must be 'error', 'min' or 'first', found {duplicates!r}."
-            raise ParameterError(msg)
-        if max_minutes is not None:
-            if not (np.isfinite(max_minutes) and max_minutes >= 0):
-                msg = f"max_minutes must be a non-negative number, found {max_minutes!r}."
-                raise ParameterError(msg)
-            keep = minutes <= max_minutes
-            origin, destination, minutes = origin[keep], destination[keep], minutes[keep]
-        n = len(codes)
-        if intra_minutes is not None:
-            origin, destination, minutes = _append_self_pairs(
-                codes, origin, destination, minutes, intra_minutes
-            )
-        indptr, indices, data = _sorted_csr(origin, destination, minutes, n)
-        indptr, indices, data = _resolve_duplicates(codes, indptr, indices, data, duplicates)
-        tt = cls(codes, indptr, indices, data, dict(metadata or {}))
-        if intra_minutes is None:
-            tt._require_self_pairs()
-        return tt
+        """The trusted constructor: arrays that are already canonical, checked cheaply.
+
+        ``codes`` sorted and unique, ``indptr`` int64, ``indices`` int32 increasing inside each
+        row, ``minutes`` float64 finite and non-negative, every self-pair present. Only the
+        shapes and dtypes are checked (no pass over the pairs): sources that build canonical
+        arrays themselves (the store, subsets) use it.
+        """
+        return cls(codes, indptr, indices, minutes, dict(metadata or {}))
 
     # ------------------------------------------------------------------ checks and views
     def _has_self_pair(self) -> np.ndarray:
@@ -329,129 +325,65 @@ class TravelTimes:
         """The travel times restricted to the pairs between the given communes."""
         keep = np.zeros(self.n_communes, dtype=bool)
         keep[self.position(codes)] = True
-        mask = keep[self.origins] & keep[self.indices]
-        new_pos = np.cumsum(keep) - 1
-        return TravelTimes.from_arrays(
-            self.codes[keep],
-            new_pos[self.origins[mask]],
-            new_pos[self.indices[mask]],
-            self.minutes[mask],
-            intra_minutes=None if self._has_self_pair().all() else 0.0,
-            metadata={**self.metadata, "subset_of": self.n_communes},
-        )
+        entry = keep[self.origins] & keep[self.indices]
+        new_pos = (np.cumsum(keep) - 1).astype(np.int32)
+        counts = np.bincount(self.origins[entry], minlength=self.n_communes)[keep]
+        indptr = np.zeros(int(keep.sum()) + 1, dtype=np.int64)
+        np.cumsum(counts, out=indptr[1:])
+        indices = new_pos[self.indices[entry]]
+        minutes = self.minutes[entry]
+        metadata = {**self.metadata, "subset_of": self.n_communes}
+        sub = TravelTimes.from_csr(self.codes[keep], indptr, indices, minutes, metadata)
+        if not sub._has_self_pair().all():
+            from ..kernels import csr
 
-
-def _require_columns(df: pd.DataFrame, columns: list[str]) -> None:
-    if not isinstance(df, pd.DataFrame):
-        msg = f"expected a pandas DataFrame, found {type(df).__name__}."
-        raise InputFormatError(msg)
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        msg = (
-            f"the travel-time table lacks the columns {missing}; its columns are "
-            f"{list(df.columns)}. Name them with origin=, destination=, minutes=."
-        )
-        raise InputFormatError(msg)
-
-
-def _check_minutes(values: pd.Series, *, column: str) -> np.ndarray:
-    if not pd.api.types.is_numeric_dtype(values):
-        msg = f"travel times (column {column!r}) must be numbers, found dtype {values.dtype}."
-        raise InvalidValueError(msg)
-    array = values.to_numpy(dtype=np.float64, na_value=np.nan)
-    bad = ~np.isfinite(array) | (array < 0)
-    if bad.any():
-        rows = np.flatnonzero(bad)
-        shown = describe_values([f"row {r}: {array[r]}" for r in rows[:10]])
-        msg = (
-            f"travel times (column {column!r}) must be finite and non-negative; found "
-            f"{rows.size} bad values ({shown}). Drop unreachable pairs instead of giving them an "
-            "infinite or missing time."
-        )
-        raise InvalidValueError(msg)
-    return array
-
-
-def _append_self_pairs(
-    codes: pd.Index,
-    origin: np.ndarray,
-    destination: np.ndarray,
-    minutes: np.ndarray,
-    intra_minutes: float | pd.Series,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    n = len(codes)
-    has_self = np.zeros(n, dtype=bool)
-    self_rows = origin == destination
-    has_self[origin[self_rows]] = True
-    missing = np.flatnonzero(~has_self)
-    if isinstance(intra_minutes, pd.Series):
-        intra = intra_minutes.copy()
-        intra.index = normalise_codes(intra.index, what="intra_minutes codes")
-        absent = codes[missing].difference(intra.index)
-        if len(absent) > 0:
-            msg = (
-                f"intra_minutes has no time for {len(absent)} communes that lack a self-pair: "
-                f"{describe_values(absent.tolist())}."
+            zeros = np.zeros(sub.n_communes, dtype=np.float64)
+            indptr, indices, minutes, _, _ = csr.canonical_rows(
+                indptr, indices, minutes, csr.DUPLICATES_FIRST, np.inf, zeros
             )
-            raise MissingCommuneError(msg)
-        times = _check_minutes(intra.reindex(codes[missing]), column="intra_minutes")
-    else:
-        value = float(intra_minutes)
-        if not (np.isfinite(value) and value >= 0):
-            msg = f"intra_minutes must be a non-negative number, found {intra_minutes!r}."
-            raise InvalidValueError(msg)
-        times = np.full(missing.size, value)
-    if missing.size:
-        logger.info("added %d intra-commune pairs", missing.size)
-    return (
-        np.concatenate([origin, missing.astype(origin.dtype, copy=False)]),
-        np.concatenate([destination, missing.astype(destination.dtype, copy=False)]),
-        np.concatenate([minutes, times]),
+            sub = TravelTimes.from_csr(sub.codes, indptr, indices, minutes, metadata)
+        return sub
+
+
+def _is_table_object(df: Any) -> bool:
+    import pyarrow as pa
+
+    return isinstance(df, pd.DataFrame | pa.Table | pa.RecordBatch) or hasattr(
+        df, "__arrow_c_stream__"
     )
 
 
-def _resolve_duplicates(
-    codes: pd.Index,
-    indptr: np.ndarray,
-    indices: np.ndarray,
-    data: np.ndarray,
-    duplicates: Duplicates,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    from ..kernels import csr
-
-    n = len(codes)
-    first_dup = csr.first_duplicate_in_rows(indptr, indices, n, csr.n_chunks_for(n))
-    rows = np.flatnonzero(first_dup >= 0)
-    if rows.size == 0:
-        return indptr, indices, data
-    if duplicates == "error":
-        pairs = [f"{codes[i]} → {codes[indices[first_dup[i]]]}" for i in rows[:5]]
-        msg = (
-            f"the travel-time table gives some origin → destination pairs more than once "
-            f"({rows.size} origins affected; first pairs: {', '.join(pairs)}). Remove the "
-            "duplicates, or pass duplicates='min' (shortest time) or duplicates='first'."
-        )
+def _unit_index(codes: Any, *, ids: Ids) -> pd.Index:
+    if ids == "commune":
+        return as_code_index(codes, what="commune codes")
+    index = pd.Index([str(c) for c in codes], dtype=object)
+    if index.has_duplicates:
+        dup = index[index.duplicated()].unique().tolist()
+        msg = f"unit codes must be unique, found duplicated codes {describe_values(dup)}."
         raise DuplicateError(msg)
-    origins = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
-    frame = pd.DataFrame({"o": origins, "d": indices, "t": data})
-    grouped = frame.groupby(["o", "d"], sort=False)["t"]
-    reduced = (grouped.min() if duplicates == "min" else grouped.first()).reset_index()
-    return _sorted_csr(reduced["o"], reduced["d"], reduced["t"], n)
+    return index
 
 
-def _sorted_csr(
-    origin: np.ndarray | pd.Series,
-    destination: np.ndarray | pd.Series,
-    minutes: np.ndarray | pd.Series,
-    n: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """CSR by origin with every row sorted by destination (the canonical storage)."""
-    from ..kernels import csr
-
-    o = np.ascontiguousarray(origin, dtype=np.int32)
-    d = np.ascontiguousarray(destination, dtype=np.int32)
-    t = np.ascontiguousarray(minutes, dtype=np.float64)
-    identity = np.zeros(0, dtype=np.float64)
-    indptr, indices, data = csr.bucket_long(o, d, t, n, -1, identity, csr.n_chunks_for(o.size))
-    csr.sort_rows(indptr, indices, data)
-    return indptr, indices, data
+def _check_invariants(
+    codes: pd.Index, indptr: np.ndarray, indices: np.ndarray, minutes: np.ndarray
+) -> None:
+    """Shapes and dtypes of the canonical CSR: O(1), no pass over the pairs."""
+    n = len(codes)
+    problems = []
+    if indptr.dtype != np.int64 or indptr.shape != (n + 1,):
+        problems.append(
+            f"indptr must be int64 of length {n + 1}, found {indptr.dtype} {indptr.shape}"
+        )
+    elif indptr[0] != 0 or indptr[-1] != indices.size:
+        problems.append(
+            f"indptr must run from 0 to {indices.size}, found {indptr[0]} to {indptr[-1]}"
+        )
+    if indices.dtype != np.int32 or indices.ndim != 1:
+        problems.append(f"indices must be 1-D int32, found {indices.dtype} {indices.shape}")
+    if minutes.dtype != np.float64 or minutes.shape != indices.shape:
+        problems.append(
+            f"minutes must be float64 like indices, found {minutes.dtype} {minutes.shape}"
+        )
+    if problems:
+        msg = "not a canonical travel-time matrix: " + "; ".join(problems) + "."
+        raise InputFormatError(msg)

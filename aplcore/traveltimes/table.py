@@ -1,12 +1,17 @@
-"""Travel times from origin-destination tables (Metric or OSRM exports, CSV or Parquet).
+"""Travel times from origin-destination tables (Metric or OSRM exports, CSV, Parquet, frames).
 
 The table has one row per pair: origin code, destination code, minutes (column names are
-options). Rows are validated with their row numbers (row 1 is the first data row, below the
-header), then handed to :meth:`aplcore.TravelTimes.from_frame`.
+options). It is read by :func:`aplcore.tables.read_table` (codes as text, Parquet codes as
+dictionaries, only the three columns). The codes are validated and encoded once, on their
+distinct values (:func:`aplcore.codes.encode_codes`); the times are checked by the kernel that
+builds the CSR (:func:`aplcore.kernels.csr.bucket_checked`), and repeated pairs, the
+``max_minutes`` cut and the missing ``i → i`` pairs are handled by one more pass over the rows
+(:func:`aplcore.kernels.csr.canonical_rows`). Error messages give row numbers (row 1 is the
+first data row, below the header).
 
-Order of operations: read → validate → drop "not computed" sentinels (Metric writes 9999) →
-resolve duplicated pairs → symmetrise (if asked) → keep ``t <= max_minutes`` → add missing
-``i → i`` pairs.
+Order of operations: read → validate codes → check times → drop "not computed" sentinels
+(Metric writes 9999) → resolve duplicated pairs → symmetrise (if asked) → keep
+``t <= max_minutes`` → add missing ``i → i`` pairs.
 
 Symmetrisation rule (``symmetrise=``): for every pair of distinct communes ``{i, j}``, take the
 directions the table gives (one or both) and set ``t(i → j) = t(j → i) =`` their minimum
@@ -30,28 +35,33 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from ..codes import normalise_codes
+from ..codes import CodeColumn, Ids, RowNumbers, encode_codes, normalise_codes
 from ..errors import (
-    CommuneCodeError,
     DuplicateError,
     InputFormatError,
     InvalidValueError,
+    MissingCommuneError,
     ParameterError,
     describe_values,
 )
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from .model import TravelTimes
 
 __all__ = ["read_od_table", "symmetrise_pairs", "travel_times_from_table"]
 
 logger = logging.getLogger(__name__)
 
-_CODE_REGEX = r"^(?:\d{2}|2[AB])\d{3}$"
+#: How the O-D table is named in messages.
+WHAT = "the travel-time table"
+_HINT = " Name the right ones with origin=, destination= and minutes=."
+_READ_OPTIONS = {"sep": "sep", "delimiter": "sep", "encoding": "encoding", "sheet_name": "sheet"}
 
 
 def travel_times_from_table(
-    source: str | os.PathLike[str] | pd.DataFrame,
+    source: Any,
     *,
     origin: str = "origin",
     destination: str = "destination",
@@ -63,6 +73,10 @@ def travel_times_from_table(
     not_computed: float | None = 9999.0,
     communes: pd.Index | list[str] | None = None,
     repair_integers: bool = False,
+    ids: Ids = "commune",
+    sep: str | None = None,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
     read_options: Mapping[str, Any] | None = None,
 ) -> TravelTimes:
     """Build :class:`aplcore.TravelTimes` from an O-D table.
@@ -70,8 +84,9 @@ def travel_times_from_table(
     Parameters
     ----------
     source
-        A CSV (``.csv``, ``.csv.gz``, ``.txt``) or Parquet (``.parquet``, ``.pq``) file, or a
-        DataFrame. Codes are read as text.
+        A file (CSV or TSV, possibly compressed; Parquet; Feather; Excel: see
+        :func:`aplcore.tables.read_table`) or a table object (pandas DataFrame with codes of any
+        string dtype, pyarrow Table, Polars DataFrame). Codes are read as text.
     origin, destination, minutes
         Column names of the residence commune, the practice commune and the car time.
     max_minutes
@@ -90,10 +105,15 @@ def travel_times_from_table(
     communes
         Communes to include even if they appear in no pair (they get their ``i → i`` pair).
     repair_integers
-        Zero-pad codes stored as integers instead of raising.
+        Zero-pad codes that lost their leading zeros instead of raising.
+    ids
+        ``"commune"`` (INSEE codes, validated) or ``"any"`` (any non-empty identifiers: IRIS
+        codes, grid cells, H3 cells...).
+    sep, encoding, sheet
+        CSV separator (sniffed when ``None``), CSV encoding (UTF-8 then Latin-1 when ``None``),
+        Excel sheet.
     read_options
-        Extra keyword arguments for :func:`pandas.read_csv` (e.g. ``sep=";"``) or
-        :func:`pandas.read_parquet`.
+        The same as a mapping (``{"sep": ";"}``; ``delimiter`` and ``sheet_name`` are accepted).
 
     Returns
     -------
@@ -103,7 +123,7 @@ def travel_times_from_table(
     Raises
     ------
     InputFormatError
-        Unreadable file type, missing columns, empty table.
+        Unreadable file, missing columns, empty table, parse errors (with the line).
     CommuneCodeError
         Codes that are not INSEE codes (with row numbers).
     InvalidValueError
@@ -111,42 +131,22 @@ def travel_times_from_table(
     DuplicateError
         Pairs given twice with ``duplicates="error"`` (with row numbers).
     """
-    from .model import TravelTimes
+    from ..tables import read_table
 
-    if symmetrise not in (None, "min", "max", "mean"):
-        msg = f"symmetrise must be None, 'min', 'max' or 'mean', found {symmetrise!r}."
-        raise ParameterError(msg)
-    if duplicates not in ("error", "min", "first"):
-        msg = f"duplicates must be 'error', 'min' or 'first', found {duplicates!r}."
-        raise ParameterError(msg)
-    if max_minutes is not None and not (
-        isinstance(max_minutes, int | float) and math.isfinite(max_minutes) and max_minutes >= 0
-    ):
-        msg = f"max_minutes must be a non-negative number or None, found {max_minutes!r}."
-        raise ParameterError(msg)
-    table, name = read_od_table(
+    _check_options(symmetrise, duplicates, max_minutes)
+    options = _read_options(read_options, sep=sep, encoding=encoding, sheet=sheet)
+    if isinstance(source, str | os.PathLike) and not Path(source).is_file():
+        msg = f"travel-time table not found: {Path(source)}."
+        raise InputFormatError(msg)
+    table = read_table(
         source,
         columns=[origin, destination, minutes],
-        read_options=read_options,
+        text_columns=[origin, destination],
+        what=WHAT,
+        hint=_HINT,
+        **options,
     )
-    frame = _validate(table, origin, destination, minutes, repair_integers=repair_integers)
-    n_read = len(frame)
-    if not_computed is not None:
-        sentinel = frame["minutes"] == float(not_computed)
-        if sentinel.any():
-            logger.info(
-                "dropped %d pairs marked not computed (%s)", int(sentinel.sum()), not_computed
-            )
-            frame = frame[~sentinel]
-    frame = _resolve_duplicates(frame, duplicates)
-    if symmetrise is not None:
-        frame = symmetrise_pairs(frame, rule=symmetrise)
-    if len(frame) == 0:
-        msg = (
-            f"no usable pair in the travel-time table ({n_read} rows read, all marked not "
-            f"computed = {not_computed})."
-        )
-        raise InputFormatError(msg)
+    name = table.path.name if table.path is not None else None
     metadata = {
         "source": "od_table",
         "method": "od_table",
@@ -157,158 +157,342 @@ def travel_times_from_table(
             "symmetrise": symmetrise,
             "duplicates": duplicates,
             "not_computed": not_computed,
+            "ids": ids,
         },
     }
-    return TravelTimes.from_frame(
-        frame,
-        origin="origin",
-        destination="destination",
-        minutes="minutes",
+    return from_columns(
+        table.data,
+        origin=origin,
+        destination=destination,
+        minutes=minutes,
         communes=communes,
         intra_minutes=intra_minutes,
-        duplicates="error",
+        duplicates=duplicates,
         max_minutes=max_minutes,
+        not_computed=not_computed,
+        symmetrise=symmetrise,
+        ids=ids,
+        repair_integers=repair_integers,
+        rows=RowNumbers(1, "row 1 = first data row"),
         metadata=metadata,
     )
 
 
+def _check_options(symmetrise: Any, duplicates: Any, max_minutes: Any) -> None:
+    if symmetrise not in (None, "min", "max", "mean"):
+        msg = f"symmetrise must be None, 'min', 'max' or 'mean', found {symmetrise!r}."
+        raise ParameterError(msg)
+    if duplicates not in ("error", "min", "first"):
+        msg = f"duplicates must be 'error', 'min' or 'first', found {duplicates!r}."
+        raise ParameterError(msg)
+    if max_minutes is not None and not (
+        isinstance(max_minutes, int | float)
+        and not isinstance(max_minutes, bool)
+        and math.isfinite(max_minutes)
+        and max_minutes >= 0
+    ):
+        msg = f"max_minutes must be a non-negative number or None, found {max_minutes!r}."
+        raise ParameterError(msg)
+
+
+def _read_options(read_options: Mapping[str, Any] | None, **given: Any) -> dict[str, Any]:
+    options = {k: v for k, v in given.items() if v is not None}
+    for key, value in (read_options or {}).items():
+        if key not in _READ_OPTIONS:
+            msg = (
+                f"read_options supports {sorted(_READ_OPTIONS)}, found {key!r}. Read the table "
+                "yourself and pass the DataFrame for other options."
+            )
+            raise ParameterError(msg)
+        options[_READ_OPTIONS[key]] = value
+    return options
+
+
 def read_od_table(
-    source: str | os.PathLike[str] | pd.DataFrame,
+    source: Any,
     *,
     columns: list[str],
     read_options: Mapping[str, Any] | None = None,
 ) -> tuple[pd.DataFrame, str | None]:
     """Read the needed columns of an O-D table, codes as text; returns (table, file name)."""
-    options = dict(read_options or {})
-    if isinstance(source, pd.DataFrame):
-        _require(list(source.columns), columns, where="the table")
-        return source[columns].reset_index(drop=True), None
-    if not isinstance(source, str | os.PathLike):
-        msg = f"source must be a file path or a pandas DataFrame, found {type(source).__name__}."
-        raise InputFormatError(msg)
-    path = Path(source)
-    if not path.is_file():
-        msg = f"travel-time table not found: {path}."
-        raise InputFormatError(msg)
-    suffixes = "".join(path.suffixes).lower()
-    if suffixes.endswith((".parquet", ".pq")):
-        import pyarrow.parquet as pq
+    from ..tables import read_table
 
-        available = pq.read_schema(path).names
-        _require(available, columns, where=str(path))
-        table = pd.read_parquet(path, columns=columns, **options)
-    elif suffixes.endswith((".csv", ".csv.gz", ".txt", ".tsv", ".csv.zip", ".csv.bz2")):
-        read_kwargs = {k: v for k, v in options.items() if k in ("sep", "delimiter", "encoding")}
-        header = pd.read_csv(path, nrows=0, **read_kwargs)
-        _require(list(header.columns), columns, where=str(path))
-        dtype = {columns[0]: str, columns[1]: str}
-        table = pd.read_csv(path, usecols=columns, dtype=dtype, **options)
-        table = table[columns]
+    table = read_table(
+        source,
+        columns=columns,
+        text_columns=columns[:2],
+        what=WHAT,
+        hint=_HINT,
+        dictionary=False,
+        **_read_options(read_options),
+    )
+    name = table.path.name if table.path is not None else None
+    return table.data.to_pandas(), name
+
+
+# ------------------------------------------------------------------------------- building
+def from_columns(
+    data: pa.Table,
+    *,
+    origin: str,
+    destination: str,
+    minutes: str,
+    communes: pd.Index | list[str] | None,
+    intra_minutes: float | pd.Series | None,
+    duplicates: str,
+    max_minutes: float | None,
+    not_computed: float | None,
+    symmetrise: str | None,
+    ids: Ids,
+    repair_integers: bool,
+    rows: RowNumbers,
+    metadata: Mapping[str, Any] | None,
+) -> TravelTimes:
+    """TravelTimes from the three Arrow columns of an O-D table (codes encoded once)."""
+    _check_options(symmetrise, duplicates, max_minutes)
+    if data.num_rows == 0:
+        msg = f"{WHAT} is empty: expected one row per origin → destination pair."
+        raise InputFormatError(msg)
+    columns = [
+        CodeColumn(data[origin], origin, "origin codes"),
+        CodeColumn(data[destination], destination, "destination codes"),
+    ]
+    if communes is not None:
+        columns.append(CodeColumn(_as_text_list(communes), "communes", "communes"))
+    codes, positions = encode_codes(columns, ids=ids, repair_integers=repair_integers, rows=rows)
+    values, raw = _minutes(data[minutes], column=minutes)
+    return build(
+        codes,
+        positions[0],
+        positions[1],
+        values,
+        rows=rows,
+        column=minutes,
+        raw=raw,
+        intra_minutes=intra_minutes,
+        duplicates=duplicates,
+        max_minutes=max_minutes,
+        not_computed=not_computed,
+        symmetrise=symmetrise,
+        metadata=metadata,
+    )
+
+
+def _as_text_list(values: Any) -> Any:
+    import pyarrow as pa
+
+    values = list(values)
+    if values and all(isinstance(v, str) for v in values):
+        return pa.array(values, type=pa.large_string())
+    return pa.array(pd.Series(values).to_numpy(), from_pandas=True)
+
+
+def _minutes(values: Any, *, column: str) -> tuple[np.ndarray, Any]:
+    """Times as float64 (missing values as NaN) and, for text columns, the text for messages."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = values.type
+    if pa.types.is_dictionary(kind):
+        values = values.cast(kind.value_type)
+        kind = values.type
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
+        numbers = pc.fill_null(values.cast(pa.float64()), np.nan)
+        return np.asarray(numbers.to_numpy(), dtype=np.float64), None
+    if pa.types.is_null(kind):
+        return np.full(len(values), np.nan), None
+    text = values.cast(pa.large_string()) if not pa.types.is_large_string(kind) else values
+    try:
+        numbers = pc.fill_null(pc.cast(text, pa.float64()), np.nan)
+        return np.asarray(numbers.to_numpy(), dtype=np.float64), text
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    series = text.to_pandas()
+    return pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan), text
+
+
+def _bad_minutes_message(t: np.ndarray, raw: Any, *, column: str, rows: RowNumbers) -> str:
+    bad = np.flatnonzero(~((t >= 0) & (t < np.inf)))
+    shown = raw.take(bad[:5]).to_pylist() if raw is not None else [float(v) for v in t[bad[:5]]]
+    return (
+        f"travel times (column {column!r}) must be finite numbers >= 0; found {bad.size} bad "
+        f"rows ({rows.note}): {rows.show(bad, shown)}. Drop unreachable pairs instead of giving "
+        "them a missing or infinite time."
+    )
+
+
+def _check_repeated(
+    repeated: np.ndarray,
+    mode: int,
+    codes: pd.Index,
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    origin: np.ndarray,
+    destination: np.ndarray,
+    minutes: np.ndarray,
+    sentinel: float,
+    rows: RowNumbers,
+) -> None:
+    """Raise the duplicate error (rows of the first repeated pairs) or log the resolution."""
+    from ..kernels import csr
+
+    total = int(repeated.sum())
+    if total == 0:
+        return
+    if mode != csr.DUPLICATES_ERROR:
+        logger.info("resolved %d repeated pairs with duplicates=%s", total, mode)
+        return
+    described = []
+    for i in np.flatnonzero(repeated)[:5]:
+        row = indices[indptr[i] : indptr[i + 1]]
+        first = int(np.flatnonzero(row[1:] == row[:-1])[0])
+        j = int(row[first])
+        at = np.flatnonzero((origin == i) & (destination == j) & (minutes != sentinel))
+        numbers = ", ".join(str(int(r) + rows.base) for r in at)
+        described.append(f"{codes[i]} → {codes[j]} at rows {numbers}")
+    shown = ", ".join(repr(s) for s in described)
+    if total > len(described):
+        shown += f" and {total - len(described)} more ({total} in all)"
+    msg = (
+        f"{total} origin → destination pairs are given more than once ({rows.note}): {shown}. "
+        "Remove them, or pass duplicates='min' (shortest time) or duplicates='first'."
+    )
+    raise DuplicateError(msg)
+
+
+def _self_minutes(codes: pd.Index, intra_minutes: float | pd.Series | None) -> np.ndarray:
+    """Time of the ``i → i`` pair to add where a row lacks it (NaN: none to add)."""
+    n = len(codes)
+    if intra_minutes is None:
+        return np.full(n, np.nan)
+    if isinstance(intra_minutes, pd.Series):
+        intra = intra_minutes
+        index = normalise_codes(intra.index, what="intra_minutes codes")
+        values = pd.to_numeric(intra, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        bad = ~((values >= 0) & (values < np.inf))
+        if bad.any():
+            shown = describe_values(
+                [f"{c}: {v}" for c, v in zip(index[bad], values[bad], strict=True)]
+            )
+            msg = (
+                f"intra_minutes must be finite and non-negative; found {int(bad.sum())} bad "
+                f"values ({shown})."
+            )
+            raise InvalidValueError(msg)
+        positions = index.get_indexer(codes)
+        out = np.full(n, np.nan)
+        found = positions >= 0
+        out[found] = values[positions[found]]
+        return out
+    value = float(intra_minutes)
+    if not (np.isfinite(value) and value >= 0):
+        msg = f"intra_minutes must be a non-negative number, found {intra_minutes!r}."
+        raise InvalidValueError(msg)
+    return np.full(n, value)
+
+
+def _check_self_pairs(
+    codes: pd.Index,
+    has_self: np.ndarray,
+    self_minutes: np.ndarray,
+    intra_minutes: float | pd.Series | None,
+) -> None:
+    missing = ~has_self & np.isnan(self_minutes)
+    if not missing.any():
+        return
+    absent = codes[missing].tolist()
+    if isinstance(intra_minutes, pd.Series):
+        msg = (
+            f"intra_minutes has no time for {len(absent)} communes that lack a self-pair: "
+            f"{describe_values(absent)}."
+        )
     else:
         msg = (
-            f"cannot tell the format of {path.name}: expected a .csv (.csv.gz, .txt, .tsv) or "
-            ".parquet file. Read it with pandas and pass the DataFrame."
+            f"{len(absent)} communes have no intra-commune pair (i → i): "
+            f"{describe_values(absent)}. APL counts the doctors of one's own commune: add the "
+            "pairs to the table, or pass intra_minutes=0.0 (or a Series of per-commune times, "
+            "see aplcore.intra_commune_minutes) to add the missing ones."
         )
-        raise InputFormatError(msg)
-    return table, path.name
+    raise MissingCommuneError(msg)
 
 
-def _require(available: list[str], columns: list[str], *, where: str) -> None:
-    missing = [c for c in columns if c not in available]
-    if missing:
-        msg = (
-            f"{where} lacks the columns {missing}; its columns are {list(available)}. Name the "
-            "right ones with origin=, destination= and minutes=."
-        )
-        raise InputFormatError(msg)
+def build(
+    codes: pd.Index,
+    origin: np.ndarray,
+    destination: np.ndarray,
+    minutes: np.ndarray,
+    *,
+    rows: RowNumbers,
+    column: str = "minutes",
+    raw: Any = None,
+    intra_minutes: float | pd.Series | None,
+    duplicates: str,
+    max_minutes: float | None,
+    not_computed: float | None = None,
+    symmetrise: str | None = None,
+    metadata: Mapping[str, Any] | None,
+) -> TravelTimes:
+    """The canonical matrix from positions and times: every check in the CSR-building kernels.
 
+    ``raw`` holds the times as given (for messages: text that is not a number); ``None`` shows
+    the float values.
+    """
+    from ..kernels import csr
+    from .model import TravelTimes
 
-def _rows(mask: np.ndarray) -> list[int]:
-    """1-based data row numbers of the True entries."""
-    return (np.flatnonzero(mask) + 1).tolist()
-
-
-def _show_rows(rows: list[int], values: pd.Series, *, limit: int = 5) -> str:
-    """``row 2: '1002', row 7: 'abc' and 3 more (5 in all)`` (rows are 1-based)."""
-    shown = ", ".join(f"row {r}: {values.iloc[r - 1]!r}" for r in rows[:limit])
-    if len(rows) > limit:
-        return f"{shown} and {len(rows) - limit} more ({len(rows)} in all)"
-    return shown
-
-
-def _codes(values: pd.Series, *, column: str, what: str, repair_integers: bool) -> np.ndarray:
-    if pd.api.types.is_numeric_dtype(values):
-        return normalise_codes(
-            values, what=f"{what} codes (column {column!r})", repair_integers=repair_integers
-        ).to_numpy()
-    text = values.astype("string")
-    bad = (text.isna() | ~text.str.fullmatch(_CODE_REGEX).fillna(False)).to_numpy(dtype=bool)
-    if bad.any():
-        rows = _rows(bad)
-        shown = _show_rows(rows, values)
-        hint = ""
-        sample = [str(values.iloc[r - 1]) for r in rows[:20]]
-        if all(s.isdigit() and len(s) < 5 for s in sample):
-            hint = " They look like codes that lost their leading zero: pass repair_integers=True."
-        msg = (
-            f"{what} codes (column {column!r}) must be 5-character INSEE codes such as '01001' "
-            f"or '2A004'; found {int(bad.sum())} bad rows (row 1 = first data row): {shown}.{hint}"
-        )
-        if hint and repair_integers:
-            repaired = text.where(~pd.Series(bad), text.str.zfill(5))
-            return _codes(repaired, column=column, what=what, repair_integers=False)
-        raise CommuneCodeError(msg)
-    return text.to_numpy(dtype=object)
-
-
-def _validate(
-    table: pd.DataFrame, origin: str, destination: str, minutes: str, *, repair_integers: bool
-) -> pd.DataFrame:
-    if len(table) == 0:
-        msg = "the travel-time table is empty: expected one row per origin → destination pair."
-        raise InputFormatError(msg)
-    o = _codes(table[origin], column=origin, what="origin", repair_integers=repair_integers)
-    d = _codes(
-        table[destination], column=destination, what="destination", repair_integers=repair_integers
+    _check_options(symmetrise, duplicates, max_minutes)
+    n = len(codes)
+    o = np.ascontiguousarray(origin, dtype=np.int32)
+    d = np.ascontiguousarray(destination, dtype=np.int32)
+    t = np.ascontiguousarray(minutes, dtype=np.float64)
+    sentinel = np.nan if not_computed is None else float(not_computed)
+    indptr, indices, data, n_bad, n_dropped = csr.bucket_checked(
+        o, d, t, n, sentinel, csr.n_chunks_for(o.size)
     )
-    raw = table[minutes]
-    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-    bad = ~np.isfinite(values) | (values < 0)
-    if bad.any():
-        rows = _rows(bad)
-        shown = _show_rows(rows, raw)
-        msg = (
-            f"travel times (column {minutes!r}) must be finite numbers >= 0; found "
-            f"{int(bad.sum())} bad rows (row 1 = first data row): {shown}. Drop unreachable "
-            "pairs instead of giving them a missing or infinite time."
+    if n_bad:
+        raise InvalidValueError(_bad_minutes_message(t, raw, column=column, rows=rows))
+    if n_dropped:
+        logger.info("dropped %d pairs marked not computed (%s)", n_dropped, not_computed)
+        if indices.size == 0:
+            msg = (
+                f"no usable pair in {WHAT} ({o.size} rows read, all marked not computed = "
+                f"{not_computed})."
+            )
+            raise InputFormatError(msg)
+    csr.sort_rows(indptr, indices, data)
+    mode = {
+        "error": csr.DUPLICATES_ERROR,
+        "min": csr.DUPLICATES_MIN,
+        "first": csr.DUPLICATES_FIRST,
+    }[duplicates]
+    if symmetrise is not None:
+        no_self = np.full(n, np.nan)
+        resolved = csr.canonical_rows(indptr, indices, data, mode, np.inf, no_self)
+        _check_repeated(resolved[3], mode, codes, indptr, indices, o, d, t, sentinel, rows)
+        indptr, indices, data = resolved[:3]
+        mode = csr.DUPLICATES_FIRST
+        t_indptr, t_indices, t_data = csr.transpose(indptr, indices, data, n, csr.n_chunks_for(n))
+        rule = {
+            "min": csr.SYMMETRISE_MIN,
+            "max": csr.SYMMETRISE_MAX,
+            "mean": csr.SYMMETRISE_MEAN,
+        }[symmetrise]
+        indptr, indices, data = csr.symmetric_rows(
+            indptr, indices, data, t_indptr, t_indices, t_data, rule
         )
-        raise InvalidValueError(msg)
-    return pd.DataFrame({"origin": o, "destination": d, "minutes": values})
-
-
-def _resolve_duplicates(frame: pd.DataFrame, duplicates: str) -> pd.DataFrame:
-    dup = frame.duplicated(["origin", "destination"], keep=False).to_numpy()
-    if not dup.any():
-        return frame
-    if duplicates == "error":
-        rows = np.flatnonzero(dup)
-        sub = frame.iloc[rows]
-        groups = sub.groupby(["origin", "destination"], sort=False).indices
-        shown = describe_values(
-            [
-                f"{o} → {d} at rows {', '.join(str(rows[k] + 1) for k in idx)}"
-                for (o, d), idx in groups.items()
-            ]
-        )
-        msg = (
-            f"{len(groups)} origin → destination pairs are given more than once: {shown}. Remove "
-            "them, or pass duplicates='min' (shortest time) or duplicates='first'."
-        )
-        raise DuplicateError(msg)
-    grouped = frame.groupby(["origin", "destination"], sort=False)["minutes"]
-    reduced = grouped.min() if duplicates == "min" else grouped.first()
-    logger.info("resolved %d duplicated rows with duplicates=%r", int(dup.sum()), duplicates)
-    return reduced.reset_index()
+    self_minutes = _self_minutes(codes, intra_minutes)
+    cut = np.inf if max_minutes is None else float(max_minutes)
+    before = data.size
+    out_indptr, out_indices, out_data, repeated, has_self = csr.canonical_rows(
+        indptr, indices, data, mode, cut, self_minutes
+    )
+    _check_repeated(repeated, mode, codes, indptr, indices, o, d, t, sentinel, rows)
+    _check_self_pairs(codes, has_self, self_minutes, intra_minutes)
+    added = int((~has_self & ~np.isnan(self_minutes)).sum())
+    if added:
+        logger.info("added %d intra-commune pairs", added)
+    logger.debug("%d pairs read, %d kept", before, out_indices.size)
+    return TravelTimes.from_csr(codes, out_indptr, out_indices, out_data, metadata)
 
 
 def symmetrise_pairs(
