@@ -54,27 +54,46 @@ from .methods import (
     get_method,
     register_method,
 )
+from .national import (
+    ZoningComparison,
+    compare_zonings,
+    read_commune_tvs,
+    read_national_file,
+    write_national_file,
+    zoning_in_force,
+)
+from .publish import ZONE_NAMES, decree_annex, format_annex, published_table
 from .report import format_report, national_schema, write_csv
 from .territories import build_territory_table, departement_of
 
 __all__ = [
     "METHOD_PRESETS",
+    "ZONE_NAMES",
     "CappedMethod",
     "ShareMethod",
     "TerritoryInputs",
     "ThresholdMethod",
     "Zoning",
+    "ZoningComparison",
     "ZoningMethod",
     "ZoningState",
     "ZoningWarning",
     "build_territory_table",
     "check_row",
     "classify_zones",
+    "compare_zonings",
+    "decree_annex",
     "departement_of",
+    "format_annex",
     "format_report",
     "get_method",
     "national_schema",
+    "published_table",
+    "read_commune_tvs",
+    "read_national_file",
     "register_method",
     "resolve_caps",
     "write_csv",
+    "write_national_file",
+    "zoning_in_force",
 ]

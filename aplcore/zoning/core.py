@@ -13,7 +13,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -32,6 +32,9 @@ from .methods import TerritoryInputs, ZoningMethod, ZoningState, get_method
 from .overrides import OverridesInput, apply_overrides, normalise_overrides
 from .report import build_report, format_report, national_schema, write_csv
 from .territories import attribute, build_territory_table, territory_apl
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
 
 __all__ = ["Zoning", "ZoningWarning", "classify_zones"]
 
@@ -139,6 +142,36 @@ class Zoning:
             date_arrete=date_arrete,
             territory_column=self.method.territory_column,
         )
+
+    def decree_annex(self, **options: Any) -> pd.DataFrame:
+        """The annex of the arrêté (:func:`aplcore.zoning.publish.decree_annex`)."""
+        from .publish import decree_annex
+
+        return decree_annex(self, **options)
+
+    def published_table(self) -> pd.DataFrame:
+        """The table per département as guides print it (:func:`~.publish.published_table`)."""
+        from .publish import published_table
+
+        return published_table(self)
+
+    def plot_map(self, contours: Any = None, **options: Any) -> Figure:
+        """Map of the zones with territory outlines (:func:`aplcore.zoning.publish.zoning_map`)."""
+        from .publish import zoning_map
+
+        return zoning_map(self, contours, **options)
+
+    def to_geodataframe(self, contours: Any = None) -> Any:
+        """Communes with zone and contour as a GeoDataFrame (needs the ``geo`` extra)."""
+        from .publish import to_geodataframe
+
+        return to_geodataframe(self, contours)
+
+    def write_national_file(self, path: str | os.PathLike[str], **options: Any) -> Path:
+        """Write the national commune-level file (:func:`~.national.write_national_file`)."""
+        from .national import write_national_file
+
+        return write_national_file(self, path, **options)
 
     def __str__(self) -> str:
         return self.format_report()

@@ -1,0 +1,93 @@
+"""What an agency publishes: decree annex, table per département, maps, GeoDataFrame."""
+
+from __future__ import annotations
+
+import matplotlib
+import pandas as pd
+import pytest
+
+from aplcore.zoning import classify_zones, format_annex
+
+matplotlib.use("Agg")
+
+CODES = ["45001", "45004", "45006", "45009", "45008"]
+
+
+@pytest.fixture(scope="module")
+def zoning():
+    apl = pd.Series([2.0, 2.2, 3.0, 2.5, 5.0], index=CODES)
+    pop = pd.Series([100.0, 50.0, 80.0, 40.0, 300.0], index=CODES)
+    tvs = pd.Series(["T1", "T1", "T2", "T2", "T3"], index=CODES)
+    choices = pd.DataFrame(
+        {
+            "code": ["45009", "QN04501M"],
+            "level": ["commune", "qpv"],
+            "zone": ["ZIP", "ZAC"],
+            "reason": ["départ de deux médecins", "QPV"],
+            "commune": [None, "45008"],
+            "population": [None, 20],
+        }
+    )
+    return classify_zones(
+        apl,
+        population=pop,
+        territory=tvs,
+        caps={"ZIP": 200, "ZAC": 150},
+        overrides=choices,
+        commune_override_limit=50,
+    )
+
+
+def test_decree_annex_lists_territories_communes_and_qpv(zoning):
+    annex = zoning.decree_annex()
+    assert annex[["zone", "level", "code"]].values.tolist() == [
+        ["ZIP", "territoire", "T1"],
+        ["ZIP", "commune", "45009"],
+        ["ZAC", "territoire", "T2"],
+        ["ZAC", "QPV", "QN04501M"],
+    ]
+    t1 = annex.iloc[0]
+    assert t1["population"] == 150
+    assert t1["commune_list"].startswith("45001 ")  # code then the commune's name
+    assert t1["name"]  # the name of its most populated commune by default
+    assert annex.iloc[1]["reason"] == "départ de deux médecins"
+    assert annex.iloc[2]["commune_list"].split("; ")[0].startswith("45006")  # 45009 is on its own
+    text = format_annex(annex, title="Annexe")
+    assert "ZIP – zone d'intervention prioritaire" in text
+    assert "Commune 45009" in text
+    assert "motif : départ de deux médecins" in text
+
+
+def test_published_table_per_departement(zoning):
+    table = zoning.published_table()
+    assert table.index.get_level_values("row").tolist() == ["45", "Total", "Rappel : seuils"]
+    total = table.xs("Total", level="row").iloc[0]
+    assert (total["ZIP"], total["ZAC"], total["HZ"]) == (190, 100, 280)
+    assert total["ZIP (%)"] == round(100 * 190 / 570, 2)
+    reminder = table.xs("Rappel : seuils", level="row").iloc[0]
+    assert (reminder["ZIP"], reminder["ZAC"]) == (200, 150)
+
+
+def test_map_has_the_furniture_at_print_resolution(zoning, tmp_path):
+    path = tmp_path / "zones.png"
+    fig = zoning.plot_map(path=path, title="Zonage", source="test", dpi=100)
+    assert fig.dpi >= 200
+    texts = [t.get_text() for t in fig.legends[0].get_texts()] if fig.legends else []
+    texts += [t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().texts]
+    texts = [" ".join(t.split()) for t in texts]
+    assert any(t.startswith("ZIP – zone d'intervention prioritaire") for t in texts)
+    assert any(t.startswith("HZ – hors zonage") for t in texts)
+    assert path.stat().st_size > 10_000
+    from PIL import Image
+
+    with Image.open(path) as image:
+        assert image.info["dpi"][0] == pytest.approx(200, abs=1)
+
+
+def test_to_geodataframe(zoning):
+    gpd = pytest.importorskip("geopandas")
+    frame = zoning.to_geodataframe()
+    assert isinstance(frame, gpd.GeoDataFrame)
+    assert frame.crs.to_epsg() == 4326
+    assert frame.loc["45001", "zone"] == "ZIP"
+    assert frame.geometry.notna().all()
