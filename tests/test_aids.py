@@ -57,6 +57,12 @@ QUOTES = [
     ("coscom", "elus2019", "un complément mensuel de 300 € dans le cadre de l'accueil"),
     ("cotram", "cvl2025", "10 % des honoraires dans la limite de 20 000 € par an sur 3 ans"),
     ("cstm", "cvl2025", "25 % des honoraires dans la limite de 50 000 € par an, renouvelable"),
+    (
+        "cstm",
+        "elus2019",
+        "Depuis février 2019, les médecins exerçant au moins 10 jours par an dans une zone "
+        "sous-dense | de 25% lorsqu",
+    ),
     ("contrat_debut_exercice", "cvl2025", "exerçant au moins 80 % de son activité en ZIP ou ZAC"),
     ("contrat_debut_exercice", "cvl2025", "29 à 34 jours par trimestre | 6 675 € trimestriel"),
     ("contrat_debut_exercice", "cvl2025", "53 jours et + par trimestre | 12 000 € trimestriels"),
@@ -123,6 +129,7 @@ def test_convention_2016_contracts():
     assert ("hopital_de_proximite", 1250, "year") in coscom.supplements
     assert (cotram.rate, cotram.cap_per_year, cotram.duration_years) == (0.10, 20000, 3)
     assert (cstm.rate, cstm.cap_per_year, cstm.duration_years) == (0.25, 50000, 3)
+    assert cstm.valid_from == dt.date(2019, 2, 1)  # the 25 % rate "depuis février 2019"
 
 
 def test_contrat_debut_exercice_table():

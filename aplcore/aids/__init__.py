@@ -1,9 +1,13 @@
 """Installation and retention aids by zone and date, and the public cost of a plan.
 
+>>> import pandas as pd
 >>> from aplcore import aids
->>> zoning = {"36044": "ZIP", "36001": "ZAC"}
->>> claim = aids.for_commune("36044", pd.Series(zoning), on="2026-03-01")  # doctest: +SKIP
->>> claim.measures[["basis", "total"]]  # doctest: +SKIP
+>>> zoning = pd.Series({"36044": "ZIP", "36001": "ZAC"})
+>>> claim = aids.for_commune("36044", zoning, on="2026-03-01", profile="first_installation")
+>>> claim.measures.loc["installation_zip_2026", "total"]
+np.float64(10000.0)
+>>> aids.cost(["36044", "36001"], zoning, on="2026-03-01").total
+15000.0
 
 The catalogue (``catalogue.toml`` in this package) is data: one entry per measure with who is
 eligible, the zones, the amount rule, cap, duration, payment schedule, validity dates, and the

@@ -108,7 +108,8 @@ PROFILES: dict[str, Profile] = {
     "coordinated_installation": Profile(
         situations=("installation", "first_installation", "coordinated_practice")
     ),
-    "replacement": Profile(situations=("replacement",), days_per_week=2.5, days_per_quarter=53),
+    # 53 days a quarter: "temps plein" of the contrat de début d'exercice table (cvl2025)
+    "replacement": Profile(situations=("replacement",), days_per_quarter=53),
     "recent_graduate": Profile(situations=("recent_graduate",), days_per_quarter=53),
     "secondary_practice": Profile(situations=("secondary_practice",)),
     "training_supervisor": Profile(situations=("training_supervisor",)),
