@@ -14,13 +14,21 @@ unreachable pairs, so ``nnan``/``ninf`` are never enabled.
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 import numba
 import numpy as np
+from numba.core import event
 
-from aplcore.settings import cache_enabled, parallel_enabled
+from aplcore.settings import cache_enabled, numba_cache_dir, parallel_enabled
+
+#: Compilation notices go to this logger (INFO): the command line shows them, a library user
+#: sees them once logging is configured at INFO.
+compile_logger = logging.getLogger("aplcore.kernels")
 
 INDPTR = np.int64
 INDEX = np.int32
@@ -66,3 +74,68 @@ def chunk_bounds(n_items: int, n_chunks: int) -> np.ndarray:
     are identical whatever the thread count.
     """
     return np.linspace(0, n_items, n_chunks + 1).astype(np.int64)
+
+
+#: Modules whose compilations are reported.
+KERNEL_MODULES: tuple[str, ...] = ("aplcore.kernels",)
+
+
+class _CompileNotice(event.Listener):
+    """Log when Numba compiles one of aplcore's kernels (a cache miss), with a progress line.
+
+    The first compilation of a process logs where the compiled kernels will be cached, so that a
+    first run that takes seconds says why; each kernel compiled then logs its name and time.
+    Kernels loaded from the cache are not compiled, so a warm run logs nothing.
+    """
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+        self.compiled = 0
+
+    def _stack(self) -> list[float | None]:
+        stack = getattr(self._local, "stack", None)
+        if stack is None:
+            stack = self._local.stack = []
+        return stack
+
+    @staticmethod
+    def _is_kernel(evt: event.Event) -> bool:
+        dispatcher = (evt.data or {}).get("dispatcher")
+        module = getattr(getattr(dispatcher, "py_func", None), "__module__", "") or ""
+        return module.startswith(KERNEL_MODULES)
+
+    def on_start(self, evt: event.Event) -> None:
+        stack = self._stack()
+        outermost = not stack and self._is_kernel(evt)
+        stack.append(time.perf_counter() if outermost else None)
+        if outermost and self.compiled == 0:
+            where = (
+                f"cached in {numba_cache_dir()} for the next runs"
+                if cache_enabled()
+                else "not cached: APLCORE_NUMBA_CACHE=0"
+            )
+            compile_logger.info(
+                "compiling aplcore's Numba kernels for this machine (first run or new version, "
+                "a few seconds per kernel; %s)",
+                where,
+            )
+
+    def on_end(self, evt: event.Event) -> None:
+        stack = self._stack()
+        started = stack.pop() if stack else None
+        if started is None:
+            return
+        self.compiled += 1
+        name = evt.data["dispatcher"].py_func
+        compile_logger.info(
+            "compiled kernel %d: %s.%s (%.1f s)",
+            self.compiled,
+            name.__module__.rsplit(".", 1)[-1],
+            name.__name__,
+            time.perf_counter() - started,
+        )
+
+
+#: Registered once, when the kernels are first imported.
+COMPILE_NOTICE = _CompileNotice()
+event.register("numba:compile", COMPILE_NOTICE)

@@ -137,3 +137,55 @@ def test_info_reports_the_per_user_folder(tmp_path: Path) -> None:
     assert f"{_expected_default(tmp_path)} (writable)" in done.stdout
     assert "aplcore's per-user cache folder" in done.stdout
     assert "NOT writable" not in done.stdout
+
+
+NOTICE_RUN = """
+import logging, sys
+logging.basicConfig(level=logging.WARNING, stream=sys.stdout, format="%(name)s: %(message)s")
+logging.getLogger("aplcore.kernels").setLevel(logging.INFO)
+import aplcore.kernels._jit as jit_options
+jit_options.KERNEL_MODULES = ("aplcore.kernels", "tiny_kernel")
+sys.path.insert(0, {folder!r})
+import tiny_kernel
+assert tiny_kernel.add_one(1.0) == 2.0
+assert tiny_kernel.add_one(2.0) == 3.0
+"""
+
+
+def test_first_run_says_it_is_compiling_and_a_warm_run_says_nothing(tmp_path: Path) -> None:
+    module_dir = tmp_path / "module"
+    module_dir.mkdir()
+    (module_dir / "tiny_kernel.py").write_text(KERNEL_MODULE)
+    env = {k: v for k, v in os.environ.items() if k not in {"NUMBA_CACHE_DIR", "PYTHONPATH"}}
+    env.pop("APLCORE_NUMBA_CACHE", None)
+    env["XDG_CACHE_HOME"] = str(tmp_path / "xdg-cache")
+    code = textwrap.dedent(NOTICE_RUN.format(folder=str(module_dir)))
+
+    def run() -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.splitlines()
+
+    first = run()
+    assert len(first) == 2, first
+    assert first[0].startswith("aplcore.kernels: compiling aplcore's Numba kernels")
+    assert str(_expected_default(tmp_path)) in first[0]
+    assert first[1].startswith("aplcore.kernels: compiled kernel 1: tiny_kernel.add_one (")
+    assert run() == []
+
+
+def test_the_command_line_shows_compilation_notices_without_verbose(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import logging
+
+    from aplcore.cli._common import logging_to_stderr
+
+    with logging_to_stderr(0):
+        logging.getLogger("aplcore.kernels").info("compiled kernel 1: fca.x (1.0 s)")
+        logging.getLogger("aplcore.io").info("not shown without -v")
+    err = capsys.readouterr().err
+    assert "compiled kernel 1: fca.x" in err
+    assert "not shown" not in err

@@ -74,6 +74,10 @@ def logging_to_stderr(verbosity: int) -> Iterator[None]:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     previous_level, previous_propagate = root.level, root.propagate
+    # the first run says it is compiling the kernels (and how far it is), even without -v
+    kernels = logging.getLogger("aplcore.kernels")
+    previous_kernels_level = kernels.level
+    kernels.setLevel(min(level, logging.INFO))
     root.addHandler(handler)
     root.setLevel(level)
     root.propagate = False
@@ -83,6 +87,7 @@ def logging_to_stderr(verbosity: int) -> Iterator[None]:
         root.removeHandler(handler)
         root.setLevel(previous_level)
         root.propagate = previous_propagate
+        kernels.setLevel(previous_kernels_level)
 
 
 def echo(text: str = "") -> None:
