@@ -571,7 +571,42 @@ def _parse_csv(
     if invalid:
         lines = _all_lines(path, compression, encoding)
         raise InputFormatError(_field_count_message(path, lines, delimiter, invalid))
+    if compression is None:
+        _check_last_value_whole(path, delimiter, encoding, n_rows=data.num_rows)
     return data
+
+
+def _check_last_value_whole(path: Path, delimiter: str, encoding: str, *, n_rows: int) -> None:
+    """Refuse a file cut inside its last value (``...,2`` for ``...,25.0``).
+
+    A file written whole ends with a line break; without one, the last value of the last line
+    is taken as cut short when it is shorter than that column's value on every other line read
+    from the end of the file (the other fields are whole: a missing one is a field-count error).
+    """
+    size = path.stat().st_size
+    with open(path, "rb") as stream:
+        stream.seek(max(0, size - (1 << 14)))
+        tail = stream.read()
+    if not tail or tail.endswith((b"\n", b"\r")) or n_rows < 3:
+        return
+    whole = size <= (1 << 14)
+    # drop the header (whole file) or the first line read, which may be partial
+    lines = tail.decode(encoding, errors="replace").splitlines()[1:]
+    if len(lines) < 3:
+        return
+    last = lines[-1].split(delimiter)[-1].strip().strip('"')
+    others = [line.split(delimiter)[-1].strip().strip('"') for line in lines[-51:-1]]
+    others = [v for v in others if v]
+    if not last or not others or len(last) >= min(len(v) for v in others):
+        return
+    where = f"line {len(lines) + 1}" if whole else "the last line"
+    msg = (
+        f"{path.name}, {where}: the last value {last!r} is shorter than the values of that column "
+        f"on the lines before (at least {min(len(v) for v in others)} characters, e.g. "
+        f"{others[-1]!r}) and the file does not end with a line break: it looks cut short while "
+        "written. Write or download the file again."
+    )
+    raise InputFormatError(msg)
 
 
 def _field_count_message(path: Path, lines: list[str], delimiter: str, invalid: list[Any]) -> str:

@@ -1,0 +1,53 @@
+"""Files cut short or with a missing field: errors naming the line, never a shifted table."""
+
+from __future__ import annotations
+
+import pytest
+
+from aplcore.errors import InputFormatError
+from aplcore.tables import read_table
+
+HEADER = "origin,destination,minutes\n"
+ROWS = ["01001,01001,0.0", "01001,01002,12.5", "01002,01001,12.5", "01002,01002,0.0"]
+
+
+def _write(tmp_path, text: str, name: str = "od.csv"):
+    path = tmp_path / name
+    path.write_bytes(text.encode("utf-8"))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("last", "shown"),
+    [("01001,01004,2", "'2'"), ("01001,01004,2.", "'2\\.'"), ("01001,01004,1", "'1'")],
+)
+def test_a_value_cut_at_the_end_of_the_file_is_an_error(tmp_path, last, shown):
+    path = _write(tmp_path, HEADER + "\n".join([*ROWS, last]))
+    with pytest.raises(InputFormatError, match=rf"od\.csv, line 6: the last value {shown}.*cut"):
+        read_table(path, text_columns=["origin", "destination"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        HEADER + "\n".join([*ROWS, "01001,01004,25.0"]),  # no final line break, value whole
+        HEADER + "\n".join([*ROWS, "01001,01004,2"]) + "\n",  # a line break: written whole
+        HEADER + "01001,01001,0\n01001,01002,12\n01002,01001,5",  # short values everywhere
+    ],
+    ids=["whole-value", "final-newline", "integers"],
+)
+def test_whole_files_are_read(tmp_path, text):
+    table = read_table(_write(tmp_path, text), text_columns=["origin", "destination"])
+    assert table.data.num_rows == text.strip().count("\n")
+
+
+def test_a_missing_field_is_an_error_naming_the_line(tmp_path):
+    path = _write(tmp_path, "code,apl,population\n01001,2.5,776\n01002,500\n01004,3.1,14000\n")
+    with pytest.raises(InputFormatError, match=r"line 3: expected 3 fields.*found 2: '01002,500'"):
+        read_table(path, text_columns=["code"])
+
+
+def test_a_last_line_missing_fields_says_truncated(tmp_path):
+    path = _write(tmp_path, HEADER + "\n".join([*ROWS, "01001,0100"]))
+    with pytest.raises(InputFormatError, match=r"line 6.*looks truncated"):
+        read_table(path, text_columns=["origin", "destination"])
