@@ -273,6 +273,15 @@ def test_zoning_forms_and_errors():
     )
     zones = aids.zone_table(national)
     assert zones.to_dict() == {"01001": "ZIP", "36001": "HZ"}
+    with_na = pd.DataFrame(
+        {"com_code": ["01001", "01002", "01004"], "zmed_niveau": ["4_ZAR", "NA", "2_ZAC"]}
+    )
+    assert aids.for_commune("01001", with_na, on="2026-03-01").zone == "HZ"  # ZAR: no GP aid listed
+    assert aids.for_commune("01004", with_na, on="2026-03-01").zone == "ZAC"
+    with pytest.raises(InvalidValueError, match="01002 has no zone"):
+        aids.for_commune("01002", with_na, on="2026-03-01")
+    with pytest.raises(InvalidValueError, match="without a zone"):
+        aids.cost(["01002"], with_na, on="2026-03-01")
 
     class FakeZoning:
         communes = pd.DataFrame(
@@ -489,3 +498,15 @@ def test_cost_of_a_siting_result():
         "installation_zac_2026": 5000,
         "installation_zip_2026": 20000,
     }
+
+
+def test_cli_aids_on_a_national_zoning_file(tmp_path, capsys):
+    path = tmp_path / "zonage_medecins.csv"
+    path.write_text(
+        "com_code;tvs_code;zmed_niveau\n01001;01004;1_ZIP\n01002;01004;2_ZAC\n", encoding="utf-8"
+    )
+    args = ["aids", "--commune", "01001", "--zoning", str(path), "--date", "2025-06-01"]
+    assert main([*args, "--profile", "installation", "--days-per-week", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "commune 01001: zone ZIP on 2025-06-01" in out
+    assert "caim: Contrat d'aide à l'installation des médecins (CAIM) = 37 500 €" in out

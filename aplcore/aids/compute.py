@@ -37,8 +37,12 @@ __all__ = [
     "zone_table",
 ]
 
-#: Labels of zonings read as "outside ZIP and ZAC" (2025 ``HZ``, 2017 ``ZV`` and ``HV``).
-OUTSIDE_LABELS = ("HZ", "ZV", "HV", "HORS ZONAGE", "HORS_ZONAGE")
+#: Labels of zonings read as "outside ZIP and ZAC" (2025 ``HZ``, 2017 ``ZV`` and ``HV``, the
+#: regional category ``ZAR`` of the national file, for which the documents list no aid).
+OUTSIDE_LABELS = ("HZ", "ZV", "HV", "ZAR", "HORS ZONAGE", "HORS_ZONAGE")
+#: Labels of communes without a zone (``NA`` in the national file).
+NO_ZONE_LABELS = ("NA", "NAN", "NONE", "")
+_NO_ZONE = "no zone"
 _CODE_COLUMNS = ("code", "commune", "com_code", "codgeo", "insee")
 
 
@@ -169,6 +173,8 @@ def _zone_label(label: object) -> str | None:
         return text
     if text in OUTSIDE_LABELS:
         return "HZ"
+    if text in NO_ZONE_LABELS:
+        return _NO_ZONE
     return None
 
 
@@ -181,7 +187,8 @@ def zone_table(zoning: Any) -> pd.Series:
         A :class:`~aplcore.Zoning`, a Series indexed by commune code, or a DataFrame with a code
         column (``code``, ``commune``, ``com_code``, ``codgeo``) or index and a ``zone`` column or
         a national-file level column (``zmed_niveau``: ``1_ZIP``, ``2_ZAC``, ...). Labels ``HZ``,
-        ``ZV`` and ``HV`` read as outside ZIP and ZAC.
+        ``ZV``, ``HV`` and ``ZAR`` read as outside ZIP and ZAC; ``NA`` (or a missing label) as no
+        zone, an error only when such a commune is asked about.
     """
     if hasattr(zoning, "communes") and isinstance(zoning.communes, pd.DataFrame):
         labels = zoning.communes["zone"]
@@ -196,12 +203,12 @@ def zone_table(zoning: Any) -> pd.Series:
         )
         raise InputFormatError(msg)
     index = as_code_index(labels.index, what="commune codes of the zoning")
-    zones = [_zone_label(v) for v in labels.to_numpy()]
+    zones = [_NO_ZONE if pd.isna(v) else _zone_label(v) for v in labels.to_numpy()]
     bad = sorted({str(v) for v, z in zip(labels.to_numpy(), zones, strict=True) if z is None})
     if bad:
         msg = (
-            f"zoning labels must be GP zones (ZIP, ZAC, HZ; 1_ZIP, 2_ZAC in the national file; "
-            f"ZV, HV of 2017), found {describe_values(bad)}."
+            f"zoning labels must be GP zones (ZIP, ZAC, HZ; 1_ZIP, 2_ZAC, 3_HZ, 4_ZAR, NA in the "
+            f"national file; ZV, HV of 2017), found {describe_values(bad)}."
         )
         raise InvalidValueError(msg)
     return pd.Series(zones, index=index, name="zone", dtype=object)
@@ -237,7 +244,11 @@ def _zone_of(zones: pd.Series, code: str) -> str:
         hint = f" Codes of the same département in it: {', '.join(same_dep)}." if same_dep else ""
         msg = f"commune {code} is not in the zoning ({len(zones)} communes).{hint}"
         raise MissingCommuneError(msg)
-    return str(zones.loc[code])
+    zone = str(zones.loc[code])
+    if zone == _NO_ZONE:
+        msg = f"commune {code} has no zone in the zoning (NA): no aid can be looked up."
+        raise InvalidValueError(msg)
+    return zone
 
 
 # ---------------------------------------------------------------- amounts of one measure
@@ -674,6 +685,10 @@ def cost(
     default_day = as_date(on)
     frame = _plan_frame(plan)
     zones = zone_table(zoning)
+    unzoned = sorted(set(frame["commune"]) & set(zones.index[zones == _NO_ZONE]))
+    if unzoned:
+        msg = f"plan communes without a zone in the zoning (NA): {describe_values(unzoned)}."
+        raise InvalidValueError(msg)
     missing = sorted(set(frame["commune"]) - set(zones.index))
     if missing:
         msg = (
