@@ -64,6 +64,7 @@ from .national import (
 )
 from .publish import ZONE_NAMES, decree_annex, format_annex, published_table
 from .report import format_report, national_schema, write_csv
+from .session import ZoningSession, diff_choices, read_choices
 from .territories import build_territory_table, departement_of
 
 __all__ = [
@@ -76,6 +77,7 @@ __all__ = [
     "Zoning",
     "ZoningComparison",
     "ZoningMethod",
+    "ZoningSession",
     "ZoningState",
     "ZoningWarning",
     "build_territory_table",
@@ -83,12 +85,14 @@ __all__ = [
     "classify_zones",
     "compare_zonings",
     "decree_annex",
+    "diff_choices",
     "departement_of",
     "format_annex",
     "format_report",
     "get_method",
     "national_schema",
     "published_table",
+    "read_choices",
     "read_commune_tvs",
     "read_national_file",
     "register_method",

@@ -1,0 +1,318 @@
+"""A zoning session: the method's proposal, then an agency's choices, with the gauges at each step.
+
+This is what DREES's Zonage_ARS application lets an agency do by hand, as an object::
+
+    session = ZoningSession(apl, population=pop, territory=tvs, method="zonage_2025",
+                            caps=caps, margin=2_346, agency="24")
+    session.proposal                       # the method's zoning, no choice applied
+    session.choose("T12", "ZIP", reason="départs à la retraite")
+    session.choose("45234", "ZAC", level="commune", reason="...")
+    session.choose("QN04501M", "ZIP", level="qpv", commune="45234", population=3_120)
+    session.gauges()                       # population per zone and région vs caps and floor
+    session.departements()                 # the same per département of attribution
+    session.broken()                       # which choices break which rule
+    session.save("choices.csv")            # a plain table: replay with ZoningSession.replay
+
+Choices are a plain table (``code, level, zone, reason, commune, population``) that can be
+saved, replayed on new data and diffed (:func:`diff_choices`). A territory spanning régions is
+set by the région holding the largest share of its residents (2017 FAQ, "La gestion des
+territoires de vie-santé situés sur deux régions"): a session run for another région
+(``agency=``) may not choose it.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputFormatError, ParameterError, describe_values
+from .core import Zoning, ZoningWarning, classify_zones
+from .report import write_csv
+
+__all__ = ["CHOICE_COLUMNS", "ZoningSession", "diff_choices", "read_choices"]
+
+#: Columns of a choices table.
+CHOICE_COLUMNS = ("code", "level", "zone", "reason", "commune", "population")
+
+
+def _empty_choices() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in CHOICE_COLUMNS})
+
+
+def read_choices(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read a choices table written by :meth:`ZoningSession.save` (codes kept as text)."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    missing = [c for c in ("code", "zone") if c not in frame.columns]
+    if missing:
+        msg = (
+            f"{path}: a choices table needs columns {describe_values(CHOICE_COLUMNS)}; missing "
+            f"{describe_values(missing)}."
+        )
+        raise InputFormatError(msg)
+    for col in CHOICE_COLUMNS:
+        if col not in frame.columns:
+            frame[col] = ""
+    frame.loc[frame["level"] == "", "level"] = "territory"
+    return frame[list(CHOICE_COLUMNS)]
+
+
+def diff_choices(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
+    """Choices added, removed or changed between two tables (key: ``level`` and ``code``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``level``, ``code``, ``change`` (``added``, ``removed``, ``changed``), ``zone_old``,
+        ``zone_new``, ``reason_old``, ``reason_new``.
+    """
+    keys = ["level", "code"]
+    a = old.astype({"code": str}).set_index(keys)[["zone", "reason"]]
+    b = new.astype({"code": str}).set_index(keys)[["zone", "reason"]]
+    joined = a.add_suffix("_old").join(b.add_suffix("_new"), how="outer")
+    change = np.select(
+        [joined["zone_old"].isna(), joined["zone_new"].isna()], ["added", "removed"], "changed"
+    )
+    joined["change"] = change
+    same = (joined["zone_old"] == joined["zone_new"]) & (
+        joined["reason_old"].fillna("") == joined["reason_new"].fillna("")
+    )
+    out = joined[~same].reset_index()
+    columns = ["level", "code", "change", "zone_old", "zone_new", "reason_old", "reason_new"]
+    return out[columns].fillna("").sort_values(keys, kind="stable").reset_index(drop=True)
+
+
+class ZoningSession:
+    """The method's proposal, then an agency's choices one by one, with the gauges.
+
+    Parameters
+    ----------
+    apl, population, territory
+        As in :func:`aplcore.zoning.classify_zones`.
+    agency
+        Région code of the agency running the session; when given, it may not set a
+        territory that another région decides (the majority-région rule). None: no check.
+    choices
+        Choices to start from (a table as :meth:`save` writes it).
+    **options
+        Everything else :func:`~aplcore.zoning.classify_zones` takes (``method``, ``caps``,
+        ``margin``, ``departement_caps``, ``commune_override_limit``, ...).
+    """
+
+    def __init__(
+        self,
+        apl: pd.Series,
+        *,
+        population: pd.Series,
+        territory: Any = None,
+        agency: str | None = None,
+        choices: pd.DataFrame | None = None,
+        **options: Any,
+    ) -> None:
+        if "overrides" in options:
+            msg = "a session takes its choices with choose() or choices=, not overrides=."
+            raise ParameterError(msg)
+        self._data = {"apl": apl, "population": population, "territory": territory}
+        self._options = {k: v for k, v in options.items() if k not in ("strict", "on_violation")}
+        self.agency = agency
+        self.proposal = self._classify(None)
+        self._choices = _empty_choices()
+        self._current = self.proposal
+        if choices is not None:
+            for _, row in choices.iterrows():
+                self._add(row.to_dict())
+            self._current = self._classify(self._choices)
+
+    # --- classification ------------------------------------------------------------------------
+
+    def _classify(self, choices: pd.DataFrame | None) -> Zoning:
+        overrides = None
+        if choices is not None and len(choices):
+            overrides = choices.replace({"commune": {"": None}, "population": {"": None}})
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ZoningWarning)  # the gauges and broken() say it
+            return classify_zones(**self._data, overrides=overrides, **self._options)
+
+    @property
+    def zoning(self) -> Zoning:
+        """The zoning with every choice applied."""
+        return self._current
+
+    @property
+    def choices(self) -> pd.DataFrame:
+        """The choices so far (a copy)."""
+        return self._choices.copy()
+
+    # --- choices -------------------------------------------------------------------------------
+
+    def _check_majority(self, code: str, level: str) -> None:
+        if self.agency is None:
+            return
+        terr = self.proposal.territories
+        communes = self.proposal.communes
+        if level == "territory" and code in terr.index:
+            decider = terr.at[code, "region"]
+            regions = set(communes.loc[communes["territory"] == code, "region"])
+            if decider != self.agency:
+                msg = (
+                    f"territory {code} has residents in régions {describe_values(sorted(regions))}"
+                    f"; région {decider} holds the largest share and sets its zone (FAQ of the "
+                    f"2017 arrêté, territories on two régions). The agency of région "
+                    f"{self.agency} may not choose it."
+                )
+                raise ParameterError(msg)
+        elif level in ("commune", "qpv"):
+            host = code if level == "commune" else None
+            if host is not None and host in communes.index:
+                region = communes.at[host, "region"]
+                if region != self.agency:
+                    msg = (
+                        f"commune {code} is in région {region}, not in the agency's région "
+                        f"{self.agency}."
+                    )
+                    raise ParameterError(msg)
+
+    def _add(self, choice: Mapping[str, Any]) -> None:
+        row = {c: "" if choice.get(c) is None else choice.get(c) for c in CHOICE_COLUMNS}
+        row["level"] = row["level"] or "territory"
+        row["code"] = str(row["code"])
+        self._check_majority(row["code"], row["level"])
+        keep = ~((self._choices["code"] == row["code"]) & (self._choices["level"] == row["level"]))
+        new = pd.DataFrame([row], columns=list(CHOICE_COLUMNS), dtype=object)
+        self._choices = pd.concat([self._choices[keep], new], ignore_index=True)
+
+    def choose(
+        self,
+        code: str,
+        zone: str,
+        *,
+        level: str = "territory",
+        reason: str = "",
+        commune: str | None = None,
+        population: float | None = None,
+    ) -> Zoning:
+        """Set a territory, a commune or a QPV to ``zone`` (replacing an earlier choice of it).
+
+        Returns the zoning after the choice; :meth:`broken` says which rules it breaks. An
+        unknown code or zone raises and leaves the session as it was.
+        """
+        before = self._choices
+        self._add(
+            {
+                "code": code,
+                "zone": zone,
+                "level": level,
+                "reason": reason,
+                "commune": commune,
+                "population": population,
+            }
+        )
+        try:
+            self._current = self._classify(self._choices)
+        except ValueError:
+            self._choices = before
+            raise
+        return self._current
+
+    def withdraw(self, code: str, *, level: str = "territory") -> Zoning:
+        """Withdraw the choice on ``code`` (back to the method's zone)."""
+        keep = ~((self._choices["code"] == str(code)) & (self._choices["level"] == level))
+        if keep.all():
+            msg = f"no choice on {level} {code} to withdraw."
+            raise ParameterError(msg)
+        self._choices = self._choices[keep].reset_index(drop=True)
+        self._current = self._classify(self._choices)
+        return self._current
+
+    # --- what the application shows --------------------------------------------------------------
+
+    def gauges(self) -> pd.DataFrame:
+        """Per région and zone: population, share, cap, room left, floor, margin used.
+
+        ``floor`` is the population the zone cannot go below: the national selection in the
+        first zone (2017 zone A), and the residual zone's cap.
+        """
+        z = self._current
+        report = z.report[z.report["departement"] == "total"].set_index("region")
+        terr = z.territories
+        rows = []
+        for region, total in report.iterrows():
+            mand = terr[(terr["selection"] == "mandatory") & (terr["region"] == region)]
+            for k, zone in enumerate(z.zones):
+                cap = total.get(f"{zone}_cap", np.inf)
+                floor = float(mand["population"].sum()) if k == 0 else 0.0
+                if k == len(z.method.zones) - 1 and np.isfinite(cap):
+                    floor = float(cap)
+                    cap = np.inf
+                rows.append(
+                    {
+                        "region": region,
+                        "zone": zone,
+                        "population": total[zone],
+                        "share": total[f"{zone}_share"],
+                        "cap": cap,
+                        "room": cap - total[zone] if np.isfinite(cap) else np.inf,
+                        "floor": floor,
+                        "margin": total["margin"] if zone == z.method.margin_zone else 0.0,
+                        "margin_used": total["margin_used"]
+                        if zone == z.method.margin_zone
+                        else 0.0,
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    def departements(self) -> pd.DataFrame:
+        """Per département of attribution: population and inhabitants per zone, against the
+        département caps when given, and before the choices."""
+        z = self._current
+        now = z.report[z.report["departement"] != "total"].set_index(["region", "departement"])
+        base = self.proposal.report
+        base = base[base["departement"] != "total"].set_index(["region", "departement"])
+        out = now[["population", *z.zones]].copy()
+        for zone in z.zones:
+            out[f"{zone}_proposal"] = base[zone].reindex(out.index).fillna(0.0)
+            if f"{zone}_cap" in now.columns:
+                out[f"{zone}_cap"] = now[f"{zone}_cap"]
+        return out
+
+    def broken(self) -> pd.DataFrame:
+        """Which choices break which rule (the failed checks)."""
+        return self._current.broken[
+            ["region", "departement", "constraint", "kind", "limit", "used", "excess", "broken_by"]
+        ].reset_index(drop=True)
+
+    # --- saving and replaying ------------------------------------------------------------------
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the choices as CSV (atomically)."""
+        return write_csv(self._choices, path)
+
+    @classmethod
+    def replay(
+        cls, path: str | os.PathLike[str] | pd.DataFrame, apl: pd.Series, **kwargs: Any
+    ) -> ZoningSession:
+        """A new session on (possibly new) data with the choices of a saved table."""
+        choices = path if isinstance(path, pd.DataFrame) else read_choices(path)
+        return cls(apl, choices=choices, **kwargs)
+
+    def diff(self, other: ZoningSession | pd.DataFrame | str | os.PathLike[str]) -> pd.DataFrame:
+        """The choices that differ from another session's or a saved table's."""
+        if isinstance(other, ZoningSession):
+            table = other.choices
+        elif isinstance(other, pd.DataFrame):
+            table = other
+        else:
+            table = read_choices(other)
+        return diff_choices(table, self._choices)
+
+    def __repr__(self) -> str:
+        broken = len(self._current.broken)
+        return (
+            f"ZoningSession(method={self._current.method.name!r}, choices={len(self._choices)}, "
+            f"broken checks={broken})"
+        )

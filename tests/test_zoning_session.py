@@ -1,0 +1,124 @@
+"""The zoning session: proposal, agency choices with reasons, gauges, saved/replayed/diffed."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from aplcore.errors import ParameterError
+from aplcore.zoning import classify_zones, compare_zonings, zoning_in_force
+from aplcore.zoning.session import ZoningSession, diff_choices, read_choices
+
+CODES = ["18001", "18002", "37001", "37002", "37003", "89001"]
+
+
+def data():
+    apl = pd.Series([2.0, 2.6, 3.0, 3.5, 5.0, 3.1], index=CODES)
+    pop = pd.Series([100.0, 100.0, 100.0, 100.0, 100.0, 30.0], index=CODES)
+    table = pd.DataFrame(
+        {
+            "territory": ["A", "B", "C", "D", "E", "C"],
+            "region": ["24", "24", "24", "24", "24", "27"],
+        },
+        index=CODES,
+    )
+    caps = pd.DataFrame({"ZIP": [200, 100], "ZAC": [200, 100]}, index=["24", "27"])
+    return apl, pop, table, caps
+
+
+@pytest.fixture
+def session():
+    apl, pop, table, caps = data()
+    return ZoningSession(apl, population=pop, territory=table, caps=caps, agency="24")
+
+
+def test_proposal_choices_and_gauges(session):
+    assert session.proposal.territories["zone"].to_dict() == {
+        "A": "ZIP",
+        "B": "ZIP",
+        "C": "ZAC",
+        "D": "ZAC",
+        "E": "HZ",
+    }
+    z = session.choose("D", "HZ", reason="cabinet repris")
+    assert z.territories.at["D", "zone"] == "HZ"
+    assert session.proposal.territories.at["D", "zone"] == "ZAC"  # the proposal stays
+    gauges = session.gauges().set_index(["region", "zone"])
+    assert gauges.loc[("24", "ZAC"), "population"] == 100
+    assert gauges.loc[("24", "ZAC"), "room"] == 100
+    assert gauges.loc[("24", "ZIP"), "cap"] == 200
+    deps = session.departements()
+    assert deps.loc[("24", "37"), "ZAC"] == 100
+    assert deps.loc[("24", "37"), "ZAC_proposal"] == 200
+    assert session.broken().empty
+
+
+def test_broken_rules_name_the_choice(session):
+    session.choose("E", "ZIP", reason="désert médical")
+    broken = session.broken()
+    assert set(broken["constraint"]) >= {"ZIP", "eligibility"}
+    assert (broken["broken_by"].str.contains("territory E -> ZIP")).all()
+    session.withdraw("E")
+    assert session.broken().empty
+
+
+def test_majority_region_decides_a_cross_region_territory():
+    # FAQ_mg (25/05/2018) p. 10: "le TVS est alors qualifié dans sa globalité par l'ARS qui
+    # abrite dans cette zone la part de population la plus importante"
+    apl, pop, table, caps = data()
+    other = ZoningSession(apl, population=pop, territory=table, caps=caps, agency="27")
+    with pytest.raises(ParameterError, match=r"région 24 holds the largest share"):
+        other.choose("C", "HZ")
+    mine = ZoningSession(apl, population=pop, territory=table, caps=caps, agency="24")
+    mine.choose("C", "ZIP")  # 24 holds 100 of C's 130 residents
+    assert mine.zoning.communes.at["89001", "zone"] == "ZIP"
+
+
+def test_choices_saved_replayed_and_diffed(session, tmp_path):
+    session.choose("D", "HZ", reason="cabinet repris")
+    session.choose("37001", "ZIP", level="commune", reason="pôle de santé")
+    session.choose("QN03701M", "ZIP", level="qpv", commune="37002", population=40, reason="QPV")
+    path = session.save(tmp_path / "choices.csv")
+    saved = read_choices(path)
+    assert saved["code"].tolist() == ["D", "37001", "QN03701M"]
+    apl, pop, table, caps = data()
+    again = ZoningSession.replay(path, apl, population=pop, territory=table, caps=caps)
+    pd.testing.assert_frame_equal(again.zoning.report, session.zoning.report)
+    assert again.zoning.qpv.at[0, "population"] == 40
+    # the same choices on new data: a new APL year
+    newer = ZoningSession.replay(path, apl * 1.1, population=pop, territory=table, caps=caps)
+    assert newer.zoning.communes.at["37001", "zone"] == "ZIP"
+    session.choose("D", "ZAC", reason="avis du CTS")
+    session.withdraw("37001", level="commune")
+    diff = session.diff(path)
+    assert diff[["level", "code", "change"]].values.tolist() == [
+        ["commune", "37001", "removed"],
+        ["territory", "D", "changed"],
+    ]
+    assert diff_choices(saved, saved).empty
+
+
+def test_a_bad_choice_leaves_the_session_unchanged(session):
+    session.choose("D", "HZ")
+    with pytest.raises(ParameterError, match="unknown zones"):
+        session.choose("C", "ZZZ")
+    assert session.choices["code"].tolist() == ["D"]
+
+
+def test_session_on_the_real_zoning_in_force(shared_raw):
+    # the zoning in force (national file, spring 2025) for Loiret as the agency's starting
+    # point: one territory per commune, APL standing in as 2 for its ZIP, 3 for ZAC, 5 for HZ
+    in_force = zoning_in_force(
+        shared_raw / "zonage_medecins_national_2025_05/zonage_medecins_par_commune.csv"
+    )
+    loiret = in_force[in_force.index.str.startswith("45")]
+    apl = loiret.map({"ZIP": 2.0, "ZAC": 3.0, "HZ": 5.0, "ZAR": 5.0, "NA": 5.0}).astype(float)
+    pop = pd.Series(100.0, index=loiret.index)
+    session = ZoningSession(apl, population=pop, territory=None, agency="all")
+    assert (session.proposal.communes["zone"] == loiret.replace({"ZAR": "HZ", "NA": "HZ"})).all()
+    first_zac = loiret.index[loiret == "ZAC"][0]
+    session.choose(first_zac, "ZIP", reason="départ en retraite")
+    cmp = compare_zonings(loiret, session.zoning)
+    assert cmp.communes["changed"].sum() == 1 + (loiret.isin(["ZAR", "NA"])).sum()
+    z = classify_zones(apl, population=pop)
+    assert z.communes["zone"].value_counts().sum() == len(loiret)
