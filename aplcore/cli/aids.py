@@ -134,7 +134,10 @@ def cmd_aids(args: argparse.Namespace) -> int:
             catalogue=catalogue,
             horizon_years=args.horizon_years,
         )
-        echo(f"aplcore aids: public cost of {len(plan)} installations from {args.date}")
+        echo(
+            f"aplcore aids: public cost of the {len(plan)} rows of {args.plan.name} "
+            f"(installed on {args.date} unless a row gives its date)"
+        )
         echo(result.format())
         table = result.by_measure_year
     if args.out is not None:
