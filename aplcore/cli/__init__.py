@@ -13,6 +13,9 @@ Subcommands:
     Travel-time matrix of communes (crow-fly or road graph).
 ``aids``
     Installation aids a GP could claim in a commune on a date, or the public cost of a plan.
+``scenarios``
+    Many scenarios (grids, Monte Carlo draws, named changes) from a TOML spec, and their report:
+    per-commune distributions, zone probabilities and zoning stability.
 ``info``
     Versions, threads and the Numba cache.
 ``warmup``
@@ -33,7 +36,7 @@ import warnings
 from collections.abc import Sequence
 
 from .._version import __version__
-from . import aids, classify, compute, demo, info, matrix
+from . import aids, classify, compute, demo, info, matrix, scenarios
 from ._common import (
     OUTPUTS,
     PROG,
@@ -98,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    for module in (demo, compute, classify, matrix, aids, info):
+    for module in (demo, compute, classify, matrix, aids, scenarios, info):
         module.add_parsers(sub, verbose=verbose, writer=writer)
     return parser
 

@@ -1,0 +1,141 @@
+"""``aplcore scenarios``: many APL scenarios from a TOML spec, and their report."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from ._common import CommandError, echo
+
+
+def add_parsers(
+    sub: Any, *, verbose: argparse.ArgumentParser, writer: argparse.ArgumentParser
+) -> None:
+    """Add ``aplcore scenarios run`` and ``aplcore scenarios report``."""
+    parser = sub.add_parser(
+        "scenarios",
+        help="sensitivity, Monte Carlo and zoning stability from a TOML spec",
+        description="Run many APL scenarios (grids, Monte Carlo draws, named changes) described "
+        "in a TOML spec, and report per-commune distributions and zoning stability. The spec "
+        "schema is documented in aplcore.scenarios.spec.",
+    )
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    run = actions.add_parser(
+        "run",
+        parents=[verbose, writer],
+        help="run the scenarios of a spec into a folder",
+        description="Run the scenarios of SPEC; the APL of every scenario streams to OUT "
+        "(Parquet blocks) with the scenario table, the zones and the report.",
+    )
+    run.add_argument("spec", type=Path, help="the TOML spec")
+    run.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
+    run.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="address of a dask.distributed scheduler (tcp://host:8786): blocks of scenarios "
+        "run on its workers (needs aplcore[dask])",
+    )
+    run.add_argument("--no-maps", action="store_true", help="tables only, no maps")
+    run.set_defaults(func=cmd_run)
+    report = actions.add_parser(
+        "report",
+        parents=[verbose],
+        help="tables and maps of a finished run",
+        description="Write the tables and maps of a run folder into DIR/report (or --out).",
+    )
+    report.add_argument("dir", type=Path, help="a folder written by 'aplcore scenarios run'")
+    report.add_argument("--out", type=Path, metavar="DIR", help="report folder (DIR/report)")
+    report.add_argument(
+        "--quantiles", type=float, nargs="+", default=[0.05, 0.5, 0.95], metavar="Q"
+    )
+    report.add_argument("--threshold", type=float, default=2.5, metavar="APL")
+    report.add_argument("--no-maps", action="store_true", help="tables only, no maps")
+    report.set_defaults(func=cmd_report)
+
+
+def _client(address: str | None) -> Any:
+    if address is None:
+        return None
+    try:
+        from distributed import Client
+    except ImportError as exc:
+        msg = "--scheduler needs Dask: pip install 'aplcore[dask]'"
+        raise CommandError(msg) from exc
+    try:
+        return Client(address, timeout=30)
+    except OSError as exc:
+        msg = f"cannot reach the Dask scheduler at {address}: {exc}"
+        raise CommandError(msg) from exc
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """``aplcore scenarios run``."""
+    from ..scenarios import run_scenarios
+    from ..scenarios.report import write_report
+    from ..scenarios.spec import load_spec
+
+    spec = load_spec(args.spec)
+    baseline = spec.build_baseline()
+    client = _client(args.scheduler)
+    try:
+        run = run_scenarios(
+            baseline,
+            spec.scenarios,
+            out=args.out,
+            overwrite=args.overwrite,
+            block_size=spec.block_size,
+            client=client,
+        )
+    finally:
+        if client is not None:
+            client.close()
+    summary = write_report(
+        run,
+        args.out / "report",
+        quantiles=spec.quantiles,
+        threshold=spec.threshold,
+        maps=not args.no_maps,
+    )
+    (args.out / "spec.toml").write_bytes(args.spec.read_bytes())
+    echo(
+        f"aplcore scenarios: {len(run.names)} scenarios of {len(run.codes)} communes in {args.out}"
+    )
+    _print_summary(summary)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """``aplcore scenarios report``."""
+    from ..scenarios import ScenarioRun
+    from ..scenarios.report import write_report
+
+    run = ScenarioRun.open(args.dir)
+    out = args.out or args.dir / "report"
+    summary = write_report(
+        run,
+        out,
+        quantiles=tuple(args.quantiles),
+        threshold=args.threshold,
+        maps=not args.no_maps,
+    )
+    echo(f"aplcore scenarios report: {len(run.names)} scenarios, tables and maps in {out}")
+    _print_summary(summary)
+    return 0
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    for key, value in summary.items():
+        if key == "zoning":
+            z = value
+            echo(
+                f"  zoning: {z['share_territories_always_same']:.1%} of territories "
+                f"({z['share_population_always_same']:.1%} of the population) keep their zone "
+                f"in every scenario; on average {z['mean_population_changed']:,.0f} inhabitants "
+                f"change zone (at most {z['max_population_changed']:,.0f})"
+            )
+        elif isinstance(value, dict):
+            echo(
+                f"  {key.replace('_', ' ')}: mean {value['mean']:,.0f} "
+                f"(90 % of scenarios between {value['q0.05']:,.0f} and {value['q0.95']:,.0f})"
+            )

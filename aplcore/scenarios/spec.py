@@ -1,0 +1,445 @@
+"""Scenario runs described in a TOML file (``aplcore scenarios run spec.toml``).
+
+Schema (paths are relative to the spec file; every table but ``[baseline]`` is optional)::
+
+    [baseline]
+    times = "od.parquet"          # O-D table (origin, destination, minutes) or a saved matrix
+    population = "pop.csv"        # code + population, or population by age band (INSEE layouts)
+    practitioners = "gps.csv"     # practitioner_id, commune, activity, age[, kind, new_install]
+    supply = "supply.csv"         # or: code + supply (counted), instead of practitioners
+    weights = "drees_gp_2023"     # age-band weights of the standardisation
+    decay = "drees_gp"
+    closed = "left"               # band edges: "left" ([10, 15)) or "right" ((10, 15])
+    method = "e2sfca"
+    max_age = 65                  # 0: practitioners of any age
+    intra_minutes = 0.0           # time of i -> i pairs missing from the O-D table
+
+    [zoning]
+    territories = "tvs.csv"       # code, territory[, departement, region]
+    method = "zonage_2025"
+    thresholds = [2.71, 3.98]
+    caps = { ZIP = 0.713, ZAC = 0.213 }
+    cap_unit = "share"            # or "inhabitants"
+    margin = 2346
+
+    [monte_carlo]
+    draws = 1000
+    seed = 1
+    activity_cv = 0.1             # year-to-year variation of each practitioner's activity
+    new_installations = 20        # expected new installations per draw
+
+    [grid]                        # cartesian product of the axes given
+    closed = ["left", "right"]
+    max_age = [60, 62, 65]
+    weights = ["drees_gp_2022", "drees_gp_2023"]
+    decay = ["drees_gp", "binary_20"]
+
+    [[scenario]]                  # named scenarios, any number
+    name = "retirements in 5 years"
+    retire_age = 67               # with years: practitioners older than this in `years` retire
+    years = 5
+    scale_activity = 0.95
+    add_practitioners = { "45234" = 2 }
+    add_supply = { "45234" = 5400.0 }
+    scale_supply = 1.1
+    project_population = { "80-84" = 1.2, "85-89" = 1.3 }
+    weights = "drees_gp_2022"
+    closed = "right"
+    decay = "drees_gp"
+    max_age = 62
+    thresholds = [2.5, 4.0]
+
+    [run]
+    block_size = 64
+    quantiles = [0.05, 0.5, 0.95]
+    threshold = 2.5               # probability of an APL under this, per commune
+
+The scenarios of a run are the Monte Carlo draws, then the grid points, then the named scenarios.
+Every mistake is reported as ``spec.toml: [table] key: what was expected, what was found``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputFormatError, ParameterError
+from .model import (
+    AddPractitioners,
+    AddSupply,
+    AgeLimit,
+    Change,
+    DecayChange,
+    ProjectPopulation,
+    RetireAbove,
+    ScaleActivity,
+    ScaleSupply,
+    Scenario,
+    WeightsVintage,
+    ZoningChange,
+    grid,
+    monte_carlo,
+)
+
+__all__ = ["RunSpec", "load_spec"]
+
+_KEYS: dict[str, set[str]] = {
+    "baseline": {
+        "times", "population", "practitioners", "supply", "weights", "decay", "closed",
+        "method", "max_age", "intra_minutes",
+    },
+    "zoning": {"territories", "method", "thresholds", "caps", "cap_unit", "margin"},
+    "monte_carlo": {"draws", "seed", "activity_cv", "new_installations"},
+    "grid": {"closed", "max_age", "weights", "decay"},
+    "scenario": {
+        "name", "retire_age", "years", "scale_activity", "add_practitioners", "add_supply",
+        "scale_supply", "project_population", "weights", "closed", "decay", "max_age",
+        "thresholds",
+    },
+    "run": {"block_size", "quantiles", "threshold"},
+}  # fmt: skip
+
+
+@dataclass
+class RunSpec:
+    """A validated spec: the baseline inputs (paths and options), the scenarios, run options."""
+
+    path: Path
+    baseline: dict[str, Any]
+    zoning: dict[str, Any] | None
+    scenarios: list[Scenario]
+    block_size: int = 64
+    quantiles: tuple[float, ...] = (0.05, 0.5, 0.95)
+    threshold: float | None = 2.5
+    inputs: list[Path] = field(default_factory=list)
+
+    def build_baseline(self) -> Any:
+        """Read the input files and build the :class:`~aplcore.scenarios.Baseline`."""
+        from ..cli._common import read_code_table
+        from ..cli.compute import read_travel_times
+        from .baseline import Baseline, ZoningSpec
+
+        b = self.baseline
+        tt = read_travel_times(b["times"], intra_minutes=b["intra_minutes"])
+        demand_kwargs = _read_population(b["population"])
+        supply_kwargs: dict[str, Any] = {}
+        if "practitioners" in b:
+            from ..io import read_practitioners
+
+            supply_kwargs["practitioners"] = read_practitioners(b["practitioners"])
+        else:
+            table = read_code_table(b["supply"], what="the supply table")
+            supply_kwargs["supply"] = _column(table, "supply", b["supply"])
+        zoning = None
+        if self.zoning is not None:
+            z = self.zoning
+            territories = read_code_table(z["territories"], what="the territory table")
+            if "territory" not in territories.columns:
+                msg = (
+                    f"{z['territories'].name}: the territory table needs a 'territory' column; "
+                    f"found {list(territories.columns)}."
+                )
+                raise InputFormatError(msg)
+            zoning = ZoningSpec(
+                territories,
+                method=z.get("method", "zonage_2025"),
+                thresholds=tuple(z["thresholds"]) if "thresholds" in z else None,
+                caps=z.get("caps"),
+                margin=z.get("margin"),
+                cap_unit=z.get("cap_unit", "inhabitants"),
+            )
+        return Baseline(
+            tt,
+            **demand_kwargs,
+            **supply_kwargs,
+            weights=b["weights"],
+            decay=b["decay"],
+            closed=b.get("closed"),
+            method=b["method"],
+            max_age=b["max_age"] or None,
+            zoning=zoning,
+        )
+
+
+def _read_population(path: Path) -> dict[str, Any]:
+    from ..cli._common import read_table
+    from ..io import read_population_by_age
+
+    frame = read_table(path, what="the population table")
+    if "population" in frame.columns and "age" not in frame.columns:
+        from ..cli._common import code_indexed
+
+        table = code_indexed(frame, what="the population table", path=path)
+        population = _column(table, "population", path)
+        return {"demand": population, "population": population}
+    return {"population_by_age": read_population_by_age(path)}
+
+
+def _column(table: Any, column: str, path: Path) -> Any:
+    import pandas as pd
+
+    if column not in table.columns:
+        msg = f"{path.name}: expected a {column!r} column, found {list(table.columns)}."
+        raise InputFormatError(msg)
+    values = pd.to_numeric(table[column], errors="coerce")
+    if values.isna().any():
+        bad = table.index[values.isna().to_numpy()][:5].tolist()
+        msg = f"{path.name}: {column} must be numbers; not for the communes {bad}."
+        raise InputFormatError(msg)
+    return values.astype(float)
+
+
+class _Checker:
+    """Type checks that name the file, table and key."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, where: str, what: str) -> None:
+        msg = f"{self.path.name}: {where}: {what}"
+        raise ParameterError(msg)
+
+    def table(self, data: Mapping[str, Any], name: str, *, required: bool = False) -> dict:
+        value = data.get(name)
+        if value is None:
+            if required:
+                self.fail(f"[{name}]", "this table is required (see the schema in the docs).")
+            return {}
+        if not isinstance(value, Mapping):
+            self.fail(f"[{name}]", f"expected a table, found {type(value).__name__}.")
+        unknown = sorted(set(value) - _KEYS[name])
+        if unknown:
+            self.fail(f"[{name}]", f"unknown keys {unknown}; allowed: {sorted(_KEYS[name])}.")
+        return dict(value)
+
+    def number(self, table: str, data: Mapping, key: str, *, integer: bool = False,
+               positive: bool = False, default: Any = None) -> Any:  # fmt: skip
+        if key not in data:
+            return default
+        value = data[key]
+        kind = int if integer else (int, float)
+        if isinstance(value, bool) or not isinstance(value, kind) or (positive and value <= 0):
+            expected = "a positive " if positive else "a "
+            expected += "whole number" if integer else "number"
+            self.fail(f"[{table}] {key}", f"expected {expected}, found {value!r}.")
+        return value
+
+    def text(self, table: str, data: Mapping, key: str, *, choices: tuple[str, ...] = (),
+             default: Any = None) -> Any:  # fmt: skip
+        if key not in data:
+            return default
+        value = data[key]
+        if not isinstance(value, str) or (choices and value not in choices):
+            expected = f"one of {list(choices)}" if choices else "a string"
+            self.fail(f"[{table}] {key}", f"expected {expected}, found {value!r}.")
+        return value
+
+    def file(self, table: str, data: Mapping, key: str) -> Path | None:
+        value = self.text(table, data, key)
+        if value is None:
+            return None
+        path = Path(value).expanduser()
+        if not path.is_absolute():
+            path = self.path.parent / path
+        if not path.is_file():
+            self.fail(f"[{table}] {key}", f"file not found: {path}.")
+        return path
+
+    def numbers(self, table: str, data: Mapping, key: str) -> tuple[float, ...] | None:
+        if key not in data:
+            return None
+        value = data[key]
+        if not isinstance(value, list) or not all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in value
+        ):
+            self.fail(f"[{table}] {key}", f"expected a list of numbers, found {value!r}.")
+        return tuple(float(v) for v in value)
+
+    def mapping(self, table: str, data: Mapping, key: str) -> dict[str, float] | None:
+        if key not in data:
+            return None
+        value = data[key]
+        if not isinstance(value, Mapping) or not all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in value.values()
+        ):
+            self.fail(f"[{table}] {key}", f"expected a table of names to numbers, found {value!r}.")
+        return {str(k): float(v) for k, v in value.items()}
+
+
+def load_spec(path: str | os.PathLike[str]) -> RunSpec:
+    """Read and validate a scenario spec (TOML, see the module docstring)."""
+    path = Path(path)
+    if not path.is_file():
+        msg = f"scenario spec not found: {path}."
+        raise InputFormatError(msg)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        msg = f"{path.name}: not a valid TOML file: {exc}."
+        raise InputFormatError(msg) from exc
+    c = _Checker(path)
+    unknown = sorted(set(data) - set(_KEYS))
+    if unknown:
+        c.fail("top level", f"unknown tables {unknown}; allowed: {sorted(_KEYS)}.")
+    baseline = _baseline(c, c.table(data, "baseline", required=True))
+    zoning = _zoning(c, data)
+    scenarios = _scenarios(c, data)
+    run = c.table(data, "run")
+    quantiles = c.numbers("run", run, "quantiles") or (0.05, 0.5, 0.95)
+    if not all(0 <= q <= 1 for q in quantiles):
+        c.fail("[run] quantiles", f"quantiles lie in [0, 1], found {list(quantiles)}.")
+    inputs = [p for p in (baseline.get(k) for k in ("times", "population", "practitioners",
+              "supply")) if p is not None]  # fmt: skip
+    if zoning is not None:
+        inputs.append(zoning["territories"])
+    return RunSpec(
+        path=path,
+        baseline=baseline,
+        zoning=zoning,
+        scenarios=scenarios,
+        block_size=c.number("run", run, "block_size", integer=True, positive=True, default=64),
+        quantiles=tuple(quantiles),
+        threshold=c.number("run", run, "threshold", default=2.5),
+        inputs=inputs,
+    )
+
+
+def _baseline(c: _Checker, b: dict) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in ("times", "population"):
+        out[key] = c.file("baseline", b, key)
+        if out[key] is None:
+            c.fail(f"[baseline] {key}", "required: the path of the file.")
+    practitioners = c.file("baseline", b, "practitioners")
+    supply = c.file("baseline", b, "supply")
+    if (practitioners is None) == (supply is None):
+        c.fail("[baseline]", "give either practitioners = FILE or supply = FILE (one of them).")
+    if practitioners is not None:
+        out["practitioners"] = practitioners
+    else:
+        out["supply"] = supply
+    out["weights"] = c.text("baseline", b, "weights", default="drees_gp_2023")
+    out["decay"] = c.text("baseline", b, "decay", default="drees_gp")
+    out["closed"] = c.text("baseline", b, "closed", choices=("left", "right"))
+    out["method"] = c.text("baseline", b, "method", default="e2sfca")
+    out["max_age"] = c.number("baseline", b, "max_age", integer=True, default=65)
+    out["intra_minutes"] = c.number("baseline", b, "intra_minutes", default=0.0)
+    return out
+
+
+def _zoning(c: _Checker, data: Mapping) -> dict[str, Any] | None:
+    z = c.table(data, "zoning")
+    if not z:
+        return None
+    out: dict[str, Any] = {"territories": c.file("zoning", z, "territories")}
+    if out["territories"] is None:
+        c.fail("[zoning] territories", "required: a commune -> territory table.")
+    out["method"] = c.text("zoning", z, "method", default="zonage_2025")
+    if "thresholds" in z:
+        out["thresholds"] = c.numbers("zoning", z, "thresholds")
+    if "caps" in z:
+        out["caps"] = c.mapping("zoning", z, "caps")
+    out["cap_unit"] = c.text(
+        "zoning", z, "cap_unit", choices=("inhabitants", "share"), default="inhabitants"
+    )
+    if "margin" in z:
+        out["margin"] = c.number("zoning", z, "margin")
+    return out
+
+
+def _scenarios(c: _Checker, data: Mapping) -> list[Scenario]:
+    scenarios: list[Scenario] = []
+    mc = c.table(data, "monte_carlo")
+    if mc:
+        draws = c.number("monte_carlo", mc, "draws", integer=True, positive=True)
+        seed = c.number("monte_carlo", mc, "seed", integer=True)
+        if draws is None or seed is None or seed < 0:
+            c.fail("[monte_carlo]", "draws (a positive whole number) and seed (>= 0) are needed.")
+        cv = c.number("monte_carlo", mc, "activity_cv")
+        new = c.number("monte_carlo", mc, "new_installations")
+        if cv is None and new is None:
+            c.fail("[monte_carlo]", "give activity_cv and/or new_installations.")
+        scenarios += monte_carlo(draws, seed=seed, activity_cv=cv, new_installations=new)
+    g = c.table(data, "grid")
+    if g:
+        axes: dict[str, dict[str, Change]] = {}
+        for key, values in g.items():
+            if not isinstance(values, list) or not values:
+                c.fail(f"[grid] {key}", f"expected a non-empty list, found {values!r}.")
+            axes[key] = {str(v): _grid_change(c, key, v) for v in values}
+        scenarios += grid(**axes)
+    named = data.get("scenario", [])
+    if not isinstance(named, list):
+        c.fail("[[scenario]]", "expected an array of tables ([[scenario]] blocks).")
+    for k, entry in enumerate(named):
+        where = f"scenario {k + 1}"
+        if not isinstance(entry, Mapping):
+            c.fail(f"[[scenario]] {k + 1}", "expected a table.")
+        unknown = sorted(set(entry) - _KEYS["scenario"])
+        if unknown:
+            c.fail(f"[[scenario]] {k + 1}", f"unknown keys {unknown}; allowed: "
+                   f"{sorted(_KEYS['scenario'])}.")  # fmt: skip
+        name = c.text(where, entry, "name")
+        if not name:
+            c.fail(f"[[scenario]] {k + 1}", "every scenario needs a name.")
+        scenarios.append(Scenario(name, tuple(_named_changes(c, where, entry))))
+    if not scenarios:
+        c.fail("spec", "no scenarios: add [monte_carlo], [grid] or [[scenario]] tables.")
+    return scenarios
+
+
+def _grid_change(c: _Checker, key: str, value: Any) -> Change:
+    try:
+        if key == "closed":
+            return DecayChange(closed=value)
+        if key == "decay":
+            return DecayChange(decay=value)
+        if key == "max_age":
+            return AgeLimit(value or None)
+        return WeightsVintage(value)
+    except ParameterError as exc:
+        c.fail(f"[grid] {key}", str(exc))
+        raise  # pragma: no cover
+
+
+def _named_changes(c: _Checker, where: str, e: Mapping) -> list[Change]:
+    changes: list[Change] = []
+    try:
+        if "retire_age" in e:
+            changes.append(
+                RetireAbove(
+                    c.number(where, e, "retire_age"), c.number(where, e, "years", default=0)
+                )
+            )
+        if "scale_activity" in e:
+            changes.append(ScaleActivity(c.number(where, e, "scale_activity")))
+        for code, count in (c.mapping(where, e, "add_practitioners") or {}).items():
+            changes.append(AddPractitioners(code, int(count)))
+        if "add_supply" in e:
+            changes.append(AddSupply(c.mapping(where, e, "add_supply") or {}))
+        if "scale_supply" in e:
+            changes.append(ScaleSupply(c.number(where, e, "scale_supply")))
+        if "project_population" in e:
+            changes.append(ProjectPopulation(c.mapping(where, e, "project_population") or {}))
+        if "weights" in e:
+            changes.append(WeightsVintage(c.text(where, e, "weights")))
+        if "closed" in e or "decay" in e:
+            changes.append(
+                DecayChange(
+                    decay=c.text(where, e, "decay"),
+                    closed=c.text(where, e, "closed", choices=("left", "right")),
+                )
+            )
+        if "max_age" in e:
+            changes.append(AgeLimit(c.number(where, e, "max_age", integer=True) or None))
+        if "thresholds" in e:
+            changes.append(ZoningChange(thresholds=c.numbers(where, e, "thresholds")))
+    except ParameterError as exc:
+        if str(exc).startswith(c.path.name):
+            raise
+        c.fail(f"[[scenario]] {e.get('name', where)!r}", str(exc))
+    return changes

@@ -1,0 +1,136 @@
+"""``aplcore scenarios run`` / ``report``: a TOML spec end to end, and its validation errors."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_scenarios import small_case
+
+from aplcore.cli import main
+from aplcore.errors import ParameterError
+from aplcore.scenarios import ScenarioRun
+from aplcore.scenarios.spec import load_spec
+
+
+@pytest.fixture
+def files(tmp_path):
+    tt, pop, gps, territory, _, _ = small_case(seed=4)
+    tt.to_frame().to_csv(tmp_path / "od.csv", index=False)
+    pd.DataFrame({"code": pop.index, "population": pop.sum(axis=1).to_numpy()}).to_csv(
+        tmp_path / "pop.csv", index=False
+    )
+    gps.to_csv(tmp_path / "gps.csv", index=False)
+    pd.DataFrame({"code": territory.index, "territory": territory.to_numpy()}).to_csv(
+        tmp_path / "tvs.csv", index=False
+    )
+    return tmp_path
+
+
+SPEC = """
+[baseline]
+times = "od.csv"
+population = "pop.csv"
+practitioners = "gps.csv"
+max_age = 65
+
+[zoning]
+territories = "tvs.csv"
+thresholds = [2.0, 3.5]
+caps = { ZIP = 0.4, ZAC = 0.4 }
+cap_unit = "share"
+
+[monte_carlo]
+draws = 6
+seed = 3
+activity_cv = 0.15
+
+[grid]
+closed = ["left", "right"]
+max_age = [60, 65]
+
+[[scenario]]
+name = "retirements in 5 years"
+retire_age = 67
+years = 5
+
+[run]
+block_size = 4
+threshold = 2.5
+"""
+
+
+def test_run_and_report(files, capsys):
+    (files / "spec.toml").write_text(SPEC)
+    out = files / "run"
+    code = main(["scenarios", "run", str(files / "spec.toml"), "--out", str(out), "--no-maps"])
+    assert code == 0, capsys.readouterr().err
+    printed = capsys.readouterr().out
+    assert "11 scenarios of 24 communes" in printed
+    assert "keep their zone" in printed
+    run = ScenarioRun.open(out)
+    assert run.names[:2] == ["draw_00000", "draw_00001"]
+    assert run.names[-1] == "retirements in 5 years"
+    communes = pd.read_csv(out / "report" / "communes.csv", dtype={"code": str})
+    assert {"baseline", "mean", "q0.05", "q0.95", "p_under_2.5"} <= set(communes.columns)
+    np.testing.assert_allclose(communes["mean"], run.summary()["mean"].to_numpy())
+    territories = pd.read_csv(out / "report" / "territories.csv")
+    assert len(territories) == 5
+    summary = json.loads((out / "report" / "summary.json").read_text())
+    assert summary["scenarios"] == 11
+    assert (out / "spec.toml").read_text() == SPEC
+    report = files / "again"
+    assert main(["scenarios", "report", str(out), "--out", str(report), "--no-maps"]) == 0
+    again = pd.read_csv(report / "communes.csv", dtype={"code": str})
+    pd.testing.assert_frame_equal(again, communes)
+    # a second run into the same folder needs --overwrite
+    assert main(["scenarios", "run", str(files / "spec.toml"), "--out", str(out)]) == 1
+    assert "--overwrite" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (("draws = 6", 'draws = "six"'), r"\[monte_carlo\] draws: expected a positive whole"),
+        (("seed = 3", "seed = 3\ncv = 1"), r"unknown keys \['cv'\]"),
+        (('times = "od.csv"', 'times = "missing.csv"'), "file not found"),
+        (('closed = ["left", "right"]', 'closed = ["up"]'), r"\[grid\] closed"),
+        (("retire_age = 67", "retire_age = -1"), "retire"),
+        (("[run]", "[runs]"), r"unknown tables \['runs'\]"),
+        (('practitioners = "gps.csv"', ""), "practitioners = FILE or supply = FILE"),
+        (("max_age = 65", "max_age = 65\nmax_age = 60"), "not a valid TOML"),
+    ],
+)
+def test_spec_errors_are_clear(files, edit, message):
+    (files / "spec.toml").write_text(SPEC.replace(*edit))
+    with pytest.raises(ValueError, match=message) as info:
+        load_spec(files / "spec.toml")
+    assert str(info.value).startswith("spec.toml")
+
+
+def test_cli_error_is_one_line(files, capsys):
+    (files / "spec.toml").write_text(SPEC.replace("draws = 6", "draws = 0"))
+    code = main(["scenarios", "run", str(files / "spec.toml"), "--out", str(files / "o")])
+    assert code == 1
+    err = capsys.readouterr().err.strip()
+    assert "draws" in err
+    assert len(err.splitlines()) == 1
+    assert not (files / "o").exists()
+
+
+def test_report_of_a_folder_that_is_not_a_run(tmp_path, capsys):
+    assert main(["scenarios", "report", str(tmp_path)]) == 1
+    assert "not a scenario run folder" in capsys.readouterr().err
+
+
+def test_spec_scenarios(files):
+    (files / "spec.toml").write_text(SPEC)
+    spec = load_spec(files / "spec.toml")
+    assert len(spec.scenarios) == 6 + 4 + 1
+    assert spec.block_size == 4
+    with pytest.raises(ParameterError):
+        (files / "s2.toml").write_text("[baseline]\n")
+        load_spec(files / "s2.toml")
