@@ -332,6 +332,21 @@ def test_composite_errors():
         CompositeMethod(name="x", zones=("a", "b", "c"), indicators=ind, thresholds=(0.2, 0.5))
     with pytest.raises(ParameterError, match="direction"):
         Indicator("s", "up")
+    with pytest.raises(ParameterError, match="numbers of criteria"):
+        CompositeMethod(
+            name="x",
+            zones=("a", "b"),
+            indicators=(Indicator("s", "higher_is_worse", threshold=1.0),),
+            combination="k_of_n",
+            thresholds=(2,),
+        )
+    with pytest.raises(ParameterError, match=r"shares of territories must lie in \[0, 1\]"):
+        CompositeMethod(
+            name="x", zones=("a", "b"), indicators=ind, thresholds=(10,), cut="share_of_territories"
+        )
+    twice = pd.DataFrame({"s": [1.0, 2.0]}, index=["U00", "U00"])
+    with pytest.raises(InputFormatError, match="one row per territory"):
+        CompositeMethod(name="x", zones=("a", "b"), indicators=ind, data=twice).scores()
     no_data = CompositeMethod(name="x", zones=("a", "b"), indicators=ind, thresholds=(0.5,))
     with pytest.raises(InputFormatError, match="no indicator table"):
         _classify(no_data, codes, population, territory)

@@ -320,6 +320,17 @@ class CompositeMethod(ZoningMethod):
                 f"but the last), found {values}."
             )
             raise ParameterError(msg)
+        if self.combination == "k_of_n" and self.cut == "score":
+            bad = [v for v in values if v != int(v) or not 0 <= v <= len(self.indicators)]
+            if bad:
+                msg = (
+                    f"method {self.name!r}: with 'k of n' the thresholds are numbers of criteria "
+                    f"between 0 and {len(self.indicators)}, found {values}."
+                )
+                raise ParameterError(msg)
+        if self.cut == "share_of_territories" and not all(0 <= v <= 1 for v in values):
+            msg = f"method {self.name!r}: shares of territories must lie in [0, 1], found {values}."
+            raise ParameterError(msg)
         increasing = self.cut == "share_of_territories"
         pairs = itertools.pairwise(values)
         if any((b < a) if increasing else (b > a) for a, b in pairs):
@@ -342,6 +353,13 @@ class CompositeMethod(ZoningMethod):
             )
             raise InputFormatError(msg)
         data = self.data.set_axis(self.data.index.astype(str), axis=0)
+        if data.index.has_duplicates:
+            dup = data.index[data.index.duplicated()].unique().tolist()
+            msg = (
+                f"method {self.name!r}: the indicator table must have one row per territory, "
+                f"found {describe_values(dup)} more than once."
+            )
+            raise InputFormatError(msg)
         if territories is not None:
             wanted = pd.Index(territories).astype(str)
             missing = wanted.difference(data.index)
