@@ -370,3 +370,61 @@ def test_idf_2012_map_colours_follow_the_gp_zones():
         "hors_zone": ZONE_COLOURS["HZ"],
     } == IDF_2012_COLOURS
     assert set(IDF_2012_LABELS) == set(IDF_2012_ZONES)
+
+
+FIR = SROS.parent / "fir_territorial_hauts_de_seine_2025.txt"
+
+
+@pytest.mark.parametrize(
+    "quote",
+    [
+        "Même méthodologie qu'en 2022 • 7 indicateurs",
+        "Caractéristiques sociales (1) : IDH2 – 2021 (coefficient 2)",
+        "Morbidité (1) : % population ALD",
+        "Densité MG : nb MG /10 000 habitants",
+        "Evolution effectifs MG 2022 - 2024",
+        "Age des médecins : % de MG > 62 ans",
+        "Scénario 1 : IDH2 à 2 et QPV en ZIP Scénario 2: IDH2 à 1 densité MG à 2 Scénario 3 : "
+        "IDH2 à 2 densité MG à 2",
+        "pour atteindre l'objectif des 62,1%",
+    ],
+)
+def test_idf_2025_method_quoted_from_the_fir_slides(quote):
+    if not FIR.exists():
+        pytest.skip(f"reference document {FIR} absent (expected in ../shared/docs)")
+    text = unicodedata.normalize("NFKC", FIR.read_text(encoding="utf-8")).replace("\u2019", "'")
+    assert " ".join(quote.split()) in " ".join(text.split())
+
+
+def test_idf_2025_preset_scenarios():
+    from aplcore.zoning.composite import IDF_2025_INDICATORS, IDF_2025_ZONES, idf_2025_gp
+
+    codes, population, territory, index, rng = _units(30)
+    data = pd.DataFrame({c: rng.random(30) for c in IDF_2025_INDICATORS}, index=index)
+    weights = {
+        s: {i.column: i.weight for i in idf_2025_gp(data, scenario=s).indicators} for s in (1, 2, 3)
+    }
+    assert weights[1]["idh2"] == 2
+    assert weights[1]["gp_density"] == 1
+    assert weights[2]["idh2"] == 1
+    assert weights[2]["gp_density"] == 2
+    assert weights[3]["idh2"] == 2
+    assert weights[3]["gp_density"] == 2
+    assert sum(weights[1].values()) == 8  # 7 indicators, IDH2 counted twice
+    method = idf_2025_gp(data, scenario=1)
+    zoning = _classify(
+        method,
+        codes,
+        population,
+        territory,
+        caps={"ZIP_renforcee": 0.17, "ZIP": 0.45, "ZAC": 0.22},
+        cap_unit="share",
+    )
+    assert tuple(zoning.zones) == IDF_2025_ZONES
+    share = zoning.communes.groupby("zone")["population"].sum() / population.sum()
+    assert share.get("ZIP_renforcee", 0) <= 0.17
+    assert share.get("ZIP", 0) <= 0.45
+    national = zoning.to_national_schema()
+    assert set(national["zmed_niveau"]) <= {"1_ZIP", "2_ZAC", "3_HZ"}
+    with pytest.raises(ParameterError, match="scenario must be 1, 2 or 3"):
+        idf_2025_gp(data, scenario=4)

@@ -169,6 +169,8 @@ def _zone_label(label: object) -> str | None:
     text = str(label).strip().upper()
     if "_" in text and text.split("_", 1)[0].isdigit():  # national file: 1_ZIP, 2_ZAC, 5_HZ
         text = text.split("_", 1)[1]
+    if text in ("ZIP+", "ZIP_RENFORCEE", "ZIP RENFORCEE", "ZIP_RENFORCÉE"):
+        return "ZIP"  # a reinforced ZIP (Île-de-France) is a ZIP for the aids
     if text in ("ZIP", "ZAC"):
         return text
     if text in OUTSIDE_LABELS:

@@ -17,13 +17,15 @@ reports, checks, writes and maps it the same way) built from:
   a territory one level up or down, within a share of the territories of each région; both rules
   appear in :attr:`Zoning.checks`.
 
-Presets (:func:`idf_2012_gp`, :func:`nurses_2011`) carry the parameters the documents give; the
+Presets (:func:`idf_2012_gp`, :func:`nurses_2011`, and :func:`idf_2025_gp` for the agency's
+current composite) carry the parameters the documents give; the
 parts the documents leave to the agency (indicator weights, eligibility thresholds, the units) are
 arguments without defaults.
 
 Sources: ARS Île-de-France, *volet ambulatoire du SROS* (2012), sections "Déterminer les zones
 déficitaires et fragiles" and "Déterminer et réguler les zones d'offre de soins en infirmiers
-libéraux" (``sros_ambulatoire_ile_de_france_2012.txt`` in the reference documents).
+libéraux" (``sros_ambulatoire_ile_de_france_2012.txt`` in the reference documents); ARS
+Île-de-France, FIR territorial Hauts-de-Seine 2025 (``fir_territorial_hauts_de_seine_2025.txt``).
 """
 
 from __future__ import annotations
@@ -47,11 +49,15 @@ __all__ = [
     "IDF_2012_COLOURS",
     "IDF_2012_LABELS",
     "IDF_2012_ZONES",
+    "IDF_2025_INDICATORS",
+    "IDF_2025_SCENARIO_WEIGHTS",
+    "IDF_2025_ZONES",
     "CompositeMethod",
     "Indicator",
     "ageing_criterion",
     "combine",
     "idf_2012_gp",
+    "idf_2025_gp",
     "normalise",
     "nurses_2011",
 ]
@@ -643,4 +649,71 @@ def nurses_2011(
         thresholds=tuple(thresholds),
         cut=cut,
         adaptation_share=0.10,
+    )
+
+
+#: Indicators of the Île-de-France GP zoning of 2022 and 2025 (FIR 2025, "Méthodologie"), with
+#: the direction their meaning gives.
+IDF_2025_INDICATORS: dict[str, Direction] = {
+    "idh2": "lower_is_worse",  # « Caractéristiques sociales (1) : IDH2 – 2021 »
+    "share_ald": "higher_is_worse",  # « Morbidité (1) : % population ALD »
+    "gp_density": "lower_is_worse",  # « Densité MG : nb MG /10 000 habitants »
+    "gp_headcount_change": "lower_is_worse",  # « Evolution effectifs MG 2022 - 2024 »
+    "first_installations": "lower_is_worse",  # « Dynamique d'installation »
+    "share_gp_over_62": "higher_is_worse",  # « Age des médecins : % de MG > 62 ans »
+    "specialist_density": "lower_is_worse",  # « Densité de spécialistes »
+}
+#: Zones of that zoning, most priority first (« ZIP Renforcée », « ZIP », « ZAC », « Autres
+#: zones »); ZIP renforcée is a ZIP in the national file.
+IDF_2025_ZONES = ("ZIP_renforcee", "ZIP", "ZAC", "autres_zones")
+#: Weights of the three scenarios of the 2025 concertation (« Scénario 1 : IDH2 à 2 ... Scénario
+#: 2: IDH2 à 1 densité MG à 2 Scénario 3 : IDH2 à 2 densité MG à 2 »); the indicators the slides
+#: do not name in a scenario count 1.
+IDF_2025_SCENARIO_WEIGHTS = {
+    1: {"idh2": 2.0},
+    2: {"idh2": 1.0, "gp_density": 2.0},
+    3: {"idh2": 2.0, "gp_density": 2.0},
+}
+
+
+def idf_2025_gp(
+    data: pd.DataFrame,
+    *,
+    scenario: int,
+    thresholds: Sequence[float] | None = None,
+    normalisation: Normalisation = "percentile",
+) -> CompositeMethod:
+    """Île-de-France GP zoning of 2022 and 2025 (the agency's composite method).
+
+    ARS Île-de-France, FIR territorial Hauts-de-Seine 2025 (CTS plénier, 3 October 2025),
+    "Méthodologie": « Même méthodologie qu'en 2022 • 7 indicateurs » (:data:`IDF_2025_INDICATORS`,
+    IDH2 with « coefficient 2 »), on territoires de vie-santé, Paris arrondissements and QPV;
+    three scenarios of weights (:data:`IDF_2025_SCENARIO_WEIGHTS`) « pour atteindre l'objectif
+    des 62,1% » of the population in ZIP renforcée + ZIP. The slides give neither the thresholds
+    of the indicators nor how they combine into zones: the combination here is the weighted sum
+    of normalised indicators, and the eligibility ``thresholds`` or the caps given to
+    ``classify_zones`` (shares of the population per zone) are the agency's.
+
+    ``data`` columns: the keys of :data:`IDF_2025_INDICATORS`, one row per unit.
+    """
+    if scenario not in IDF_2025_SCENARIO_WEIGHTS:
+        msg = f"scenario must be 1, 2 or 3 (the 2025 concertation), found {scenario!r}."
+        raise ParameterError(msg)
+    weights = IDF_2025_SCENARIO_WEIGHTS[scenario]
+    indicators = tuple(
+        Indicator(column, direction, normalisation, weights.get(column, 1.0))
+        for column, direction in IDF_2025_INDICATORS.items()
+    )
+    return CompositeMethod(
+        name=f"composite_idf_2025_s{scenario}",
+        zones=IDF_2025_ZONES,
+        indicators=indicators,
+        data=data,
+        thresholds=None if thresholds is None else tuple(thresholds),
+        level_codes={
+            "ZIP_renforcee": "1_ZIP",
+            "ZIP": "1_ZIP",
+            "ZAC": "2_ZAC",
+            "autres_zones": "3_HZ",
+        },
     )
