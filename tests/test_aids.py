@@ -289,6 +289,8 @@ def test_zoning_forms_and_errors():
         )
 
     assert aids.zone_table(FakeZoning()).to_dict() == {"36001": "ZAC", "36002": "HZ"}
+    reinforced = pd.Series({"75101": "ZIP_renforcee", "75102": "ZIP+"})
+    assert set(aids.zone_table(reinforced)) == {"ZIP"}  # Île-de-France's reinforced ZIP
     with pytest.raises(InvalidValueError, match="GP zones"):
         aids.zone_table(pd.Series({"36001": "very_under_served"}))
     with pytest.raises(MissingCommuneError, match="36999 is not in the zoning"):
