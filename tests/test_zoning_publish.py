@@ -91,3 +91,38 @@ def test_to_geodataframe(zoning):
     assert frame.crs.to_epsg() == 4326
     assert frame.loc["45001", "zone"] == "ZIP"
     assert frame.geometry.notna().all()
+
+
+def test_classify_command_writes_what_an_agency_publishes(tmp_path, capsys):
+    from aplcore.cli import main
+
+    codes = ["45001", "45004", "45006", "45009", "45008", "45010"]
+    pd.DataFrame(
+        {
+            "code": codes,
+            "apl": [2.0, 2.2, 3.0, 2.5, 5.0, 4.5],
+            "population": [100, 50, 80, 40, 300, 30],
+        }
+    ).to_csv(tmp_path / "apl.csv", index=False)
+    pd.DataFrame({"code": codes, "territory": ["T1", "T1", "T2", "T2", "T3", "T3"]}).to_csv(
+        tmp_path / "tvs.csv", index=False
+    )
+    out = tmp_path / "out"
+    argv = ["classify", "--apl", str(tmp_path / "apl.csv"), "--territories"]
+    argv += [str(tmp_path / "tvs.csv"), "--out", str(out), "--cap", "ZIP=0.5", "--cap", "ZAC=0.3"]
+    assert main(argv) == 0
+    capsys.readouterr()
+    national = pd.read_csv(out / "zonage_communes.csv", dtype=str)
+    assert list(national.columns) == ["com_code", "tvs_code", "zmed_niveau"]
+    assert set(national["zmed_niveau"]) == {"1_ZIP", "2_ZAC", "3_HZ"}
+    annex = pd.read_csv(out / "decree_annex.csv", dtype=str)
+    assert annex["code"].tolist() == ["T1", "T2"]
+    assert "ZIP – zone d'intervention prioritaire" in (out / "decree_annex.txt").read_text("utf-8")
+    table = pd.read_csv(out / "zoning_table_by_departement.csv", dtype=str)
+    assert table["row"].tolist() == ["45", "Total", "Rappel : seuils"]
+    report = (out / "zoning_report.csv").read_text("utf-8")
+    assert "inf" not in report  # no cap is an empty cell
+    from PIL import Image
+
+    with Image.open(out / "zoning_map.png") as image:
+        assert image.info["dpi"][0] == pytest.approx(200, abs=1)

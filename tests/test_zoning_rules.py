@@ -307,6 +307,11 @@ def test_thresholds_out_of_order():
         ThresholdMethod(name="x", zones=("a", "b", "c"), thresholds=(1.0, 2.0, 3.0))
 
 
+def test_negative_thresholds_are_refused():
+    with pytest.raises(ParameterError, match=r"never negative; found -1.0"):
+        get_method("zonage_2025", thresholds=(-1.0, 3.0))
+
+
 def test_method_parameters_are_validated():
     with pytest.raises(ParameterError, match=r"mandatory threshold \(5.0\) must not exceed"):
         get_method("zonage_2017", mandatory_threshold=5.0)

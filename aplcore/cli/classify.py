@@ -99,6 +99,12 @@ def cmd_classify(args: argparse.Namespace) -> int:
         "communes": out / "zoning_communes.csv",
         "territories": out / "zoning_territories.csv",
         "report": out / "zoning_report.csv",
+        "checks": out / "zoning_checks.csv",
+        "national": out / "zonage_communes.csv",
+        "table": out / "zoning_table_by_departement.csv",
+        "annex": out / "decree_annex.csv",
+        "annex_text": out / "decree_annex.txt",
+        "map": out / "zoning_map.png",
     }
     check_outputs(list(names.values()), inputs, overwrite=args.overwrite)
     apl_table = read_code_table(args.apl, what="the APL table")
@@ -140,9 +146,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
         **options,
     )
     with output_files(list(names.values()), overwrite=args.overwrite) as outputs:
-        write_table(zoning.communes, outputs.path(names["communes"]))
-        write_table(zoning.territories, outputs.path(names["territories"]))
-        write_table(zoning.report.set_index("region"), outputs.path(names["report"]))
+        _write_outputs(zoning, names, outputs, method=args.method)
     caps_note = "caps met" if zoning.caps_met else "some caps NOT met (see the report)"
     echo(f"aplcore classify: {len(zoning.communes)} communes, method {args.method}, {caps_note}")
     echo(zoning.format_report())
@@ -151,6 +155,43 @@ def cmd_classify(args: argparse.Namespace) -> int:
     for path in names.values():
         echo(f"  {path}")
     return 0
+
+
+def _finite_or_empty(frame: pd.DataFrame) -> pd.DataFrame:
+    """No cap is an empty cell in a CSV, not ``inf``."""
+    import numpy as np
+
+    numeric = frame.select_dtypes("number").columns
+    out = frame.copy()
+    out[numeric] = out[numeric].replace([np.inf, -np.inf], np.nan)
+    return out
+
+
+def _write_outputs(zoning: Any, names: dict[str, Path], outputs: Any, *, method: str) -> None:
+    """Every output of a zoning: tables, national file, decree annex, published table, map."""
+    from ..errors import MissingCommuneError
+    from ..zoning import format_annex
+
+    write_table(zoning.communes, outputs.path(names["communes"]))
+    write_table(_finite_or_empty(zoning.territories), outputs.path(names["territories"]))
+    write_table(_finite_or_empty(zoning.report).set_index("region"), outputs.path(names["report"]))
+    write_table(_finite_or_empty(zoning.checks), outputs.path(names["checks"]))
+    write_table(zoning.to_national_schema().set_index("com_code"), outputs.path(names["national"]))
+    table = _finite_or_empty(zoning.published_table()).reset_index().set_index("region")
+    write_table(table, outputs.path(names["table"]))
+    annex = zoning.decree_annex()
+    write_table(annex.set_index("zone"), outputs.path(names["annex"]))
+    text = format_annex(annex, title=f"Annexe : zones ({method})")
+    outputs.path(names["annex_text"]).write_text(text, encoding="utf-8")
+    try:
+        zoning.plot_map(
+            path=outputs.path(names["map"]),
+            title=f"Zoning {method}",
+            source=f"zoning: aplcore classify, method {method}",
+        )
+    except MissingCommuneError as exc:
+        outputs.path(names["map"]).write_text(f"no map: {exc}\n", encoding="utf-8")
+        echo(f"note: no map ({exc})")
 
 
 def _territory_table(path: Path, column: str | None) -> pd.DataFrame:

@@ -238,6 +238,13 @@ def _check_increasing(name: str, what: str, values: tuple[float, ...], *, strict
     if bad:
         msg = f"method {name!r}: {what} must be numbers, found {describe_values(bad)}."
         raise ParameterError(msg)
+    negative = [v for v in values if v < 0]
+    if negative:
+        msg = (
+            f"method {name!r}: {what} are APL values (consultations per inhabitant and year), "
+            f"never negative; found {describe_values(negative)}."
+        )
+        raise ParameterError(msg)
     for a, b in itertools.pairwise(values):
         if (b < a) or (strict and b == a):
             order = "strictly increasing" if strict else "in increasing order"

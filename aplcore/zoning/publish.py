@@ -199,7 +199,7 @@ def format_annex(annex: pd.DataFrame, *, title: str | None = None) -> str:
         lines += [
             f"{heading}",
             "-" * len(heading),
-            f"{len(block)} unités, {_fmt(total)} habitants.",
+            f"{len(block)} unité(s), {_fmt(total)} habitants.",
             "",
         ]
         for _, row in block.iterrows():
