@@ -18,6 +18,7 @@ from ._common import (
     table_suffix,
     write_table,
 )
+from ._options import add_decay_options, add_supply_options, describe_decay, parse_decay
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -63,21 +64,8 @@ def add_parsers(
     parser.add_argument(
         "--out", type=Path, required=True, metavar="FILE", help="APL table (.csv or .parquet)"
     )
-    parser.add_argument("--decay", default="drees_gp", help="distance decay (drees_gp)")
-    parser.add_argument("--method", default="e2sfca", help="accessibility method (e2sfca)")
-    parser.add_argument(
-        "--closed",
-        choices=("left", "right"),
-        help="band edges of the decay: left ([10, 15), the default of drees_gp: a pair at "
-        "exactly 10 min weighs 2/3) or right ((10, 15]: it weighs 1)",
-    )
-    parser.add_argument(
-        "--max-age",
-        type=int,
-        default=65,
-        metavar="AGE",
-        help="keep GPs aged this or less (65); 0 for all",
-    )
+    add_decay_options(parser)
+    add_supply_options(parser)
     parser.add_argument(
         "--weights",
         default="drees_gp_2023",
@@ -102,9 +90,14 @@ def add_parsers(
 
 def cmd_compute(args: argparse.Namespace) -> int:
     """``aplcore compute``."""
+    from ..area import check_edge_effects
+    from ..runinfo import run_file_beside
+
     inputs = check_inputs([args.times, args.population, args.practitioners])
     table_suffix(args.out, what="--out")
-    check_outputs([args.out], inputs, overwrite=args.overwrite)
+    decay = parse_decay(args.decay, closed=args.closed)
+    record_path = run_file_beside(args.out)
+    check_outputs([args.out, record_path], inputs, overwrite=args.overwrite)
     steps = Steps(["travel times", "demand", "supply", "APL", "writing outputs"])
     try:
         with steps.step("travel times"):
@@ -118,32 +111,63 @@ def cmd_compute(args: argparse.Namespace) -> int:
             from ..supply import count_gp_activity
 
             practitioners = read_practitioners(args.practitioners)
-            supply = count_gp_activity(practitioners, max_age=args.max_age or None)
+            supply = count_gp_activity(practitioners, max_age=args.max_age)
         with steps.step("APL"):
             from ..apl import compute_apl
 
-            result = compute_apl(
-                tt,
-                demand=demand,
-                supply=supply,
-                decay=args.decay,
-                method=args.method,
-                closed=args.closed,
-            )
+            check_edge_effects(tt.metadata, decay=decay)
+            result = compute_apl(tt, demand=demand, supply=supply, decay=decay, method=args.method)
         with steps.step("writing outputs"):
             table = result.to_frame()
             if population is not None:
                 table["population"] = population.reindex(table.index)
-            with output_files([args.out], overwrite=args.overwrite) as outputs:
+            area = tt.metadata.get("study_area") or {}
+            if area.get("core"):  # a matrix of an area with its ring: the area's results only
+                table = table.loc[table.index.isin(area["core"])]
+            with output_files([args.out, record_path], overwrite=args.overwrite) as outputs:
                 write_table(table, outputs.path(args.out))
+                _write_run(args, result, how, outputs.path(record_path))
     finally:
         steps.close()
+    ages = f"≤ {args.max_age}" if args.max_age is not None else "any age"
     echo(
-        f"aplcore compute: APL of {len(table)} communes ({how}; GPs aged "
-        f"{'≤ ' + str(args.max_age) if args.max_age else 'any age'}; decay {args.decay}) "
-        f"written to {args.out}"
+        f"aplcore compute: APL of {len(table)} communes ({how}; GPs aged {ages}; method "
+        f"{result.method}; decay {describe_decay(result.decay)}) written to {args.out}"
     )
+    if area.get("core"):
+        echo(
+            f"  - the {area.get('n_ring', 0)} communes of the ring around {area.get('label')} "
+            "were computed but are not reported."
+        )
     return 0
+
+
+def _write_run(args: argparse.Namespace, result: Any, how: str, target: Path) -> None:
+    """``<out>.run.json``: the parameters, inputs and versions of this run."""
+    from ..runinfo import run_record, write_run_record
+
+    settings = {
+        "method": result.method,
+        "decay": result.decay.name,
+        "closed": result.decay.closed,
+        "max_age": args.max_age,
+        "demand": how,
+        "weights": args.weights if "standardised" in how else None,
+        "intra_minutes": args.intra_minutes,
+    }
+    data = {
+        "times": str(args.times),
+        "population": str(args.population),
+        "practitioners": str(args.practitioners),
+    }
+    record = run_record(
+        "compute",
+        settings=settings,
+        outputs=[args.out],
+        data=data,
+        argv=["aplcore", *(getattr(args, "argv", None) or [])],
+    )
+    write_run_record(target, record)
 
 
 def read_travel_times(
@@ -192,9 +216,10 @@ def read_demand(path: Path, *, weights: str) -> tuple[pd.Series, pd.Series | Non
     other is read as population by sex and age band (INSEE wide or long layouts, see
     :func:`aplcore.io.read_population_by_age`) and standardised with ``weights``.
     """
-    from ..demand import standardise_population
+    from ..demand import band_weights, standardise_population
     from ..io import read_population_by_age
 
+    band_weights(weights)  # an unknown preset is an error even when the table has no age bands
     frame = read_table(path, what="the population table")
     if "population" in frame.columns and "age" not in frame.columns:
         frame = code_indexed(frame, what="the population table", path=path)
