@@ -216,23 +216,18 @@ def check_time_units(
 
 
 # ------------------------------------------------------------------------------- codes
-def _known_codes() -> tuple[frozenset[str], dict[str, str]]:
-    """Codes of the Code officiel géographique and, for merged communes, their successor."""
-    try:  # the commune code history, when the installed aplcore has it
-        from .codes import code_history  # type: ignore[attr-defined]
+def _code_status(codes: list[str]) -> pd.DataFrame:
+    """``exists`` and ``unit`` (the current code holding the commune) of each code."""
+    try:  # the commune code history (COG of recent years, merged communes)
+        from .code_history import code_status
 
-        history = code_history()
-        current = frozenset(history.loc[history["current"], "code"].astype(str))
-        merged = {
-            str(old): str(new)
-            for old, new in zip(history["code"], history["successor"], strict=True)
-            if isinstance(new, str) and new and old != new
-        }
-        return current | frozenset(merged), merged
-    except (ImportError, AttributeError, KeyError):
+        return code_status(codes)[["exists", "unit"]]
+    except ImportError:  # pragma: no cover - older installs: the bundled communes only
         from .datasets import load_communes
 
-        return frozenset(load_communes(france=True).index.astype(str)), {}
+        current = load_communes(france=True).index
+        exists = pd.Index(codes).isin(current)
+        return pd.DataFrame({"exists": exists, "unit": np.nan}, index=pd.Index(codes))
 
 
 def check_codes_exist(
@@ -261,24 +256,27 @@ def check_codes_exist(
     CommuneCodeError
         With ``strict=True``, codes that do not exist or no longer exist.
     """
-    known, merged = _known_codes()
-    unique = pd.unique(np.asarray(list(codes), dtype=object))
-    unknown = [c for c in unique if c not in known]
-    old = [c for c in unique if c in merged]
-    if not unknown and not old:
+    unique = [str(c) for c in pd.unique(np.asarray(list(codes), dtype=object))]
+    status = _code_status(unique)
+    absent = status[~status["exists"].to_numpy(dtype=bool)]
+    if absent.empty:
         return []
+    has_unit = absent["unit"].notna() & (absent["unit"].astype(object) != absent.index)
+    unknown = absent.index[~has_unit.to_numpy()].tolist()
+    merged = {str(c): str(u) for c, u in absent.loc[has_unit.to_numpy(), "unit"].items()}
+    old = list(merged)
     parts = []
     if unknown:
         parts.append(f"{len(unknown)} do not exist: {describe_values(sorted(unknown))}")
     if old:
         shown = [f"{c} → {merged[c]}" for c in sorted(old)]
         parts.append(
-            f"{len(old)} belong to communes merged into others since: {describe_values(shown)}"
+            f"{len(old)} are former codes, now part of another commune: {describe_values(shown)}"
         )
     msg = (
-        f"{what} absent from the Code officiel géographique: {'; '.join(parts)}. Check them "
-        "(typing errors, truncated codes), move merged communes to their current code, or pass "
-        "ids='any' for identifiers that are not commune codes."
+        f"{what} absent from the current Code officiel géographique: {'; '.join(parts)}. Check "
+        "them (typing errors, truncated codes), move former communes to their current code "
+        "(aplcore.codes.update), or pass ids='any' for identifiers that are not commune codes."
     )
     if strict:
         raise CommuneCodeError(msg)
