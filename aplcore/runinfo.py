@@ -16,7 +16,14 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["BUNDLED_DATA", "RUN_FILE", "read_run_record", "run_record", "write_run_record"]
+__all__ = [
+    "BUNDLED_DATA",
+    "RUN_FILE",
+    "read_run_record",
+    "run_file_beside",
+    "run_record",
+    "write_run_record",
+]
 
 #: Name of the record in an output folder.
 RUN_FILE = "run.json"
@@ -104,14 +111,25 @@ def run_record(
     }
 
 
-def write_run_record(folder: str | os.PathLike[str], record: Mapping[str, Any]) -> Path:
-    """Write ``run.json`` in ``folder`` atomically (replacing a previous one)."""
+def write_run_record(target: str | os.PathLike[str], record: Mapping[str, Any]) -> Path:
+    """Write a run record atomically (replacing a previous one).
+
+    ``target`` is a folder (the record is its ``run.json``) or a file name ending in ``.json``
+    (e.g. ``apl.run.json`` beside a single output file).
+    """
     from .io import atomic_write
 
+    path = Path(target)
+    if path.suffix.lower() != ".json":
+        path = path / RUN_FILE
     text = json.dumps(record, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
-    return atomic_write(
-        Path(folder) / RUN_FILE, lambda stream: stream.write(text.encode("utf-8")), overwrite=True
-    )
+    return atomic_write(path, lambda stream: stream.write(text.encode("utf-8")), overwrite=True)
+
+
+def run_file_beside(output: str | os.PathLike[str]) -> Path:
+    """The run record of a single output file: ``apl.csv`` → ``apl.run.json`` beside it."""
+    path = Path(output)
+    return path.with_name(f"{path.stem}.run.json")
 
 
 def read_run_record(folder: str | os.PathLike[str]) -> dict[str, Any] | None:

@@ -234,7 +234,10 @@ def test_compute_parquet_output_and_all_ages(
     tiny: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "apl.parquet"
-    code, stdout, _ = run([*compute_args(tiny, out), "--max-age", "0"], capsys)
+    code, _, err = run([*compute_args(tiny, out), "--max-age", "0"], capsys)
+    assert code == 2  # 0 is not an age limit: 'none' says "all ages"
+    assert "expected a positive whole number of years or 'none', found '0'" in err
+    code, stdout, _ = run([*compute_args(tiny, out), "--max-age", "none"], capsys)
     assert code == 0
     assert "GPs aged any age" in stdout
     table = pd.read_parquet(out)
@@ -285,7 +288,7 @@ def test_compute_refuses_to_overwrite_unless_asked(
     assert code == 0, err
     assert out.read_text().startswith("code,apl")
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        ["apl.csv", "od.csv", "population.csv", "gps.csv"]
+        ["apl.csv", "apl.run.json", "od.csv", "population.csv", "gps.csv"]
     )
 
 
@@ -406,8 +409,12 @@ def test_matrix_crow_fly_matches_library(
     from aplcore.traveltimes.crowfly import travel_times_crow_fly
 
     out = tmp_path / "m.csv"
-    code, stdout, err = run(["matrix", "--departement", "2A", "--out", str(out)], capsys)
+    argv = ["matrix", "--departement", "2A", "--ring-minutes", "0", "--out", str(out)]
+    code, stdout, err = run(argv, capsys)
     assert code == 0, err
+    assert (
+        "no ring of neighbours (--ring-minutes 0): APL computed on this matrix is biased" in stdout
+    )
     communes = datasets.load_communes(departement="2A", dropna=True)
     expected = travel_times_crow_fly(communes.reset_index(), max_minutes=30).to_frame()
     got = pd.read_csv(out, dtype={"origin": str, "destination": str})
@@ -422,7 +429,8 @@ def test_matrix_npz_feeds_compute(tmp_path: Path, capsys: pytest.CaptureFixture[
     from aplcore import datasets
 
     matrix = tmp_path / "m.npz"
-    code, _, err = run(["matrix", "--departement", "2A", "--out", str(matrix)], capsys)
+    argv = ["matrix", "--departement", "2A", "--ring-minutes", "0", "--out", str(matrix)]
+    code, _, err = run(argv, capsys)
     assert code == 0, err
     communes = datasets.load_communes(departement="2A", dropna=True)
     population = tmp_path / "pop.parquet"
@@ -452,11 +460,51 @@ def test_matrix_npz_feeds_compute(tmp_path: Path, capsys: pytest.CaptureFixture[
         capsys,
     )
     assert code == 0, err
+    # the matrix says the area was cut at its border: one warning line
+    assert "aplcore compute: warning: APL computed on département 2A Corse-du-Sud with a " in err
     table = pd.read_csv(out, dtype={"code": str}).set_index("code")
     assert len(table) == len(communes)
     # the identity of the formula: sum P* APL = sum S when every supplied commune has demand
     total = (table["apl"] * table["pop_std"]).sum()
     assert total == pytest.approx(9000.0, rel=1e-9)
+    record = json.loads((tmp_path / "apl.run.json").read_text(encoding="utf-8"))
+    assert record["command"] == "compute"
+    assert record["settings"]["decay"] == "drees_gp"
+    assert record["settings"]["closed"] == "left"
+    assert record["settings"]["max_age"] == 65
+    assert record["outputs"] == ["apl.csv"]
+
+
+def test_matrix_of_an_area_with_its_ring_feeds_compute_for_the_area_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import aplcore
+
+    matrix = tmp_path / "m.parquet"
+    code, stdout, err = run(["matrix", "--departement", "90", "--out", str(matrix)], capsys)
+    assert code == 0, err
+    area = aplcore.study_area(departement="90")
+    assert f"communes of the {len(area.core)} of département 90 Territoire de Belfort " in stdout
+    assert f"{len(area.ring)} neighbours within 40 min" in stdout
+    population = tmp_path / "pop.csv"
+    area.communes[["population"]].astype("float64").rename_axis("code").to_csv(population)
+    gps = tmp_path / "gps.csv"
+    pd.DataFrame(
+        {"practitioner_id": ["x"], "commune": ["90010"], "activity": [5000], "age": [50]}
+    ).to_csv(gps, index=False)
+    out = tmp_path / "apl.parquet"
+    argv = ["compute", "--times", str(matrix), "--population", str(population)]
+    argv += ["--practitioners", str(gps), "--out", str(out), "--decay", "linear:20"]
+    code, stdout, err = run([*argv, "--max-age", "none"], capsys)
+    assert code == 0, err
+    assert "warning" not in err
+    assert "GPs aged any age; method e2sfca; decay linear:20)" in stdout
+    assert "communes of the ring around département 90 Territoire de Belfort" in stdout
+    table = pd.read_parquet(out)
+    assert sorted(table.index) == sorted(area.core)
+    record = json.loads((tmp_path / "apl.run.json").read_text(encoding="utf-8"))
+    assert record["settings"]["max_age"] is None
+    assert record["settings"]["decay"] == "linear:20"
 
 
 def test_matrix_needs_one_source(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -21,6 +21,7 @@ from ._common import (
     check_outputs,
     chosen_area,
     echo,
+    output_files,
     write_table,
     write_text,
 )
@@ -111,13 +112,19 @@ def output_names(out: Path, *, maps: bool, map_format: str = "png") -> dict[str,
 
 
 def _previous_demo_outputs(out: Path) -> set[str]:
-    """Files a previous ``aplcore demo`` recorded in ``out/run.json`` (replaced without asking)."""
+    """Files of a previous ``aplcore demo`` in ``out``, replaced without asking.
+
+    They are the files its ``run.json`` lists, when the folder holds nothing else: a folder
+    where the user put files of their own still needs ``--overwrite``.
+    """
     from ..runinfo import RUN_FILE, read_run_record
 
     record = read_run_record(out)
     if not record or record.get("command") != "demo":
         return set()
-    return {*record.get("outputs", ()), RUN_FILE}
+    ours = {*record.get("outputs", ()), RUN_FILE}
+    present = {p.name for p in out.iterdir() if not p.name.startswith(".")}
+    return ours if present <= ours else set()
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -145,6 +152,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         overwrite=args.overwrite,
     )
     check_outputs(list(names.values()), inputs, overwrite=True)  # never over an input
+    # from here on every existing target may be replaced: --overwrite, or a previous demo's
     out.mkdir(parents=True, exist_ok=True)  # fail before the computation if it cannot be made
     steps = Steps([*_demo_steps(), "writing outputs"])
     try:
@@ -162,24 +170,28 @@ def cmd_demo(args: argparse.Namespace) -> int:
             max_age=args.max_age,
             progress=lambda name: steps.step(name) if name != "communes" else _nothing(),
         )
-        with steps.step("writing outputs"):
-            write_table(result.table, names["apl"])
-            write_table(result.practitioners, names["practitioners"])
-            write_table(result.zoning.territories, names["territories"])
-            write_table(result.zoning.report.set_index("region"), names["report"])
-            write_table(result.summary, names["summary"])
+        with (
+            steps.step("writing outputs"),
+            output_files(list(names.values()), overwrite=True) as outputs,
+        ):
+            staged = {key: outputs.path(path) for key, path in names.items()}
+            write_table(result.table, staged["apl"])
+            write_table(result.practitioners, staged["practitioners"])
+            write_table(result.zoning.territories, staged["territories"])
+            write_table(result.zoning.report.set_index("region"), staged["report"])
+            write_table(result.summary, staged["summary"])
             if maps:
-                for key, figure in result.figures(dpi=args.dpi).items():
-                    from ..plots import save_figure
+                from ..plots import save_figure
 
-                    save_figure(figure, names[key], format=args.map_format)
+                for key, figure in result.figures(dpi=args.dpi).items():
+                    save_figure(figure, staged[key], format=args.map_format)
             elif missing_maps_note:
                 result.notes.append(missing_maps_note)
             text = _demo_text(result, names, label=area.label)
             write_text(
-                f"aplcore {__version__}; communes: {BUNDLED_SOURCE}\n\n{text}\n", names["readme"]
+                f"aplcore {__version__}; communes: {BUNDLED_SOURCE}\n\n{text}\n", staged["readme"]
             )
-            _write_run(result, names, args)
+            _write_run(result, names, staged["run"], args)
     finally:
         steps.close()
     echo(text)
@@ -201,7 +213,9 @@ def _demo_steps() -> list[str]:
     return list(DEMO_STEPS)
 
 
-def _write_run(result: DemoResult, names: dict[str, Path], args: argparse.Namespace) -> None:
+def _write_run(
+    result: DemoResult, names: dict[str, Path], target: Path, args: argparse.Namespace
+) -> None:
     import sys
 
     from ..runinfo import BUNDLED_DATA, run_record, write_run_record
@@ -219,7 +233,7 @@ def _write_run(result: DemoResult, names: dict[str, Path], args: argparse.Namesp
         data=data,
         argv=["aplcore", *(getattr(args, "argv", None) or sys.argv[1:])],
     )
-    write_run_record(names["run"].parent, record)
+    write_run_record(target, record)
 
 
 def _shapely_available() -> bool:

@@ -21,6 +21,7 @@ from ._common import (
     travel_times_of,
     write_table,
 )
+from ._options import add_ring_option
 
 
 def add_parsers(
@@ -33,12 +34,15 @@ def add_parsers(
         help="travel-time matrix of communes (crow-fly or road graph)",
         description="Travel times between communes within --max-minutes, from straight-line "
         "distances (calibrated on Metric) or a road graph. Communes from --communes (code, "
-        "lon, lat) or from the bundled data (--region, --departement, --france).",
+        "lon, lat) or from the bundled data (--region, --departement, --france); an area of the "
+        "bundled data comes with its ring of neighbours (--ring-minutes), recorded in .parquet "
+        "and .npz matrices so that 'aplcore compute' reports the area only.",
     )
     parser.add_argument(
         "--communes", type=Path, metavar="FILE", help="communes: code, lon, lat (or x, y)"
     )
     add_area_options(parser, default_region=None)
+    add_ring_option(parser)
     add_travel_time_options(parser)
     parser.add_argument(
         "--out",
@@ -66,11 +70,16 @@ def cmd_matrix(args: argparse.Namespace) -> int:
         communes = read_code_table(args.communes, what="the commune table")
         source = str(args.communes)
     else:
-        from .. import datasets
+        from .. import study_area
 
-        area = chosen_area(args, default_region=None)
-        communes = datasets.load_communes(**area, dropna=True)
-        source = area_label(area)
+        area = study_area(**chosen_area(args, default_region=None), ring_minutes=args.ring_minutes)
+        communes = area.communes
+        source = area_label(chosen_area(args, default_region=None))
+        if area.ring_minutes not in (0, float("inf")):
+            source = (
+                f"the {len(area.core)} of {source} and {len(area.ring)} neighbours within "
+                f"{area.ring_minutes:g} min"
+            )
     notes: list[str] = []
     frame = communes.copy()
     frame.index.name = "code"
@@ -78,6 +87,11 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     try:
         with steps.step("travel times"):
             tt = travel_times_of(frame, roads=args.roads, max_minutes=args.max_minutes, notes=notes)
+            if args.communes is None:
+                import dataclasses
+
+                tt = dataclasses.replace(tt, metadata={**tt.metadata, **area.metadata()})
+                notes.append(_ring_note(area, csv=suffix == ".csv"))
         with (
             steps.step("writing outputs"),
             output_files([out], overwrite=args.overwrite) as outputs,
@@ -96,3 +110,22 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     for note in notes:
         echo(f"  - {note}")
     return 0
+
+
+def _ring_note(area: Any, *, csv: bool) -> str:
+    if area.ring_minutes == float("inf"):
+        return "all France: no border, no ring needed."
+    if area.ring_minutes == 0:
+        return (
+            "no ring of neighbours (--ring-minutes 0): APL computed on this matrix is biased for "
+            "the communes near the border of the area."
+        )
+    keep = (
+        "keep the results of the area only (the ring is not recorded in a .csv O-D table)"
+        if csv
+        else "'aplcore compute' reports the communes of the area only"
+    )
+    return (
+        f"ring of {len(area.ring)} neighbours within {area.ring_minutes:g} min, so that border "
+        f"communes see the doctors and patients beyond the border; {keep}."
+    )
