@@ -386,6 +386,24 @@ def test_stream_to_parquet_equals_memory(case, tmp_path):
         run_scenarios(base, scenarios[:1], out=tmp_path / "run")
 
 
+def test_stream_to_zarr_equals_memory(case, tmp_path):
+    pytest.importorskip("zarr")
+    pytest.importorskip("xarray")
+    import xarray as xr
+
+    scenarios = monte_carlo(7, seed=4, activity_cv=0.2) + grid(c={"R": DecayChange(closed="right")})
+    memory = run_scenarios(baseline_of(case), scenarios, block_size=3)
+    disk = run_scenarios(
+        baseline_of(case), scenarios, block_size=3, out=tmp_path / "z", store="zarr"
+    )
+    pd.testing.assert_frame_equal(memory.summary(), disk.summary())
+    np.testing.assert_array_equal(memory.apl("R").to_numpy(), disk.apl("R").to_numpy())
+    ds = xr.open_zarr(tmp_path / "z" / "apl.zarr", consolidated=False)
+    assert ds["apl"].shape == (24, 8)
+    assert ds["scenario"].values.tolist() == list(range(8))
+    assert ds.attrs["commune_codes"] == disk.codes.tolist()
+
+
 # ------------------------------------------------------------------------------ errors
 def test_clear_errors(case):
     tt, pop, gps, _, _, _ = case

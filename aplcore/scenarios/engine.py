@@ -30,7 +30,7 @@ from ..errors import ParameterError
 from .baseline import Baseline, Inputs
 from .model import Scenario, scenario_table
 from .results import ScenarioRun
-from .store import MemoryStore, ParquetStore
+from .store import MemoryStore, ParquetStore, ZarrStore
 from .zones import Zoner
 
 __all__ = ["run_scenarios", "solve_block"]
@@ -79,6 +79,7 @@ def run_scenarios(
     block_size: int = DEFAULT_BLOCK,
     client: Any = None,
     progress: bool | None = None,
+    store: str = "parquet",
 ) -> ScenarioRun:
     """Compute the APL (and zoning) of every scenario.
 
@@ -100,6 +101,9 @@ def run_scenarios(
         A ``dask.distributed.Client``: blocks run as tasks on its workers.
     progress
         Show a progress bar (None: only on a terminal).
+    store
+        Format of the APL in ``out``: ``"parquet"`` (one file per block) or ``"zarr"`` (one
+        array, through xarray; needs xarray and zarr).
 
     Returns
     -------
@@ -111,6 +115,9 @@ def run_scenarios(
     scenarios = list(scenarios)
     if not scenarios:
         msg = "no scenarios to run: pass a list of Scenario objects (grid(), monte_carlo(), ...)."
+        raise ParameterError(msg)
+    if store not in ("parquet", "zarr"):
+        msg = f"store must be 'parquet' or 'zarr', found {store!r}."
         raise ParameterError(msg)
     if int(block_size) != block_size or block_size < 1:
         msg = f"block_size must be a positive whole number, found {block_size!r}."
@@ -135,9 +142,13 @@ def run_scenarios(
     if work is not None:
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
-        store: MemoryStore | ParquetStore = ParquetStore.create(work / "apl", inputs.codes)
+        sink: MemoryStore | ParquetStore | ZarrStore = (
+            ZarrStore.create(work / "apl.zarr", inputs.codes)
+            if store == "zarr"
+            else ParquetStore.create(work / "apl", inputs.codes)
+        )
     else:
-        store = MemoryStore(inputs.codes, [s.name for s in scenarios])
+        sink = MemoryStore(inputs.codes, [s.name for s in scenarios])
     n_terr = len(zoner.territories) if zoner else 0
     zones = np.zeros((n_terr, len(scenarios)), dtype=np.int8)
     try:
@@ -145,7 +156,7 @@ def run_scenarios(
             baseline, inputs, base_matrix, zoner, scenarios, groups, block_size, client, progress,
             prepare,
         ):  # fmt: skip
-            store.write([scenarios[k].name for k in positions], positions, apl)
+            sink.write([scenarios[k].name for k in positions], positions, apl)
             if block_zones is not None:
                 zones[:, positions] = block_zones
         baseline_frame = pd.DataFrame(
@@ -160,7 +171,7 @@ def run_scenarios(
         run = ScenarioRun(
             table=table,
             baseline=baseline_frame,
-            store=store,
+            store=sink,
             zones=zones if zoner else None,
             territories=zoner.territories if zoner else None,
             zone_labels=zoner.zones if zoner else None,

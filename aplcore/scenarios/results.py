@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputFormatError, ParameterError
-from .store import MemoryStore, ParquetStore
+from .store import MemoryStore, ParquetStore, ZarrStore
 
 __all__ = ["ScenarioRun"]
 
@@ -45,7 +45,7 @@ class ScenarioRun:
 
     table: pd.DataFrame
     baseline: pd.DataFrame
-    store: MemoryStore | ParquetStore
+    store: MemoryStore | ParquetStore | ZarrStore
     zones: np.ndarray | None = None
     territories: pd.Index | None = None
     zone_labels: tuple[str, ...] | None = None
@@ -300,7 +300,11 @@ class ScenarioRun:
         store.save_index()
         self.table.to_parquet(folder / "scenarios.parquet", index=False)
         self.baseline.to_parquet(folder / "baseline.parquet")
-        meta: dict[str, Any] = {"format": FORMAT_VERSION, "scenarios": len(self.names)}
+        meta: dict[str, Any] = {
+            "format": FORMAT_VERSION,
+            "scenarios": len(self.names),
+            "store": "zarr" if isinstance(store, ZarrStore) else "parquet",
+        }
         if self.zones is not None and self.territories is not None:
             assert self.zone_labels is not None
             assert self.commune_territory is not None
@@ -331,7 +335,11 @@ class ScenarioRun:
         table = pd.read_parquet(folder / "scenarios.parquet")
         baseline = pd.read_parquet(folder / "baseline.parquet")
         baseline.index = pd.Index(baseline.index.astype(str), dtype=object, name="code")
-        store = ParquetStore.open(folder / "apl", baseline.index)
+        store: ParquetStore | ZarrStore = (
+            ZarrStore.open(folder / "apl.zarr", baseline.index)
+            if meta.get("store") == "zarr"
+            else ParquetStore.open(folder / "apl", baseline.index)
+        )
         zones = territories = labels = commune_territory = baseline_zones = None
         if "zone_labels" in meta:
             frame = pd.read_parquet(folder / "zones.parquet")

@@ -1,8 +1,12 @@
-"""Where the APL of every scenario goes: memory, or Parquet blocks on disk.
+"""Where the APL of every scenario goes: memory, Parquet blocks, or a Zarr array on disk.
 
 A Parquet block holds one block of scenarios (columns) for every commune (rows), in row groups of
 :data:`ROWS` communes. Statistics per commune read one row group of every block at a time, so a
 run of 10 000 scenarios × 35 000 communes is read back in slices of ``ROWS × 10 000`` values.
+A Zarr store (written through xarray when it and zarr are installed) holds one array ``apl``
+(commune × scenario, both as positions: the scenario table and the ``commune_codes`` attribute
+name them) in chunks of :data:`ROWS` communes × one block of scenarios, appended block by block;
+it opens as an ``xarray.Dataset`` in any tool that reads Zarr.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["ROWS", "MemoryStore", "ParquetStore"]
+__all__ = ["ROWS", "MemoryStore", "ParquetStore", "ZarrStore"]
 
 #: Communes per row group of a block file (and per slice read back by the statistics).
 ROWS = 4096
@@ -103,3 +107,71 @@ class ParquetStore:
                 table = pq.read_table(self.folder / file)
                 return table.column(positions.index(position)).to_numpy()
         raise KeyError(position)
+
+
+class ZarrStore:
+    """APL in a Zarr store (``apl.zarr``) written through xarray, appended block by block."""
+
+    def __init__(self, path: Path, codes: pd.Index, positions: list[int]) -> None:
+        self.path = path
+        self.codes = codes
+        self.positions = positions
+
+    @classmethod
+    def create(cls, path: Path, codes: pd.Index) -> ZarrStore:
+        try:
+            import xarray  # noqa: F401
+            import zarr  # noqa: F401
+        except ImportError as exc:
+            msg = "the Zarr store needs xarray and zarr: pip install 'aplcore[xarray]' zarr"
+            raise ImportError(msg) from exc
+        return cls(path, codes, [])
+
+    @classmethod
+    def open(cls, path: Path, codes: pd.Index) -> ZarrStore:
+        positions = json.loads((path.parent / "zarr_positions.json").read_text())
+        return cls(path, codes, positions)
+
+    @property
+    def n_scenarios(self) -> int:
+        return len(self.positions)
+
+    def write(self, names: Sequence[str], positions: Sequence[int], apl: np.ndarray) -> None:
+        import xarray as xr
+
+        # integer coordinates (positions in the scenario table and the commune index): fixed
+        # strings have no stable Zarr v3 encoding; the codes are kept in the attributes
+        block = xr.Dataset(
+            {"apl": (("commune", "scenario"), apl)},
+            coords={
+                "commune": np.arange(len(self.codes)),
+                "scenario": np.asarray(positions, dtype=np.int64),
+            },
+        )
+        block.attrs["commune_codes"] = [str(c) for c in self.codes]  # appends rewrite attrs
+        if not self.positions:
+            encoding = {"apl": {"chunks": (ROWS, max(apl.shape[1], 1))}}
+            block.to_zarr(self.path, mode="w", encoding=encoding, consolidated=False)
+        else:
+            block.drop_vars("commune").to_zarr(self.path, append_dim="scenario", consolidated=False)
+        self.positions.extend(int(p) for p in positions)
+
+    def save_index(self) -> None:
+        (self.path.parent / "zarr_positions.json").write_text(json.dumps(self.positions) + "\n")
+
+    def _array(self):
+        import zarr
+
+        return zarr.open_array(str(self.path / "apl"), mode="r")
+
+    def chunks(self, rows: int = ROWS) -> Iterator[tuple[slice, np.ndarray]]:
+        """Slices of communes with the APL of every scenario, in scenario order."""
+        array = self._array()
+        order = np.argsort(np.asarray(self.positions))
+        for start in range(0, len(self.codes), rows):
+            part = slice(start, min(start + rows, len(self.codes)))
+            yield part, np.asarray(array[part])[:, order]
+
+    def column(self, position: int) -> np.ndarray:
+        k = self.positions.index(position)
+        return np.asarray(self._array()[:, k])
