@@ -288,6 +288,15 @@ def load_communes(
     ------
     ParameterError
         Not exactly one of ``region``, ``departement`` and ``france``, or an unknown code or name.
+
+    Examples
+    --------
+    >>> import aplcore
+    >>> communes = aplcore.load_communes(departement="36")
+    >>> len(communes), communes.loc["36044", "name"]
+    (241, 'Châteauroux')
+    >>> len(aplcore.load_communes(france=True))
+    34917
     """
     codes = _select(region, departement, france, arrondissements)
     out = _communes_table().loc[codes].copy()

@@ -174,6 +174,15 @@ def step_decay(
         ``"left"``: bands ``[a, b)``; ``"right"``: bands ``(a, b]``.
     name
         Label for reports.
+
+    Examples
+    --------
+    The DREES decay for GPs: weight 1 under 10 minutes, 2/3 from 10 to 15, 1/3 from 15 to 20:
+
+    >>> import aplcore
+    >>> decay = aplcore.step_decay([10, 15, 20], [1, 2 / 3, 1 / 3])
+    >>> decay.closed
+    'left'
     """
     e = tuple(float(x) for x in edges)
     w = tuple(float(x) for x in weights)

@@ -115,6 +115,16 @@ def standardise_population(
     -------
     pandas.Series
         ``pop_std`` indexed by commune code.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import aplcore
+    >>> pop_by_age = pd.DataFrame(
+    ...     [[100.0] * 19], index=pd.Index(["36044"], name="code"), columns=list(aplcore.AGE_BANDS)
+    ... )
+    >>> aplcore.standardise_population(pop_by_age, "drees_gp_2023").round(2).to_dict()
+    {'36044': 2124.0}
     """
     if not isinstance(pop_by_age, pd.DataFrame):
         msg = f"expected a DataFrame of population by age band, found {type(pop_by_age).__name__}."

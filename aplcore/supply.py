@@ -211,6 +211,23 @@ def count_gp_activity(
     -------
     pandas.Series or pandas.DataFrame
         ``supply`` indexed by commune code (sorted), or the detailed rows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import aplcore
+    >>> gps = pd.DataFrame(
+    ...     {
+    ...         "practitioner_id": ["a", "b", "c"],
+    ...         "commune": ["36044", "36044", "36088"],
+    ...         "activity": [200.0, 4500.0, 7000.0],
+    ...         "age": [50, 61, 67],
+    ...     }
+    ... )
+    >>> aplcore.count_gp_activity(gps, max_age=None).to_dict()  # < 250 -> 0, > 6 000 -> 6 000
+    {'36044': 4500.0, '36088': 6000.0}
+    >>> aplcore.count_gp_activity(gps).to_dict()  # GPs aged 65 or less (the zoning variant)
+    {'36044': 4500.0}
     """
     return count_supply(
         practitioners, rules=rules or GPActivityRules(), max_age=max_age, detail=detail

@@ -267,6 +267,14 @@ def travel_times_crow_fly(
     -------
     TravelTimes
         Symmetric times (``t(i → j) = t(j → i)``); metadata ``source="crow_fly"`` with the model.
+
+    Examples
+    --------
+    >>> import aplcore
+    >>> communes = aplcore.load_communes(departement="36")
+    >>> tt = aplcore.travel_times_crow_fly(communes, max_minutes=30)
+    >>> tt  # doctest: +ELLIPSIS
+    TravelTimes(241 communes, ... pairs)
     """
     from scipy.spatial import cKDTree
 
