@@ -428,3 +428,44 @@ def test_idf_2025_preset_scenarios():
     assert set(national["zmed_niveau"]) <= {"1_ZIP", "2_ZAC", "3_HZ"}
     with pytest.raises(ParameterError, match="scenario must be 1, 2 or 3"):
         idf_2025_gp(data, scenario=4)
+
+
+def test_composite_zoning_is_mapped_like_the_apl_zonings(tmp_path):
+    import aplcore
+    from aplcore.plots import plot_zoning_map
+    from aplcore.zoning.composite import IDF_2012_COLOURS, IDF_2012_LABELS
+
+    communes = aplcore.load_communes(departement="36")
+    units = sorted(communes["epci"].dropna().unique())
+    rng = np.random.default_rng(3)
+    data = pd.DataFrame(
+        {
+            "gp_density_activity": rng.random(len(units)),
+            "multiprofessional_supply": rng.random(len(units)),
+            "gp_ageing": rng.integers(0, 2, len(units)).astype(float),
+            "human_development_index": rng.random(len(units)),
+        },
+        index=units,
+    )
+    method = idf_2012_gp(data, weights=dict.fromkeys(data.columns, 1.0), fragile_threshold=0.6)
+    kept = communes.dropna(subset=["epci"])
+    zoning = classify_zones(
+        pd.Series(0.0, index=kept.index),
+        population=kept["population"],
+        territory=kept["epci"],
+        method=method,
+    )
+    path = tmp_path / "composite.png"
+    figure = plot_zoning_map(
+        zoning.communes["zone"],
+        aplcore.load_contours(departement="36"),
+        labels=IDF_2012_LABELS,
+        colours=IDF_2012_COLOURS,
+        title="Composite zoning (illustrative indicators)",
+        date=None,
+        path=path,
+    )
+    legends = [*figure.legends, *(ax.get_legend() for ax in figure.axes)]
+    legend = [t.get_text() for lg in legends if lg is not None for t in lg.get_texts()]
+    assert "zone déficitaire" in legend
+    assert path.stat().st_size > 10_000
