@@ -30,6 +30,7 @@ import logging
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 import numpy as np
@@ -124,6 +125,11 @@ class AccessibilityMatrix:
             f"AccessibilityMatrix({self.method}, decay={self.decay.name!r}, "
             f"{self.n_communes} communes, {self.nnz} weighted pairs)"
         )
+
+    @cached_property
+    def _aligner(self) -> CodeAligner:
+        """Aligns input Series on :attr:`codes` (hash map built once per matrix)."""
+        return CodeAligner(self.codes)
 
     # -------------------------------------------------------------- array level
     def solve_arrays(
@@ -224,7 +230,9 @@ class AccessibilityMatrix:
         scale
             Multiply the result (``100_000`` for FTE per 100 000 inhabitants).
         """
-        p, s, pop = _inputs(self.codes, demand, supply, population, missing_demand, scale)
+        p, s, pop = _inputs(
+            self.codes, demand, supply, population, missing_demand, scale, self._aligner
+        )
         apl, weighted, r = self.solve_arrays(p, s, all_weighted_demand=True)
         return _result(self.codes, apl, p, s, weighted, r, pop, self.method, self.decay, scale)
 
@@ -256,8 +264,9 @@ class AccessibilityMatrix:
         """
         _check_scale(scale)
         columns = _scenario_columns(demand, supply)
-        p = _align_many(self.codes, demand, what="demand", missing=missing_demand)
-        s = _align_many(self.codes, supply, what="supply", missing="zero")
+        aligner = self._aligner
+        p = _align_many(self.codes, demand, what="demand", missing=missing_demand, aligner=aligner)
+        s = _align_many(self.codes, supply, what="supply", missing="zero", aligner=aligner)
         for column in p.reshape(len(self.codes), -1).T:
             check_demand_floor(column, self.codes)
         with np.errstate(over="ignore", invalid="ignore"):
@@ -298,6 +307,24 @@ def prepare(
     closed
         Override the decay's band-edge convention (``"left"``: ``[a, b)``, the default of the
         registered decays; ``"right"``: ``(a, b]``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import aplcore
+    >>> from aplcore.traveltimes import TravelTimes
+    >>> od = pd.DataFrame(
+    ...     {
+    ...         "origin": ["36044", "36044", "36088", "36088"],
+    ...         "destination": ["36044", "36088", "36044", "36088"],
+    ...         "minutes": [0.0, 12.0, 12.0, 0.0],
+    ...     }
+    ... )
+    >>> matrix = aplcore.prepare(TravelTimes.from_frame(od, origin="origin",
+    ...                          destination="destination", minutes="minutes"))
+    >>> demand = pd.Series({"36044": 1000.0, "36088": 500.0})
+    >>> matrix.solve(demand, pd.Series({"36044": 6000.0, "36088": 0.0})).apl.round(6).tolist()
+    [4.5, 3.0]
     """
     _check_travel_times(travel_times)
     if method not in METHODS:
@@ -421,6 +448,29 @@ def compute_apl(
     Returns
     -------
     APLResult
+
+    Examples
+    --------
+    Two communes 12 minutes apart, GPs in the first one only (``drees_gp``: weight 1 within the
+    commune, 2/3 at 12 minutes):
+
+    >>> import pandas as pd
+    >>> import aplcore
+    >>> from aplcore.traveltimes import TravelTimes
+    >>> od = pd.DataFrame(
+    ...     {
+    ...         "origin": ["36044", "36044", "36088", "36088"],
+    ...         "destination": ["36044", "36088", "36044", "36088"],
+    ...         "minutes": [0.0, 12.0, 12.0, 0.0],
+    ...     }
+    ... )
+    >>> columns = {"origin": "origin", "destination": "destination", "minutes": "minutes"}
+    >>> tt = TravelTimes.from_frame(od, **columns)
+    >>> demand = pd.Series({"36044": 1000.0, "36088": 500.0})
+    >>> supply = pd.Series({"36044": 3000.0, "36088": 0.0})
+    >>> result = aplcore.compute_apl(tt, demand=demand, supply=supply)
+    >>> result.apl.round(6).to_dict()
+    {'36044': 2.25, '36088': 1.5}
     """
     if method != "e2sfca":
         matrix = prepare(travel_times, decay=decay, method=method, closed=closed)
@@ -730,34 +780,89 @@ def _inputs(
     population: pd.Series | None,
     missing_demand: MissingDemand,
     scale: float,
+    aligner: CodeAligner | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Demand, supply and population aligned on ``codes``, checked once."""
     _check_scale(scale)
-    p = _align(codes, demand, what="demand", missing=missing_demand)
+    aligner = aligner or CodeAligner(codes)
+    p = _align(codes, demand, what="demand", missing=missing_demand, aligner=aligner)
     check_demand_floor(p, codes)
-    s = _align(codes, supply, what="supply", missing="zero")
+    s = _align(codes, supply, what="supply", missing="zero", aligner=aligner)
     if population is None:
         return p, s, None
-    return p, s, _align(codes, population, what="population", missing="error")
+    return p, s, _align(codes, population, what="population", missing="error", aligner=aligner)
 
 
-def _align(codes: pd.Index, values: pd.Series, *, what: str, missing: MissingDemand) -> np.ndarray:
-    series = _as_series(values, what=what)
-    positions = codes.get_indexer(series.index)
-    unknown = positions < 0
-    if unknown.any():
-        offending = series.index[unknown].tolist()
-        msg = (
-            f"{len(offending)} communes of the {what} are not in the travel times: "
-            f"{describe_values(offending)}. Build the travel times over these communes too, or "
-            f"drop them from the {what}."
-        )
-        raise MissingCommuneError(msg)
+class CodeAligner:
+    """Positions of the codes of input Series in an index of codes, with its hash map built once.
+
+    A Series whose index is the matrix's own index object, or an index already found equal to
+    it, takes the array path with no lookup at all; another index is looked up once in the hash
+    table that pandas keeps on the matrix's index, and its positions are remembered for the
+    next call with the same index object (pandas indexes are immutable).
+    """
+
+    #: How many index objects are remembered.
+    REMEMBERED = 8
+
+    def __init__(self, codes: pd.Index) -> None:
+        self.codes = codes
+        self._known: list[tuple[pd.Index, np.ndarray | None]] = []
+
+    def positions(self, index: pd.Index) -> np.ndarray | None:
+        """Position of each code of ``index`` in the codes (-1: absent); ``None``: identical."""
+        if index is self.codes:
+            return None
+        for known, positions in self._known:
+            if index is known:
+                return positions
+        if len(index) == len(self.codes) and index.equals(self.codes):
+            positions = None
+        else:
+            positions = self.codes.get_indexer(index)
+            positions.flags.writeable = False
+        self._known = [(index, positions), *self._known[: self.REMEMBERED - 1]]
+        return positions
+
+
+def _align(
+    codes: pd.Index,
+    values: pd.Series,
+    *,
+    what: str,
+    missing: MissingDemand,
+    aligner: CodeAligner | None = None,
+) -> np.ndarray:
+    """``values`` as a float64 array aligned on ``codes``, checked (codes, duplicates, numbers)."""
     if missing not in ("error", "zero"):
         msg = f"missing_demand must be 'error' or 'zero', found {missing!r}."
         raise ParameterError(msg)
-    if missing == "error" and len(series) < len(codes):
-        absent = codes.difference(series.index).tolist()
+    series = _as_series(values, what=what)
+    positions = (aligner or CodeAligner(codes)).positions(series.index)
+    array = _numbers(series, what=what)
+    if positions is None:
+        _check_values(array, series.index, what=what)
+        return array
+    unknown = positions < 0
+    if unknown.any():
+        offending = normalise_codes(series.index[unknown], what=f"commune codes of the {what}")
+        msg = (
+            f"{len(offending)} communes of the {what} are not in the travel times: "
+            f"{describe_values(offending.tolist())}. Build the travel times over these communes "
+            f"too, or drop them from the {what}."
+        )
+        raise MissingCommuneError(msg)
+    counts = np.bincount(positions, minlength=len(codes))
+    if (counts > 1).any():
+        dup = codes[counts > 1].tolist()
+        msg = (
+            f"the {what} gives some communes more than once: {describe_values(dup)}. "
+            "Sum them per commune first."
+        )
+        raise DuplicateError(msg)
+    _check_values(array, series.index, what=what)
+    if missing == "error" and (counts == 0).any():
+        absent = codes[counts == 0].tolist()
         msg = (
             f"the {what} has no value for {len(absent)} communes of the travel times: "
             f"{describe_values(absent)}. Give every commune a value (0 where there is none) or "
@@ -765,7 +870,7 @@ def _align(codes: pd.Index, values: pd.Series, *, what: str, missing: MissingDem
         )
         raise MissingCommuneError(msg)
     out = np.zeros(len(codes), dtype=np.float64)
-    out[positions] = series.to_numpy(dtype=np.float64)
+    out[positions] = array
     return out
 
 
@@ -781,19 +886,18 @@ def _as_series(values: pd.Series, *, what: str) -> pd.Series:
     if len(values) == 0:
         msg = f"the {what} is empty: expected one value per commune."
         raise InputFormatError(msg)
-    index = normalise_codes(values.index, what=f"commune codes of the {what}")
-    if index.has_duplicates:
-        dup = index[index.duplicated()].unique().tolist()
-        msg = (
-            f"the {what} gives some communes more than once: {describe_values(dup)}. "
-            "Sum them per commune first."
-        )
-        raise DuplicateError(msg)
-    if not pd.api.types.is_numeric_dtype(values):
-        msg = f"the {what} must be numbers, found dtype {values.dtype}."
+    return values
+
+
+def _numbers(series: pd.Series, *, what: str) -> np.ndarray:
+    if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+        msg = f"the {what} must be numbers, found dtype {series.dtype}."
         raise InvalidValueError(msg)
-    array = values.to_numpy(dtype=np.float64, na_value=np.nan)
-    bad = ~np.isfinite(array) | (array < 0)
+    return np.ascontiguousarray(series.to_numpy(dtype=np.float64, na_value=np.nan))
+
+
+def _check_values(array: np.ndarray, index: pd.Index, *, what: str) -> None:
+    bad = ~((array >= 0) & (array < np.inf))
     if bad.any():
         offending = [f"{c}: {v}" for c, v in zip(index[bad][:5], array[bad][:5], strict=True)]
         msg = (
@@ -801,7 +905,6 @@ def _as_series(values: pd.Series, *, what: str) -> pd.Series:
             f"({describe_values(offending)})."
         )
         raise InvalidValueError(msg)
-    return pd.Series(array, index=index)
 
 
 def _scenario_columns(
@@ -820,14 +923,22 @@ def _scenario_columns(
 
 
 def _align_many(
-    codes: pd.Index, values: pd.Series | pd.DataFrame, *, what: str, missing: MissingDemand
+    codes: pd.Index,
+    values: pd.Series | pd.DataFrame,
+    *,
+    what: str,
+    missing: MissingDemand,
+    aligner: CodeAligner | None = None,
 ) -> np.ndarray:
+    aligner = aligner or CodeAligner(codes)
     if isinstance(values, pd.Series):
-        return _align(codes, values, what=what, missing=missing)
+        return _align(codes, values, what=what, missing=missing, aligner=aligner)
     if not isinstance(values, pd.DataFrame) or values.shape[1] == 0:
         msg = f"the {what} scenarios must be a Series or a non-empty DataFrame by commune code."
         raise InputFormatError(msg)
     out = np.empty((len(codes), values.shape[1]), dtype=np.float64)
     for k, column in enumerate(values.columns):
-        out[:, k] = _align(codes, values[column], what=f"{what} {column!r}", missing=missing)
+        out[:, k] = _align(
+            codes, values[column], what=f"{what} {column!r}", missing=missing, aligner=aligner
+        )
     return out
