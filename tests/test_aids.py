@@ -124,6 +124,9 @@ def test_convention_2016_contracts():
     assert (caim.amount, caim.schedule, caim.duration_years) == (50000, ((0, 0.5), (12, 0.5)), 5)
     assert caim.prorated
     assert caim.full_time_days_per_week == 4
+    assert caim.payment_schedule == "50% at the start, 50% after 12 months"
+    assert coscom.payment_schedule == "yearly for 3 years"
+    assert CAT["ptmg"].payment_schedule == "not stated in the source"
     assert caim.min_days_per_week == 2.5
     assert coscom.amount == 5000
     assert ("hopital_de_proximite", 1250, "year") in coscom.supplements

@@ -191,6 +191,24 @@ class Measure:
         return f"{self.valid_from.isoformat()} to {self.valid_to.isoformat()}"
 
     @property
+    def payment_schedule(self) -> str:
+        """When the amounts are paid, as the source states it (or that it does not)."""
+        if self.rule == "lump_sum":
+            parts = [
+                f"{share:.0%} " + ("at the start" if months == 0 else f"after {months} months")
+                for months, share in self.schedule
+            ]
+            return ", ".join(parts)
+        years = f" for {self.duration_years} years" if self.duration_years else ""
+        return {
+            "per_year": f"yearly{years}",
+            "share_of_fees": f"yearly{years}",
+            "per_month": "monthly",
+            "quarterly_table": "quarterly",
+            "per_half_day": "per half-day worked",
+        }.get(self.rule, "not stated in the source")
+
+    @property
     def citation(self) -> str:
         """Source document, section and pages."""
         pages = f", p. {self.pages}" if self.pages else ""
@@ -290,6 +308,7 @@ class Catalogue:
                 "rate": m.rate,
                 "cap_per_year": m.cap_per_year,
                 "duration_years": m.duration_years,
+                "payment_schedule": m.payment_schedule,
                 "valid_from": m.valid_from,
                 "valid_to": m.valid_to,
                 "source": m.citation,

@@ -384,7 +384,8 @@ class AidsAtCommune:
         One row per measure in force for this zone and profile: ``name``, ``funder``, ``kind``,
         ``eligible`` (false when the profile misses a condition), ``basis`` (the rule applied),
         ``per_year``, ``years``, ``total`` (euros; NaN where the source or the profile gives no
-        amount), ``valid`` (period) and ``source`` (document, section, pages).
+        amount), ``payment`` (schedule), ``valid`` (period) and ``source`` (document, section,
+        pages).
     eligibility
         The funders' zone rules in force (e.g. conventional aids in ZIP).
     """
@@ -489,11 +490,22 @@ def for_commune(
                 "per_year": a.per_year,
                 "years": a.years,
                 "total": a.total if a.eligible else math.nan,
+                "payment": measure.payment_schedule,
                 "valid": measure.period,
                 "source": measure.citation,
             }
         )
-    columns = ["name", "funder", "kind", "eligible", "basis", "per_year", "years", "total"]
+    columns = [
+        "name",
+        "funder",
+        "kind",
+        "eligible",
+        "basis",
+        "per_year",
+        "years",
+        "total",
+        "payment",
+    ]
     measures = pd.DataFrame(rows, columns=["id", *columns, "valid", "source"]).set_index("id")
     measures["eligible"] = measures["eligible"].astype(bool)
     for column in ("per_year", "total"):
