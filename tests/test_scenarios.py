@@ -42,6 +42,7 @@ from aplcore.scenarios import (
     scenario_table,
     scenarios_from_table,
 )
+from aplcore.zoning import get_method
 
 
 # ------------------------------------------------------------------------------ small case
@@ -316,23 +317,42 @@ def test_summary_and_long_tables(case):
     np.testing.assert_array_equal(ds["apl"].values, values)
 
 
-def zoning_spec(territory, caps=None):
+def run_inputs(base, scenario):
+    """Demand, population and supply of a scenario, rebuilt by hand."""
+    pop = base.population_by_age.copy()
+    weights = "drees_gp_2023"
+    for c in scenario.changes:
+        if isinstance(c, ProjectPopulation):
+            for band, f in c.factors.items():
+                pop[band] *= f
+        if isinstance(c, WeightsVintage):
+            weights = c.weights
+    demand = aplcore.standardise_population(pop, weights)
+    return demand, pop.sum(axis=1), None
+
+
+def zoning_spec(territory, caps=None, weighting="population"):
     return ZoningSpec(
         territory,
-        method="zonage_2025",
+        method=get_method("zonage_2025", weighting=weighting),
         thresholds=(2.0, 3.5),
         caps=caps,
         cap_unit="share" if caps else "inhabitants",
     )
 
 
-@pytest.mark.parametrize("caps", [None, {"ZIP": 0.3, "ZAC": 0.4}])
-def test_zones_equal_classify_zones(case, caps):
+@pytest.mark.parametrize(
+    ("caps", "weighting"),
+    [(None, "population"), ({"ZIP": 0.3, "ZAC": 0.4}, "population"), (None, "standardised")],
+)
+def test_zones_equal_classify_zones(case, caps, weighting):
     _tt, _pop, _gps, territory, _, _ = case
-    base = baseline_of(case, zoning=zoning_spec(territory, caps))
+    base = baseline_of(case, zoning=zoning_spec(territory, caps, weighting))
     scenarios = [
         *monte_carlo(4, seed=2, activity_cv=0.3),
         Scenario("thr", (ZoningChange(thresholds=(1.5, 3.0)),)),
+        Scenario("w22", (WeightsVintage("drees_gp_2022"),)),
+        Scenario("old", (ProjectPopulation({"80-84": 1.5, "85-89": 1.5, "90+": 1.5}),)),
     ]
     run = run_scenarios(base, scenarios)
     labels = run.zone_labels
@@ -341,11 +361,13 @@ def test_zones_equal_classify_zones(case, caps):
         thresholds = (1.5, 3.0) if s.name == "thr" else (2.0, 3.5)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            demand, population, _ = run_inputs(base, s)
             z = aplcore.classify_zones(
                 apl,
-                population=run.baseline["population"],
+                population=population,
+                standardised=demand,
                 territory=territory,
-                method="zonage_2025",
+                method=get_method("zonage_2025", weighting=weighting),
                 thresholds=thresholds,
                 caps=caps,
                 cap_unit="share" if caps else "inhabitants",

@@ -64,6 +64,7 @@ class Zoner:
     inputs: Any = None
     means: Any = None
     population: np.ndarray | None = None
+    weights: np.ndarray | None = None
 
     @classmethod
     def build(
@@ -102,15 +103,20 @@ class Zoner:
             inputs=inputs,
             means=means,
             population=population,
+            weights=weights,
         )
         return zoner, zoning
 
-    def fast(self, scenario: Scenario, population: np.ndarray) -> bool:
-        """Whether only the territory APL change in this scenario."""
+    def fast(self, scenario: Scenario, population: np.ndarray, standardised: np.ndarray) -> bool:
+        """Whether only the territory APL change in this scenario (same populations, same
+        weights of the territory means, same zoning parameters)."""
+        if self.inputs is None:
+            return False
+        weights = standardised if self.method.weighting == "standardised" else population
         return (
-            self.inputs is not None
-            and scenario.one("zoning") is None
+            scenario.one("zoning") is None
             and np.array_equal(population, self.population)
+            and np.array_equal(weights, self.weights)
         )
 
     def zone_block(
@@ -123,7 +129,9 @@ class Zoner:
         """Zone number per territory (rows) and scenario (columns), int8."""
         out = np.empty((len(self.territories), len(scenarios)), dtype=np.int8)
         position = {z: i for i, z in enumerate(self.zones)}
-        fast = [k for k, s in enumerate(scenarios) if self.fast(s, population[:, k])]
+        fast = [
+            k for k, s in enumerate(scenarios) if self.fast(s, population[:, k], standardised[:, k])
+        ]
         if fast:
             means = self._territory_apl(apl[:, fast])
             for col, k in enumerate(fast):
