@@ -557,7 +557,8 @@ def idf_2012_gp(
         Lowest combined score of a zone fragile, and/or its cap as a share of the regional
         population (at least one).
     normalisation
-        Normalisation of every indicator.
+        Normalisation of every indicator; the plan does not say how the indicators are put on
+        one scale: percentiles unless told otherwise.
     """
     columns = {
         "gp_density_activity": "higher_is_worse",
@@ -626,7 +627,8 @@ def nurses_2011(
     The plan's limit reads « 10 % de la totalité des zones par région », yet it counts « au
     total, 5 zones de la région » for 294 territories: the method checks the 10 % share of the
     territories of each région; pass ``adaptation_max=5`` through :func:`dataclasses.replace` for
-    the plan's count.
+    the plan's count. The plan does not say how the indicators are put on one scale:
+    ``normalisation`` is percentiles unless told otherwise.
     """
     columns: dict[str, Direction] = {
         "fees_per_nurse": "higher_is_worse",
