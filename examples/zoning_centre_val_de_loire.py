@@ -1,9 +1,10 @@
-"""Centre-Val de Loire GP zoning 2025 from the DREES APL 2023 workbook.
+"""Centre-Val de Loire GP zoning 2025 from the DREES APL 2023 workbook, to the decree annex.
 
 Usage::
 
     python examples/zoning_centre_val_de_loire.py [WORKBOOK] [--territories TVS.csv]
         [--stand-in arrondissement|postcode] [--communes-json communes.json] [--out DIR]
+        [--in-force zonage_medecins_par_commune.csv] [--no-maps]
 
 * ``WORKBOOK``: the DREES GP APL workbook (national file or regional extract). Defaults to the
   Centre-Val de Loire extract in ``../shared/data/raw/drees_apl_mg_2022_2023/`` when present.
@@ -18,7 +19,16 @@ Usage::
   APL of GPs aged 65 or less, resident population, the region's caps ZIP 1 834 765 / ZAC 548 114 /
   HZ 190 424 inhabitants and a margin of 2 346 for ZIP.
 
-Writes, with ``--out``, ``zoning_report.csv`` and ``zonage_communes.csv`` (national file schema).
+* TVS value: the preset weights communal APL by the resident population (2017 arrêté, FAQ
+  p. 5); the APL 2023 workbook note (the data the 2025 zoning used) weights territories by the
+  standardised population. Both are computed and their difference printed.
+* The zoning in force (the national file in ``../shared/data/raw/zonage_medecins_national_2025_05``,
+  or ``--in-force``) is compared with the recomputed one, commune by commune.
+
+Writes, with ``--out``: ``zoning_report.csv``, ``zonage_communes.csv`` (national file schema),
+``decree_annex.csv`` and ``.txt``, ``zoning_table_by_departement.csv``, ``zoning_checks.csv``,
+``weighting_comparison.csv``, ``comparison_*.csv`` and, unless ``--no-maps``, ``zoning_map.png``
+and ``comparison_map.png`` (200 dpi).
 """
 
 from __future__ import annotations
@@ -32,7 +42,14 @@ from pathlib import Path
 import pandas as pd
 
 from aplcore.io.drees import read_drees_apl
-from aplcore.zoning import classify_zones, write_csv
+from aplcore.zoning import (
+    classify_zones,
+    compare_zonings,
+    format_annex,
+    get_method,
+    write_csv,
+    zoning_in_force,
+)
 
 REGION = "24"
 CAPS = {"ZIP": 1_834_765, "ZAC": 548_114, "HZ": 190_424}
@@ -40,6 +57,8 @@ MARGIN = 2_346
 THRESHOLDS = (2.71, 3.98)
 EXTRACT = "drees_apl_mg_2022_2023/apl_generalistes_extrait_centre_val_de_loire.xlsx"
 COMMUNES_JSON = "etalab_decoupage_administratif_6_0_0/communes.json"
+IN_FORCE = "zonage_medecins_national_2025_05/zonage_medecins_par_commune.csv"
+SOURCE = "APL 2023 of GPs aged 65 or less: DREES; zoning: aplcore, method zonage_2025"
 
 # published result by département of attribution (official TVS), for comparison (spec §6)
 PUBLISHED = pd.DataFrame(
@@ -100,6 +119,52 @@ def stand_in_territories(communes_json: Path, codes: pd.Index, kind: str) -> pd.
 
 def main(argv: list[str] | None = None) -> int:
     raw = shared_raw()
+    args = _parser(raw).parse_args(argv)
+    if args.workbook is None:
+        raise SystemExit("give the DREES workbook path (../shared/data/raw was not found)")
+
+    apl = read_drees_apl(args.workbook, year=args.year)
+    apl = apl[apl.index.str[:2].isin(PUBLISHED.index)]
+    table, source, apl = _territories(args, apl)
+    inputs = {
+        "population": apl["pop_total"],
+        "standardised": apl["pop_std"],
+        "territory": table,
+        "thresholds": THRESHOLDS,
+        "caps": CAPS,
+        "margin": MARGIN,
+    }
+    zoning = classify_zones(apl["apl_65"], method="zonage_2025", **inputs)
+    workbook = classify_zones(
+        apl["apl_65"], method=get_method("zonage_2025", weighting="standardised"), **inputs
+    )
+    terr = zoning.territories
+    print(f"Centre-Val de Loire, APL {args.year} (GPs <= 65), {len(apl)} communes")
+    print(f"territories: {source}; {len(terr)} territories")
+    print(f"method zonage_2025, thresholds {THRESHOLDS}, caps {CAPS}, margin {MARGIN}\n")
+    print(zoning.format_report())
+    print("\nchecks:")
+    for _, row in zoning.checks.iterrows():
+        state = "met" if row["met"] else f"NOT met (+{row['excess']:,.0f})"
+        print(f"  {row['constraint']:<28} {row['used']:>12,.0f} of {row['limit']:>12,.0f}  {state}")
+    weighting = _weighting_difference(zoning, workbook)
+    print("\npublished 2025 zoning with the official TVS (spec §6), for comparison:")
+    print(PUBLISHED.to_string())
+    comparison = None
+    in_force_path = args.in_force
+    if in_force_path is not None and in_force_path.is_file():
+        in_force = zoning_in_force(in_force_path)
+        in_force = in_force[in_force.index.str[:2].isin(PUBLISHED.index)]
+        comparison = compare_zonings(in_force, zoning, labels=("in force (spring 2025)", "2025"))
+        print(f"\nzoning in force ({in_force_path.name}) → recomputed 2025 zoning:")
+        print(comparison.summary())
+        print(comparison.transitions.round(0).to_string())
+    if args.out is not None:
+        _write(args, zoning, weighting, comparison)
+    return 0
+
+
+def _parser(raw: Path | None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "workbook",
@@ -119,19 +184,24 @@ def main(argv: list[str] | None = None) -> int:
         default=raw / COMMUNES_JSON if raw is not None else None,
         help="COG communes.json of @etalab/decoupage-administratif (for the stand-in)",
     )
-    parser.add_argument("--out", type=Path, help="folder for the CSV outputs")
-    args = parser.parse_args(argv)
-    if args.workbook is None:
-        parser.error("give the DREES workbook path (../shared/data/raw was not found)")
+    parser.add_argument(
+        "--in-force",
+        type=Path,
+        default=raw / IN_FORCE if raw is not None else None,
+        help="national zoning file (com_code, zmed_niveau) of the zoning in force",
+    )
+    parser.add_argument("--out", type=Path, help="folder for the outputs")
+    parser.add_argument("--no-maps", action="store_true", help="skip the two PNG maps")
+    return parser
 
-    apl = read_drees_apl(args.workbook, year=args.year)
-    apl = apl[apl.index.str[:2].isin(PUBLISHED.index)]
+
+def _territories(args: argparse.Namespace, apl: pd.DataFrame) -> tuple:
     if args.territories is not None:
         territories = official_territories(args.territories)
         source = f"official commune -> TVS table {args.territories.name}"
     else:
         if args.communes_json is None or not args.communes_json.is_file():
-            parser.error("no --territories table and no communes.json for the stand-in")
+            raise SystemExit("no --territories table and no communes.json for the stand-in")
         territories = stand_in_territories(args.communes_json, apl.index, args.stand_in)
         source = (
             f"STAND-IN territories: {args.stand_in} of each commune (from "
@@ -144,33 +214,70 @@ def main(argv: list[str] | None = None) -> int:
                 f"({', '.join(lost[:5])})"
             )
             apl = apl.drop(lost)
-    table = territories.assign(region=REGION)
+    return territories.assign(region=REGION), source, apl
 
-    zoning = classify_zones(
-        apl["apl_65"],
-        population=apl["pop_total"],
-        territory=table,
-        method="zonage_2025",
-        thresholds=THRESHOLDS,
-        caps=CAPS,
-        margin=MARGIN,
+
+def _weighting_difference(zoning, workbook) -> pd.DataFrame:
+    """TVS value by resident (2017 arrêté) vs standardised population (APL workbook note)."""
+    a, b = zoning.territories, workbook.territories
+    frame = pd.DataFrame(
+        {
+            "population": a["population"],
+            "apl_resident": a["apl"],
+            "apl_standardised": b["apl"],
+            "zone_resident": a["zone"],
+            "zone_standardised": b["zone"],
+        }
     )
-    terr = zoning.territories
-    print(f"Centre-Val de Loire, APL {args.year} (GPs <= 65), {len(apl)} communes")
-    print(f"territories: {source}; {len(terr)} territories")
-    print(f"method zonage_2025, thresholds {THRESHOLDS}, caps {CAPS}, margin {MARGIN}\n")
-    print(zoning.format_report())
-    print("\ncaps:")
-    for _, row in zoning.checks.iterrows():
-        state = "met" if row["met"] else f"NOT met (+{row['excess']:,.0f})"
-        print(f"  {row['constraint']:<9} {row['used']:>12,.0f} of {row['limit']:>12,.0f}  {state}")
-    print("\npublished 2025 zoning with the official TVS (spec §6), for comparison:")
-    print(PUBLISHED.to_string())
-    if args.out is not None:
-        write_csv(zoning.report, args.out / "zoning_report.csv")
-        write_csv(zoning.to_national_schema(), args.out / "zonage_communes.csv")
-        print(f"\nwritten: {args.out / 'zoning_report.csv'}, {args.out / 'zonage_communes.csv'}")
-    return 0
+    changed = frame[frame["zone_resident"] != frame["zone_standardised"]]
+    print("\nTVS value weighted by resident population (2017 arrêté, the preset) vs standardised")
+    print("population (APL 2023 workbook note):")
+    for zone in zoning.zones:
+        r = a.loc[a["zone"] == zone, "population"].sum()
+        s = b.loc[b["zone"] == zone, "population"].sum()
+        print(f"  {zone:<4} {r:>12,.0f} inhabitants (resident)  {s:>12,.0f} (standardised)")
+    gap = (frame["apl_standardised"] - frame["apl_resident"]).abs()
+    print(
+        f"  {len(changed)} of {len(frame)} territories change zone "
+        f"({changed['population'].sum():,.0f} inhabitants); territory APL differs by "
+        f"{gap.max():.3f} at most (median {gap.median():.3f})"
+    )
+    return frame
+
+
+def _write(args: argparse.Namespace, zoning, weighting: pd.DataFrame, comparison) -> None:
+    out = args.out
+    written = [
+        write_csv(zoning.report, out / "zoning_report.csv"),
+        write_csv(zoning.to_national_schema(), out / "zonage_communes.csv"),
+        write_csv(zoning.checks, out / "zoning_checks.csv"),
+        write_csv(zoning.published_table(), out / "zoning_table_by_departement.csv", index=True),
+        write_csv(weighting, out / "weighting_comparison.csv", index=True),
+    ]
+    annex = zoning.decree_annex()
+    written.append(write_csv(annex, out / "decree_annex.csv"))
+    title = "Annexe : zones d'intervention prioritaire et d'action complémentaire, médecins"
+    (out / "decree_annex.txt").write_text(format_annex(annex, title=title), encoding="utf-8")
+    written.append(out / "decree_annex.txt")
+    if comparison is not None:
+        written += comparison.to_csv(out)
+    if not args.no_maps:
+        zoning.plot_map(
+            path=out / "zoning_map.png",
+            title="Zonage médecins 2025 recalculé, Centre-Val de Loire",
+            source=SOURCE,
+        )
+        written.append(out / "zoning_map.png")
+        if comparison is not None:
+            comparison.plot(
+                path=out / "comparison_map.png",
+                title="Zonage en vigueur (printemps 2025) → zonage 2025 recalculé",
+                source="zoning in force: national file spring 2025; " + SOURCE,
+            )
+            written.append(out / "comparison_map.png")
+    print("\nwritten:")
+    for path in written:
+        print(f"  {path}")
 
 
 if __name__ == "__main__":

@@ -319,10 +319,14 @@ class ZoningComparison:
         changed = both[both["changed"]]
         total = float(both["population"].sum())
         share = 100 * float(changed["population"].sum()) / total if total > 0 else 0.0
+
+        def number(value: float) -> str:
+            return f"{round(value):,}".replace(",", " ")
+
         lines = [
-            f"{self.labels[0]} → {self.labels[1]}: {len(changed):,} of {len(both):,} communes "
-            f"change level ({float(changed['population'].sum()):,.0f} inhabitants, "
-            f"{share:.1f} %).".replace(",", " "),
+            f"{self.labels[0]} → {self.labels[1]}: {number(len(changed))} of "
+            f"{number(len(both))} communes change level "
+            f"({number(float(changed['population'].sum()))} inhabitants, {share:.1f} %).",
         ]
         only = (c["before"] == "").sum(), (c["after"] == "").sum()
         if any(only):

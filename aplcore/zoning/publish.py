@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from .core import Zoning
     from .national import ZoningComparison
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "ZONE_NAMES",
@@ -256,21 +259,30 @@ def published_table(zoning: Zoning) -> pd.DataFrame:
 
 
 def _contours(codes: pd.Index, contours: Any) -> pd.Series:
-    if contours is not None:
-        return contours
-    from ..datasets import load_contours
+    """Contours of ``codes`` (the bundled ones by default); communes without one are left out
+    with a warning (communes merged since the data's vintage), or an error when none has one."""
+    if contours is None:
+        from ..datasets import load_contours
 
-    france = load_contours(france=True)
-    parents = load_contours(france=True, arrondissements=False)
-    known = pd.concat([france, parents[~parents.index.isin(france.index)]])
+        france = load_contours(france=True)
+        parents = load_contours(france=True, arrondissements=False)
+        contours = pd.concat([france, parents[~parents.index.isin(france.index)]])
+    known = pd.Series(contours)
     missing = codes.difference(known.index)
-    if len(missing):
+    if len(missing) == len(codes):
         msg = (
-            f"{len(missing)} communes have no bundled contour: {describe_values(missing.tolist())}"
-            ". Pass contours= (commune code → geometry)."
+            f"none of the {len(codes)} communes has a contour (e.g. "
+            f"{describe_values(codes[:3].tolist())}). Pass contours= (commune code → geometry)."
         )
         raise MissingCommuneError(msg)
-    return known.reindex(codes)
+    if len(missing):
+        logger.warning(
+            "%d communes have no contour and are left off the map: %s (communes merged since? "
+            "update the codes with aplcore.codes.update)",
+            len(missing),
+            describe_values(missing.tolist()),
+        )
+    return known.reindex(codes.intersection(known.index, sort=False))
 
 
 def zoning_map(
@@ -315,13 +327,14 @@ def zoning_map(
     classes = pd.Categorical(
         communes["zone"], categories=[z for z in zoning.zones if z in set(communes["zone"])]
     )
+    geometries = _contours(communes.index, contours)
     groups: str | pd.Series | None = outlines
     if isinstance(outlines, str) and outlines == "territory":
-        groups = communes["territory"]
+        groups = communes["territory"].reindex(geometries.index)
     return plot_zoning_map(
-        pd.Series(classes, index=communes.index),
-        _contours(communes.index, contours),
-        population=communes["population"],
+        pd.Series(classes, index=communes.index).reindex(geometries.index),
+        geometries,
+        population=communes["population"].reindex(geometries.index),
         labels={z: ZONE_NAMES.get(z, z) for z in zoning.zones},
         title=title if title is not None else f"Zoning {zoning.method.name}",
         legend_title="zone",
@@ -366,10 +379,13 @@ def comparison_map(
         "unchanged": "#e8e8e8",
     }
     a, b = comparison.labels
+    geometries = _contours(c.index, contours)
     return plot_zoning_map(
-        pd.Series(pd.Categorical(labels, categories=order), index=c.index),
-        _contours(c.index, contours),
-        population=c["population"],
+        pd.Series(pd.Categorical(labels, categories=order), index=c.index).reindex(
+            geometries.index
+        ),
+        geometries,
+        population=c["population"].reindex(geometries.index),
         colours=colours,
         title=title if title is not None else f"Zoning: {a} → {b}",
         legend_title="change of level",
@@ -393,5 +409,5 @@ def to_geodataframe(zoning: Zoning, contours: Any = None) -> Any:
         msg = "to_geodataframe needs geopandas: pip install 'aplcore[geo]'."
         raise ImportError(msg) from exc
     communes = zoning.communes
-    geometry = _contours(communes.index, contours)
+    geometry = _contours(communes.index, contours).reindex(communes.index)
     return gpd.GeoDataFrame(communes.copy(), geometry=list(geometry), crs="EPSG:4326")
