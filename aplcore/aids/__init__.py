@@ -4,8 +4,8 @@
 >>> from aplcore import aids
 >>> zoning = pd.Series({"36044": "ZIP", "36001": "ZAC"})
 >>> claim = aids.for_commune("36044", zoning, on="2026-03-01", profile="first_installation")
->>> claim.measures.loc["installation_zip_2026", "total"]
-np.float64(10000.0)
+>>> float(claim.measures.loc["installation_zip_2026", "total"])
+10000.0
 >>> aids.cost(["36044", "36001"], zoning, on="2026-03-01").total
 15000.0
 

@@ -467,6 +467,17 @@ def for_commune(
         No catalogue entry is in force on ``on`` (the message gives the periods covered).
     MissingCommuneError
         The commune is not in the zoning.
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> zoning = pd.Series({"36044": "ZIP", "36001": "ZAC"})
+    >>> claim = for_commune("36044", zoning, on="2025-06-01", profile="installation")
+    >>> print(claim.measures.loc["caim", "basis"])
+    50 000 € once for full time (4 days a week), prorated: 100%
+    >>> float(claim.measures.loc["caim", "total"])
+    50000.0
+    >>> for_commune("36001", zoning, on="2026-03-01", profile="first_installation").total
+    5000.0
     """
     cat = catalogue or default_catalogue()
     day = as_date(on)
@@ -690,6 +701,15 @@ def cost(
         An installation date that no catalogue entry covers.
     MissingCommuneError
         Plan communes absent from the zoning.
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> zoning = pd.Series({"36044": "ZIP", "36001": "ZAC"})
+    >>> plan = pd.DataFrame({"commune": ["36044", "36001"], "count": [2, 1]})
+    >>> cost(plan, zoning, on="2025-09-01").by_measure_year
+             2025     2026     total
+    measure
+    caim  50000.0  50000.0  100000.0
     """
     if not isinstance(horizon_years, int) or horizon_years < 1:
         msg = f"horizon_years must be a positive integer, found {horizon_years!r}."
