@@ -5,9 +5,11 @@ The rules live in :mod:`aplcore.zoning` only. The baseline is zoned with
 kept, and a scenario that changes neither the populations nor the zoning parameters (supply,
 decay, age variant, random activity) only needs new territory APL: they are computed for the whole
 block at once (weighted means, as :func:`aplcore.aggregate` computes them, to rounding) and the
-method's :meth:`~aplcore.zoning.ZoningMethod.classify` is called on them. Other scenarios (new
-populations, other thresholds or caps) go through :func:`aplcore.classify_zones` whole. Zones are
-stored per territory as small integers (positions in the method's zones).
+method's :meth:`~aplcore.zoning.ZoningMethod.classify` is called on them; for plain thresholds, or
+a capped method without caps, its vectorised ``tiers`` (every eligible territory then fits).
+Other scenarios (new populations, other thresholds or caps) go through
+:func:`aplcore.classify_zones` whole. Zones are stored per territory as small integers (positions
+in the method's zones).
 """
 
 from __future__ import annotations
@@ -132,7 +134,9 @@ class Zoner:
         fast = [
             k for k, s in enumerate(scenarios) if self.fast(s, population[:, k], standardised[:, k])
         ]
-        if fast:
+        if fast and self._tiers_only():
+            out[:, fast] = self.method.tiers(self._territory_apl(apl[:, fast]))
+        elif fast:
             means = self._territory_apl(apl[:, fast])
             for col, k in enumerate(fast):
                 terr = self.inputs.territories.assign(apl=means[:, col])
@@ -155,6 +159,15 @@ class Zoner:
                 terr = zoning.communes["zone"]
             out[:, k] = terr.reindex(self.territories).map(position).to_numpy(dtype=np.int8)
         return out
+
+    def _tiers_only(self) -> bool:
+        """Whether the classification is each territory's tier: plain thresholds, or a capped
+        method without any cap (every eligible territory then fits)."""
+        from ..zoning import CappedMethod, ThresholdMethod
+
+        if isinstance(self.method, ThresholdMethod):
+            return True
+        return isinstance(self.method, CappedMethod) and not self.inputs.constraints
 
     def _territory_apl(self, apl: np.ndarray) -> np.ndarray:
         means = np.asarray(self.means @ apl)
