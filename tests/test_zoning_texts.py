@@ -191,6 +191,24 @@ def test_qpv_counted_with_their_own_population():
         )
 
 
+def test_2017_qpv_on_its_own_only_in_a_vivier_territory():
+    # FAQ_mg p. 4, "Comment prendre en compte les QPV ?": "si un QPV est situé pour une partie
+    # au moins au sein d'un TVS appartenant au vivier, ce QPV peut être éligible aux aides";
+    # "Si le TVS dans lequel se situe le QPV est hors vivier", the 5 % adaptation applies
+    apl, pop, tvs = one_commune_per_territory([2.0, 3.0, 5.0], [100, 100, 1000])
+
+    def qpv(commune):
+        return pd.DataFrame(
+            {"code": ["QN1"], "level": "qpv", "commune": [commune], "population": 30, "zone": "ZIP"}
+        )
+
+    kwargs = {"population": pop, "territory": tvs, "method": "zonage_2017", "caps": {"ZIP": 300}}
+    z = classify_zones(apl, overrides=qpv("45002"), strict=True, **kwargs)
+    assert z.checks.set_index("constraint").loc["QPV in the vivier", "met"]
+    with pytest.raises(ParameterError, match=r"QPV in the vivier: 30 inhabitants, broken by qpv"):
+        classify_zones(apl, overrides=qpv("45003"), strict=True, **kwargs)
+
+
 def test_commune_substitution_limited_to_5_percent_by_default():
     # Guide Centre-Val de Loire 2025, "La maille applicable": "elle peut substituer à l'échelle
     # du TVS l'échelle de la commune ... dans le respect des parts de population et sans excéder

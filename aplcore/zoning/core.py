@@ -399,7 +399,11 @@ def classify_zones(
         )
         rows += dep_rows
     state = ZoningState(
-        communes=communes.assign(source=src), territories=terr, overrides=ov, regions=regions
+        communes=communes.assign(source=src),
+        territories=terr,
+        overrides=ov,
+        regions=regions,
+        qpv=qpv,
     )
     rows += meth.checks(state)
     rows += _commune_limit_rows(communes, regions, region_pop, meth, commune_override_limit, ov)

@@ -137,12 +137,16 @@ class ZoningState:
         The agency's choices (``code``, ``level``, ``zone``, ``reason``).
     regions
         Région codes.
+    qpv
+        QPV classified on their own: ``code``, ``commune``, ``region``, ``population``,
+        ``zone``, ``zone_computed``.
     """
 
     communes: pd.DataFrame
     territories: pd.DataFrame
     overrides: pd.DataFrame
     regions: pd.Index
+    qpv: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 class ZoningMethod:
@@ -501,7 +505,10 @@ class CappedMethod(ZoningMethod):
         * ``outside margin``: hors-vivier territories brought in stay within
           ``outside_margin_share`` of the vivier population (2017 arrêté annex IV);
         * ``eligibility``: a territory chosen into a zone has an APL within that zone's
-          threshold (commune-level choices are judged on the commune's APL; QPV are not judged).
+          threshold (commune-level choices are judged on the commune's APL; QPV are not judged);
+        * ``QPV in the vivier`` (2017): a QPV classified on its own lies in a vivier territory
+          (FAQ p. 4: "si un QPV est situé pour une partie au moins au sein d'un TVS appartenant
+          au vivier"; otherwise the 5 % regional adaptation applies to its TVS).
         """
         communes = state.communes
         t_apl = state.territories["apl"].reindex(communes["territory"]).to_numpy()
@@ -548,7 +555,32 @@ class CappedMethod(ZoningMethod):
                 )
             if self.outside_threshold is not None and lower is not None:
                 rows.append(self._outside_margin(state, r, in_r, t_apl, zone_idx, lower))
+                rows.append(self._qpv_in_vivier(state, r))
         return rows
+
+    def _qpv_in_vivier(self, state: ZoningState, region: object) -> dict:
+        """2017: a QPV is classified on its own only when its TVS is in the vivier (FAQ p. 4)."""
+        qpv = state.qpv
+        used, blamed = 0.0, ""
+        if len(qpv):
+            host_territory = state.communes["territory"].reindex(qpv["commune"]).to_numpy()
+            t_apl = state.territories["apl"].reindex(host_territory).to_numpy()
+            outside = (t_apl > float(self.outside_threshold)) & (  # type: ignore[arg-type]
+                qpv["region"].to_numpy() == region
+            )
+            outside &= qpv["zone"].to_numpy() != self.zones[-1]
+            used = float(qpv.loc[outside, "population"].sum())
+            blamed = ", ".join(
+                f"qpv {c} -> {z}" for c, z in qpv.loc[outside, ["code", "zone"]].values
+            )
+        return check_row(
+            region=region,
+            constraint="QPV in the vivier",
+            kind="rule",
+            limit=0.0,
+            used=used,
+            broken_by=blamed,
+        )
 
     def _outside_margin(
         self,
