@@ -1141,3 +1141,60 @@ def test_demo_maps_as_svg(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
         "zoning_map_synthetic.svg",
     ]
     assert (tmp_path / "apl_map_synthetic.svg").read_text(encoding="utf-8").startswith("<?xml")
+
+
+# ------------------------------------------------------------------------------------ zone
+def test_zone_from_a_csv_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    table = tmp_path / "apl.csv"
+    pd.DataFrame(
+        {
+            "code": ["28025", "28276", "28319", "28001"],
+            "apl_65": [2.0, 4.0, 3.0, 5.0],
+            "pop_total": [100, 300, 600, 1000],
+        }
+    ).to_csv(table, index=False)
+    out = tmp_path / "zoning"
+    argv = ["zone", "--apl", str(table), "--territories", "commune", "--out", str(out)]
+    code, _, err = run(argv, capsys)
+    assert code == 2  # --apl-column is required: never all-ages APL by default
+    assert "--apl-column" in err
+    code, stdout, err = run([*argv, "--apl-column", "apl_65", "--no-map"], capsys)
+    assert code == 0, err
+    assert "2 communes of the source were merged or renamed by 2025" in stdout
+    communes = pd.read_csv(out / "zoning_communes.csv", dtype={"code": str}).set_index("code")
+    assert sorted(communes.index) == ["28001", "28319"]
+    changes = pd.read_csv(out / "code_changes.csv", dtype=str)
+    assert dict(zip(changes["code"], changes["updated"], strict=True)) == {
+        "28025": "28319",
+        "28276": "28319",
+    }
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert record["command"] == "zone"
+    assert record["settings"]["column"] == "apl_65"
+    assert record["settings"]["codes_to"] == 2025
+
+
+def test_zone_from_the_drees_workbook(
+    shared_raw: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("openpyxl")
+    workbook = (
+        shared_raw
+        / "drees_apl_mg_2022_2023"
+        / ("apl_generalistes_extrait_centre_val_de_loire.xlsx")
+    )
+    out = tmp_path / "cvl"
+    argv = ["zone", "--apl", str(workbook), "--apl-column", "apl_65", "--out", str(out)]
+    argv += ["--cap", "ZIP=1834765", "--cap", "ZAC=548114", "--cap", "HZ=190424"]
+    code, stdout, err = run([*argv, "--margin", "2346"], capsys)
+    assert code == 0, err
+    assert stdout.startswith("aplcore zone: 1754 communes, column apl_65, method zonage_2025")
+    assert "(GPs aged 65 or less, the zoning variant)" in stdout
+    communes = pd.read_csv(out / "zoning_communes.csv", dtype={"code": str}).set_index("code")
+    assert communes["population"].sum() == 2_573_303
+    image = imread(out / "zoning_map.png")
+    assert image.shape[:2] == (1600, 1600)
+    assert workbook.exists()
+    code, _, err = run([*argv[:5], "--apl-column", "apl_75", "--out", str(tmp_path / "x")], capsys)
+    assert code == 1
+    assert "column must be one of apl, apl_65" in err

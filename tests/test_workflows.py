@@ -145,3 +145,79 @@ def test_summarise_weights_the_mean_by_demand():
     summary = aplcore.workflows.summarise(table)
     assert summary.loc["36", "apl_mean"] == pytest.approx(2.5, rel=1e-12)
     assert summary.loc["total", "population_apl_under_2.5"] == 100.0
+
+
+# --------------------------------------------------------------------------------------------
+# published APL → zoning
+
+WORKBOOK = "drees_apl_mg_2022_2023/apl_generalistes_extrait_centre_val_de_loire.xlsx"
+
+
+def published_table() -> pd.DataFrame:
+    """Four communes of Eure-et-Loir as a table, two of them merged into 28319 in 2025."""
+    return pd.DataFrame(
+        {
+            "code": ["28025", "28276", "28319", "28001"],
+            "apl_65": [2.0, 4.0, 3.0, 5.0],
+            "apl": [2.5, 4.5, 3.5, 5.5],
+            "pop_total": [100.0, 300.0, 600.0, 1000.0],
+            "pop_std": [100.0, 100.0, 200.0, 900.0],
+        }
+    )
+
+
+def test_merged_communes_take_their_new_code():
+    from aplcore.workflows import merge_updated_codes, read_published_apl
+
+    table = read_published_apl(published_table(), column="apl_65")
+    merged, changes = merge_updated_codes(table, to=2025)
+    assert dict(changes["updated"]) == {"28025": "28319", "28276": "28319"}
+    assert list(merged.index) == ["28001", "28319"]
+    assert merged.loc["28319", "population"] == 1000.0
+    assert merged.loc["28319", "standardised"] == 400.0
+    # APL weighted by the standardised population: (2×100 + 4×100 + 3×200) / 400
+    assert merged.loc["28319", "apl"] == pytest.approx(3.0, rel=1e-15)
+    same, none = merge_updated_codes(table, to=2024)  # not merged yet in 2024
+    assert none.empty
+    assert list(same.index) == list(table.index)
+
+
+def test_zoning_from_a_table_needs_the_column_chosen():
+    from aplcore.errors import InputFormatError
+    from aplcore.workflows import zoning_from_workbook
+
+    result = zoning_from_workbook(published_table(), column="apl_65", territories="commune")
+    assert list(result.communes.index) == ["28001", "28319"]
+    assert result.communes.loc["28319", "apl"] == pytest.approx(3.0, rel=1e-15)
+    assert set(result.communes["zone"]) <= {"ZIP", "ZAC", "HZ"}
+    assert result.settings["column"] == "apl_65"
+    assert result.settings["codes_to"] == 2025
+    assert any("2 communes of the source were merged" in note for note in result.notes)
+    with pytest.raises(InputFormatError, match=r"has no column 'apl_75'.*Choose the APL column"):
+        zoning_from_workbook(published_table(), column="apl_75")
+    with pytest.raises(TypeError):
+        zoning_from_workbook(published_table())  # no silent default column
+
+
+def test_workbook_to_zoning_centre_val_de_loire(shared_raw):
+    pytest.importorskip("openpyxl")
+    from aplcore.workflows import zoning_from_workbook
+
+    result = zoning_from_workbook(
+        shared_raw / WORKBOOK,
+        column="apl_65",
+        caps={"ZIP": 1_834_765, "ZAC": 548_114, "HZ": 190_424},
+        margin=2_346,
+    )
+    communes = result.communes
+    # 1 756 communes in the sheet; 28025 and 28276 merged into 28319 on 1 January 2025
+    assert len(communes) == 1754
+    assert "28319" in communes.index
+    assert not communes.index.isin(["28025", "28276"]).any()
+    # the regional population the ministry's 2025 caps are shares of
+    assert communes["population"].sum() == 2_573_303
+    assert communes["territory"].notna().all()
+    assert result.settings["population_year"] == 2021
+    assert set(result.zoning.communes["zone"]) == {"ZIP", "ZAC", "HZ"}
+    with pytest.raises(aplcore.errors.ParameterError, match="column must be one of apl, apl_65"):
+        zoning_from_workbook(shared_raw / WORKBOOK, column="APL aux médecins généralistes")

@@ -9,6 +9,9 @@ Subcommands:
     APL from the user's files (O-D table or matrix, population, practitioners).
 ``classify``
     Zoning from an APL table and a commune → territory table.
+``zone``
+    Zoning from the DREES APL workbook (or a CSV): the APL column chosen, merged communes
+    updated, territories, zones.
 ``matrix``
     Travel-time matrix of communes (crow-fly or road graph).
 ``aids``
@@ -36,7 +39,7 @@ import warnings
 from collections.abc import Sequence
 
 from .._version import __version__
-from . import aids, classify, compute, demo, info, matrix, scenarios
+from . import aids, classify, compute, demo, info, matrix, scenarios, workbook
 from ._common import (
     OUTPUTS,
     PROG,
@@ -101,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    for module in (demo, compute, classify, matrix, aids, scenarios, info):
+    for module in (demo, compute, classify, workbook, matrix, aids, scenarios, info):
         module.add_parsers(sub, verbose=verbose, writer=writer)
     return parser
 

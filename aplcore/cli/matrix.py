@@ -62,7 +62,10 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     if suffix not in (".csv", ".parquet", ".npz"):
         msg = f"--out must end in .csv, .parquet or .npz, found {out.name!r}."
         raise CommandError(msg)
-    check_outputs([out], inputs, overwrite=args.overwrite)
+    from ..runinfo import run_file_beside
+
+    record_path = run_file_beside(out)
+    check_outputs([out, record_path], inputs, overwrite=args.overwrite)
     if args.communes is not None:
         if args.region or args.departement or args.france:
             msg = "give either --communes FILE or an area (--region, --departement, --france)."
@@ -94,8 +97,9 @@ def cmd_matrix(args: argparse.Namespace) -> int:
                 notes.append(_ring_note(area, csv=suffix == ".csv"))
         with (
             steps.step("writing outputs"),
-            output_files([out], overwrite=args.overwrite) as outputs,
+            output_files([out, record_path], overwrite=args.overwrite) as outputs,
         ):
+            _write_run(args, tt, source, outputs.path(record_path))
             if suffix == ".csv":
                 write_table(tt.to_frame().set_index("origin"), outputs.path(out))
             else:
@@ -129,3 +133,28 @@ def _ring_note(area: Any, *, csv: bool) -> str:
         f"ring of {len(area.ring)} neighbours within {area.ring_minutes:g} min, so that border "
         f"communes see the doctors and patients beyond the border; {keep}."
     )
+
+
+def _write_run(args: argparse.Namespace, tt: Any, source: str, target: Path) -> None:
+    """``<out>.run.json``: how the matrix was made."""
+    from ..runinfo import BUNDLED_DATA, run_record, write_run_record
+
+    area = dict(tt.metadata.get("study_area") or {})
+    area.pop("core", None)
+    settings = {
+        "communes": source,
+        "travel_times": "road graph" if args.roads is not None else "crow-fly",
+        "max_minutes": args.max_minutes,
+        "study_area": area or None,
+    }
+    data = {"communes": str(args.communes) if args.communes else BUNDLED_DATA["communes"]}
+    if args.roads is not None:
+        data["roads"] = str(args.roads)
+    record = run_record(
+        "matrix",
+        settings=settings,
+        outputs=[args.out],
+        data=data,
+        argv=["aplcore", *(getattr(args, "argv", None) or [])],
+    )
+    write_run_record(target, record)
