@@ -368,6 +368,10 @@ def _target_rows(medians, memory, startup, road, size) -> list[str]:
             f"{road['peak_rss_mib']:.0f} MiB",
             road["peak_rss_mib"] <= 3072,
         )
+    from .bench_scenarios import scenario_targets
+
+    for label, value, ok in scenario_targets(medians, size):
+        add(label, value, ok)
     return rows
 
 
