@@ -415,7 +415,7 @@ def classify_zones(
         caps=resolved,
         checks=checks,
         margin_zone=meth.margin_zone,
-        margin_rule=getattr(meth, "margin_rule", "inside"),
+        margin_rule=meth.margin_rule,
         departement_caps=dep_caps,
     )
     communes = communes.drop(columns=["attribution"])
@@ -640,7 +640,7 @@ def _departement_checks(
     constraints = build_constraints(
         resolved,
         zones=meth.zones,
-        cap_rule=getattr(meth, "cap_rule", "separate"),
+        cap_rule=meth.cap_rule,
         margin_zone=None,
         region_population=dep_pop.reindex(deps),
     )

@@ -173,6 +173,11 @@ class ZoningMethod:
     regional_zones: tuple[str, ...] = ()
     #: Zone whose cap the margin belongs to (None: no margin).
     margin_zone: str | None = None
+    #: Whether the margin lies inside the margin zone's cap (``"inside"``) or beyond it.
+    margin_rule: str = "inside"
+    #: How caps of successive zones combine (``"separate"`` or ``"cumulative"``); also used for
+    #: département caps.
+    cap_rule: str = "separate"
 
     @property
     def all_zones(self) -> tuple[str, ...]:
