@@ -6,6 +6,7 @@ number never leaves the library silently.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Iterable, Mapping
 from typing import Literal
@@ -141,18 +142,29 @@ def minutes_from(values: np.ndarray, units: str | None) -> np.ndarray:
     return values * TIME_UNITS[units]
 
 
+#: At most this many origins are looked at for the nearest-neighbour median (evenly spaced).
+SAMPLED_ORIGINS = 4096
+
+
 def _nearest_neighbour_minutes(
     indptr: np.ndarray, indices: np.ndarray, minutes: np.ndarray
 ) -> np.ndarray:
-    """Per origin with at least one other destination, the shortest positive time to another."""
+    """For (a sample of) origins, the shortest positive time to another unit."""
     n = indptr.size - 1
-    lengths = np.diff(indptr)
-    origins = np.repeat(np.arange(n, dtype=np.int64), lengths)
-    other = np.where((indices != origins) & (minutes > 0), minutes, np.inf)
-    nonempty = lengths > 0
-    if not nonempty.any():
+    rows = np.arange(n) if n <= SAMPLED_ORIGINS else np.linspace(0, n - 1, SAMPLED_ORIGINS)
+    rows = rows.astype(np.int64)
+    starts, ends = indptr[rows], indptr[rows + 1]
+    lengths = ends - starts
+    keep = lengths > 0
+    if not keep.any():
         return np.zeros(0)
-    nearest = np.minimum.reduceat(other, indptr[:-1][nonempty])
+    rows, starts, lengths = rows[keep], starts[keep], lengths[keep]
+    offsets = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    positions = np.repeat(starts - offsets, lengths) + np.arange(lengths.sum())
+    origins = np.repeat(rows, lengths)
+    times = minutes[positions]
+    other = np.where((indices[positions] != origins) & (times > 0), times, np.inf)
+    nearest = np.minimum.reduceat(other, offsets)
     return nearest[np.isfinite(nearest)]
 
 
@@ -162,20 +174,25 @@ def check_time_units(
     minutes: np.ndarray,
     *,
     catchment: float = 30.0,
+    distinct_given: np.ndarray | None = None,
     stacklevel: int = 3,
 ) -> str | None:
     """Warn when travel times look like seconds or hours rather than minutes.
 
-    Two signs, on the pairs between distinct units: no pair inside the catchment (with times in
-    seconds, 10 minutes reads 600), or a median time to the nearest neighbour far outside what
-    car times between neighbouring communes are (:data:`NEAREST_MEDIAN_RANGE`).
+    Two signs, on the pairs between distinct units: none inside the catchment although the
+    input had such pairs (with times in seconds, 10 minutes reads 600 and is cut), or a median
+    time to the nearest neighbour far outside what car times between neighbouring communes are
+    (:data:`NEAREST_MEDIAN_RANGE`).
 
     Parameters
     ----------
     indptr, indices, minutes
-        The travel times as a CSR matrix (rows: origins).
+        The travel times kept, as a CSR matrix (rows: origins).
     catchment
-        Longest time of a weighted pair, minutes (30 for the DREES GP decay).
+        Longest time kept, minutes (``max_minutes``; 30 for the DREES GP decay).
+    distinct_given
+        Times of the pairs between distinct units as given, before any cut (only needed when
+        the matrix kept fewer such pairs than a tenth of its units).
     stacklevel
         Passed to :func:`warnings.warn`.
 
@@ -184,38 +201,63 @@ def check_time_units(
     str or None
         The warning message issued, or None when the times look like minutes.
     """
-    nearest = _nearest_neighbour_minutes(
-        np.asarray(indptr), np.asarray(indices), np.asarray(minutes)
-    )
-    if nearest.size == 0:
-        return None
-    median = float(np.median(nearest))
+    indptr, indices, minutes = (np.asarray(a) for a in (indptr, indices, minutes))
+    n = indptr.size - 1
+    nearest = _nearest_neighbour_minutes(indptr, indices, minutes)
     low, high = NEAREST_MEDIAN_RANGE
-    found = f"the median time from a unit to its nearest neighbour is {median:g}"
-    if nearest.min() >= catchment or median > high:
-        likely = "seconds" if median / 60.0 <= high else "another unit"
+    kept_distinct = minutes.size - n  # canonical matrices hold every self-pair
+    if kept_distinct < max(1, n // 10) and distinct_given is not None and distinct_given.size:
+        given = distinct_given[distinct_given > 0]
+        if given.size < n or not given.size:
+            return None
+        median = float(np.median(given))
+        likely = "seconds" if median / 60.0 <= 24 * 60 else "another unit"
         cause = (
-            f"{found} and the shortest is {nearest.min():g}, whereas neighbouring communes are "
-            f"a few minutes apart; no pair between distinct units falls inside the "
-            f"{catchment:g}-minute catchment"
-            if nearest.min() >= catchment
-            else f"{found}, whereas neighbouring communes are a few minutes apart"
+            f"only {kept_distinct} of the {distinct_given.size} pairs between distinct units are "
+            f"within {catchment:g} minutes (median of the times given: {median:g}, shortest: "
+            f"{given.min():g})"
         )
-    elif median < low:
-        likely = "hours"
-        cause = f"{found}, whereas neighbouring communes are a few minutes apart"
-    else:
+    elif nearest.size == 0:
         return None
+    else:
+        median = float(np.median(nearest))
+        found = (
+            f"the median time from a unit to its nearest neighbour is {median:g}, whereas "
+            "neighbouring communes are a few minutes apart"
+        )
+        if median > high:
+            likely, cause = ("seconds" if median / 60.0 <= high else "another unit"), found
+        elif median < low:
+            likely, cause = "hours", found
+        else:
+            return None
+    unit = likely if likely != "another unit" else "seconds"
     msg = (
         f"travel times do not look like minutes: {cause}. They are likely in {likely}; declare "
-        f"them with units='{likely if likely != 'another unit' else 'seconds'}' (CLI: "
-        "--time-units), or convert them to minutes."
+        f"them with units='{unit}' (CLI: --time-units), or convert them to minutes."
     )
     warnings.warn(msg, TimeUnitsWarning, stacklevel=stacklevel)
     return msg
 
 
 # ------------------------------------------------------------------------------- codes
+@functools.lru_cache(maxsize=1)
+def _current_codes() -> pd.Index:
+    """Codes of the communes and arrondissements of the latest bundled COG."""
+    try:
+        from .code_history import load_code_history
+
+        history = load_code_history()
+        latest = history["until"].max()
+        units = history["status"].isin(["commune", "arrondissement"])
+        codes = history.loc[(history["until"] == latest) & units, "code"].unique()
+        return pd.Index(codes, dtype=object)
+    except ImportError:  # pragma: no cover - older installs: the bundled communes only
+        from .datasets import load_communes
+
+        return pd.Index(load_communes(france=True).index.astype(str), dtype=object)
+
+
 def _code_status(codes: list[str]) -> pd.DataFrame:
     """``exists`` and ``unit`` (the current code holding the commune) of each code."""
     try:  # the commune code history (COG of recent years, merged communes)
@@ -223,10 +265,7 @@ def _code_status(codes: list[str]) -> pd.DataFrame:
 
         return code_status(codes)[["exists", "unit"]]
     except ImportError:  # pragma: no cover - older installs: the bundled communes only
-        from .datasets import load_communes
-
-        current = load_communes(france=True).index
-        exists = pd.Index(codes).isin(current)
+        exists = pd.Index(codes).isin(_current_codes())
         return pd.DataFrame({"exists": exists, "unit": np.nan}, index=pd.Index(codes))
 
 
@@ -256,8 +295,11 @@ def check_codes_exist(
     CommuneCodeError
         With ``strict=True``, codes that do not exist or no longer exist.
     """
-    unique = [str(c) for c in pd.unique(np.asarray(list(codes), dtype=object))]
-    status = _code_status(unique)
+    unique = pd.Index(pd.unique(np.asarray(list(codes), dtype=object)), dtype=object)
+    not_current = unique[~unique.isin(_current_codes())]
+    if not_current.empty:
+        return []
+    status = _code_status([str(c) for c in not_current])
     absent = status[~status["exists"].to_numpy(dtype=bool)]
     if absent.empty:
         return []

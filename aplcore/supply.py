@@ -291,7 +291,7 @@ def _check_someone_young_enough(rows: pd.DataFrame, max_age: int) -> None:
         msg = (
             f"every practitioner is older than max_age={max_age} (ages {ages.min():g} to "
             f"{ages.max():g}, {rows['practitioner_id'].nunique()} practitioners): no supply is "
-            "left. Raise max_age, or pass max_age=None to keep all (CLI: --max-age 0)."
+            "left. Raise max_age, or pass max_age=None to keep all (CLI: --max-age none)."
         )
         raise InvalidValueError(msg)
 

@@ -28,6 +28,29 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM, turned into an exception so that temporaries are removed on the way out."""
 
 
+#: Fixes that library messages give as Python arguments, and their command-line form.
+CLI_FORMS: tuple[tuple[str, str], ...] = (
+    ("origin=, destination= and minutes=", "--od-columns ORIGIN DESTINATION MINUTES"),
+    ("pass overwrite=True (CLI: --overwrite)", "pass --overwrite"),
+    ("overwrite=True (CLI: --overwrite)", "--overwrite"),
+    ("pass overwrite=True", "pass --overwrite"),
+    ("max_age=None to keep all (CLI: --max-age none)", "--max-age none to keep all"),
+    ("pass max_age=None", "pass --max-age none"),
+    ("Raise max_age,", "Raise --max-age,"),
+    ("intra_minutes=", "--intra-minutes"),
+    ("units='seconds' (CLI: --time-units)", "--time-units seconds"),
+    ("units='hours' (CLI: --time-units)", "--time-units hours"),
+    ("(strict=True makes this an error.)", ""),
+)
+
+
+def for_the_command_line(message: str) -> str:
+    """A library message with its Python-argument fixes given as command-line options."""
+    for api, cli in CLI_FORMS:
+        message = message.replace(api, cli)
+    return message.strip()
+
+
 def _input_files(args: argparse.Namespace) -> list[Path]:
     return [v for v in vars(args).values() if isinstance(v, Path) and v.is_file()]
 
@@ -76,7 +99,11 @@ def describe_failure(exc: BaseException, args: argparse.Namespace) -> str:
     from xml.etree.ElementTree import ParseError
 
     if isinstance(exc, AplcoreError):
-        return _first_line(exc) if "\n" not in str(exc).strip() else " ".join(str(exc).split())
+        message = for_the_command_line(" ".join(str(exc).split()))
+        file = _file_of(exc, args)
+        if file is not None and Path(file).name not in message:
+            message = f"{file}: {message}"
+        return message
     if isinstance(exc, OSError) and not isinstance(exc, zipfile.BadZipFile):
         if exc.filename:
             return f"{exc.strerror or exc}: {exc.filename}"

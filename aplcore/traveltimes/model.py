@@ -18,6 +18,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from .._checks import TimeUnit
 from ..codes import Ids, as_code_index
 from ..errors import (
     DuplicateError,
@@ -101,6 +102,8 @@ class TravelTimes:
         max_minutes: float | None = None,
         repair_integers: bool = False,
         ids: Ids = "commune",
+        units: TimeUnit | None = None,
+        strict: bool = False,
         metadata: Mapping[str, Any] | None = None,
     ) -> TravelTimes:
         """Build from a long table of origin code, destination code and minutes.
@@ -130,7 +133,15 @@ class TravelTimes:
             of raising.
         ids
             ``"commune"``: INSEE commune codes; ``"any"``: any non-empty identifiers (IRIS codes,
-            grid cells, H3 cells...).
+            grid cells, H3 cells...). Codes absent from the current Code officiel géographique
+            give an :class:`aplcore.errors.UnknownCodeWarning` naming them (and, for former
+            communes, the commune holding them now).
+        units
+            Unit of the time column: ``"minutes"``, ``"seconds"`` or ``"hours"`` (converted to
+            minutes). ``None``: minutes, with a :class:`aplcore.errors.TimeUnitsWarning` when
+            the times look like seconds or hours.
+        strict
+            Codes absent from the current Code officiel géographique are an error.
         metadata
             Provenance to keep with the matrix.
 
@@ -176,6 +187,8 @@ class TravelTimes:
             repair_integers=repair_integers,
             rows=RowNumbers(0, "row 0 = first row"),
             metadata=metadata,
+            units=units,
+            strict=strict,
         )
 
     @classmethod

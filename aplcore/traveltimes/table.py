@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from .._checks import TimeUnit
 from ..codes import CodeColumn, Ids, RowNumbers, encode_codes, normalise_codes
 from ..errors import (
     DuplicateError,
@@ -74,6 +75,8 @@ def travel_times_from_table(
     communes: pd.Index | list[str] | None = None,
     repair_integers: bool = False,
     ids: Ids = "commune",
+    units: TimeUnit | None = None,
+    strict: bool = False,
     sep: str | None = None,
     encoding: str | None = None,
     sheet: str | int | None = None,
@@ -108,7 +111,16 @@ def travel_times_from_table(
         Zero-pad codes that lost their leading zeros instead of raising.
     ids
         ``"commune"`` (INSEE codes, validated) or ``"any"`` (any non-empty identifiers: IRIS
-        codes, grid cells, H3 cells...).
+        codes, grid cells, H3 cells...). Commune codes absent from the current Code officiel
+        géographique give an :class:`aplcore.errors.UnknownCodeWarning` naming them (and, for
+        former communes, the commune holding them now).
+    units
+        Unit of the time column: ``"minutes"``, ``"seconds"`` or ``"hours"`` (converted to
+        minutes before ``max_minutes`` applies; ``not_computed`` is in the column's unit).
+        ``None``: minutes, with a :class:`aplcore.errors.TimeUnitsWarning` when the times look
+        like seconds or hours.
+    strict
+        Commune codes absent from the current Code officiel géographique are an error.
     sep, encoding, sheet
         CSV separator (sniffed when ``None``), CSV encoding (UTF-8 then Latin-1 when ``None``),
         Excel sheet.
@@ -175,6 +187,8 @@ def travel_times_from_table(
         repair_integers=repair_integers,
         rows=RowNumbers(1, "row 1 = first data row"),
         metadata=metadata,
+        units=units,
+        strict=strict,
     )
 
 
@@ -247,8 +261,16 @@ def from_columns(
     repair_integers: bool,
     rows: RowNumbers,
     metadata: Mapping[str, Any] | None,
+    units: TimeUnit | None = None,
+    strict: bool = False,
 ) -> TravelTimes:
-    """TravelTimes from the three Arrow columns of an O-D table (codes encoded once)."""
+    """TravelTimes from the three Arrow columns of an O-D table (codes encoded once).
+
+    Then the plausibility checks of user tables: commune codes that do not exist (or no longer
+    do), and times that look like seconds or hours (unless ``units`` declares them).
+    """
+    from .._checks import check_codes_exist, check_time_units, minutes_from
+
     _check_options(symmetrise, duplicates, max_minutes)
     if data.num_rows == 0:
         msg = f"{WHAT} is empty: expected one row per origin → destination pair."
@@ -260,8 +282,14 @@ def from_columns(
     if communes is not None:
         columns.append(CodeColumn(_as_text_list(communes), "communes", "communes"))
     codes, positions = encode_codes(columns, ids=ids, repair_integers=repair_integers, rows=rows)
+    if ids == "commune":
+        check_codes_exist(codes, strict=strict, stacklevel=4)
     values, raw = _minutes(data[minutes], column=minutes)
-    return build(
+    if units is not None:
+        values = minutes_from(values, units)
+        if not_computed is not None:
+            not_computed = float(minutes_from(np.float64(not_computed), units))
+    tt = build(
         codes,
         positions[0],
         positions[1],
@@ -276,6 +304,21 @@ def from_columns(
         symmetrise=symmetrise,
         metadata=metadata,
     )
+    if units is None:
+        catchment = 30.0 if max_minutes is None else float(max_minutes)
+        distinct = None
+        if tt.n_pairs - tt.n_communes < max(1, tt.n_communes // 10):  # (almost) all cut
+            given = values[positions[0] != positions[1]]
+            distinct = given[np.isfinite(given)]
+        check_time_units(
+            tt.indptr,
+            tt.indices,
+            tt.minutes,
+            catchment=catchment,
+            distinct_given=distinct,
+            stacklevel=4,
+        )
+    return tt
 
 
 def _as_text_list(values: Any) -> Any:

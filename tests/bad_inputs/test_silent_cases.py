@@ -6,6 +6,8 @@ the other modules of this folder.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,9 +16,12 @@ from hypothesis import strategies as st
 
 import aplcore
 from aplcore.errors import (
+    CommuneCodeError,
     InvalidValueError,
     MissingCommuneError,
     ParameterError,
+    TimeUnitsWarning,
+    UnknownCodeWarning,
 )
 from aplcore.traveltimes import TravelTimes
 
@@ -108,7 +113,7 @@ def test_missing_practitioner_id_is_an_error(ids, rules):
 
 def test_every_gp_above_max_age_says_so():
     frame = _gps(["a", "b"]).assign(age=[70, 72])
-    with pytest.raises(InvalidValueError, match=r"older than max_age=65.*--max-age 0"):
+    with pytest.raises(InvalidValueError, match=r"older than max_age=65.*--max-age none"):
         aplcore.count_gp_activity(frame, max_age=65)
 
 
@@ -169,3 +174,75 @@ def test_supply_is_bit_identical_under_any_row_order(order):
         detail["practitioner_id"].tolist()
         == ROW_ORDER_GPS.iloc[list(order)]["practitioner_id"].tolist()
     )
+
+
+# ------------------------------------------------------------------ 4. time units
+def _crow_fly_table() -> pd.DataFrame:
+    communes = aplcore.load_communes(departement="90", dropna=True).reset_index()
+    tt = aplcore.travel_times_crow_fly(communes[["code", "lon", "lat"]], max_minutes=30)
+    return tt.to_frame()
+
+
+@pytest.fixture(scope="module")
+def belfort_times() -> pd.DataFrame:
+    return _crow_fly_table()
+
+
+@pytest.mark.parametrize(
+    ("factor", "max_minutes", "likely"),
+    [(60.0, 30, "seconds"), (60.0, None, "seconds"), (1 / 60, 30, "hours")],
+    ids=["seconds-cut", "seconds-uncut", "hours"],
+)
+def test_times_in_another_unit_are_flagged(belfort_times, factor, max_minutes, likely):
+    frame = belfort_times.assign(minutes=belfort_times["minutes"] * factor)
+    with pytest.warns(TimeUnitsWarning, match=rf"likely in {likely}.*units='{likely}'"):
+        TravelTimes.from_frame(frame, max_minutes=max_minutes)
+
+
+def test_declared_units_are_converted_and_not_flagged(belfort_times, tmp_path):
+    reference = TravelTimes.from_frame(belfort_times, max_minutes=30)
+    in_seconds = belfort_times.assign(minutes=belfort_times["minutes"] * 60.0)
+    path = tmp_path / "od.csv"
+    in_seconds.to_csv(path, index=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        declared = TravelTimes.from_frame(in_seconds, max_minutes=30, units="seconds")
+        from_file = aplcore.travel_times_from_table(path, max_minutes=30, units="seconds")
+        TravelTimes.from_frame(belfort_times, max_minutes=30)  # minutes: no warning
+    for built in (declared, from_file):
+        assert np.array_equal(built.indptr, reference.indptr)
+        np.testing.assert_allclose(built.minutes, reference.minutes, rtol=1e-12)
+
+
+def test_unknown_unit_is_refused(belfort_times):
+    with pytest.raises(ParameterError, match="units must be one of"):
+        TravelTimes.from_frame(belfort_times, units="furlongs")
+
+
+# ------------------------------------------------------------------ 9. codes that do not exist
+def _self_pairs(codes) -> pd.DataFrame:
+    return pd.DataFrame({"origin": codes, "destination": codes, "minutes": 0.0})
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [
+        ("00000", "do not exist: '00000'"),
+        ("20004", "'20004 → 2A004'"),
+        ("99999", "do not exist: '99999'"),
+        ("28025", "'28025 → 28319'"),
+    ],
+)
+def test_codes_absent_from_the_cog_are_flagged(code, words):
+    frame = _self_pairs(["01001", code])
+    with pytest.warns(UnknownCodeWarning, match=words):
+        TravelTimes.from_frame(frame)
+    with pytest.raises(CommuneCodeError, match=words):
+        TravelTimes.from_frame(frame, strict=True)
+
+
+def test_current_codes_and_any_ids_are_not_flagged():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        TravelTimes.from_frame(_self_pairs(["01001", "2A004", "75101", "97411"]))
+        TravelTimes.from_frame(_self_pairs(["00000", "IRIS-1"]), ids="any")
