@@ -57,7 +57,6 @@ from ._errors import (
     interruptible,
     start_worker_threads,
 )
-from .demo import run_demo, summarise
 from .info import numba_cache_location, warmup_cases
 
 __all__ = [
@@ -71,6 +70,17 @@ __all__ = [
     "warmup_cases",
     "write_table",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # the demo pipeline (aplcore.workflows) is imported on first use: ``aplcore --help`` stays
+    # instant
+    if name in ("run_demo", "summarise"):
+        from .. import workflows
+
+        return getattr(workflows, name)
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)
 
 
 #: Commands that run parallel kernels (their worker threads are started with signals blocked).

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._version import __version__
-from ..workflows import run_demo, summarise
 from ._common import (
     Steps,
     add_area_options,
@@ -38,7 +37,19 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from ..workflows import DemoResult
 
-__all__ = ["add_parsers", "cmd_demo", "run_demo", "summarise"]
+__all__ = ["add_parsers", "cmd_demo"]
+
+
+def __getattr__(name: str) -> Any:
+    # the pipeline lives in aplcore.workflows, imported on first use (``aplcore --help`` stays
+    # instant); the names stay importable from here
+    if name in ("run_demo", "summarise"):
+        from .. import workflows
+
+        return getattr(workflows, name)
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)
+
 
 #: Default area of ``aplcore demo``: the Centre-Val de Loire région.
 DEFAULT_REGION = "24"
@@ -130,6 +141,7 @@ def _previous_demo_outputs(out: Path) -> set[str]:
 def cmd_demo(args: argparse.Namespace) -> int:
     """``aplcore demo``."""
     from .. import study_area
+    from ..workflows import run_demo
 
     area_options = chosen_area(args, default_region=DEFAULT_REGION)
     decay = parse_decay(args.decay, closed=args.closed)
