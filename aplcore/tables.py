@@ -639,6 +639,7 @@ def _parse_error_message(path: Path, text: str) -> str:
         if number.strip().isdigit():
             column = f", column {int(number) + 1}"
     return (
-        f"{path.name}{column}: cannot parse the CSV file ({text}). Expected a header line, then "
-        "one row per line with the same number of fields."
+        f"cannot read {path.name}{column} as CSV ({text}). Expected a header line, then one row "
+        "per line with the same number of fields: the file may be truncated (an unclosed quote) "
+        "or in another format."
     )

@@ -146,7 +146,7 @@ def wide_csv(tmp_path):
 def test_truncated_file(wide_csv):
     text = wide_csv.read_text()
     wide_csv.write_text(text[: len(text) - 60])
-    with pytest.raises(InvalidValueError, match=r"missing values at line 5 of pop.csv.*truncated"):
+    with pytest.raises(InputFormatError, match=r"pop\.csv, line 5: expected 41 fields.*truncated"):
         read_population_by_age(wide_csv)
 
 
@@ -302,7 +302,7 @@ def test_practitioners_missing_columns_and_truncation(tmp_path):
     _practitioners().to_csv(path, index=False)
     text = path.read_text()
     path.write_text(text[: text.rindex(",33,")])
-    with pytest.raises(InvalidValueError, match=r"'age' has missing values at line 5.*truncated"):
+    with pytest.raises(InputFormatError, match=r"gp\.csv, line 5: expected 6 fields.*truncated"):
         read_practitioners(path, columns=MAPPING)
 
 

@@ -117,3 +117,11 @@ def test_saved_matrices_follow_the_umask(tmp_path):
             assert aplcore.load_travel_times(path).n_pairs == 1
     finally:
         os.umask(old)
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".npz"])
+def test_identifiers_longer_than_commune_codes_round_trip(tmp_path, suffix) -> None:
+    units = ["751010101", "881fb46625fffff", "cell-3"]
+    tt = TravelTimes.from_arrays(units, [0, 1, 2, 0], [0, 1, 2, 2], [0.0, 0.0, 0.0, 7.5], ids="any")
+    loaded = load_travel_times(save_travel_times(tt, tmp_path / f"m{suffix}"))
+    assert_same(tt, loaded)

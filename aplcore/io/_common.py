@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import logging
 import re
 from collections.abc import Mapping, Sequence
@@ -58,25 +57,21 @@ class Table:
         return ""
 
 
-def _sniff_sep(path: Path, encoding: str) -> str:
-    if path.suffix.lower() == ".zip":
-        return ","
-    opener = gzip.open if path.suffix.lower() == ".gz" else open
-    with opener(path, "rt", encoding=encoding) as f:
-        header = f.readline()
-    counts = {sep: header.count(sep) for sep in (";", ",", "\t", "|")}
-    return max(counts, key=lambda s: counts[s]) if max(counts.values()) else ","
+def load_text_table(source: Source, *, what: str, sheet: str | int | None = None) -> Table:
+    """Read a CSV/TSV, Parquet, Feather, Excel or JSON file (or take a table object) as text.
 
-
-def load_text_table(source: Source, *, what: str) -> Table:
-    """Read a CSV/TSV, Parquet, Excel or JSON file (or take a DataFrame) with every column as text.
-
-    CSV files are read with their separator sniffed from the header (``;``, ``,``, tab or ``|``),
-    as UTF-8 (with or without BOM) or, failing that, Latin-1. Cells stay strings so that codes keep
-    their leading zeros; numbers are converted later by :func:`to_numbers`.
+    Files are read by :func:`aplcore.tables.read_table`: CSV with the separator sniffed from the
+    header (``;``, ``,``, tab or ``|``), UTF-8 (with or without BOM) or Latin-1, possibly
+    compressed; parse errors name the file and the line. Cells of text files stay strings so
+    that codes keep their leading zeros; numbers are converted later by :func:`to_numbers`.
     """
-    if isinstance(source, pd.DataFrame):
-        frame = source.reset_index() if _has_named_index(source) else source.copy()
+    from ..tables import read_table, to_arrow
+
+    if not isinstance(source, str | PathLike):
+        if isinstance(source, pd.DataFrame):
+            frame = source.reset_index() if _has_named_index(source) else source.copy()
+        else:
+            frame = to_arrow(source, what=what).to_pandas()
         frame.columns = [str(c) for c in frame.columns]
         return Table(frame, what, None, from_file=False)
     path = Path(source)
@@ -85,50 +80,26 @@ def load_text_table(source: Source, *, what: str) -> Table:
             f"{what}: no such file {str(path)!r}; give the path of an existing CSV or Parquet file."
         )
         raise FileNotFoundError(msg)
-    suffix = "".join(path.suffixes[-2:]).lower() if path.suffix in {".gz", ".zip"} else path.suffix
-    suffix = suffix.lower()
-    try:
-        if suffix.endswith(".parquet"):
-            frame = pd.read_parquet(path)
-            frame = frame.reset_index() if _has_named_index(frame) else frame
-            first_line = None
-        elif suffix in {".xlsx", ".xls"}:
-            frame = pd.read_excel(path, dtype=str, keep_default_na=False, na_values=[""])
-            first_line = 2
-        elif suffix == ".json":
+    if path.suffix.lower() == ".json":
+        try:
             frame = pd.read_json(path, dtype=False, orient="records")
-            first_line = None
-        else:
-            encoding = "utf-8-sig"
-            try:
-                sep = _sniff_sep(path, encoding)
-                frame = _read_csv(path, sep, encoding)
-            except UnicodeDecodeError:
-                encoding = "latin-1"
-                sep = _sniff_sep(path, encoding)
-                frame = _read_csv(path, sep, encoding)
-                logger.warning("%s is not UTF-8: read as Latin-1", path.name)
-            first_line = 2
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OSError) as exc:
-        if isinstance(exc, InputFormatError):
-            raise
-        msg = (
-            f"{what}: cannot read {path.name} as a {suffix or 'CSV'} table ({exc}). Expected a "
-            "complete CSV (header line then one row per line), Parquet, Excel or JSON file; "
-            "the file may be truncated or in another format."
-        )
-        raise InputFormatError(msg) from exc
+        except ValueError as exc:
+            msg = f"{what}: cannot read {path.name} as a JSON table ({exc})."
+            raise InputFormatError(msg) from exc
+        first_line = None
+    else:
+        try:
+            table = read_table(path, all_text=True, what=f"{what}: {path.name}", sheet=sheet)
+        except InputFormatError as exc:
+            msg = f"{what}: {exc}"
+            raise InputFormatError(msg) from exc
+        frame = table.data.to_pandas()
+        first_line = table.first_line
     frame.columns = [str(c).strip() for c in frame.columns]
     if frame.empty:
         msg = f"{what}: {path.name} has no data rows (columns {list(frame.columns)})."
         raise InputFormatError(msg)
     return Table(frame, path.name, first_line)
-
-
-def _read_csv(path: Path, sep: str, encoding: str) -> pd.DataFrame:
-    return pd.read_csv(
-        path, sep=sep, dtype=str, encoding=encoding, keep_default_na=False, na_values=[""]
-    )
 
 
 def _has_named_index(frame: pd.DataFrame) -> bool:

@@ -26,7 +26,7 @@ from typing import IO, TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..codes import normalise_codes
+from ..codes import CODE_PATTERN, normalise_codes
 from ..errors import InputFormatError, MismatchError, describe_values
 from ..io.writers import atomic_write
 
@@ -96,6 +96,7 @@ def save_travel_times(tt: TravelTimes, path: str | os.PathLike[str]) -> Path:
         "n_communes": len(codes),
         "n_pairs": int(tt.n_pairs),
         "codes_sha256": codes_hash(codes),
+        "ids": "commune" if all(CODE_PATTERN.match(c) for c in codes) else "any",
         "method": tt.metadata.get("method", tt.metadata.get("source")),
         "metadata": _jsonable(dict(tt.metadata)),
     }
@@ -105,7 +106,14 @@ def save_travel_times(tt: TravelTimes, path: str | os.PathLike[str]) -> Path:
             import pyarrow as pa
             import pyarrow.parquet as pq
 
-            table = pa.Table.from_pandas(tt.to_frame(), preserve_index=False)
+            names = pa.array(codes, type=pa.string())
+            table = pa.table(
+                {
+                    "origin": names.take(tt.origins),
+                    "destination": names.take(tt.indices),
+                    "minutes": pa.array(tt.minutes),
+                }
+            )
             header["codes"] = codes
             meta = dict(table.schema.metadata or {})
             meta[_KEY] = json.dumps(header).encode("utf-8")
@@ -113,7 +121,7 @@ def save_travel_times(tt: TravelTimes, path: str | os.PathLike[str]) -> Path:
         else:
             np.savez(
                 fh,
-                codes=np.asarray(codes, dtype="U5"),
+                codes=np.asarray(codes, dtype=str),
                 indptr=np.asarray(tt.indptr, dtype=np.int64),
                 indices=np.asarray(tt.indices, dtype=np.int32),
                 minutes=np.asarray(tt.minutes, dtype=np.float64),
@@ -159,7 +167,7 @@ def load_travel_times(
     if fmt == "parquet":
         import pyarrow.parquet as pq
 
-        table = pq.read_table(path)
+        table = pq.read_table(path, read_dictionary=["origin", "destination"])
         raw = (table.schema.metadata or {}).get(_KEY)
         if raw is None:
             msg = (
@@ -169,13 +177,13 @@ def load_travel_times(
             raise InputFormatError(msg)
         header = json.loads(raw)
         codes = pd.Index(header["codes"], dtype=object)
-        frame = table.to_pandas()
-        o = codes.get_indexer(frame["origin"].astype(str))
-        d = codes.get_indexer(frame["destination"].astype(str))
+        o = _positions(table["origin"], codes)
+        d = _positions(table["destination"], codes)
         if (o < 0).any() or (d < 0).any():
             msg = f"{path.name} is corrupt: some pairs use codes absent from its commune list."
             raise MismatchError(msg)
-        minutes = frame["minutes"].to_numpy(dtype=np.float64)
+        minutes = table["minutes"].to_numpy().astype(np.float64, copy=False)
+        indptr = None
     else:
         with np.load(path, allow_pickle=False) as data:
             if "metadata" not in data.files:
@@ -188,7 +196,6 @@ def load_travel_times(
             indptr = data["indptr"].astype(np.int64)
             d = data["indices"].astype(np.int32)
             minutes = data["minutes"].astype(np.float64)
-        o = np.repeat(np.arange(len(codes), dtype=np.int32), np.diff(indptr))
     stored = header.get("codes_sha256")
     if stored != codes_hash(codes):
         msg = (
@@ -197,7 +204,11 @@ def load_travel_times(
         )
         raise MismatchError(msg)
     if communes is not None:
-        wanted = normalise_codes(list(communes), what="communes")
+        wanted = (
+            normalise_codes(list(communes), what="communes")
+            if header.get("ids", "commune") == "commune"
+            else pd.Index([str(c) for c in communes], dtype=object)
+        )
         if codes_hash(wanted) != stored:
             missing = wanted.difference(codes).tolist()
             extra = codes.difference(wanted).tolist()
@@ -218,11 +229,60 @@ def load_travel_times(
             raise MismatchError(msg)
     metadata = dict(header.get("metadata") or {})
     metadata["loaded_from"] = path.name
+    if indptr is not None and _canonical(path, codes, indptr, d, minutes):
+        return TravelTimes.from_csr(codes, indptr, d, minutes, metadata)
+    if indptr is not None:
+        o = np.repeat(np.arange(len(codes), dtype=np.int32), np.diff(indptr))
     return TravelTimes.from_arrays(
         codes,
         o,
         d,
         minutes,
         intra_minutes=None,
+        ids=header.get("ids", "commune"),
         metadata=metadata,
     )
+
+
+def _positions(column: Any, codes: pd.Index) -> np.ndarray:
+    """Positions in ``codes`` of a dictionary-encoded column (looked up on its dictionary)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    column = column.unify_dictionaries() if pa.types.is_dictionary(column.type) else column
+    if not pa.types.is_dictionary(column.type):
+        column = pc.dictionary_encode(column)
+    if column.num_chunks == 0:
+        return np.zeros(0, dtype=np.int32)
+    dictionary = column.chunk(0).dictionary.cast(pa.string())
+    lookup = pc.index_in(dictionary, value_set=pa.array(list(codes), type=pa.string()))
+    lookup = np.asarray(pc.fill_null(lookup, -1).to_numpy(), dtype=np.int32)
+    indices = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in column.chunks])
+    return lookup[indices.astype(np.int64)]
+
+
+def _canonical(
+    path: Path, codes: pd.Index, indptr: np.ndarray, indices: np.ndarray, minutes: np.ndarray
+) -> bool:
+    """Whether stored CSR arrays are canonical (vectorised checks, no rebuild)."""
+    n = len(codes)
+    if indptr.shape != (n + 1,) or indptr[0] != 0 or indptr[-1] != indices.size:
+        msg = f"{path.name} is corrupt: its row pointers do not match its {indices.size} pairs."
+        raise MismatchError(msg)
+    if minutes.shape != indices.shape or (np.diff(indptr) < 0).any():
+        msg = f"{path.name} is corrupt: arrays of different lengths or decreasing row pointers."
+        raise MismatchError(msg)
+    if indices.size and (indices.min() < 0 or indices.max() >= n):
+        msg = f"{path.name} is corrupt: column positions outside the commune list."
+        raise MismatchError(msg)
+    if not ((minutes >= 0) & (minutes < np.inf)).all():
+        return False  # the builder reports the rows
+    step = np.diff(indices.astype(np.int64))
+    row_start = np.zeros(indices.size, dtype=bool)
+    row_start[indptr[1:-1][indptr[1:-1] < indices.size]] = True
+    if not ((step > 0) | row_start[1:]).all():
+        return False
+    origins = np.repeat(np.arange(n), np.diff(indptr))
+    has_self = np.zeros(n, dtype=bool)
+    has_self[origins[origins == indices]] = True
+    return bool(has_self.all())
