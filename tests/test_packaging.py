@@ -52,7 +52,13 @@ def test_wheel_holds_the_code_and_the_bundled_data(tmp_path):
         "aplcore/io/__init__.py",
         "aplcore/zoning/__init__.py",
     }
-    expected |= {f"aplcore/data/{f.name}" for f in (ROOT / "aplcore" / "data").iterdir()}
+    # every file of the source tree (code and data), the kernels under aplcore/kernels
+    expected |= {
+        f.relative_to(ROOT).as_posix()
+        for f in (ROOT / "aplcore").rglob("*")
+        if f.is_file() and "__pycache__" not in f.parts and f.suffix != ".pyc"
+    }
+    expected |= {f"aplcore/kernels/{f.name}" for f in (ROOT / "kernels").glob("*.py")}
     assert expected <= names
     assert not any(name.startswith("kernels/") for name in names)
 
