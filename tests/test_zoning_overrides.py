@@ -61,7 +61,7 @@ def test_override_that_breaks_a_cap_can_raise():
     # ZIP and ZIP+ZAC caps, and D's APL 4.5 is above the ZIP threshold (2.71)
     with pytest.raises(
         ParameterError,
-        match=r"overrides break 3 caps or rules: région all ZIP: 260 .*broken by territory D "
+        match=r"the zoning breaks 3 caps or rules: région all ZIP: 260 .*broken by territory D "
         r"-> ZIP.*eligibility: 60 inhabitants, broken by territory D -> ZIP",
     ):
         classify_zones(
@@ -79,7 +79,10 @@ def test_commune_override_wins_over_territory_override():
     overrides = pd.DataFrame(
         {"code": ["C", "45004"], "level": ["territory", "commune"], "zone": ["HZ", "ZAC"]}
     )
-    z = classify_zones(apl, population=pop, territory=tvs, caps=CAPS, overrides=overrides)
+    # 45004 (40 of 400 inhabitants) exceeds the 2025 guide's default commune substitution
+    # limit, "sans excéder 5 % de la population régionale" (20): reported, not refused
+    with pytest.warns(ZoningWarning, match=r"commune substitution \(5 %\): 40 inhabitants"):
+        z = classify_zones(apl, population=pop, territory=tvs, caps=CAPS, overrides=overrides)
     assert z.communes.loc[["45003", "45004"], "zone"].tolist() == ["HZ", "ZAC"]
 
 

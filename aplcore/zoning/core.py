@@ -713,7 +713,10 @@ def _warn(checks: pd.DataFrame, on_violation: str) -> None:
     if broken.empty:
         return
     details = "; ".join(_describe_broken(r) for _, r in broken.iterrows())
-    msg = f"overrides break {len(broken)} caps or rules: {details}. Remove or change those choices."
+    msg = (
+        f"the zoning breaks {len(broken)} caps or rules: {details}. Remove or change the "
+        "choices named (or agree with the other région on a cross-région territory)."
+    )
     if on_violation == "raise":
         raise ParameterError(msg)
     warnings.warn(msg, ZoningWarning, stacklevel=3)
