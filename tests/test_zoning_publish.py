@@ -126,3 +126,49 @@ def test_classify_command_writes_what_an_agency_publishes(tmp_path, capsys):
 
     with Image.open(out / "zoning_map.png") as image:
         assert image.info["dpi"][0] == pytest.approx(200, abs=1)
+
+
+def test_classify_run_applies_choices_and_compares_with_the_zoning_in_force(tmp_path, capsys):
+    import argparse
+
+    from aplcore.cli.classify import cmd_classify
+
+    codes = ["45001", "45004", "45006", "45009", "45008", "45010"]
+    pd.DataFrame(
+        {"code": codes, "apl": [2.0, 2.2, 3.0, 2.5, 5.0, 4.5], "population": [100] * 6}
+    ).to_csv(tmp_path / "apl.csv", index=False)
+    pd.DataFrame({"code": codes, "territory": ["T1", "T1", "T2", "T2", "T3", "T3"]}).to_csv(
+        tmp_path / "tvs.csv", index=False
+    )
+    pd.DataFrame(
+        {"code": ["T2"], "level": ["territory"], "zone": ["HZ"], "reason": ["CTS"]}
+    ).to_csv(tmp_path / "choices.csv", index=False)
+    pd.DataFrame(
+        {"com_code": codes, "zmed_niveau": ["1_ZIP"] * 3 + ["2_ZAC"] * 2 + ["4_ZAR"]}
+    ).to_csv(tmp_path / "in_force.csv", index=False)
+    args = argparse.Namespace(
+        apl=tmp_path / "apl.csv",
+        territories=tmp_path / "tvs.csv",
+        population=None,
+        territory_column=None,
+        method="zonage_2025",
+        thresholds=None,
+        cap=["ZIP=0.5", "ZAC=0.3"],
+        margin=None,
+        out=tmp_path / "out",
+        overwrite=False,
+        choices=tmp_path / "choices.csv",
+        in_force=tmp_path / "in_force.csv",
+        date_arrete="05/01/2026",
+        strict=False,
+    )
+    assert cmd_classify(args) == 0
+    assert "in force → recomputed: 4 of 6 communes change level" in capsys.readouterr().out
+    out = tmp_path / "out"
+    communes = pd.read_csv(out / "zoning_communes.csv", dtype=str).set_index("code")
+    assert communes.loc["45006", ["zone", "override"]].tolist() == ["HZ", "CTS"]
+    national = pd.read_csv(out / "zonage_communes.csv", dtype=str)
+    assert set(national["zmed_date_arrete"]) == {"05/01/2026"}
+    changes = pd.read_csv(out / "comparison_departements.csv", dtype=str)
+    assert changes["communes_changed"].tolist() == ["4"]
+    assert (out / "comparison_map.png").stat().st_size > 10_000

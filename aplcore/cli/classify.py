@@ -91,7 +91,11 @@ def add_parsers(
 
 def cmd_classify(args: argparse.Namespace) -> int:
     """``aplcore classify``."""
-    inputs = check_inputs([args.apl, args.territories, args.population])
+    choices_path = getattr(args, "choices", None)
+    in_force_path = getattr(args, "in_force", None)
+    inputs = check_inputs(
+        [args.apl, args.territories, args.population, choices_path, in_force_path]
+    )
     out: Path = args.out
     check_out_folder(out)
     caps = _parse_caps(args.cap)
@@ -106,6 +110,14 @@ def cmd_classify(args: argparse.Namespace) -> int:
         "annex_text": out / "decree_annex.txt",
         "map": out / "zoning_map.png",
     }
+    if in_force_path is not None:
+        names.update(
+            {
+                f"comparison_{part}": out / f"comparison_{part}.csv"
+                for part in ("communes", "departements", "regions", "transitions")
+            }
+        )
+        names["comparison_map"] = out / "comparison_map.png"
     check_outputs(list(names.values()), inputs, overwrite=args.overwrite)
     apl_table = read_code_table(args.apl, what="the APL table")
     if "apl" not in apl_table.columns:
@@ -139,14 +151,37 @@ def cmd_classify(args: argparse.Namespace) -> int:
         options["cap_unit"] = "share" if max(caps.values()) <= 1 else "inhabitants"
     if args.margin is not None:
         options["margin"] = args.margin
+    if choices_path is not None:
+        from ..zoning import read_choices
+
+        choices = read_choices(choices_path)
+        options["overrides"] = choices.replace({"commune": {"": None}, "population": {"": None}})
+    if getattr(args, "strict", False):
+        options["strict"] = True
     zoning = classify_zones(
         as_numbers(apl_table["apl"], what=f"apl of {args.apl.name}"),
         population=as_numbers(population, what="population"),
         territory=territories,
         **options,
     )
+    comparison = None
+    if in_force_path is not None:
+        from ..zoning import compare_zonings, zoning_in_force
+
+        in_force = zoning_in_force(in_force_path)
+        in_force = in_force[in_force.index.isin(zoning.communes.index)]
+        comparison = compare_zonings(in_force, zoning, labels=("in force", "recomputed"))
     with output_files(list(names.values()), overwrite=args.overwrite) as outputs:
-        _write_outputs(zoning, names, outputs, method=args.method)
+        _write_outputs(
+            zoning,
+            names,
+            outputs,
+            method=args.method,
+            date_arrete=getattr(args, "date_arrete", None),
+        )
+        if comparison is not None:
+            _write_comparison(comparison, names, outputs)
+            echo(comparison.summary())
     caps_note = "caps met" if zoning.caps_met else "some caps NOT met (see the report)"
     echo(f"aplcore classify: {len(zoning.communes)} communes, method {args.method}, {caps_note}")
     echo(zoning.format_report())
@@ -167,7 +202,31 @@ def _finite_or_empty(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _write_outputs(zoning: Any, names: dict[str, Path], outputs: Any, *, method: str) -> None:
+def _write_comparison(comparison: Any, names: dict[str, Path], outputs: Any) -> None:
+    """The zoning in force against the recomputed one: tables and map."""
+    from ..errors import MissingCommuneError
+
+    write_table(comparison.communes, outputs.path(names["comparison_communes"]))
+    for part, frame in (
+        ("departements", comparison.by_departement),
+        ("regions", comparison.by_region),
+        ("transitions", comparison.transitions),
+    ):
+        write_table(frame.reset_index(), outputs.path(names[f"comparison_{part}"]))
+    try:
+        comparison.plot(path=outputs.path(names["comparison_map"]), source="aplcore classify")
+    except MissingCommuneError as exc:
+        outputs.path(names["comparison_map"]).write_text(f"no map: {exc}\n", encoding="utf-8")
+
+
+def _write_outputs(
+    zoning: Any,
+    names: dict[str, Path],
+    outputs: Any,
+    *,
+    method: str,
+    date_arrete: str | None = None,
+) -> None:
     """Every output of a zoning: tables, national file, decree annex, published table, map."""
     from ..errors import MissingCommuneError
     from ..zoning import format_annex
@@ -176,7 +235,8 @@ def _write_outputs(zoning: Any, names: dict[str, Path], outputs: Any, *, method:
     write_table(_finite_or_empty(zoning.territories), outputs.path(names["territories"]))
     write_table(_finite_or_empty(zoning.report).set_index("region"), outputs.path(names["report"]))
     write_table(_finite_or_empty(zoning.checks), outputs.path(names["checks"]))
-    write_table(zoning.to_national_schema().set_index("com_code"), outputs.path(names["national"]))
+    national = zoning.to_national_schema(date_arrete=date_arrete).set_index("com_code")
+    write_table(national, outputs.path(names["national"]))
     table = _finite_or_empty(zoning.published_table()).reset_index().set_index("region")
     write_table(table, outputs.path(names["table"]))
     annex = zoning.decree_annex()
