@@ -231,6 +231,38 @@ def test_both_margin_readings_reproduce_the_published_table():
     assert z.checks.set_index("constraint").loc["ZIP", "limit"] == 1_834_765 + MARGIN
 
 
+def test_departement_thresholds_of_the_guide_hold():
+    # Guide Centre-Val de Loire 2025, "Les seuils populationnels" (the table by département of
+    # attribution) and "La phase de concertation": proposals "formulées dans le respect des
+    # seuils populationnels départementaux"
+    apl, pop, tvs = cvl_communes()
+    dep_caps = pd.DataFrame(
+        {dep: {"ZIP": v[1], "ZAC": v[2], "HZ": v[3]} for dep, v in PUBLISHED.items()}
+    ).T
+    z = classify_zones(
+        apl, population=pop, territory=tvs, caps=CAPS, margin=MARGIN, departement_caps=dep_caps
+    )
+    deps = z.checks[z.checks["departement"] != ""]
+    assert len(deps) == 6 * 3  # ZIP, ZIP+ZAC and the HZ floor in each département
+    assert deps["met"].all()
+    # a département-level choice that keeps the regional caps can still break its threshold
+    swap = {"18C1": "ZIP", "45Z2": "ZAC"}
+    with pytest.raises(
+        aplcore.errors.ParameterError,
+        match=r"département 18 ZIP: 304,871 inhabitants for a limit of 287,559",
+    ):
+        classify_zones(
+            apl,
+            population=pop,
+            territory=tvs,
+            caps=CAPS,
+            margin=MARGIN,
+            departement_caps=dep_caps,
+            overrides=swap,
+            strict=True,
+        )
+
+
 def test_csv_write_failure_leaves_no_file(cvl_zoning, tmp_path):
     from aplcore.zoning import write_csv
 
