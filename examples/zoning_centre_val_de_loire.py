@@ -22,6 +22,8 @@ Usage::
 * TVS value: the preset weights communal APL by the resident population (2017 arrêté, FAQ
   p. 5); the APL 2023 workbook note (the data the 2025 zoning used) weights territories by the
   standardised population. Both are computed and their difference printed.
+* The guide's table by département ("Les seuils populationnels") is given as département
+  thresholds: with stand-in territories they are not all met, and the checks say by how much.
 * The zoning in force (the national file in ``../shared/data/raw/zonage_medecins_national_2025_05``,
   or ``--in-force``) is compared with the recomputed one, commune by commune.
 
@@ -37,12 +39,14 @@ import argparse
 import json
 import os
 import sys
+import warnings
 from pathlib import Path
 
 import pandas as pd
 
 from aplcore.io.drees import read_drees_apl
 from aplcore.zoning import (
+    ZoningWarning,
     classify_zones,
     compare_zonings,
     format_annex,
@@ -133,20 +137,28 @@ def main(argv: list[str] | None = None) -> int:
         "thresholds": THRESHOLDS,
         "caps": CAPS,
         "margin": MARGIN,
+        # the guide's "seuils populationnels" by département, checked and reported
+        "departement_caps": PUBLISHED[["ZIP", "ZAC", "HZ"]],
     }
-    zoning = classify_zones(apl["apl_65"], method="zonage_2025", **inputs)
-    workbook = classify_zones(
-        apl["apl_65"], method=get_method("zonage_2025", weighting="standardised"), **inputs
-    )
+    with warnings.catch_warnings():  # every check is printed below, met or not
+        warnings.simplefilter("ignore", ZoningWarning)
+        zoning = classify_zones(apl["apl_65"], method="zonage_2025", **inputs)
+        workbook = classify_zones(
+            apl["apl_65"], method=get_method("zonage_2025", weighting="standardised"), **inputs
+        )
     terr = zoning.territories
     print(f"Centre-Val de Loire, APL {args.year} (GPs <= 65), {len(apl)} communes")
     print(f"territories: {source}; {len(terr)} territories")
     print(f"method zonage_2025, thresholds {THRESHOLDS}, caps {CAPS}, margin {MARGIN}\n")
     print(zoning.format_report())
-    print("\nchecks:")
+    print("\nchecks (régional caps, rules, and the guide's département thresholds):")
     for _, row in zoning.checks.iterrows():
         state = "met" if row["met"] else f"NOT met (+{row['excess']:,.0f})"
-        print(f"  {row['constraint']:<28} {row['used']:>12,.0f} of {row['limit']:>12,.0f}  {state}")
+        where = f"{row['departement']:>2}" if row["departement"] else "24"
+        print(
+            f"  {where} {row['constraint']:<28} {row['used']:>12,.0f} of {row['limit']:>12,.0f}"
+            f"  {state}"
+        )
     weighting = _weighting_difference(zoning, workbook)
     print("\npublished 2025 zoning with the official TVS (spec §6), for comparison:")
     print(PUBLISHED.to_string())

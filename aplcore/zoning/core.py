@@ -726,7 +726,7 @@ def _describe_broken(row: pd.Series) -> str:
     where = f"région {row['region']}"
     if row["departement"]:
         where += f" département {row['departement']}"
-    blame = row["broken_by"] or "overrides"
+    blame = row["broken_by"] or "the computed zoning itself (no choice involved)"
     if row["kind"] == "rule":
         return f"{where} {row['constraint']}: {row['used']:,.0f} inhabitants, broken by {blame}"
     return (
