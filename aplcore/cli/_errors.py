@@ -51,6 +51,13 @@ def for_the_command_line(message: str) -> str:
     return message.strip()
 
 
+_FILE_SUFFIXES = (".csv", ".tsv", ".parquet", ".npz", ".xlsx", ".xls", ".graphml", ".json", ".gz")
+
+
+def _names_a_file(message: str) -> bool:
+    return "/" in message or any(suffix in message.lower() for suffix in _FILE_SUFFIXES)
+
+
 def _input_files(args: argparse.Namespace) -> list[Path]:
     return [v for v in vars(args).values() if isinstance(v, Path) and v.is_file()]
 
@@ -100,10 +107,10 @@ def describe_failure(exc: BaseException, args: argparse.Namespace) -> str:
 
     if isinstance(exc, AplcoreError):
         message = for_the_command_line(" ".join(str(exc).split()))
+        if type(exc).__name__ == "CommandError" or _names_a_file(message):
+            return message
         file = _file_of(exc, args)
-        if file is not None and Path(file).name not in message:
-            message = f"{file}: {message}"
-        return message
+        return f"{file}: {message}" if file is not None else message
     if isinstance(exc, OSError) and not isinstance(exc, zipfile.BadZipFile):
         if exc.filename:
             return f"{exc.strerror or exc}: {exc.filename}"

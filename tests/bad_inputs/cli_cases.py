@@ -13,7 +13,7 @@ import pytest
 
 from aplcore import cli
 
-CODES = ["45001", "45002", "45003", "45004", "45005", "45006"]
+CODES = ["45001", "45002", "45004", "45005", "45006", "45008"]
 POPULATION = [1000.0, 2500.0, 400.0, 800.0, 1200.0, 300.0]
 
 
@@ -29,7 +29,7 @@ def gp_frame() -> pd.DataFrame:
     return pd.DataFrame(
         {
             "practitioner_id": ["a", "b", "c", "d", "e"],
-            "commune": ["45001", "45002", "45002", "45004", "45003"],
+            "commune": ["45001", "45002", "45002", "45004", "45005"],
             "activity": [5000.0, 3000.0, 4000.0, 7000.0, 1000.0],
             "age": [50, 60, 62, 40, 45],
         }
@@ -101,10 +101,11 @@ def make_inputs(folder: Path) -> Inputs:
 
 
 def snapshot(folder: Path) -> dict[str, tuple[int, bytes | None]]:
-    """Every entry under ``folder`` (hidden ones included): its mode and content."""
+    """Every file under ``folder`` (hidden ones included, empty folders left out): its mode and
+    content."""
     out = {}
-    for root, dirs, files in os.walk(folder):
-        for name in dirs + files:
+    for root, _dirs, files in os.walk(folder):
+        for name in files:
             path = Path(root) / name
             st = path.lstat()
             content = path.read_bytes() if path.is_file() and not path.is_symlink() else None

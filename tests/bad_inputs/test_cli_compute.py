@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -89,7 +90,7 @@ def output_is_an_input(inputs: Inputs) -> list[str]:
 
 def population_of(values) -> pd.DataFrame:
     return lambda: pd.DataFrame(
-        {"code": ["45001", "45002", "45003", "45004", "45005", "45006"], "population": values}
+        {"code": ["45001", "45002", "45004", "45005", "45006", "45008"], "population": values}
     )
 
 
@@ -203,7 +204,7 @@ CASES = [
         "population-missing-commune",
         frame("population", lambda: population_of([1.0] * 6)().iloc[:5]),
         1,
-        ("45006",),
+        ("45008",),
     ),
     CliCase(
         "population-lost-zero", spoil("population", b"code,population\n1001,5\n"), 1, ("1001",)
@@ -279,3 +280,67 @@ def test_compute_clean_inputs_succeed(inputs: Inputs, capsys) -> None:
     assert sorted(p.name for p in inputs.out.iterdir()) == sorted(
         p.name for p in inputs.out.iterdir() if not p.name.startswith(".")
     )
+
+
+def _times_in(factor: float):
+    def prepare(inputs: Inputs) -> list[str]:
+        table = od_frame()
+        table["minutes"] = table["minutes"] * factor
+        inputs.write_frame("times", table)
+        return args(inputs)
+
+    return prepare
+
+
+WARNED = [
+    CliCase("times-in-seconds", _times_in(60.0), 0, ("likely in seconds", "--time-units seconds")),
+    CliCase("times-in-hours", _times_in(1 / 60), 0, ("likely in hours", "--time-units hours")),
+    CliCase(
+        "codes-unknown",
+        lambda i: (
+            i.write_text("times", od_text().replace("45008", "99999")),
+            i.write_text("population", i["population"].read_text().replace("45008", "99999")),
+            args(i),
+        )[2],
+        0,
+        ("do not exist: '99999'", "warning"),
+    ),
+    CliCase(
+        "codes-former",
+        lambda i: (
+            i.write_text("times", od_text().replace("45008", "28025")),
+            i.write_text("population", i["population"].read_text().replace("45008", "28025")),
+            args(i),
+        )[2],
+        0,
+        ("28025 → 28319", "warning"),
+    ),
+    CliCase(
+        "codes-former-strict",
+        lambda i: (
+            i.write_text("times", od_text().replace("45008", "28025")),
+            args(i, "--strict-codes"),
+        )[1],
+        1,
+        ("28025 → 28319",),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", WARNED, ids=[c.name for c in WARNED])
+def test_compute_flags_units_and_codes(case: CliCase, inputs: Inputs, capsys) -> None:
+    check_case(case, inputs, capsys)
+
+
+def test_declared_time_units_give_the_minutes_result(inputs: Inputs, capsys) -> None:
+    check_case(CliCase("minutes", lambda i: args(i), 0, ()), inputs, capsys)
+    reference = (inputs.out / "apl.csv").read_bytes()
+    shutil.rmtree(inputs.out)
+    table = od_frame()
+    table["minutes"] = table["minutes"] * 60.0
+    inputs.write_frame("times", table)
+    outcome = check_case(
+        CliCase("seconds", lambda i: args(i, "--time-units", "seconds"), 0, ()), inputs, capsys
+    )
+    assert "warning" not in outcome.err
+    assert (inputs.out / "apl.csv").read_bytes() == reference

@@ -1,0 +1,157 @@
+"""Catalogue of bad inputs through ``aplcore classify``: one line, nothing written."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from bad_inputs.cli_cases import CODES, CliCase, Inputs, apl_frame, check_case, territory_frame
+
+
+def args(inputs: Inputs, *extra: str) -> list[str]:
+    return [
+        "classify",
+        "--apl",
+        str(inputs["apl"]),
+        "--territories",
+        str(inputs["territories"]),
+        "--out",
+        str(inputs.out),
+        "--cap",
+        "ZIP=0.5",
+        "--cap",
+        "ZAC=0.3",
+        "--cap",
+        "HZ=0.2",
+        *extra,
+    ]
+
+
+def with_args(*extra: str):
+    return lambda inputs: args(inputs, *extra)
+
+
+def apl_text(name: str, text: str):
+    def prepare(inputs: Inputs) -> list[str]:
+        inputs.write_text(name, text)
+        return args(inputs)
+
+    return prepare
+
+
+def apl_with(**columns):
+    def prepare(inputs: Inputs) -> list[str]:
+        table = apl_frame()
+        for column, values in columns.items():
+            table[column] = values
+        inputs.write_frame("apl", table)
+        return args(inputs)
+
+    return prepare
+
+
+def existing_outputs(inputs: Inputs) -> list[str]:
+    inputs.out.mkdir()
+    (inputs.out / "zoning_report.csv").write_text("previous\n")
+    return args(inputs)
+
+
+def out_is_a_file(inputs: Inputs) -> list[str]:
+    inputs.out.write_text("a file\n")
+    return args(inputs)
+
+
+APL_CSV = apl_frame().to_csv(index=False)
+
+CASES = [
+    CliCase(
+        "apl-missing-file",
+        lambda i: ["classify", "--apl", str(i.folder / "no.csv"), *args(i)[3:]],
+        1,
+        ("not found", "no.csv"),
+    ),
+    CliCase(
+        "apl-no-apl-column",
+        apl_text("apl", "code,value,population\n45001,2.5,10\n"),
+        1,
+        ("'apl' column",),
+    ),
+    CliCase(
+        "apl-no-code-column",
+        apl_text("apl", "commune_name,apl,population\nA,2.5,10\n"),
+        1,
+        ("code",),
+    ),
+    CliCase("apl-empty", apl_text("apl", ""), 1, ("apl.csv",)),
+    CliCase(
+        "apl-missing-field",
+        apl_text("apl", "code,apl,population\n45001,2.5,776\n45002,500\n45004,3.1,1400\n"),
+        1,
+        ("apl.csv",),
+    ),
+    CliCase("apl-nan", apl_with(apl=[float("nan"), 3.5, 4.2, 1.9, 5.0, 2.8]), 1, ("45001",)),
+    CliCase("apl-negative", apl_with(apl=[-1.0, 3.5, 4.2, 1.9, 5.0, 2.8]), 1, ("apl",)),
+    CliCase("apl-text", apl_with(apl=["high", 3.5, 4.2, 1.9, 5.0, 2.8]), 1, ("high",)),
+    CliCase("apl-inf", apl_with(apl=[float("inf"), 3.5, 4.2, 1.9, 5.0, 2.8]), 1, ("apl",)),
+    CliCase("population-negative", apl_with(population=[-5.0, 1, 1, 1, 1, 1]), 1, ("population",)),
+    CliCase(
+        "population-missing",
+        lambda i: (i.write_frame("apl", apl_frame().drop(columns="population")), args(i))[1],
+        1,
+        ("population", "--population"),
+    ),
+    CliCase("apl-lost-zeros", apl_text("apl", APL_CSV.replace("45001", "4501")), 1, ("4501",)),
+    CliCase("apl-duplicated", apl_text("apl", APL_CSV + "45001,2.2,100\n"), 1, ("45001",)),
+    CliCase(
+        "apl-utf16",
+        lambda i: (i.write_bytes("apl", APL_CSV.encode("utf-16")), args(i))[1],
+        1,
+        ("apl.csv",),
+    ),
+    CliCase(
+        "territories-missing-commune",
+        lambda i: (i.write_frame("territories", territory_frame().iloc[:4]), args(i))[1],
+        1,
+        ("45006",),
+    ),
+    CliCase(
+        "territories-ambiguous",
+        lambda i: (
+            i.write_frame(
+                "territories", territory_frame().rename(columns={"territory": "tvs"}).assign(bv="B")
+            ),
+            args(i),
+        )[1],
+        1,
+        ("--territory-column",),
+    ),
+    CliCase("territory-column-unknown", with_args("--territory-column", "tvs"), 1, ("tvs",)),
+    CliCase(
+        "cap-no-equals", lambda i: [*args(i)[:-6], "--cap", "ZIP:0.5"], 1, ("ZONE=VALUE", "ZIP:0.5")
+    ),
+    CliCase("cap-negative", lambda i: [*args(i)[:-6], "--cap", "ZIP=-0.5"], 1, ("ZONE=VALUE",)),
+    CliCase(
+        "cap-mixed-units",
+        lambda i: [*args(i)[:-6], "--cap", "ZIP=0.5", "--cap", "ZAC=1000"],
+        1,
+        ("all be shares",),
+    ),
+    CliCase("thresholds-negative", with_args("--thresholds", "-1", "3"), 1, ("threshold", "-1")),
+    CliCase("thresholds-unsorted", with_args("--thresholds", "4", "3"), 1, ("threshold",)),
+    CliCase("method-unknown", with_args("--method", "zonage_2099"), 1, ("zonage_2099",)),
+    CliCase("out-is-a-file", out_is_a_file, 1, ("--out must be a folder",)),
+    CliCase("outputs-exist", existing_outputs, 1, ("already exists", "--overwrite")),
+    CliCase("out-is-input", lambda i: [*args(i)[:5], "--out", str(i.folder), *args(i)[7:]], 0, ()),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_classify_bad_input(case: CliCase, inputs: Inputs, capsys) -> None:
+    check_case(case, inputs, capsys)
+
+
+def test_classify_clean_inputs_write_every_output_together(inputs: Inputs, capsys) -> None:
+    check_case(CliCase("clean", lambda i: args(i), 0, ()), inputs, capsys)
+    written = sorted(p.name for p in inputs.out.iterdir())
+    assert [n for n in written if n.startswith(".")] == []
+    communes = pd.read_csv(inputs.out / "zoning_communes.csv", dtype={"code": str})
+    assert sorted(communes["code"]) == CODES
