@@ -10,15 +10,19 @@ Rules, for the capped methods (details in :class:`~aplcore.zoning.methods.Capped
 * the unit is the territory; its APL is the mean of communal APL weighted by the resident or
   the standardised population, as the method says;
 * thresholds decide **eligibility** (a zone takes territories with ``APL <= threshold``), caps
-  decide **how many**: eligible territories are taken by ascending APL while every cap of every
-  région where they have residents holds. The first one that does not fit **stops** the zone in
-  those régions (no skipping to a smaller territory further down), so a territory never gets a
-  better zone than one with a lower APL in the same région (``fill_rule="skip"`` in the method
-  passes over it instead, filling the caps more fully without that guarantee);
+  decide **how many**: eligible territories are taken by ascending APL while every cap of the
+  région that decides them holds. The first one that does not fit **stops** the zone in that
+  région (no skipping to a smaller territory further down), so a territory never gets a better
+  zone than one with a lower APL that the same région decides (``fill_rule="skip"`` in the
+  method passes over it instead, filling the caps more fully without that guarantee);
 * ties in APL: larger population first, then territory code;
-* a zone without a cap is not limited; a cap on the residual zone is a floor; the margin only
-  extends the margin zone's own cap; with ``cap_rule="cumulative"`` (2025) the first *k* zones
-  together stay within the sum of their caps;
+* a zone without a cap is not limited; a cap on the residual zone is a floor; the margin lies
+  inside the margin zone's cap (``margin_rule="inside"``, so every published share holds;
+  ``"above"`` lets the zone reach cap + margin); with ``cap_rule="cumulative"`` (2025) the
+  first *k* zones together stay within the sum of their caps; 2017 takes the zone-B share as an
+  extra ``ZIP_B`` cap and refuses to run without a ZIP cap (unless ``vivier="all-zip"``);
+* département thresholds (``departement_caps=``) are checked and reported per département of
+  attribution;
 * a mandatory tier (2017 zone A, ``APL <= 2.5``) is never cut: if it alone exceeds a cap, a
   :class:`ZoningWarning` says so and ``checks["mandatory_over_cap"]`` is true;
 * a territory spanning régions counts each région's residents against that région's caps and is
