@@ -44,11 +44,14 @@ from aplcore.scenarios import (
 )
 from aplcore.zoning import get_method
 
-
 # ------------------------------------------------------------------------------ small case
+#: Real commune codes of the Loiret (positions in the random cases are not geography).
+C = aplcore.load_communes(departement="45").index[:30].tolist()
+
+
 def small_case(seed: int = 0, n: int = 24):
     rng = np.random.default_rng(seed)
-    codes = [f"45{i:03d}" for i in range(n)]
+    codes = C[:n]
     xy = rng.uniform(0, 25, size=(n, 2))
     dist = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
     minutes = np.round(dist * 1.11 + 1.0)  # whole minutes: pairs fall on the band edges
@@ -124,9 +127,9 @@ def test_baseline_equals_compute_apl(case):
 
 def test_scale_activity(case):
     gps = case[2].copy()
-    some = gps["commune"].isin(["45001", "45003"])
+    some = gps["commune"].isin([C[1], C[3]])
     gps.loc[some, "activity"] *= 1.3
-    check(case, [ScaleActivity(1.3, communes=("45001", "45003"))], gps=gps)
+    check(case, [ScaleActivity(1.3, communes=(C[1], C[3]))], gps=gps)
 
 
 def test_retire_above_in_years(case):
@@ -161,24 +164,24 @@ def test_add_practitioners(case):
     added = pd.DataFrame(
         {
             "practitioner_id": ["new1", "new2", "new3"],
-            "commune": ["45002", "45002", "45010"],
+            "commune": [C[2], C[2], C[10]],
             "activity": [0.0, 0.0, 7000.0],
             "age": [35, 35, 40],
             "kind": ["liberal"] * 3,
             "new_install": [True, True, False],
         }
     )
-    changes = [AddPractitioners("45002", 2), AddPractitioners("45010", 1, activity=7000.0)]
+    changes = [AddPractitioners(C[2], 2), AddPractitioners(C[10], 1, activity=7000.0)]
     check(case, changes, gps=pd.concat([gps, added], ignore_index=True))
 
 
 def test_commune_supply_changes(case):
     _tt, pop, gps, _, minutes, codes = case
-    found = run_one(case, AddSupply({"45004": 3000.0, "45005": -1e9}), ScaleSupply(2.0, ("45006",)))
+    found = run_one(case, AddSupply({C[4]: 3000.0, C[5]: -1e9}), ScaleSupply(2.0, (C[6],)))
     supply = aplcore.count_gp_activity(gps).reindex(codes).fillna(0.0)
-    supply["45004"] += 3000.0
-    supply["45005"] = 0.0
-    supply["45006"] *= 2.0
+    supply[C[4]] += 3000.0
+    supply[C[5]] = 0.0
+    supply[C[6]] *= 2.0
     demand = aplcore.standardise_population(pop)
     np.testing.assert_allclose(
         found, reference_apl(minutes, codes, demand, supply), rtol=1e-12, atol=1e-12
@@ -196,16 +199,16 @@ def test_population_projection_and_weights(case):
 
 def test_projection_per_commune(case):
     pop = case[1].copy()
-    table = pd.DataFrame({"90+": [2.0, 0.5]}, index=["45000", "45001"])
-    pop.loc[["45000", "45001"], "90+"] *= [2.0, 0.5]
+    table = pd.DataFrame({"90+": [2.0, 0.5]}, index=[C[0], C[1]])
+    pop.loc[[C[0], C[1]], "90+"] *= [2.0, 0.5]
     check(case, [ProjectPopulation(table)], pop=pop)
 
 
 def test_scale_demand(case):
     _tt, pop, gps, _, minutes, codes = case
-    found = run_one(case, ScaleDemand(1.5, ("45007",)))
+    found = run_one(case, ScaleDemand(1.5, (C[7],)))
     demand = aplcore.standardise_population(pop)
-    demand["45007"] *= 1.5
+    demand[C[7]] *= 1.5
     expected = reference_apl(minutes, codes, demand, aplcore.count_gp_activity(gps))
     np.testing.assert_allclose(found, expected, rtol=1e-12, atol=1e-12)
 
@@ -310,8 +313,7 @@ def test_summary_and_long_tables(case):
     long = run.to_long()
     assert len(long) == values.size
     assert (
-        long.set_index(["code", "scenario"])["apl"].loc[("45003", scenarios[2].name)]
-        == (values[3, 2])
+        long.set_index(["code", "scenario"])["apl"].loc[(C[3], scenarios[2].name)] == (values[3, 2])
     )
     ds = run.to_xarray()
     np.testing.assert_array_equal(ds["apl"].values, values)
@@ -445,3 +447,25 @@ def test_clear_errors(case):
         ScaleSupply(1.0, communes=(1001,))
     with pytest.raises(ParameterError, match="nothing would vary"):
         monte_carlo(3, seed=1)
+
+
+def test_maps_of_a_run(case, tmp_path):
+    from shapely.geometry import box
+
+    from aplcore.scenarios.report import write_report
+
+    territory = case[3]
+    run = run_scenarios(
+        baseline_of(case, zoning=zoning_spec(territory)), monte_carlo(8, seed=6, activity_cv=0.3)
+    )
+    codes = run.codes
+    contours = pd.Series(
+        [box(i % 6, i // 6, i % 6 + 1, i // 6 + 1) for i in range(len(codes))], index=codes
+    )
+    write_report(run, tmp_path, contours=contours, source="synthetic test case")
+    for name in ("zone_probability.png", "stability.png", "probability_under.png"):
+        assert (tmp_path / name).stat().st_size > 10_000
+    figure = run.plot_stability(contours, date=None, insets=False)
+    legend = figure.axes[0].get_legend() or figure.legends[0]
+    labels = [t.get_text() for t in legend.get_texts()]
+    assert labels[0] == "every one"

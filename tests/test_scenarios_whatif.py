@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
-from test_scenarios import small_case
+from test_scenarios import C, small_case
 
 import aplcore
 from aplcore.errors import ParameterError
@@ -41,7 +41,7 @@ def effects_of(case, method="e2sfca", decay="drees_gp"):
 def test_marginal_effect_is_the_difference_of_two_solves(case, method, activity):
     _tt, demand, supply, _ = case
     matrix, effects = effects_of(case, method)
-    for commune in ["45000", "45007", "45013"]:
+    for commune in [C[0], C[7], C[13]]:
         delta = marginal_effect(effects, commune, activity)
         changed = supply.copy()
         changed[commune] = max(changed[commune] + activity, 0.0)
@@ -53,12 +53,12 @@ def test_marginal_effect_is_the_difference_of_two_solves(case, method, activity)
 def test_marginal_effect_of_the_drees_apl_is_f_over_d(case):
     tt, _demand, _supply, _ = case
     _, effects = effects_of(case)
-    j = effects.position("45004")
-    delta = marginal_effect(effects, "45004", 1000.0)
+    j = effects.position(C[4])
+    delta = marginal_effect(effects, C[4], 1000.0)
     times = tt.to_frame()
     weights = aplcore.get_decay("drees_gp")
     d_j = effects.weighted_demand[j]
-    pairs = times[times["destination"] == "45004"].set_index("origin")["minutes"]
+    pairs = times[times["destination"] == C[4]].set_index("origin")["minutes"]
     expected = pd.Series(0.0, index=tt.codes)
     expected[pairs.index] = weights(pairs.to_numpy()) * 1000.0 / d_j
     np.testing.assert_allclose(delta.to_numpy(), expected.to_numpy(), rtol=1e-14)

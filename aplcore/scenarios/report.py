@@ -43,6 +43,7 @@ def write_report(
     threshold: float | None = 2.5,
     contours: Any = None,
     maps: bool = True,
+    source: str | None = None,
 ) -> dict[str, Any]:
     """Write the report of a run; returns the headline figures (also in ``summary.json``).
 
@@ -59,6 +60,8 @@ def write_report(
         cover the run's communes.
     maps
         Draw the maps.
+    source
+        Source line of the maps (say what is synthetic).
     """
     from ..io.writers import write_csv
 
@@ -84,11 +87,13 @@ def write_report(
     write_csv(per_scenario, folder / "scenarios.csv", overwrite=True)
     (folder / "summary.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
     if maps:
-        _maps(run, folder, contours, threshold)
+        _maps(run, folder, contours, threshold, source)
     return summary
 
 
-def _maps(run: ScenarioRun, folder: Path, contours: Any, threshold: float | None) -> None:
+def _maps(
+    run: ScenarioRun, folder: Path, contours: Any, threshold: float | None, source: str | None
+) -> None:
     if contours is None:
         try:
             from ..datasets import load_contours
@@ -103,11 +108,13 @@ def _maps(run: ScenarioRun, folder: Path, contours: Any, threshold: float | None
         run.plot_zone_probability(
             contours,
             title=f"Probability of {first} over {n} scenarios",
+            source=source,
             path=folder / "zone_probability.png",
         )
         run.plot_stability(
             contours,
             title=f"Zoning stability over {n} scenarios",
+            source=source,
             path=folder / "stability.png",
         )
     if threshold is not None:
@@ -121,5 +128,6 @@ def _maps(run: ScenarioRun, folder: Path, contours: Any, threshold: float | None
             cmap="RdYlBu_r",
             unit=f"probability of an APL under {threshold:g}",
             title=f"Probability of an APL under {threshold:g} over {n} scenarios",
+            source=source,
             path=folder / "probability_under.png",
         )

@@ -22,6 +22,26 @@ __all__ = ["ScenarioRun"]
 
 FORMAT_VERSION = 1
 
+#: Classes of the stability map (share of scenarios keeping the baseline zone) and colours.
+STABILITY_CLASSES = (
+    "every one",
+    "99 % or more",
+    "90 – 99 %",
+    "75 – 90 %",
+    "50 – 75 %",
+    "under 50 %",
+)
+STABILITY_COLOURS = ("#313695", "#4575b4", "#abd9e9", "#fdae61", "#f46d43", "#a50026")
+_STABILITY_EDGES = (1.0, 0.99, 0.9, 0.75, 0.5)
+
+
+def _stability_class(share: np.ndarray) -> np.ndarray:
+    """Class label of each share of scenarios keeping the baseline zone."""
+    out = np.full(share.shape, STABILITY_CLASSES[-1], dtype=object)
+    for label, edge in reversed(list(zip(STABILITY_CLASSES, _STABILITY_EDGES, strict=False))):
+        out[share >= edge] = label
+    return out
+
 
 @dataclass(eq=False)
 class ScenarioRun:
@@ -253,9 +273,14 @@ class ScenarioRun:
         return ds
 
     # ------------------------------------------------------------------ maps
+    def _territory_outlines(self) -> pd.Series:
+        assert self.territories is not None
+        assert self.commune_territory is not None
+        return pd.Series(self.territories.to_numpy()[self.commune_territory], index=self.codes)
+
     def plot_zone_probability(self, contours: Any, zone: str | None = None, **kwargs: Any) -> Any:
         """Map of the probability that each commune's territory is in ``zone`` (default: the
-        first zone, ZIP), with :func:`aplcore.plots.plot_apl_map`."""
+        first zone, ZIP), with :func:`aplcore.plots.plot_apl_map`; territories outlined."""
         from ..plots import plot_apl_map
 
         _, _, labels = self._need_zones()
@@ -268,20 +293,25 @@ class ScenarioRun:
         values = pd.Series(prob, index=self.codes)
         kwargs.setdefault("bins", (0.0, 0.05, 0.25, 0.5, 0.75, 0.95, 1.0 + 1e-9))
         kwargs.setdefault("cmap", "RdYlBu_r")
-        kwargs.setdefault("unit", f"probability of {zone} over {len(self.names)} scenarios")
+        kwargs.setdefault("unit", f"probability of {zone}\n({len(self.names)} scenarios)")
+        kwargs.setdefault("outlines", self._territory_outlines())
         return plot_apl_map(values, contours, **kwargs)
 
     def plot_stability(self, contours: Any, **kwargs: Any) -> Any:
         """Map of the share of scenarios in which each commune's territory keeps its baseline
-        zone."""
-        from ..plots import plot_apl_map
+        zone, in classes (:func:`aplcore.plots.plot_zoning_map`); territories outlined."""
+        from ..plots import plot_zoning_map
 
         assert self.commune_territory is not None
         same = self.stability()["p_same"].to_numpy()[self.commune_territory]
-        kwargs.setdefault("bins", (0.0, 0.5, 0.75, 0.9, 0.99, 1.0, 1.0 + 1e-9))
-        kwargs.setdefault("cmap", "RdYlBu")
-        kwargs.setdefault("unit", f"share of {len(self.names)} scenarios keeping the baseline zone")
-        return plot_apl_map(pd.Series(same, index=self.codes), contours, **kwargs)
+        classes = pd.Series(pd.Categorical(_stability_class(same), categories=STABILITY_CLASSES,
+                                           ordered=True), index=self.codes)  # fmt: skip
+        kwargs.setdefault("colours", dict(zip(STABILITY_CLASSES, STABILITY_COLOURS, strict=True)))
+        kwargs.setdefault(
+            "legend_title", f"scenarios keeping the\nbaseline zone ({len(self.names)})"
+        )
+        kwargs.setdefault("outlines", self._territory_outlines())
+        return plot_zoning_map(classes, contours, **kwargs)
 
     # ------------------------------------------------------------------ files
     def save(self, folder: str | os.PathLike[str]) -> Path:
