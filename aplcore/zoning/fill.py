@@ -57,10 +57,10 @@ def capped_fill(
     mandatory_threshold
         APL at or under which a territory takes zone 0 regardless of caps.
     fill_rule
-        ``"stop"``: the first eligible territory that does not fit closes the zone in every
-        région where it has residents; ``"skip"``: it is passed over and the next ones are tried
-        (fills caps more fully, but a territory can then get a better zone than one with a lower
-        APL).
+        ``"stop"``: the first eligible territory that does not fit closes the zone in the
+        région(s) that judge it (see ``decider``); ``"skip"``: it is passed over and the next
+        ones are tried (fills caps more fully, but a territory can then get a better zone than
+        one with a lower APL).
     decider
         Per territory, the région that decides its zone (the one holding the largest share of
         its residents). Only that région's caps decide whether it fits and only that région's

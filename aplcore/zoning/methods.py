@@ -294,10 +294,12 @@ class CappedMethod(ZoningMethod):
        caps (2017 "zone A", the national selection). If they alone exceed a cap the result says
        so (a warning and ``mandatory_over_cap`` in the checks) instead of dropping any of them.
     2. For each capped zone in turn, the remaining territories are taken by ascending APL while
-       their APL is ``<=`` the zone's threshold and every cap still holds (**stop rule**: the
-       first eligible territory that does not fit closes the zone in every region where it has
-       residents; smaller territories further down the list are *not* tried, so a territory
-       never gets a better zone than one with a lower APL).
+       their APL is ``<=`` the zone's threshold and every cap of the région that decides them
+       (the one holding the largest share of their residents) still holds; every région counts
+       its own residents (**stop rule**: the first eligible territory that does not fit closes
+       the zone in its deciding région; smaller territories further down the list are *not*
+       tried, so a territory never gets a better zone than one with a lower APL that the same
+       région decides).
     3. The rest gets the residual zone (the last of ``zones``).
 
     Ties in APL are broken by population (larger first), then territory code (ascending).
