@@ -21,7 +21,7 @@ import io
 import logging
 import os
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,7 +84,7 @@ def read_table(
     source: Any,
     *,
     columns: Sequence[str] | None = None,
-    text_columns: Sequence[str] = (),
+    text_columns: Sequence[str] | Callable[[str], bool] = (),
     all_text: bool = False,
     what: str = "the table",
     hint: str = "",
@@ -106,8 +106,9 @@ def read_table(
         The columns needed (others are not read); an error names the missing ones. ``None``
         reads every column.
     text_columns
-        Columns read as text whatever they look like (codes). In Parquet files, string columns
-        among them are read as dictionaries (one string per distinct value).
+        Columns read as text whatever they look like (codes), or a test on a column name. In
+        Parquet files, string columns among them are read as dictionaries (one string per
+        distinct value).
     all_text
         Read every column of a CSV or Excel file as text (numbers are converted later, with row
         numbers in the messages).
@@ -136,6 +137,9 @@ def read_table(
     FileNotFoundError
         No such file.
     """
+    if callable(text_columns):
+        is_text = text_columns
+        text_columns = [name for name in _column_names(source, sheet=sheet) if is_text(name)]
     text_columns = list(text_columns)
     if isinstance(source, str | os.PathLike):
         return _read_file(
@@ -250,6 +254,40 @@ def _strings(data: pa.Table, text_columns: Sequence[str]) -> pa.Table:
             continue
         data = data.set_column(data.column_names.index(name), name, column.cast(pa.string()))
     return data
+
+
+def _column_names(source: Any, *, sheet: str | int | None = None) -> list[str]:
+    """The column names of a file (its header) or of a table object, read cheaply."""
+    if not isinstance(source, str | os.PathLike):
+        return [str(c).strip() for c in to_arrow(source).column_names]
+    path = Path(source)
+    kind, compression = _kind(path)
+    if not path.is_file():
+        return []
+    if kind == "parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            return list(pq.read_schema(path).names)
+        except (pa.ArrowException, OSError):
+            return []  # the reader reports it
+    if kind == "feather":
+        import pyarrow.feather as feather
+
+        try:
+            return list(feather.read_table(path, memory_map=True).column_names)
+        except (pa.ArrowException, OSError):
+            return []
+    if kind == "excel":
+        import pandas as pd
+
+        try:
+            frame = pd.read_excel(path, nrows=0, sheet_name=0 if sheet is None else sheet)
+            return [str(c).strip() for c in frame.columns]
+        except (ValueError, OSError, ImportError, zipfile.BadZipFile):
+            return []
+    header = _header_line(_first_bytes(path, compression), "latin-1")
+    return [n.strip().strip('"') for n in header.split(sniff_separator(header))]
 
 
 # ---------------------------------------------------------------------------------------- files
