@@ -215,22 +215,25 @@ def final_path(path: Path) -> Path:
     return path.parent.parent / path.name if path.parent.name.startswith(STAGING_PREFIX) else path
 
 
-def read_table(path: Path, *, what: str) -> pd.DataFrame:
-    """Read a CSV, Parquet or Excel table, code columns as text."""
-    import pandas as pd
+def read_table(
+    path: Path, *, what: str, sep: str | None = None, sheet: str | int | None = None
+) -> pd.DataFrame:
+    """Read a CSV/TSV (separator ``sep``, sniffed by default), Parquet, Feather or Excel table
+    (``sheet``, the first by default), code columns as text.
 
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        header = pd.read_csv(path, nrows=0, sep=None, engine="python")
-        dtypes = {c: str for c in header.columns if str(c).strip().lower() in CODE_COLUMNS}
-        frame = pd.read_csv(path, dtype=dtypes, sep=None, engine="python")
-    elif suffix == ".parquet":
-        frame = pd.read_parquet(path)
-    elif suffix in (".xlsx", ".xls"):
-        frame = pd.read_excel(path, dtype=dict.fromkeys(CODE_COLUMNS, str))
-    else:
-        msg = f"{what} must be a .csv, .parquet or .xlsx file, found {path.name!r}."
-        raise CommandError(msg)
+    Files go through :func:`aplcore.tables.read_table` (UTF-8 or Latin-1, gzip; a row with
+    missing or extra fields is an error naming the file and the line).
+    """
+    from ..tables import read_table as read_any
+
+    table = read_any(
+        path,
+        text_columns=lambda name: name.strip().lower() in CODE_COLUMNS,
+        what=what,
+        sep=sep,
+        sheet=sheet,
+    )
+    frame = table.data.to_pandas()
     frame.columns = [str(c).strip() for c in frame.columns]
     if len(frame) == 0:
         msg = f"{what} {path} has no rows."
@@ -417,7 +420,10 @@ def show_warning(
     file: Any = None,
     line: str | None = None,
 ) -> None:
-    sys.stderr.write(f"{PROG} {command}: warning: {message}\n")
+    from ._errors import for_the_command_line
+
+    text = for_the_command_line(" ".join(str(message).split()))
+    sys.stderr.write(f"{PROG} {command}: warning: {text}\n")
 
 
 def write_text(text: str, path: Path) -> None:
