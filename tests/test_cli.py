@@ -44,20 +44,20 @@ def _no_progress(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 # --------------------------------------------------------------------------------- tiny case
-CODES = ["45001", "45002", "45003", "45004"]
+CODES = ["45001", "45002", "45004", "45005"]
 POPULATION = [1000.0, 2500.0, 400.0, 800.0]
 # symmetric pairs; band edges exactly on 10 and 15 minutes
 PAIRS = [
     ("45001", "45002", 8.0),
-    ("45002", "45003", 10.0),
-    ("45001", "45003", 15.0),
-    ("45003", "45004", 19.5),
-    ("45002", "45004", 25.0),
+    ("45002", "45004", 10.0),
+    ("45001", "45004", 15.0),
+    ("45004", "45005", 19.5),
+    ("45002", "45005", 25.0),
 ]
 GPS = pd.DataFrame(
     {
         "practitioner_id": ["a", "b", "c", "d", "e"],
-        "commune": ["45001", "45002", "45002", "45004", "45003"],
+        "commune": ["45001", "45002", "45002", "45005", "45004"],
         "activity": [5000.0, 3000.0, 4000.0, 7000.0, 100.0],
         "age": [50, 60, 70, 40, 45],
     }
@@ -970,7 +970,7 @@ def test_classify_with_a_real_zoning_file_as_territories(
 def test_library_warnings_are_one_readable_line(
     tiny: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # 45004 and its only neighbour within 20 min (45003) have nobody: its GP reaches no one
+    # 45005 and its only neighbour within 20 min (45004) have nobody: its GP reaches no one
     population = [1000.0, 2500.0, 0.0, 0.0]
     pd.DataFrame({"code": CODES, "population": population}).to_csv(tiny["population"], index=False)
     code, _, err = run(compute_args(tiny, tmp_path / "apl.csv"), capsys)
@@ -1198,3 +1198,52 @@ def test_zone_from_the_drees_workbook(
     code, _, err = run([*argv[:5], "--apl-column", "apl_75", "--out", str(tmp_path / "x")], capsys)
     assert code == 1
     assert "column must be one of apl, apl_65" in err
+
+
+def test_compute_reading_options_separator_and_sheet(
+    tiny: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("openpyxl")
+    reference = tmp_path / "reference.csv"
+    assert run(compute_args(tiny, reference), capsys)[0] == 0
+    for key in ("times", "practitioners"):
+        frame = pd.read_csv(tiny[key], dtype=str)
+        tiny[key] = tmp_path / f"{key}_pipe.csv"
+        frame.to_csv(tiny[key], sep="~", index=False)  # a separator nobody sniffs
+    population = pd.read_csv(tiny["population"], dtype={"code": str})
+    tiny["population"] = tmp_path / "population.xlsx"
+    with pd.ExcelWriter(tiny["population"]) as writer:
+        pd.DataFrame({"note": ["not this sheet"]}).to_excel(writer, sheet_name="readme")
+        population.to_excel(writer, sheet_name="pop", index=False)
+    out = tmp_path / "apl.csv"
+    code, _, err = run([*compute_args(tiny, out), "--sep", "~", "--sheet", "pop"], capsys)
+    assert code == 0, err
+    got = pd.read_csv(out, dtype={"code": str})
+    expected = pd.read_csv(reference, dtype={"code": str})
+    pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)
+    assert cli.main(["compute", "--sep", "ab"]) == 2
+    assert "expected one character, 'tab' or 'auto', found 'ab'" in capsys.readouterr().err
+
+
+def test_compute_repairs_integer_codes_when_asked(
+    tiny: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    recode = {c: f"0{k + 1}001" for k, c in enumerate(CODES)}  # 01001, 02001, ...
+    od = pd.read_csv(tiny["times"], dtype=str)
+    od["origin"] = od["origin"].map(recode).astype(int)  # written as 1001: the zero is lost
+    od["destination"] = od["destination"].map(recode).astype(int)
+    od.to_csv(tiny["times"], index=False)
+    population = pd.read_csv(tiny["population"], dtype=str)
+    population["code"] = population["code"].map(recode)
+    population.to_csv(tiny["population"], index=False)
+    gps = pd.read_csv(tiny["practitioners"], dtype=str)
+    gps["commune"] = gps["commune"].map(recode)
+    gps.to_csv(tiny["practitioners"], index=False)
+    out = tmp_path / "apl.csv"
+    code, _, err = run(compute_args(tiny, out), capsys)
+    assert code == 1
+    assert "look like codes that lost their leading zero" in err
+    code, _, err = run([*compute_args(tiny, out), "--repair-codes"], capsys)
+    assert code == 0, err
+    table = pd.read_csv(out, dtype={"code": str}).set_index("code")
+    assert sorted(table.index) == sorted(recode.values())

@@ -204,3 +204,43 @@ def add_map_options(parser: argparse.ArgumentParser) -> None:
         default="png",
         help="file format of the maps (png)",
     )
+
+
+def separator(text: str) -> str | None:
+    """``--sep``: a one-character field separator (``tab`` or ``\\t`` for tabs), ``auto``."""
+    named = {"auto": None, "tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";"}
+    if text.lower() in named:
+        return named[text.lower()]
+    if len(text) != 1:
+        msg = f"expected one character, 'tab' or 'auto', found {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return text
+
+
+def add_reading_options(parser: argparse.ArgumentParser, *, od_table: bool = False) -> None:
+    """``--sep`` and ``--sheet`` of the input tables; ``--repair-codes`` of an O-D table."""
+    parser.add_argument(
+        "--sep",
+        type=separator,
+        default=None,
+        metavar="SEP",
+        help="field separator of the CSV inputs (auto: sniffed from the header; ';', ',', tab)",
+    )
+    parser.add_argument(
+        "--sheet", metavar="NAME", help="sheet of the Excel inputs (default: the first)"
+    )
+    if od_table:
+        parser.add_argument(
+            "--repair-codes",
+            action="store_true",
+            help="zero-pad commune codes of the O-D table stored as numbers (1001 → 01001); "
+            "refused when ambiguous",
+        )
+
+
+def sheet_of(args: argparse.Namespace) -> str | int | None:
+    """``--sheet`` as a sheet name, or a position when it is a number."""
+    sheet = getattr(args, "sheet", None)
+    if sheet is not None and sheet.isdigit():
+        return int(sheet)
+    return sheet
