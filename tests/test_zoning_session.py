@@ -69,6 +69,8 @@ def test_majority_region_decides_a_cross_region_territory():
     other = ZoningSession(apl, population=pop, territory=table, caps=caps, agency="27")
     with pytest.raises(ParameterError, match=r"région 24 holds the largest share"):
         other.choose("C", "HZ")
+    with pytest.raises(ParameterError, match=r"commune 18001 is in région 24"):
+        other.choose("QN1", "ZIP", level="qpv", commune="18001", population=10)
     mine = ZoningSession(apl, population=pop, territory=table, caps=caps, agency="24")
     mine.choose("C", "ZIP")  # 24 holds 100 of C's 130 residents
     assert mine.zoning.communes.at["89001", "zone"] == "ZIP"

@@ -77,7 +77,8 @@ class Zoning:
         ``commune``, ``population``).
     qpv
         QPV classified on their own: ``code``, ``commune``, ``region``, ``departement``,
-        ``population`` (of the QPV), ``zone``, ``zone_computed`` (the commune's), ``reason``.
+        ``population`` (of the QPV), ``zone``, ``zone_computed`` (its commune's computed zone),
+        ``reason``.
     departement_caps
         Département caps in inhabitants (empty when none were given).
     """
@@ -556,7 +557,7 @@ def _qpv_table(ov: pd.DataFrame, communes: pd.DataFrame) -> pd.DataFrame:
             "departement": host["departement"].to_numpy(),
             "population": rows["population"].to_numpy(dtype=np.float64),
             "zone": rows["zone"].to_numpy(),
-            "zone_computed": host["zone"].to_numpy(),
+            "zone_computed": host["zone_computed"].to_numpy(),
             "reason": rows["reason"].to_numpy(),
         }
     )

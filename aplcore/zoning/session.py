@@ -150,7 +150,7 @@ class ZoningSession:
 
     # --- choices -------------------------------------------------------------------------------
 
-    def _check_majority(self, code: str, level: str) -> None:
+    def _check_majority(self, code: str, level: str, commune: str = "") -> None:
         if self.agency is None:
             return
         terr = self.proposal.territories
@@ -167,12 +167,12 @@ class ZoningSession:
                 )
                 raise ParameterError(msg)
         elif level in ("commune", "qpv"):
-            host = code if level == "commune" else None
-            if host is not None and host in communes.index:
+            host = code if level == "commune" else str(commune)
+            if host in communes.index:
                 region = communes.at[host, "region"]
                 if region != self.agency:
                     msg = (
-                        f"commune {code} is in région {region}, not in the agency's région "
+                        f"commune {host} is in région {region}, not in the agency's région "
                         f"{self.agency}."
                     )
                     raise ParameterError(msg)
@@ -181,7 +181,7 @@ class ZoningSession:
         row = {c: "" if choice.get(c) is None else choice.get(c) for c in CHOICE_COLUMNS}
         row["level"] = row["level"] or "territory"
         row["code"] = str(row["code"])
-        self._check_majority(row["code"], row["level"])
+        self._check_majority(row["code"], row["level"], row["commune"])
         keep = ~((self._choices["code"] == row["code"]) & (self._choices["level"] == row["level"]))
         new = pd.DataFrame([row], columns=list(CHOICE_COLUMNS), dtype=object)
         self._choices = pd.concat([self._choices[keep], new], ignore_index=True)
