@@ -597,6 +597,8 @@ def test_classify_matches_library(tmp_path: Path, capsys: pytest.CaptureFixture[
     report = pd.read_csv(out / "zoning_report.csv", dtype={"region": str, "departement": str})
     assert report["population"].iloc[-1] == population.sum()
     assert "aplcore classify: 12 communes, method zonage_2025" in stdout
+    # the thresholds it used are printed (here the preset's)
+    assert "  - method zonage_2025: APL thresholds ZIP < 2.71 ≤ ZAC < 3.98 ≤ HZ" in stdout
     # a second run refuses to overwrite
     code, _, err = run(argv, capsys)
     assert code == 1
@@ -1190,6 +1192,7 @@ def test_zone_from_the_drees_workbook(
     assert code == 0, err
     assert stdout.startswith("aplcore zone: 1754 communes, column apl_65, method zonage_2025")
     assert "(GPs aged 65 or less, the zoning variant)" in stdout
+    assert "method zonage_2025: APL thresholds ZIP < 2.71 ≤ ZAC < 3.98 ≤ HZ" in stdout
     communes = pd.read_csv(out / "zoning_communes.csv", dtype={"code": str}).set_index("code")
     assert communes["population"].sum() == 2_573_303
     image = imread(out / "zoning_map.png")

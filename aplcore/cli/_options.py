@@ -244,3 +244,21 @@ def sheet_of(args: argparse.Namespace) -> str | int | None:
     if sheet is not None and sheet.isdigit():
         return int(sheet)
     return sheet
+
+
+def describe_zoning_rule(zoning: Any) -> str:
+    """The zones and thresholds a zoning used, for the command's output.
+
+    ``thresholds ZIP < 2.71 ≤ ZAC < 3.98 ≤ HZ (the method's)`` — the thresholds of the method
+    object the zoning ran with, whether given on the command line or the preset's.
+    """
+    method = zoning.method
+    zones = tuple(getattr(method, "zones", ()))
+    thresholds = tuple(getattr(method, "thresholds", None) or ())
+    name = getattr(method, "name", str(method))
+    if not thresholds or len(thresholds) != len(zones) - 1:
+        return f"method {name}: zones {', '.join(zones) or '?'} (no APL thresholds)"
+    parts = [zones[0]]
+    for value, zone in zip(thresholds, zones[1:], strict=True):
+        parts.append(f"< {value:g} ≤ {zone}")
+    return f"method {name}: APL thresholds {' '.join(parts)}"

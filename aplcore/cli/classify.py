@@ -18,6 +18,7 @@ from ._common import (
     read_code_table,
     write_table,
 )
+from ._options import describe_zoning_rule
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -184,6 +185,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
             echo(comparison.summary())
     caps_note = "caps met" if zoning.caps_met else "some caps NOT met (see the report)"
     echo(f"aplcore classify: {len(zoning.communes)} communes, method {args.method}, {caps_note}")
+    echo(f"  - {describe_zoning_rule(zoning)}")
     echo(zoning.format_report())
     echo()
     echo("written:")

@@ -15,6 +15,7 @@ from ._common import (
     output_files,
     write_table,
 )
+from ._options import describe_zoning_rule
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..workflows import WorkbookZoning
@@ -153,6 +154,7 @@ def cmd_zone(args: argparse.Namespace) -> int:
         f"aplcore zone: {len(result.communes)} communes, column {args.apl_column}, method "
         f"{args.method}, {caps_note}"
     )
+    echo(f"  - {describe_zoning_rule(result.zoning)}")
     for note in result.notes:
         echo(f"  - {note}")
     echo(result.zoning.format_report())
