@@ -226,36 +226,50 @@ def update(
     units = series.map(vintage["unit"])
     missing = units.isna()
     if missing.any():
-        absent = pd.unique(series[missing].to_numpy()).tolist()
-        known = _history()
-        later = known[known["code"].isin(absent) & (known["since"] > year)]
-        later_codes = sorted(set(later["code"]))
-        unknown = sorted(set(absent) - set(later_codes))
-        if later_codes:
-            first = later.groupby("code")["since"].min()
-            shown = describe_values([f"{c} ({first[c]})" for c in later_codes])
-            msg = (
-                f"{len(later_codes)} commune codes appear in the COG only after {year}: {shown}. "
-                f"Update to a later year (to={int(first.max())} or later)."
-            )
-            raise CommuneCodeError(msg)
-        if errors == "raise":
-            years = _years()
-            msg = (
-                f"{len(unknown)} commune codes are in no COG from {years[0]} to {years[-1]}: "
-                f"{describe_values(unknown)}. Check them (a code of another kind, or a typing "
-                "error?), or pass errors='keep' to leave them unchanged."
-            )
-            raise CommuneCodeError(msg)
-        warnings.warn(
-            f"{len(unknown)} commune codes are in no bundled COG and are left unchanged: "
-            f"{describe_values(unknown)}.",
-            UnknownCodeWarning,
-            stacklevel=2,
-        )
+        _refuse_or_warn(pd.unique(series[missing].to_numpy()).tolist(), year, errors)
         units = units.where(~missing, series)
     _warn_splits(set(series.to_numpy()), set(units.to_numpy()), year)
     return units.astype(object).rename(series.name)
+
+
+def _refuse_or_warn(absent: list[str], year: int, errors: str) -> None:
+    """Codes absent from the COG of ``year``: an error, or a warning with ``errors="keep"``."""
+    known = _history()
+    rows = known[known["code"].isin(absent)]
+    first = rows.groupby("code")["since"].min()
+    last = rows.groupby("code")["until"].max()
+    later = sorted(first.index[first > year])
+    if later:
+        shown = describe_values([f"{c} ({first[c]})" for c in later])
+        msg = (
+            f"{len(later)} commune codes appear in the COG only after {year}: {shown}. "
+            f"Update to a later year (to={int(first[later].max())} or later)."
+        )
+        raise CommuneCodeError(msg)
+    ended = sorted(last.index[last < year])
+    unknown = sorted(set(absent) - set(first.index))
+    years = _years()
+    problems = []
+    if ended:
+        shown = describe_values([f"{c} (until {last[c]})" for c in ended])
+        problems.append(
+            f"{len(ended)} commune codes leave the COG before {year} without a successor in "
+            f"the source: {shown}"
+        )
+    if unknown:
+        problems.append(
+            f"{len(unknown)} commune codes are in no COG from {years[0]} to {years[-1]}: "
+            f"{describe_values(unknown)}"
+        )
+    if errors == "raise":
+        msg = (
+            "; ".join(problems) + ". Check them (a code of another kind, or a typing error?), "
+            "or pass errors='keep' to leave them unchanged."
+        )
+        raise CommuneCodeError(msg)
+    warnings.warn(
+        "; ".join(problems) + ". They are left unchanged.", UnknownCodeWarning, stacklevel=3
+    )
 
 
 def _warn_splits(inputs: set[str], outputs: set[str], year: int) -> None:

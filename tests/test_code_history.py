@@ -146,3 +146,19 @@ def test_latest_year_agrees_with_the_npm_package_data():
     assert status.loc[list(expected), "unit"].to_dict() == expected
     assert status.loc[[c for c, u in expected.items() if c == u], "exists"].all()
     assert update(list(olds), to=2026).tolist() == list(olds.values())
+
+
+def test_a_code_that_leaves_the_cog_without_successor_is_named(monkeypatch):
+    import aplcore.code_history as history
+
+    rows = [("01001", 2021, 2026), ("01002", 2021, 2022), ("01002", 2023, 2026)]
+    rows.append(("01003", 2021, 2023))  # no successor in the source
+    table = pd.DataFrame(rows, columns=["code", "since", "until"], dtype=object)
+    table = table.assign(status="commune", unit=table["code"], name="x")
+    table = table.astype({"since": "int16", "until": "int16"})
+    monkeypatch.setattr(history, "_history", lambda: table)
+    expected = r"leave the COG before 2025 .*'01003 \(until 2023\)'"
+    with pytest.raises(CommuneCodeError, match=expected):
+        update(["01001", "01003"], to=2025)
+    with pytest.warns(UnknownCodeWarning, match="left unchanged"):
+        assert update(["01003", "01001"], to=2025, errors="keep").tolist() == ["01003", "01001"]
