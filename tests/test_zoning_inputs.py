@@ -14,7 +14,7 @@ from aplcore.errors import (
     MissingCommuneError,
     ParameterError,
 )
-from aplcore.zoning import build_territory_table, classify_zones, departement_of
+from aplcore.zoning import ZoningWarning, build_territory_table, classify_zones, departement_of
 
 CODES = ["18001", "18002", "37001", "41001"]
 
@@ -100,7 +100,8 @@ def test_cross_region_territory_counts_each_regions_residents():
     # "le TVS est alors qualifié dans sa globalité par l'ARS qui abrite dans cette zone la part
     # de population la plus importante". X: 100 residents in 24 (which decides; cap 100 holds),
     # 30 in 27 (10 + 30 > 35): 27's full cap does not stop 24's fill.
-    z = classify_zones(apl, population=pop, territory=table, caps=caps)
+    with pytest.warns(ZoningWarning, match=r"région 27 ZIP: 40 .*decided by another région"):
+        z = classify_zones(apl, population=pop, territory=table, caps=caps)
     assert z.territories["zone"].to_dict() == {"X": "ZIP", "Y": "ZIP"}
     assert z.territories.at["X", "region"] == "24"
     report = z.report.set_index(["region", "departement"])
@@ -121,13 +122,15 @@ def test_cross_region_national_selection_is_automatic_and_majority_decides():
     table = pd.DataFrame({"territory": ["X", "X", "Y"], "region": ["24", "27", "27"]}, index=codes)
     caps = pd.DataFrame({"ZIP": [0, 0]}, index=["24", "27"])
     apl = pd.Series([2.0, 2.0, 1.0], index=codes)
-    z = classify_zones(apl, population=pop, territory=table, method="zonage_2017", caps=caps)
+    with pytest.warns(ZoningWarning, match="the mandatory zone alone"):
+        z = classify_zones(apl, population=pop, territory=table, method="zonage_2017", caps=caps)
     assert z.territories.loc["X", "selection"] == "mandatory"
     # above 2.5 the région holding the largest share (27: 70 of 100) decides; 24's own cap
     # (0) is not judged, its residents are counted and reported
     apl = pd.Series([3.0, 3.0, 5.0], index=codes)
     caps = pd.DataFrame({"ZIP": [0, 100]}, index=["24", "27"])
-    z = classify_zones(apl, population=pop, territory=table, method="zonage_2017", caps=caps)
+    with pytest.warns(ZoningWarning, match=r"région 24 ZIP: 30 .*decided by another région"):
+        z = classify_zones(apl, population=pop, territory=table, method="zonage_2017", caps=caps)
     assert z.territories.at["X", "region"] == "27"
     assert z.territories.at["X", "zone"] == "ZIP"
     assert not z.checks.set_index(["region", "constraint"]).loc[("24", "ZIP"), "met"]
