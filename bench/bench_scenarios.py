@@ -17,7 +17,10 @@ territories = EPCI as a stand-in for the TVS, which aplcore does not ship):
 * ``siting``: greedy siting of 50 GPs (population lifted above 2.5); beside the greedy a researcher
   writes (a solve per candidate and step; timed on a subset of candidates, scaled);
 * ``dask``: the Monte Carlo run (1 000 draws) on a ``LocalCluster`` of 1 and 2 worker processes,
-  beside the local run.
+  beside the local run;
+* ``roads-dask``: bounded road Dijkstra (20 min) from sub-commune cells (100 000 random nodes of a
+  synthetic 600 × 600 road grid at France size; 3 000 of 150 × 150 small) to every cell, chunks
+  of cells as tasks on a ``LocalCluster`` of 2 worker processes, beside the local run.
 
 Demand by age band is synthetic (each commune's population split by national shares with a
 seeded perturbation): the bundled communes have a total population only. Every group checks its
@@ -435,4 +438,67 @@ def scenario_targets(medians: dict[str, float], size: str) -> list[tuple[str, st
         rows.append(("… speed-up from 1 to 2 workers (extrapolation: t(N) ≈ t_local / N + "
                      "overhead, while blocks outnumber workers)",
                      f"{one / two_w:.2f}×", None))  # fmt: skip
+    dask_roads = medians.get("test_road_cells_dask")
+    local_roads = medians.get("test_road_cells_local_reference")
+    if dask_roads and local_roads:
+        rows.append(("road Dijkstra from sub-commune cells, LocalCluster of 2 workers vs local "
+                     "(same machine, 2 cores: the gain on a cluster grows with its workers)",
+                     f"{local_roads / dask_roads:.2f}×", None))  # fmt: skip
     return rows
+
+
+# ------------------------------------------------------------------------------ roads on Dask
+#: Synthetic road grid (side × side nodes, 740 m apart) and sub-commune cells as sources.
+ROAD_GRID = {"small": (150, 3_000), "france": (600, 100_000)}
+ROAD_MINUTES = 20.0
+
+
+@pytest.fixture(scope="module")
+def road_cells():
+    from ._synthetic_roads import synthetic_road_graph
+
+    side, n_cells = ROAD_GRID["small" if list(SIZES_RUN) == ["small"] else "france"]
+    road = synthetic_road_graph(side, seed=0)
+    rng = np.random.default_rng(5)
+    cells = rng.choice(road.n_nodes, n_cells, replace=False)
+    return road, cells
+
+
+def test_road_cells_dask(benchmark, road_cells):
+    """Bounded Dijkstra from every cell to every cell, chunks of cells as tasks on a
+    LocalCluster of 2 worker processes; the local run gives the same long table."""
+    from aplcore.scenarios.distributed import dijkstra_on_dask
+    from aplcore.traveltimes.roads import multi_source_dijkstra
+
+    distributed = pytest.importorskip("distributed")
+    road, cells = road_cells
+    args = (road.indptr, road.indices, road.seconds, cells, ROAD_MINUTES * 60)
+    kwargs = {"target_nodes": cells, "progress": False}
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as lc,
+        distributed.Client(lc) as client,
+    ):
+        small = (road.indptr, road.indices, road.seconds, cells[:300], ROAD_MINUTES * 60)
+        local = multi_source_dijkstra(*small, target_nodes=cells, progress=False)
+        remote = dijkstra_on_dask(client, *small, target_nodes=cells, chunk=64, progress=False)
+        for a, b in zip(local, remote, strict=True):
+            np.testing.assert_array_equal(a, b)
+        benchmark.group = (
+            f"roads-dask | synthetic grid {road.n_nodes:,} nodes, {cells.size:,} cells"
+        )
+        benchmark.extra_info.update(nodes=road.n_nodes, cells=int(cells.size), workers=2)
+        benchmark.pedantic(dijkstra_on_dask, args=(client, *args), kwargs=kwargs, rounds=1,
+                           iterations=1)  # fmt: skip
+
+
+def test_road_cells_local_reference(benchmark, road_cells):
+    from aplcore.traveltimes.roads import multi_source_dijkstra
+
+    road, cells = road_cells
+    benchmark.group = f"roads-dask | synthetic grid {road.n_nodes:,} nodes, {cells.size:,} cells"
+    args = (road.indptr, road.indices, road.seconds, cells, ROAD_MINUTES * 60)
+    benchmark.pedantic(multi_source_dijkstra, args=args,
+                       kwargs={"target_nodes": cells, "progress": False}, rounds=1,
+                       iterations=1)  # fmt: skip

@@ -245,8 +245,10 @@ def _execute(
                 bar.update(len(positions))
                 yield positions, apl, zones
             return
-        shared = client.scatter((inputs, zoner), broadcast=True)
-        matrices = {decay: client.scatter(matrix_for(decay), broadcast=True) for decay in groups}
+        shared = client.scatter((inputs, zoner), broadcast=True, hash=False)
+        matrices = {
+            decay: client.scatter(matrix_for(decay), broadcast=True, hash=False) for decay in groups
+        }
         futures = [
             client.submit(
                 _remote_block,
