@@ -64,6 +64,8 @@ class StudyArea:
         Width of the ring in minutes (crow-fly model); 0 for no ring, ``inf`` for all France.
     label
         Readable name, e.g. ``"département 36 Indre"``.
+    notes
+        What was left out (communes without a population or a point).
     """
 
     communes: pd.DataFrame
@@ -96,6 +98,8 @@ class StudyArea:
         }
 
     def __repr__(self) -> str:
+        if not np.isfinite(self.ring_minutes):
+            return f"StudyArea({self.label}: {len(self.core)} communes, no border)"
         return (
             f"StudyArea({self.label or 'communes'}: {len(self.core)} communes + "
             f"{len(self.ring)} within {self.ring_minutes:g} min)"
@@ -164,22 +168,36 @@ def study_area(
     else:
         table = communes
     if france:
-        return StudyArea(table, table.index, float("inf"), "France")
+        wanted = datasets.load_communes(france=True).index if communes is None else table.index
+        notes = _dropped_note(wanted, table.index)
+        return StudyArea(table, table.index, float("inf"), "France", notes)
     if codes is not None:
         wanted = pd.Index([str(c) for c in codes])
-        core = wanted.intersection(table.index, sort=False)
-        label = f"{len(core)} communes"
+        label = f"{len(wanted)} communes"
     else:
-        selected = datasets.load_communes(region=region, departement=departement)
-        core = selected.index.intersection(table.index, sort=False)
+        wanted = datasets.load_communes(region=region, departement=departement).index
         label = _label(region=region, departement=departement)
+    core = wanted.intersection(table.index, sort=False)
+    notes = _dropped_note(wanted, core)
     if len(core) == 0:
         msg = f"no commune with a population and a point in {label}."
         raise ParameterError(msg)
     if ring_minutes == 0:
-        return StudyArea(table.loc[core], core, 0.0, label)
+        return StudyArea(table.loc[core], core, 0.0, label, notes)
     keep = _within(table, core, ring_minutes)
-    return StudyArea(table.loc[keep], core, ring_minutes, label)
+    return StudyArea(table.loc[keep], core, ring_minutes, label, notes)
+
+
+def _dropped_note(wanted: pd.Index, kept: pd.Index) -> tuple[str, ...]:
+    from .errors import describe_values
+
+    dropped = wanted.difference(kept, sort=False)
+    if len(dropped) == 0:
+        return ()
+    return (
+        f"{len(dropped)} communes without a population or a point were left out "
+        f"({describe_values(dropped.tolist())}).",
+    )
 
 
 def _within(table: pd.DataFrame, core: pd.Index, minutes: float) -> np.ndarray:

@@ -258,6 +258,7 @@ def run_demo(
     with step("communes"):
         area = study_area(region="24") if area is None else area
         communes, scope = area.communes, area.core
+        notes.extend(area.notes)
         if area.ring_minutes == float("inf"):
             pass
         elif area.ring_minutes > 0:

@@ -36,6 +36,17 @@ def test_study_area_adds_the_ring_of_neighbours():
     assert list(alone.communes.index) == list(core)
 
 
+def test_study_area_says_which_communes_it_left_out():
+    area = aplcore.study_area(departement="15", ring_minutes=0)
+    assert area.notes == (
+        "4 communes without a population or a point were left out "
+        "('15031', '15035', '15047', '15171').",
+    )
+    france = aplcore.study_area(france=True)
+    assert repr(france) == f"StudyArea(France: {len(france.core)} communes, no border)"
+    assert len(france.ring) == 0
+
+
 def test_study_area_ring_follows_the_decay():
     area = aplcore.study_area(departement="90", decay="drees_2010")
     assert area.ring_minutes == 30.0  # twice the 15-minute catchment
