@@ -31,6 +31,8 @@ __all__ = [
 ]
 
 _HISTORY_FILE = "commune_history.parquet"
+#: Source of the bundled history (one version of the package per COG year; data/README.md).
+HISTORY_SOURCE = "@etalab/decoupage-administratif"
 #: Statuses of a code that is a unit of its own (APL is computed by commune or arrondissement).
 _UNIT_STATUSES = ("commune", "arrondissement")
 

