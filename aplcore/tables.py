@@ -20,8 +20,9 @@ import gzip
 import io
 import logging
 import os
+import re
 import zipfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ import pyarrow as pa
 
 from .errors import InputFormatError, describe_values
 
-__all__ = ["TableData", "read_table", "to_arrow"]
+__all__ = ["TableData", "iter_batches", "read_table", "to_arrow"]
 
 logger = logging.getLogger(__name__)
 
@@ -290,6 +291,132 @@ def _column_names(source: Any, *, sheet: str | int | None = None) -> list[str]:
     return [n.strip().strip('"') for n in header.split(sniff_separator(header))]
 
 
+def iter_batches(
+    source: str | os.PathLike[str],
+    *,
+    columns: Sequence[str],
+    text_columns: Sequence[str] = (),
+    what: str = "the table",
+    hint: str = "",
+    sep: str | None = None,
+    encoding: str | None = None,
+    batch_rows: int = 1 << 20,
+) -> Iterator[pa.RecordBatch]:
+    """Read the ``columns`` of a CSV, Parquet or Feather file in batches (bounded memory).
+
+    Parquet files are read row group by row group (text columns as dictionaries), CSV files
+    block by block (:func:`pyarrow.csv.open_csv`), Feather files through a memory map. Other
+    formats are read whole (:func:`read_table`) and cut into batches. The same errors as
+    :func:`read_table`; a CSV whose later blocks hold a value of another type is reported with
+    its column.
+    """
+    path = Path(source)
+    kind, compression = _kind(path)
+    if not path.is_file():
+        msg = f"{what}: no such file {str(path)!r}; give the path of an existing file."
+        raise FileNotFoundError(msg)
+    text_columns = list(text_columns)
+    if kind == "parquet":
+        yield from _parquet_batches(path, columns, text_columns, hint=hint, batch_rows=batch_rows)
+    elif kind == "csv":
+        yield from _csv_batches(
+            path, compression, columns, text_columns, sep=sep, encoding=encoding, hint=hint,
+            batch_rows=batch_rows,
+        )  # fmt: skip
+    else:
+        table = read_table(path, columns=columns, text_columns=text_columns, what=what, hint=hint)
+        yield from table.data.to_batches(max_chunksize=batch_rows)
+
+
+def _parquet_batches(
+    path: Path, columns: Sequence[str], text_columns: list[str], *, hint: str, batch_rows: int
+) -> Iterator[pa.RecordBatch]:
+    import pyarrow.parquet as pq
+
+    try:
+        schema = pq.read_schema(path)
+        require_columns(schema.names, columns, where=path.name, hint=hint)
+        strings = [
+            c
+            for c in text_columns
+            if c in schema.names
+            and (
+                pa.types.is_string(schema.field(c).type)
+                or pa.types.is_large_string(schema.field(c).type)
+            )
+        ]
+        handle = pq.ParquetFile(path, read_dictionary=strings or None)
+        for batch in handle.iter_batches(batch_size=batch_rows, columns=list(columns)):
+            yield _strings(pa.Table.from_batches([batch]), text_columns).to_batches()[0]
+    except (pa.ArrowException, OSError) as exc:
+        msg = f"cannot read {path.name} as Parquet ({exc}). The file may be truncated."
+        raise InputFormatError(msg) from exc
+
+
+def _csv_batches(
+    path: Path,
+    compression: str | None,
+    columns: Sequence[str],
+    text_columns: list[str],
+    *,
+    sep: str | None,
+    encoding: str | None,
+    hint: str,
+    batch_rows: int,
+) -> Iterator[pa.RecordBatch]:
+    import pyarrow.csv as pacsv
+
+    head = _first_bytes(path, compression)
+    if encoding is None:
+        try:
+            head.decode("utf-8")
+            encoding = "utf-8"
+        except UnicodeDecodeError as exc:
+            # a cut inside a multi-byte character at the end of the sample is still UTF-8
+            encoding = "utf-8" if exc.start > len(head) - 4 else "latin-1"
+    header = _header_line(head, encoding)
+    delimiter = sep if sep is not None else sniff_separator(header)
+    names = [n.strip().strip('"') for n in header.split(delimiter)]
+    require_columns(names, columns, where=path.name, hint=hint)
+    invalid: list[Any] = []
+
+    def on_invalid_row(row: Any) -> str:
+        invalid.append(row)
+        return "skip"
+
+    utf8 = encoding.replace("-", "").lower() == "utf8"
+    # about 40 bytes per O-D row: blocks of ``batch_rows`` rows
+    read = pacsv.ReadOptions(
+        encoding="utf8" if utf8 else encoding, block_size=max(1 << 20, batch_rows * 40)
+    )
+    parse = pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_invalid_row)
+    convert = pacsv.ConvertOptions(
+        include_columns=list(columns),
+        column_types=dict.fromkeys([c for c in text_columns if c in names], pa.string()),
+        null_values=[""],
+        strings_can_be_null=True,
+    )
+    try:
+        reader = pacsv.open_csv(
+            _csv_source(path, compression),
+            read_options=read,
+            parse_options=parse,
+            convert_options=convert,
+        )
+        for batch in reader:
+            if invalid:
+                break
+            yield batch
+    except pa.ArrowInvalid as exc:
+        raise InputFormatError(_parse_error_message(path, str(exc))) from exc
+    except (OSError, EOFError) as exc:
+        msg = f"cannot read {path.name} ({exc}): the file is truncated or not {compression}."
+        raise InputFormatError(msg) from exc
+    if invalid:
+        lines = _all_lines(path, compression, encoding)
+        raise InputFormatError(_field_count_message(path, lines, delimiter, invalid))
+
+
 # ---------------------------------------------------------------------------------------- files
 def _kind(path: Path) -> tuple[str, str | None]:
     """(format, compression) from the file name."""
@@ -523,6 +650,14 @@ def _read_csv(
     if not head.strip():
         msg = f"{path.name} is empty: expected a header line, then one row per line."
         raise InputFormatError(msg)
+    if not encoding and b"\x00" in head:
+        utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
+        found = "UTF-16 text" if utf16 else "NUL bytes: a binary file or UTF-16 text"
+        msg = (
+            f"{path.name} is not a UTF-8 or Latin-1 text table (found {found}). Save it as "
+            "CSV UTF-8, or give the table as Parquet or Excel."
+        )
+        raise InputFormatError(msg)
     encodings = [encoding] if encoding else ["utf-8", "latin-1"]
     for position, enc in enumerate(encodings):
         try:
@@ -544,6 +679,7 @@ def _read_csv(
             msg = f"{path.name} is not valid {enc} text; pass encoding= (e.g. 'latin-1')."
             raise InputFormatError(msg) from None
         if position > 0:
+            _refuse_mixed_encodings(path, compression)
             logger.warning("%s is not UTF-8: read as %s", path.name, enc)
         return data
     raise AssertionError  # pragma: no cover - the loop returns or raises
@@ -551,6 +687,35 @@ def _read_csv(
 
 class _NotUtf8Error(Exception):
     pass
+
+
+#: A UTF-8 encoded accented letter (two bytes), which Latin-1 would read as two letters ('Ã©').
+_UTF8_PAIR = re.compile(rb"[\xc2-\xdf][\x80-\xbf]")
+
+
+def _refuse_mixed_encodings(path: Path, compression: str | None) -> None:
+    """A file that is not UTF-8 but holds UTF-8 letters mixes two encodings: reading it as
+    Latin-1 would silently turn the UTF-8 letters into two characters each ('Ã©' for 'é')."""
+    lines = _all_lines(path, compression, "latin-1")
+    raw_lines = [line.encode("latin-1") for line in lines]
+    utf8 = [k for k, raw in enumerate(raw_lines, 1) if _UTF8_PAIR.search(raw)]
+    if not utf8:
+        return
+    other = [k for k, raw in enumerate(raw_lines, 1) if _not_utf8(raw)]
+    msg = (
+        f"{path.name} mixes encodings: line {utf8[0]} is UTF-8 text and line "
+        f"{other[0] if other else '?'} is not (Latin-1 or Windows-1252). Save the whole file in "
+        "one encoding (UTF-8)."
+    )
+    raise InputFormatError(msg)
+
+
+def _not_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
 
 
 def _parse_csv(
@@ -603,7 +768,11 @@ def _parse_csv(
     except (OSError, EOFError) as exc:
         msg = f"cannot read {path.name} ({exc}): the file is truncated or not {compression}."
         raise InputFormatError(msg) from exc
-    data = data.rename_columns([c.strip() for c in data.column_names])
+    try:
+        names = data.column_names
+    except UnicodeDecodeError as exc:  # a header that is not UTF-8
+        raise _NotUtf8Error from exc
+    data = data.rename_columns([c.strip() for c in names])
     if utf8 and any(pa.types.is_binary(t) for t in data.schema.types):
         raise _NotUtf8Error  # pyarrow keeps undecodable columns as bytes
     if invalid:
@@ -612,6 +781,22 @@ def _parse_csv(
     if compression is None:
         _check_last_value_whole(path, delimiter, encoding, n_rows=data.num_rows)
     return data
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _looks_cut(last: str, others: list[str]) -> bool:
+    """Whether the last value of a file without a final line break was cut short."""
+    if not last or len(last) < min(len(v) for v in others):
+        return True  # empty, or shorter than that column on every line before
+    # a number cut after its point or inside its exponent: '12.' for '12.5', '1e' for '1e-05'
+    return last[-1] in ".eE+-" and all(_is_number(v) for v in others)
 
 
 def _check_last_value_whole(path: Path, delimiter: str, encoding: str, *, n_rows: int) -> None:
@@ -635,7 +820,7 @@ def _check_last_value_whole(path: Path, delimiter: str, encoding: str, *, n_rows
     last = lines[-1].split(delimiter)[-1].strip().strip('"')
     others = [line.split(delimiter)[-1].strip().strip('"') for line in lines[-51:-1]]
     others = [v for v in others if v]
-    if not last or not others or len(last) >= min(len(v) for v in others):
+    if not others or not _looks_cut(last, others):
         return
     where = f"line {len(lines) + 1}" if whole else "the last line"
     msg = (

@@ -88,10 +88,22 @@ def sources(frame: pd.DataFrame, folder: Path) -> dict[str, object]:
     (folder / "gzip.csv.gz").write_bytes(gzip.compress(csv_text(frame, ",").encode()))
     for name in ("comma.csv", "semicolon.csv", "tab.tsv", "bom.csv", "latin1.csv", "gzip.csv.gz"):
         out[name] = folder / name
+    frame.to_parquet(folder / "groups.parquet", row_group_size=3)
+    out["parquet in batches"] = Batches(folder / "groups.parquet")
+    out["csv in batches"] = Batches(folder / "semicolon.csv")
     return out
 
 
+class Batches:
+    """A file read in batches of 2 rows (the bounded-memory path)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+
 def outcome(source, **options):
+    if isinstance(source, Batches):
+        source, options = source.path, {**options, "chunk_rows": 2}
     try:
         tt = aplcore.travel_times_from_table(source, **options)
     except AplcoreError as exc:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import logging
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -81,6 +81,7 @@ def travel_times_from_table(
     encoding: str | None = None,
     sheet: str | int | None = None,
     read_options: Mapping[str, Any] | None = None,
+    chunk_rows: int | None = None,
 ) -> TravelTimes:
     """Build :class:`aplcore.TravelTimes` from an O-D table.
 
@@ -126,6 +127,11 @@ def travel_times_from_table(
         Excel sheet.
     read_options
         The same as a mapping (``{"sep": ";"}``; ``delimiter`` and ``sheet_name`` are accepted).
+    chunk_rows
+        Read a CSV or Parquet file in batches of about this many rows, each reduced at once to
+        positions and times, so that files larger than memory can be read (see
+        :func:`from_batches`). By default, files larger than 1 GiB are read in batches of
+        ``2**22`` rows and others whole; the result is the same.
 
     Returns
     -------
@@ -150,15 +156,20 @@ def travel_times_from_table(
     if isinstance(source, str | os.PathLike) and not Path(source).is_file():
         msg = f"travel-time table not found: {Path(source)}."
         raise InputFormatError(msg)
-    table = read_table(
-        source,
-        columns=[origin, destination, minutes],
-        text_columns=[origin, destination],
-        what=WHAT,
-        hint=_HINT,
-        **options,
-    )
-    name = table.path.name if table.path is not None else None
+    batch_rows = _batch_rows(source, chunk_rows)
+    if batch_rows is None:
+        table = read_table(
+            source,
+            columns=[origin, destination, minutes],
+            text_columns=[origin, destination],
+            what=WHAT,
+            hint=_HINT,
+            **options,
+        )
+        name = table.path.name if table.path is not None else None
+    else:
+        options.pop("sheet", None)
+        name = Path(source).name
     metadata = {
         "source": "od_table",
         "method": "od_table",
@@ -172,11 +183,42 @@ def travel_times_from_table(
             "ids": ids,
         },
     }
+    common: dict[str, Any] = {
+        "origin": origin,
+        "destination": destination,
+        "minutes": minutes,
+    }
+    if batch_rows is not None:
+        from ..tables import iter_batches
+
+        batches = iter_batches(
+            source,
+            columns=[origin, destination, minutes],
+            text_columns=[origin, destination],
+            what=WHAT,
+            hint=_HINT,
+            batch_rows=batch_rows,
+            **options,
+        )
+        return from_batches(
+            batches,
+            **common,
+            communes=communes,
+            intra_minutes=intra_minutes,
+            duplicates=duplicates,
+            max_minutes=max_minutes,
+            not_computed=not_computed,
+            symmetrise=symmetrise,
+            ids=ids,
+            repair_integers=repair_integers,
+            rows=RowNumbers(1, "row 1 = first data row"),
+            metadata=metadata,
+            units=units,
+            strict=strict,
+        )
     return from_columns(
         table.data,
-        origin=origin,
-        destination=destination,
-        minutes=minutes,
+        **common,
         communes=communes,
         intra_minutes=intra_minutes,
         duplicates=duplicates,
@@ -190,6 +232,29 @@ def travel_times_from_table(
         units=units,
         strict=strict,
     )
+
+
+#: Files larger than this are read in batches by default.
+CHUNKED_BYTES = 1 << 30
+#: Rows of a batch when a large file is read in batches by default.
+DEFAULT_BATCH_ROWS = 1 << 22
+
+
+def _batch_rows(source: Any, chunk_rows: int | None) -> int | None:
+    """Rows per batch for a file read in batches, ``None`` to read it whole."""
+    if chunk_rows is not None and (
+        isinstance(chunk_rows, bool) or not isinstance(chunk_rows, int) or chunk_rows < 1
+    ):
+        msg = f"chunk_rows must be a positive whole number or None, found {chunk_rows!r}."
+        raise ParameterError(msg)
+    if not isinstance(source, str | os.PathLike):
+        return None
+    suffixes = "".join(Path(source).suffixes).lower()
+    if not suffixes.endswith((".parquet", ".pq", ".csv", ".tsv", ".txt", ".csv.gz", ".csv.bz2")):
+        return None
+    if chunk_rows is not None:
+        return chunk_rows
+    return DEFAULT_BATCH_ROWS if Path(source).stat().st_size > CHUNKED_BYTES else None
 
 
 def _check_options(symmetrise: Any, duplicates: Any, max_minutes: Any) -> None:
@@ -269,8 +334,6 @@ def from_columns(
     Then the plausibility checks of user tables: commune codes that do not exist (or no longer
     do), and times that look like seconds or hours (unless ``units`` declares them).
     """
-    from .._checks import check_codes_exist, check_time_units, minutes_from
-
     _check_options(symmetrise, duplicates, max_minutes)
     if data.num_rows == 0:
         msg = f"{WHAT} is empty: expected one row per origin → destination pair."
@@ -282,9 +345,149 @@ def from_columns(
     if communes is not None:
         columns.append(CodeColumn(_as_text_list(communes), "communes", "communes"))
     codes, positions = encode_codes(columns, ids=ids, repair_integers=repair_integers, rows=rows)
-    if ids == "commune":
-        check_codes_exist(codes, strict=strict, stacklevel=4)
     values, raw = _minutes(data[minutes], column=minutes)
+    return _finish(
+        codes,
+        positions[0],
+        positions[1],
+        values,
+        raw,
+        minutes=minutes,
+        intra_minutes=intra_minutes,
+        duplicates=duplicates,
+        max_minutes=max_minutes,
+        not_computed=not_computed,
+        symmetrise=symmetrise,
+        ids=ids,
+        rows=rows,
+        metadata=metadata,
+        units=units,
+        strict=strict,
+    )
+
+
+def from_batches(
+    batches: Iterable[pa.RecordBatch],
+    *,
+    origin: str,
+    destination: str,
+    minutes: str,
+    communes: pd.Index | list[str] | None,
+    intra_minutes: float | pd.Series | None,
+    duplicates: str,
+    max_minutes: float | None,
+    not_computed: float | None,
+    symmetrise: str | None,
+    ids: Ids,
+    repair_integers: bool,
+    rows: RowNumbers,
+    metadata: Mapping[str, Any] | None,
+    units: TimeUnit | None = None,
+    strict: bool = False,
+) -> TravelTimes:
+    """TravelTimes from an O-D table read in batches, in bounded memory.
+
+    Each batch is reduced at once to int32 positions and float64 times (its codes validated on
+    the batch's distinct values, with row numbers counted over the whole table); the strings are
+    dropped with the batch. Only the positions and times of every row (16 bytes a row) and the
+    resulting CSR are held, never the long table of strings.
+    """
+    import pyarrow as pa
+
+    _check_options(symmetrise, duplicates, max_minutes)
+    vocabulary: dict[str, int] = {}
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    raw_parts: list[Any] = []
+    any_text = False
+    offset = 0
+    for batch in batches:
+        if batch.num_rows == 0:
+            continue
+        here = RowNumbers(rows.base + offset, rows.note)
+        columns = [
+            CodeColumn(batch.column(origin), origin, "origin codes"),
+            CodeColumn(batch.column(destination), destination, "destination codes"),
+        ]
+        codes, positions = encode_codes(
+            columns, ids=ids, repair_integers=repair_integers, rows=here
+        )
+        lookup = np.array(
+            [vocabulary.setdefault(c, len(vocabulary)) for c in codes], dtype=np.int32
+        )
+        values, raw = _minutes(batch.column(minutes), column=minutes)
+        parts.append((lookup[positions[0]], lookup[positions[1]], values))
+        raw_parts.append(raw if raw is not None else batch.column(minutes))
+        any_text = any_text or raw is not None
+        offset += batch.num_rows
+    if offset == 0:
+        msg = f"{WHAT} is empty: expected one row per origin → destination pair."
+        raise InputFormatError(msg)
+    if communes is not None:
+        extra, _ = encode_codes(
+            [CodeColumn(_as_text_list(communes), "communes", "communes")],
+            ids=ids,
+            repair_integers=repair_integers,
+            rows=rows,
+        )
+        for code in extra:
+            vocabulary.setdefault(code, len(vocabulary))
+    names = np.array(list(vocabulary), dtype=object)
+    order = np.argsort(names.astype(str), kind="stable")
+    remap = np.empty(names.size, dtype=np.int32)
+    remap[order] = np.arange(names.size, dtype=np.int32)
+    o = np.concatenate([remap[p[0]] for p in parts])
+    d = np.concatenate([remap[p[1]] for p in parts])
+    t = np.concatenate([p[2] for p in parts])
+    parts.clear()
+    raw_all = None
+    if any_text:
+        raw_all = pa.chunked_array([r.cast(pa.large_string()) for r in raw_parts])
+    raw_parts.clear()
+    return _finish(
+        pd.Index(names[order], dtype=object),
+        o,
+        d,
+        t,
+        raw_all,
+        minutes=minutes,
+        intra_minutes=intra_minutes,
+        duplicates=duplicates,
+        max_minutes=max_minutes,
+        not_computed=not_computed,
+        symmetrise=symmetrise,
+        ids=ids,
+        rows=rows,
+        metadata=metadata,
+        units=units,
+        strict=strict,
+    )
+
+
+def _finish(
+    codes: pd.Index,
+    origin: np.ndarray,
+    destination: np.ndarray,
+    values: np.ndarray,
+    raw: Any,
+    *,
+    minutes: str,
+    intra_minutes: float | pd.Series | None,
+    duplicates: str,
+    max_minutes: float | None,
+    not_computed: float | None,
+    symmetrise: str | None,
+    ids: Ids,
+    rows: RowNumbers,
+    metadata: Mapping[str, Any] | None,
+    units: TimeUnit | None,
+    strict: bool,
+) -> TravelTimes:
+    """Plausibility checks of the codes and units around :func:`build`."""
+    from .._checks import check_codes_exist, check_time_units, minutes_from
+
+    positions = (origin, destination)
+    if ids == "commune":
+        check_codes_exist(codes, strict=strict, stacklevel=5)
     if units is not None:
         values = minutes_from(values, units)
         if not_computed is not None:
@@ -316,7 +519,7 @@ def from_columns(
             tt.minutes,
             catchment=catchment,
             distinct_given=distinct,
-            stacklevel=4,
+            stacklevel=5,
         )
     return tt
 
