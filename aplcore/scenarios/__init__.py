@@ -9,12 +9,16 @@ Modules: :mod:`~aplcore.scenarios.model` (changes, scenarios, grids, Monte Carlo
 scenario table), :mod:`~aplcore.scenarios.baseline` (the validated baseline and each scenario's
 vectors), :mod:`~aplcore.scenarios.engine` (grouping by decay, batched blocks, Parquet streaming,
 Dask), :mod:`~aplcore.scenarios.results` (statistics, tables, maps),
-:mod:`~aplcore.scenarios.whatif` (marginal effect of supply, ranking and siting).
+:mod:`~aplcore.scenarios.whatif` (marginal effect of supply, ranking and siting),
+:mod:`~aplcore.scenarios.distributed` (road Dijkstra over chunks of sources on Dask),
+:mod:`~aplcore.scenarios.spec` (TOML specs of the command line),
+:mod:`~aplcore.scenarios.report` (report tables and maps).
 """
 
 from __future__ import annotations
 
 from .baseline import Baseline, Inputs, ZoningSpec
+from .distributed import dijkstra_on_dask, road_times_on_dask
 from .engine import run_scenarios, solve_block
 from .model import (
     ActivityNoise,
@@ -73,12 +77,14 @@ __all__ = [
     "ZoningChange",
     "ZoningSpec",
     "compare_with_exact",
+    "dijkstra_on_dask",
     "exact_siting",
     "greedy_siting",
     "grid",
     "marginal_effect",
     "monte_carlo",
     "rank_sites",
+    "road_times_on_dask",
     "run_scenarios",
     "scenario_table",
     "scenarios_from_table",

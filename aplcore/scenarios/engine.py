@@ -40,6 +40,8 @@ logger = logging.getLogger(__name__)
 #: Scenarios solved together (columns of one batched product). 64 columns of a France-sized
 #: problem are 18 MB per matrix of the block.
 DEFAULT_BLOCK = 64
+#: Bytes of APL kept in memory (without ``out=``) above which a warning suggests streaming.
+IN_MEMORY_WARNING = 1 << 30
 
 
 def solve_block(
@@ -148,6 +150,15 @@ def run_scenarios(
             else ParquetStore.create(work / "apl", inputs.codes)
         )
     else:
+        size = 8 * inputs.n_communes * len(scenarios)
+        if size > IN_MEMORY_WARNING:
+            logger.warning(
+                "keeping the APL of %d scenarios × %d communes in memory (%.1f GiB); pass out= "
+                "to stream them to disk",
+                len(scenarios),
+                inputs.n_communes,
+                size / 2**30,
+            )
         sink = MemoryStore(inputs.codes, [s.name for s in scenarios])
     n_terr = len(zoner.territories) if zoner else 0
     zones = np.zeros((n_terr, len(scenarios)), dtype=np.int8)
