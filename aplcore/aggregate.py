@@ -85,6 +85,16 @@ def aggregate(
     pandas.DataFrame
         Indexed by group, with columns ``what`` (the weighted mean; NaN where the weight is 0),
         ``weight`` (sum of weights) and ``communes`` (count).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from aplcore.aggregate import aggregate
+    >>> apl = pd.Series({"36044": 2.0, "36088": 4.0, "45234": 3.0})
+    >>> weights = pd.Series({"36044": 100.0, "36088": 300.0, "45234": 50.0})
+    >>> departement = pd.Series({"36044": "36", "36088": "36", "45234": "45"})
+    >>> aggregate(apl, weights, departement)["values"].to_dict()
+    {'36': 3.5, '45': 3.0}
     """
     values, weights = align_on_codes(values, weights, what=what, other_what="the weight")
     values, groups = align_on_codes(values, groups, what=what, other_what="the group")

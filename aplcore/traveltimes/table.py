@@ -148,6 +148,19 @@ def travel_times_from_table(
         Missing, non-numeric, negative or infinite times (with row numbers).
     DuplicateError
         Pairs given twice with ``duplicates="error"`` (with row numbers).
+
+    Examples
+    --------
+    A Metric export with its own column names (self pairs added at 0 minutes by default):
+
+    >>> import pandas as pd
+    >>> import aplcore
+    >>> od = pd.DataFrame(
+    ...     {"from": ["36044", "36088"], "to": ["36088", "36044"], "time": [12.0, 13.5]}
+    ... )
+    >>> tt = aplcore.travel_times_from_table(od, origin="from", destination="to", minutes="time")
+    >>> tt
+    TravelTimes(2 communes, 4 pairs)
     """
     from ..tables import read_table
 
