@@ -262,3 +262,48 @@ def describe_zoning_rule(zoning: Any) -> str:
     for value, zone in zip(thresholds, zones[1:], strict=True):
         parts.append(f"< {value:g} ≤ {zone}")
     return f"method {name}: APL thresholds {' '.join(parts)}"
+
+
+def add_area_options(parser: argparse.ArgumentParser, *, default_region: str | None) -> None:
+    """``--region``, ``--departement``, ``--france``: an area of the bundled communes."""
+    group = parser.add_mutually_exclusive_group()
+    default = f" (default: {default_region}, Centre-Val de Loire)" if default_region else ""
+    group.add_argument(
+        "--region", metavar="CODE", help=f"a région code or name, e.g. 24 or Bretagne{default}"
+    )
+    group.add_argument(
+        "--departement", metavar="CODE", help="a département code or name, e.g. 36, 2A or Indre"
+    )
+    group.add_argument(
+        "--france", action="store_true", help="all communes of France (34 917, overseas included)"
+    )
+
+
+def chosen_area(args: argparse.Namespace, *, default_region: str | None) -> dict[str, Any]:
+    """The keyword arguments of :func:`aplcore.study_area` the area options give."""
+    if args.france:
+        return {"france": True}
+    if args.departement is not None:
+        return {"departement": args.departement}
+    if args.region is not None:
+        return {"region": args.region}
+    if default_region is not None:
+        return {"region": default_region}
+    msg = "choose the communes: --communes FILE, or --region, --departement or --france."
+    raise CommandError(msg)
+
+
+def add_travel_time_options(parser: argparse.ArgumentParser) -> None:
+    """``--roads`` and ``--max-minutes``, the options of :func:`aplcore.workflows.travel_times`."""
+    from pathlib import Path
+
+    parser.add_argument(
+        "--roads", type=Path, metavar="GRAPHML", help="road graph (GraphML) instead of crow-fly"
+    )
+    parser.add_argument(
+        "--max-minutes",
+        type=float,
+        default=30.0,
+        metavar="MIN",
+        help="longest travel time kept, minutes (30)",
+    )

@@ -13,22 +13,22 @@ from typing import TYPE_CHECKING, Any
 from .._version import __version__
 from ._common import (
     Steps,
-    add_area_options,
-    add_travel_time_options,
     check_inputs,
     check_out_folder,
     check_outputs,
-    chosen_area,
     echo,
     output_files,
     write_table,
     write_text,
 )
 from ._options import (
+    add_area_options,
     add_decay_options,
     add_map_options,
     add_ring_option,
     add_supply_options,
+    add_travel_time_options,
+    chosen_area,
     parse_decay,
 )
 

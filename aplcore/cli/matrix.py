@@ -9,19 +9,14 @@ from typing import Any
 from ._common import (
     CommandError,
     Steps,
-    add_area_options,
-    add_travel_time_options,
-    area_label,
     check_inputs,
     check_outputs,
-    chosen_area,
     echo,
     output_files,
     read_code_table,
-    travel_times_of,
     write_table,
 )
-from ._options import add_ring_option
+from ._options import add_area_options, add_ring_option, add_travel_time_options, chosen_area
 
 
 def add_parsers(
@@ -56,6 +51,8 @@ def add_parsers(
 
 def cmd_matrix(args: argparse.Namespace) -> int:
     """``aplcore matrix``."""
+    from ..workflows import travel_times
+
     inputs = check_inputs([args.communes, args.roads])
     out: Path = args.out
     suffix = out.suffix.lower()
@@ -77,7 +74,7 @@ def cmd_matrix(args: argparse.Namespace) -> int:
 
         area = study_area(**chosen_area(args, default_region=None), ring_minutes=args.ring_minutes)
         communes = area.communes
-        source = area_label(chosen_area(args, default_region=None))
+        source = area.label
         if area.ring_minutes not in (0, float("inf")):
             source = (
                 f"the {len(area.core)} of {source} and {len(area.ring)} neighbours within "
@@ -89,7 +86,7 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     steps = Steps(["travel times", "writing outputs"])
     try:
         with steps.step("travel times"):
-            tt = travel_times_of(frame, roads=args.roads, max_minutes=args.max_minutes, notes=notes)
+            tt = travel_times(frame, roads=args.roads, max_minutes=args.max_minutes, notes=notes)
             if args.communes is None:
                 import dataclasses
 
