@@ -102,6 +102,8 @@ def test_readme_commands_in_order_in_one_checkout(tmp_path):
     """
     import os
 
+    if not (ROOT / ".git").exists() or shutil.which("git") is None:
+        pytest.skip("needs a git checkout (the copy holds the files git knows)")
     commands = _readme_commands()
     assert len(commands) == 2, commands
     assert "pip install . " in commands[0]
