@@ -13,6 +13,7 @@ __all__ = [
     "AplcoreError",
     "CommuneCodeError",
     "DuplicateError",
+    "IncompleteFileWarning",
     "InputFormatError",
     "InvalidValueError",
     "MismatchError",
@@ -88,3 +89,7 @@ class UnknownCodeWarning(UserWarning):
 
 class EdgeEffectWarning(UserWarning):
     """APL computed on an area without the ring of neighbours its border communes need."""
+
+
+class IncompleteFileWarning(UserWarning):
+    """A text table that does not end with a line break: its last line may have been cut."""

@@ -21,6 +21,7 @@ import io
 import logging
 import os
 import re
+import warnings
 import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from .errors import InputFormatError, describe_values
+from .errors import IncompleteFileWarning, InputFormatError, describe_values
 
 __all__ = ["TableData", "iter_batches", "read_table", "to_arrow"]
 
@@ -791,43 +792,54 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _looks_cut(last: str, others: list[str]) -> bool:
-    """Whether the last value of a file without a final line break was cut short."""
-    if not last or len(last) < min(len(v) for v in others):
-        return True  # empty, or shorter than that column on every line before
-    # a number cut after its point or inside its exponent: '12.' for '12.5', '1e' for '1e-05'
-    return last[-1] in ".eE+-" and all(_is_number(v) for v in others)
+def _why_cut(last: str, others: list[str]) -> str | None:
+    """Why the last value of a file without a final line break looks cut short (or None)."""
+    if not last:
+        return "the last value is empty"
+    if others and len(last) < min(len(v) for v in others):
+        return (
+            f"the last value {last!r} is shorter than that column on the lines before (at "
+            f"least {min(len(v) for v in others)} characters, e.g. {others[-1]!r})"
+        )
+    if last[-1] in ".eE+-" and others and all(_is_number(v) for v in others):
+        return f"the last value {last!r} is a number cut short"
+    return None
 
 
 def _check_last_value_whole(path: Path, delimiter: str, encoding: str, *, n_rows: int) -> None:
-    """Refuse a file cut inside its last value (``...,2`` for ``...,25.0``).
+    """Refuse a file cut inside its last value (``...,2`` for ``...,25.0``), flag a doubtful one.
 
-    A file written whole ends with a line break; without one, the last value of the last line
-    is taken as cut short when it is shorter than that column's value on every other line read
-    from the end of the file (the other fields are whole: a missing one is a field-count error).
+    A file written whole ends with a line break. Without one, the last line is refused when its
+    last value is empty, shorter than that column on every line before, or a number cut after
+    its point (the other fields are whole: a missing one is a field-count error); otherwise a
+    warning says the last line may be incomplete (no reader can tell '11.7' from '11.75' cut).
     """
     size = path.stat().st_size
     with open(path, "rb") as stream:
         stream.seek(max(0, size - (1 << 14)))
         tail = stream.read()
-    if not tail or tail.endswith((b"\n", b"\r")) or n_rows < 3:
+    if not tail or tail.endswith((b"\n", b"\r")) or n_rows == 0:
         return
     whole = size <= (1 << 14)
     # drop the header (whole file) or the first line read, which may be partial
     lines = tail.decode(encoding, errors="replace").splitlines()[1:]
-    if len(lines) < 3:
+    if not lines:
         return
     last = lines[-1].split(delimiter)[-1].strip().strip('"')
     others = [line.split(delimiter)[-1].strip().strip('"') for line in lines[-51:-1]]
     others = [v for v in others if v]
-    if not others or not _looks_cut(last, others):
-        return
     where = f"line {len(lines) + 1}" if whole else "the last line"
+    reason = _why_cut(last, others)
+    if reason is None:
+        msg = (
+            f"{path.name} does not end with a line break: if it was cut short while written, "
+            f"its last line ({where}: {lines[-1][-60:]!r}) may be incomplete."
+        )
+        warnings.warn(msg, IncompleteFileWarning, stacklevel=6)
+        return
     msg = (
-        f"{path.name}, {where}: the last value {last!r} is shorter than the values of that column "
-        f"on the lines before (at least {min(len(v) for v in others)} characters, e.g. "
-        f"{others[-1]!r}) and the file does not end with a line break: it looks cut short while "
-        "written. Write or download the file again."
+        f"{path.name}, {where}: {reason}, and the file does not end with a line break: it looks "
+        "cut short while written. Write or download the file again."
     )
     raise InputFormatError(msg)
 

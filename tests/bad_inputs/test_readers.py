@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aplcore.errors import InputFormatError
+from aplcore.errors import IncompleteFileWarning, InputFormatError
 from aplcore.tables import read_table
 
 HEADER = "origin,destination,minutes\n"
@@ -37,8 +37,25 @@ def test_a_value_cut_at_the_end_of_the_file_is_an_error(tmp_path, last, shown):
     ids=["whole-value", "final-newline", "integers"],
 )
 def test_whole_files_are_read(tmp_path, text):
-    table = read_table(_write(tmp_path, text), text_columns=["origin", "destination"])
+    if text.endswith("\n"):
+        table = read_table(_write(tmp_path, text), text_columns=["origin", "destination"])
+    else:
+        with pytest.warns(IncompleteFileWarning, match="does not end with a line break"):
+            table = read_table(_write(tmp_path, text), text_columns=["origin", "destination"])
     assert table.data.num_rows == text.strip().count("\n")
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("code,apl,population\n45001,2.5,776\n45002,3.1,", "last value is empty"),
+        ("code,apl\n45001,2.5\n45002,31.", "a number cut short"),
+        ("code,territory,departement\n45001,Orléans,45\n45002,Château,4", "shorter"),
+    ],
+)
+def test_cut_files_with_few_rows_are_errors(tmp_path, text, words):
+    with pytest.raises(InputFormatError, match=words):
+        read_table(_write(tmp_path, text), text_columns=["code"])
 
 
 def test_a_missing_field_is_an_error_naming_the_line(tmp_path):
