@@ -686,3 +686,47 @@ def test_reference_image_zoning_map(tmp_path):
         dpi=60,
     )
     check_against_reference(figure, "zoning_map_grid", tmp_path)
+
+
+def test_reference_image_population_by_class(tmp_path):
+    rng = np.random.default_rng(5)
+    codes = [f"45{k:03d}" for k in range(60)]
+    values = pd.Series(rng.uniform(0.5, 6.5, 60), index=codes)
+    values.attrs["unit"] = plots.apl_unit(standardised=True)
+    population = pd.Series(rng.integers(100, 5000, 60).astype(float), index=codes)
+    classes = pd.Series(np.where(values < 2.5, "ZIP", np.where(values < 4, "ZAC", "HZ")), codes)
+    figure = plots.plot_population_by_class(
+        values,
+        population,
+        classes=classes,
+        title="Population by APL class, test",
+        source="synthetic values",
+        figsize=(6, 4),
+        dpi=60,
+    )
+    check_against_reference(figure, "population_by_class", tmp_path)
+
+
+def test_reference_comparison_catches_a_changed_colour(tmp_path):
+    from matplotlib.testing.compare import compare_images
+
+    contours = grid_contours(4, size=5000.0)
+    groups = pd.Series(["A" if k % 4 < 2 else "B" for k in range(16)], index=contours.index)
+    values = pd.Series(np.linspace(0.2, 6.5, 16), index=contours.index)
+    values.iloc[5] = math.nan
+    figure = plots.plot_apl_map(
+        values,
+        contours,
+        cmap="viridis",  # another palette than the reference's
+        unit=plots.apl_unit(standardised=False),
+        title="APL of GPs, test grid",
+        source="synthetic values",
+        date=None,
+        outlines=groups,
+        figsize=(5, 4),
+        dpi=60,
+    )
+    actual = tmp_path / "changed.png"
+    figure.savefig(actual, dpi=figure.dpi)
+    reference = BASELINES / "apl_map_grid.png"
+    assert compare_images(str(reference), str(actual), tol=TOLERANCE, in_decorator=True)
