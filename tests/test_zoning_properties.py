@@ -167,3 +167,46 @@ def test_share_levels_cumulative_bounds(frame, method):
     for k, bound in enumerate(bounds):
         inside = terr["zone"].isin(meth.levels[: k + 1])
         assert terr.loc[inside, "population"].sum() <= bound + 1e-6
+
+
+@pytest.mark.filterwarnings("ignore::aplcore.zoning.ZoningWarning")
+@HALF
+@given(case=territories(), data=st.data())
+def test_choices_never_lose_or_create_inhabitants(case, data):
+    frame, caps, margin, method = case
+    codes = frame.index.tolist()
+    picked = data.draw(st.lists(st.sampled_from(codes), unique=True, max_size=3))
+    zones = list(method.zones)
+    rows = []
+    for code in picked:
+        level = data.draw(st.sampled_from(["commune", "qpv"]))
+        share = data.draw(st.floats(0.0, 1.0))
+        rows.append(
+            {
+                "code": code if level == "commune" else f"Q{code}",
+                "level": level,
+                "zone": data.draw(st.sampled_from(zones)),
+                "commune": code if level == "qpv" else None,
+                "population": share * frame.at[code, "population"] if level == "qpv" else None,
+            }
+        )
+    z = classify_zones(
+        frame["apl"],
+        population=frame["population"],
+        territory=frame[["territory", "region"]],
+        method=method,
+        caps=caps,
+        margin=margin,
+        overrides=pd.DataFrame(rows) if rows else None,
+    )
+    total = z.report[z.report["departement"] == "total"]
+    # every inhabitant is counted once, in one zone, whatever the choices
+    assert total["population"].sum() == pytest.approx(frame["population"].sum())
+    assert total[list(z.zones)].to_numpy().sum() == pytest.approx(frame["population"].sum())
+    # a QPV's residents leave its commune's zone for the QPV's own
+    host_zone = z.communes["zone"].reindex(z.qpv["commune"]).to_numpy()
+    for zone in z.zones:
+        communes = z.communes.loc[z.communes["zone"] == zone, "population"].sum()
+        leaving = z.qpv.loc[host_zone == zone, "population"].sum()
+        arriving = z.qpv.loc[z.qpv["zone"] == zone, "population"].sum()
+        assert total[zone].sum() == pytest.approx(communes - leaving + arriving)
