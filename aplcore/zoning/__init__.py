@@ -39,13 +39,16 @@ Modules: :mod:`~aplcore.zoning.territories` (commune → territory tables, terri
 attribution), :mod:`~aplcore.zoning.methods` (the interface and presets),
 :mod:`~aplcore.zoning.caps`, :mod:`~aplcore.zoning.fill` (the capped fill),
 :mod:`~aplcore.zoning.overrides` (agency choices), :mod:`~aplcore.zoning.checks`,
-:mod:`~aplcore.zoning.report`.
+:mod:`~aplcore.zoning.report`, :mod:`~aplcore.zoning.composite` (composite-indicator methods),
+:mod:`~aplcore.zoning.national` (the national file, comparisons), :mod:`~aplcore.zoning.session`,
+:mod:`~aplcore.zoning.publish` (annex, tables, maps).
 """
 
 from __future__ import annotations
 
 from .caps import resolve_caps
 from .checks import check_row
+from .composite import CompositeMethod, Indicator
 from .core import Zoning, ZoningWarning, classify_zones
 from .methods import (
     METHOD_PRESETS,
@@ -75,6 +78,8 @@ __all__ = [
     "METHOD_PRESETS",
     "ZONE_NAMES",
     "CappedMethod",
+    "CompositeMethod",
+    "Indicator",
     "ShareMethod",
     "TerritoryInputs",
     "ThresholdMethod",
