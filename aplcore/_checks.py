@@ -324,3 +324,24 @@ def check_codes_exist(
         raise CommuneCodeError(msg)
     warnings.warn(msg + " (strict=True makes this an error.)", UnknownCodeWarning, stacklevel)
     return [*unknown, *old]
+
+
+def short_codes_hint(codes: Iterable[str], *, fix: str) -> str:
+    """What codes of fewer than 5 digits probably are: zero-padded, are they communes?
+
+    Parameters
+    ----------
+    codes
+        The short codes (digits only).
+    fix
+        How to repair codes that lost their leading zero (the caller's option).
+    """
+    shown = list(codes)[:20]
+    padded = pd.Index([c.zfill(5) for c in shown], dtype=object)
+    if padded.isin(_current_codes()).all():
+        return f" They look like codes that lost their leading zero: {fix}."
+    not_communes = [c for c, p in zip(shown, padded, strict=True) if p not in _current_codes()]
+    return (
+        f" Zero-padded, {describe_values(not_communes)} would not be communes either: the codes "
+        "look cut short (a damaged file), not just stripped of a leading zero. Check the file."
+    )

@@ -89,7 +89,9 @@ def normalise_codes(
         offending = text[bad].unique().tolist()
         hint = ""
         if all(v.isdigit() and len(v) < 5 for v in offending[:20]):
-            hint = " They look like codes that lost their leading zero: read them as text."
+            from ._checks import short_codes_hint
+
+            hint = short_codes_hint(offending, fix="read them as text")
         msg = (
             f"{what} must be INSEE codes of 5 characters (2 digits or 2A/2B, then 3 digits, e.g. "
             f"'01001', '2A004', '97411'); found {describe_values(offending)}.{hint}"
@@ -351,9 +353,11 @@ def _check_vocabulary(
                 logger.warning("repaired %d codes that lost their leading zeros", int(bad.sum()))
                 text = text.where(~short, text.str.zfill(5))
                 bad = ~text.str.fullmatch(_CODE_REGEX).to_numpy(dtype=bool)
-            hint = (
-                " They look like codes that lost their leading zero: pass repair_integers=True"
-                " (or read the column as text)."
+            from ._checks import short_codes_hint
+
+            hint = short_codes_hint(
+                text[bad].unique().tolist(),
+                fix="pass repair_integers=True (or read the column as text)",
             )
     if bad.any():
         import pyarrow as pa

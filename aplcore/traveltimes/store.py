@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -185,17 +186,28 @@ def load_travel_times(
         minutes = table["minutes"].to_numpy().astype(np.float64, copy=False)
         indptr = None
     else:
-        with np.load(path, allow_pickle=False) as data:
-            if "metadata" not in data.files:
-                msg = (
-                    f"{path.name} has no aplcore metadata: it was not written by save_travel_times."
-                )
-                raise InputFormatError(msg)
-            header = json.loads(str(data["metadata"]))
-            codes = pd.Index(data["codes"].astype(object), dtype=object)
-            indptr = data["indptr"].astype(np.int64)
-            d = data["indices"].astype(np.int32)
-            minutes = data["minutes"].astype(np.float64)
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                if "metadata" not in data.files:
+                    msg = (
+                        f"{path.name} has no aplcore metadata: it was not written by "
+                        "save_travel_times."
+                    )
+                    raise InputFormatError(msg)
+                header = json.loads(str(data["metadata"]))
+                codes = pd.Index(data["codes"].astype(object), dtype=object)
+                indptr = data["indptr"].astype(np.int64)
+                d = data["indices"].astype(np.int32)
+                minutes = data["minutes"].astype(np.float64)
+        except (zipfile.BadZipFile, EOFError, KeyError, ValueError, OSError) as exc:
+            if isinstance(exc, InputFormatError | FileNotFoundError):
+                raise
+            msg = (
+                f"{path.name} is not a readable matrix file ({type(exc).__name__}: {exc}): "
+                "corrupt, cut short while written, or not written by save_travel_times. "
+                "Write it again (aplcore matrix, or aplcore.save_travel_times)."
+            )
+            raise InputFormatError(msg) from exc
     stored = header.get("codes_sha256")
     if stored != codes_hash(codes):
         msg = (

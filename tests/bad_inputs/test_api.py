@@ -7,9 +7,11 @@ words of its message (what was expected, what was found, how to fix it), or the 
 from __future__ import annotations
 
 import math
+import tempfile
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -87,6 +89,13 @@ def result() -> aplcore.APLResult:
     return aplcore.compute_apl(tt(), demand=DEMAND, supply=SUPPLY, population=DEMAND)
 
 
+def _corrupt_npz() -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="aplcore-bad-"))
+    path = folder / "bad.npz"
+    path.write_bytes(b"PK\x03\x04 cut short")
+    return path
+
+
 @dataclass(frozen=True)
 class Raises:
     error: type[BaseException]
@@ -135,6 +144,12 @@ CASES: list[tuple[str, Callable[[], Any], Raises | Warns]] = [
         "codes-repair-negative",
         lambda: normalise_codes([-1], repair_integers=True),
         raises(CommuneCodeError, "cannot repair"),
+    ),
+    ("codes-cut-short", lambda: normalise_codes(["4500"]), raises(CommuneCodeError, "cut short")),
+    (
+        "codes-lost-zero-hint",
+        lambda: normalise_codes(["1001"]),
+        raises(CommuneCodeError, "lost their leading zero"),
     ),
     (
         "codes-duplicated",
@@ -541,6 +556,11 @@ CASES: list[tuple[str, Callable[[], Any], Raises | Warns]] = [
         "zoning-population-missing-commune",
         lambda: aplcore.classify_zones(DEMAND / 300, population=DEMAND.iloc[:3]),
         raises(AplcoreError, "01005"),
+    ),
+    (
+        "matrix-file-corrupt",
+        lambda: aplcore.load_travel_times(_corrupt_npz()),
+        raises(InputFormatError, "bad.npz", "Write it again"),
     ),
     # ------------------------------------------------------------ readers (objects)
     (
