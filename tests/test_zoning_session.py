@@ -45,7 +45,9 @@ def test_proposal_choices_and_gauges(session):
     assert session.proposal.territories.at["D", "zone"] == "ZAC"  # the proposal stays
     gauges = session.gauges().set_index(["region", "zone"])
     assert gauges.loc[("24", "ZAC"), "population"] == 100
+    # cumulative caps (2025): ZIP + ZAC within 400, 300 used
     assert gauges.loc[("24", "ZAC"), "room"] == 100
+    assert gauges.loc[("24", "ZIP"), "room"] == 0
     assert gauges.loc[("24", "ZIP"), "cap"] == 200
     deps = session.departements()
     assert deps.loc[("24", "37"), "ZAC"] == 100

@@ -234,12 +234,16 @@ class ZoningSession:
     def gauges(self) -> pd.DataFrame:
         """Per région and zone: population, share, cap, room left, floor, margin used.
 
-        ``floor`` is the population the zone cannot go below: the national selection in the
-        first zone (2017 zone A), and the residual zone's cap.
+        ``room`` is what the zone's binding limit still allows: its own cap with separate caps,
+        the cap of the zone and those before it together with cumulative caps (2025: unused ZIP
+        room passes to ZAC). ``floor`` is the population the zone cannot go below: the national
+        selection in the first zone (2017 zone A), and the residual zone's cap.
         """
         z = self._current
         report = z.report[z.report["departement"] == "total"].set_index("region")
         terr = z.territories
+        regional = z.checks[(z.checks["departement"] == "") & (z.checks["kind"] == "cap")]
+        limits = regional.set_index(["region", "constraint"])
         rows = []
         for region, total in report.iterrows():
             mand = terr[(terr["selection"] == "mandatory") & (terr["region"] == region)]
@@ -256,7 +260,7 @@ class ZoningSession:
                         "population": total[zone],
                         "share": total[f"{zone}_share"],
                         "cap": cap,
-                        "room": cap - total[zone] if np.isfinite(cap) else np.inf,
+                        "room": self._room(limits, region, k, cap, total[zone]),
                         "floor": floor,
                         "margin": total["margin"] if zone == z.method.margin_zone else 0.0,
                         "margin_used": total["margin_used"]
@@ -265,6 +269,16 @@ class ZoningSession:
                     }
                 )
         return pd.DataFrame(rows)
+
+    def _room(self, limits: pd.DataFrame, region: object, k: int, cap: float, used: float) -> float:
+        zones = self._current.method.zones
+        if k >= len(zones) - 1:
+            return np.inf
+        for name in ("+".join(zones[: k + 1]), zones[k]):
+            if (region, name) in limits.index:
+                row = limits.loc[(region, name)]
+                return float(row["limit"] - row["used"])
+        return cap - used if np.isfinite(cap) else np.inf
 
     def departements(self) -> pd.DataFrame:
         """Per département of attribution: population and inhabitants per zone, against the
