@@ -26,7 +26,14 @@ from ..errors import (
     ParameterError,
     describe_values,
 )
-from .caps import CapsInput, MarginInput, build_constraints, per_region, resolve_caps
+from .caps import (
+    CapsInput,
+    Constraint,
+    MarginInput,
+    build_constraints,
+    per_region,
+    resolve_caps,
+)
 from .checks import check_caps, check_row, checks_frame
 from .methods import TerritoryInputs, ZoningMethod, ZoningState, get_method
 from .overrides import OverridesInput, apply_overrides, normalise_overrides
@@ -313,86 +320,18 @@ def classify_zones(
     if strict:
         on_violation = "raise"
     apl, pop, weights = _inputs(apl, population, standardised, meth, repair=repair_integers)
-    codes = apl.index
-
-    commune_level = meth.level == "commune"
-    if territory is None or commune_level:
-        base = territory if territory is not None else pd.Series(codes, index=codes)
-        table = build_territory_table(base, codes, region=region, departement=departement)
-        if commune_level:
-            table = table.assign(tvs=table["territory"], territory=list(codes))
-    else:
-        table = build_territory_table(territory, codes, region=region, departement=departement)
-
+    table = _territory_table(territory, apl.index, meth, region=region, departement=departement)
     terr = _territory_frame(apl, pop, weights, table, attribution)
     regions = pd.Index(sorted(table["region"].unique()), dtype=object, name="region")
     region_pop = pop.groupby(table["region"].to_numpy()).sum().reindex(regions)
     resolved, constraints = meth.caps(
         caps, region_population=region_pop, cap_unit=cap_unit, margin=margin
     )
-    indptr, part_region, part_pop = _parts(terr, table, pop, regions)
-    inputs = TerritoryInputs(
-        territories=terr,
-        regions=regions,
-        part_indptr=indptr,
-        part_region=part_region,
-        part_population=part_pop,
-        decider=np.asarray(regions.get_indexer(terr["region"]), dtype=np.int64),
-        constraints=constraints,
-    )
-    zone_idx, selection = meth.classify(inputs)
-    zones = meth.zones
-    terr["zone"] = np.asarray(zones, dtype=object)[zone_idx]
-    terr["selection"] = selection
-    order = meth.fill_order(terr["apl"].to_numpy(), terr["population"].to_numpy())
-    rank = np.empty(len(terr), dtype=np.int64)
-    rank[order] = np.arange(len(terr))
-    terr["rank"] = rank
-
-    communes = table.copy()
-    communes["population"] = pop.to_numpy()
-    communes["apl"] = apl.to_numpy()
-    communes["attribution"] = terr["departement"].reindex(table["territory"]).to_numpy()
-    computed = pd.Series(
-        terr["zone"].reindex(table["territory"]).to_numpy(), index=codes, name="zone"
-    )
-    ov = normalise_overrides(
-        overrides, zones=meth.all_zones, territories=terr.index, communes=codes
-    )
-    final, source = apply_overrides(computed, table["territory"], ov)
-    communes["zone_computed"] = computed.to_numpy()
-    communes["zone"] = final.to_numpy()
-    reasons = ov["reason"].where(ov["reason"] != "", "override").to_numpy(dtype=object)
-    src = source.to_numpy()
-    communes["override"] = [reasons[i] if i >= 0 else "" for i in src]
-    mandatory = (terr["selection"] == "mandatory").reindex(table["territory"]).to_numpy()
-    territory_ov = ov[ov["level"] == "territory"]
-    if len(territory_ov):
-        changed = territory_ov.set_index("code")["zone"]
-        terr.loc[changed.index, "zone"] = changed.to_numpy()
-        terr.loc[changed.index, "selection"] = "override"
-
+    _classify(meth, terr, table, pop, regions, constraints)
+    communes, ov, src, mandatory = _apply_choices(meth, terr, table, pop, apl, overrides)
     qpv = _qpv_table(ov, communes)
     units = _units(communes, src, mandatory, qpv, ov)
-    foreign = (
-        units["region"].to_numpy()
-        != terr["region"].reindex(units["territory"]).to_numpy(dtype=object)
-    ) & ~units["mandatory"].to_numpy()
-    zone_pos = {z: i for i, z in enumerate(meth.all_zones)}
-    unit_zone = units["zone"].map(zone_pos).to_numpy()
-    unit_before = units["zone_computed"].map(zone_pos).to_numpy()
-    rows = check_caps(
-        zone_index=unit_zone,
-        zone_before=unit_before,
-        source=units["source"].to_numpy(),
-        scope=np.asarray(regions.get_indexer(units["region"])),
-        population=units["population"].to_numpy(dtype=np.float64),
-        mandatory=units["mandatory"].to_numpy(dtype=bool),
-        scopes=regions,
-        constraints=constraints,
-        overrides=ov,
-        foreign=foreign,
-    )
+    rows, unit_zone, unit_before = _cap_rows(meth, units, terr, regions, constraints, ov)
     dep_caps = pd.DataFrame()
     if departement_caps is not None:
         dep_caps, dep_rows = _departement_checks(
@@ -433,6 +372,121 @@ def classify_zones(
         qpv=qpv,
         departement_caps=dep_caps,
     )
+
+
+def _territory_table(
+    territory: pd.Series | pd.DataFrame | None,
+    codes: pd.Index,
+    meth: ZoningMethod,
+    *,
+    region: pd.Series | None,
+    departement: pd.Series | None,
+) -> pd.DataFrame:
+    """The commune → territory table; each commune its own unit for commune-level methods
+    (the given territory kept in ``tvs``)."""
+    commune_level = meth.level == "commune"
+    if territory is None or commune_level:
+        base = territory if territory is not None else pd.Series(codes, index=codes)
+        table = build_territory_table(base, codes, region=region, departement=departement)
+        if commune_level:
+            table = table.assign(tvs=table["territory"], territory=list(codes))
+        return table
+    return build_territory_table(territory, codes, region=region, departement=departement)
+
+
+def _classify(
+    meth: ZoningMethod,
+    terr: pd.DataFrame,
+    table: pd.DataFrame,
+    pop: pd.Series,
+    regions: pd.Index,
+    constraints: list[Constraint],
+) -> None:
+    """Let the method classify the territories; adds ``zone``, ``selection``, ``rank``."""
+    indptr, part_region, part_pop = _parts(terr, table, pop, regions)
+    inputs = TerritoryInputs(
+        territories=terr,
+        regions=regions,
+        part_indptr=indptr,
+        part_region=part_region,
+        part_population=part_pop,
+        decider=np.asarray(regions.get_indexer(terr["region"]), dtype=np.int64),
+        constraints=constraints,
+    )
+    zone_idx, selection = meth.classify(inputs)
+    terr["zone"] = np.asarray(meth.zones, dtype=object)[zone_idx]
+    terr["selection"] = selection
+    order = meth.fill_order(terr["apl"].to_numpy(), terr["population"].to_numpy())
+    rank = np.empty(len(terr), dtype=np.int64)
+    rank[order] = np.arange(len(terr))
+    terr["rank"] = rank
+
+
+def _apply_choices(
+    meth: ZoningMethod,
+    terr: pd.DataFrame,
+    table: pd.DataFrame,
+    pop: pd.Series,
+    apl: pd.Series,
+    overrides: OverridesInput,
+) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, np.ndarray]:
+    """Per-commune zones after the agency's choices; the choices table; the choice that set each
+    commune (-1: none); whether its territory was in the mandatory zone."""
+    codes = apl.index
+    communes = table.copy()
+    communes["population"] = pop.to_numpy()
+    communes["apl"] = apl.to_numpy()
+    communes["attribution"] = terr["departement"].reindex(table["territory"]).to_numpy()
+    computed = pd.Series(
+        terr["zone"].reindex(table["territory"]).to_numpy(), index=codes, name="zone"
+    )
+    ov = normalise_overrides(
+        overrides, zones=meth.all_zones, territories=terr.index, communes=codes
+    )
+    final, source = apply_overrides(computed, table["territory"], ov)
+    communes["zone_computed"] = computed.to_numpy()
+    communes["zone"] = final.to_numpy()
+    reasons = ov["reason"].where(ov["reason"] != "", "override").to_numpy(dtype=object)
+    src = source.to_numpy()
+    communes["override"] = [reasons[i] if i >= 0 else "" for i in src]
+    mandatory = (terr["selection"] == "mandatory").reindex(table["territory"]).to_numpy()
+    territory_ov = ov[ov["level"] == "territory"]
+    if len(territory_ov):
+        changed = territory_ov.set_index("code")["zone"]
+        terr.loc[changed.index, "zone"] = changed.to_numpy()
+        terr.loc[changed.index, "selection"] = "override"
+    return communes, ov, src, mandatory
+
+
+def _cap_rows(
+    meth: ZoningMethod,
+    units: pd.DataFrame,
+    terr: pd.DataFrame,
+    regions: pd.Index,
+    constraints: list[Constraint],
+    ov: pd.DataFrame,
+) -> tuple[list[dict], np.ndarray, np.ndarray]:
+    """The regional cap checks on the counted units, and the units' zone indices."""
+    foreign = (
+        units["region"].to_numpy()
+        != terr["region"].reindex(units["territory"]).to_numpy(dtype=object)
+    ) & ~units["mandatory"].to_numpy()
+    zone_pos = {z: i for i, z in enumerate(meth.all_zones)}
+    unit_zone = units["zone"].map(zone_pos).to_numpy()
+    unit_before = units["zone_computed"].map(zone_pos).to_numpy()
+    rows = check_caps(
+        zone_index=unit_zone,
+        zone_before=unit_before,
+        source=units["source"].to_numpy(),
+        scope=np.asarray(regions.get_indexer(units["region"])),
+        population=units["population"].to_numpy(dtype=np.float64),
+        mandatory=units["mandatory"].to_numpy(dtype=bool),
+        scopes=regions,
+        constraints=constraints,
+        overrides=ov,
+        foreign=foreign,
+    )
+    return rows, unit_zone, unit_before
 
 
 def _inputs(
