@@ -102,6 +102,10 @@ def configure_numba_cache() -> Path | None:
     Called before Numba is imported, this is all Numba needs; if Numba was imported first, its
     configuration is reloaded from the environment so that the kernels decorated afterwards
     use the folder. Returns the folder, or ``None`` when caching is off.
+
+    Numba has one cache folder per process: other cached Numba functions of the process (and
+    its subprocesses, which inherit the environment) use it too, each in a sub-folder named
+    after its source file. Set ``NUMBA_CACHE_DIR`` yourself to choose another folder.
     """
     if not cache_enabled():
         return None
