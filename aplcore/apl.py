@@ -893,7 +893,8 @@ def _numbers(series: pd.Series, *, what: str) -> np.ndarray:
     if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
         msg = f"the {what} must be numbers, found dtype {series.dtype}."
         raise InvalidValueError(msg)
-    return np.ascontiguousarray(series.to_numpy(dtype=np.float64, na_value=np.nan))
+    # a fresh writable array: pandas hands out read-only views, which Numba compiles apart
+    return np.array(series.to_numpy(dtype=np.float64, na_value=np.nan), dtype=np.float64)
 
 
 def _check_values(array: np.ndarray, index: pd.Index, *, what: str) -> None:

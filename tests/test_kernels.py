@@ -152,6 +152,9 @@ def test_public_api_compiles_one_signature_per_kernel():
     codes = [f"01{i:03d}" for i in range(5)]
     kernels = (
         csr.bucket_long,
+        csr.bucket_checked,
+        csr.canonical_rows,
+        csr.sort_rows,
         fca.e2sfca_rows,
         banded.band_rows,
         banded.band_transpose,
