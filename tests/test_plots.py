@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from matplotlib import colors as mcolors
 from matplotlib.image import imread
 
+import aplcore
 from aplcore import plots
 from aplcore.errors import CommuneCodeError, InputFormatError, InvalidValueError, ParameterError
 from aplcore.plots.geometry import paths_of
@@ -730,3 +731,35 @@ def test_reference_comparison_catches_a_changed_colour(tmp_path):
     figure.savefig(actual, dpi=figure.dpi)
     reference = BASELINES / "apl_map_grid.png"
     assert compare_images(str(reference), str(actual), tol=TOLERANCE, in_decorator=True)
+
+
+def test_legend_unit_from_an_apl_result():
+    from aplcore.traveltimes import TravelTimes
+
+    contours = grid_contours(2)
+    codes = list(contours.index)
+    frame = pd.DataFrame({"origin": codes, "destination": codes, "minutes": 0.0})
+    tt = TravelTimes.from_frame(frame, ids="any")  # grid codes, not all current communes
+    population = pd.Series([100.0, 200.0, 300.0, 400.0], index=codes)
+    supply = pd.Series([500.0, 0.0, 700.0, 900.0], index=codes)
+    plain = aplcore.compute_apl(tt, demand=population, supply=supply, population=population)
+    figure = plots.plot_apl_map(plain, contours, dpi=30)
+    title = figure.legends[0].get_title().get_text().replace("\n", " ")
+    assert title == "consultations per year per inhabitant"
+    standardised = aplcore.compute_apl(
+        tt, demand=population * 1.1, supply=supply, population=population
+    )
+    figure = plots.plot_apl_map(standardised, contours, dpi=30)
+    title = figure.legends[0].get_title().get_text().replace("\n", " ")
+    assert title == plots.APL_UNIT
+
+
+@given(target=st.floats(min_value=1e-3, max_value=1e7, allow_nan=False))
+def test_scale_bar_lengths_are_round_and_fit(target):
+    from aplcore.plots.compose import _nice_length
+
+    length = _nice_length(target)
+    assert length <= target * (1 + 1e-12)
+    assert length > target / 2.5 * (1 - 1e-12)  # the largest of 1, 2, 5 × 10^k that fits
+    mantissa = length / 10 ** math.floor(math.log10(length) + 1e-12)
+    assert min(abs(mantissa - m) for m in (1.0, 2.0, 5.0)) < 1e-9

@@ -41,6 +41,18 @@ def apl_unit(*, standardised: bool) -> str:
     return APL_UNIT if standardised else "consultations per year per inhabitant"
 
 
+def apl_of_result(result: Any) -> pd.Series:
+    """The APL of an :class:`~aplcore.APLResult`, its unit in ``attrs["unit"]`` when the result
+    tells: demand equal to the total population given with it is not standardised."""
+    values = result.apl.copy()
+    population = getattr(result, "population_values", None)
+    demand = getattr(result, "demand_values", None)
+    if population is not None and demand is not None:
+        same = np.allclose(np.asarray(demand), np.asarray(population), rtol=1e-12, atol=0)
+        values.attrs["unit"] = apl_unit(standardised=not same)
+    return values
+
+
 def check_values(values: pd.Series, *, what: str) -> pd.Series:
     """A Series indexed by 5-character commune codes (its ``attrs`` kept)."""
     if not isinstance(values, pd.Series):
@@ -155,8 +167,9 @@ def plot_apl_map(
     Parameters
     ----------
     values
-        APL by commune code, or an :class:`~aplcore.APLResult`; communes with NaN (or outside
-        the classes when the last edge is finite) are drawn grey.
+        APL by commune code, or an :class:`~aplcore.APLResult` (whose demand, compared with the
+        population given with it, tells the unit); communes with NaN (or outside the classes
+        when the last edge is finite) are drawn grey.
     contours
         Commune contours (see :mod:`aplcore.plots.geometry`); only communes of ``values`` are
         drawn.
@@ -204,7 +217,7 @@ def plot_apl_map(
         Bins that are not increasing, unknown engine or file format.
     """
     if not isinstance(values, pd.Series) and hasattr(values, "apl"):
-        values = values.apl  # an APLResult
+        values = apl_of_result(values)
     values = check_values(values, what="APL values")
     edges = check_bins(bins)
     numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
