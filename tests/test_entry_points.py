@@ -230,3 +230,19 @@ def test_any_identifiers_keep_the_errors():
     frame.loc[1, "minutes"] = -2.0
     with pytest.raises(aplcore.errors.InvalidValueError, match=r"row 2: -2\.0"):
         aplcore.travel_times_from_table(frame, ids="any")
+
+
+@settings(max_examples=30)
+@given(frame=od_tables(bad=False), rule=st.sampled_from(["min", "max", "mean"]))
+def test_symmetrisation_in_the_kernel_matches_the_table_rule(frame, rule):
+    from aplcore.traveltimes.table import symmetrise_pairs
+
+    frame = frame.drop_duplicates(["origin", "destination"])
+    built = aplcore.travel_times_from_table(
+        frame, symmetrise=rule, max_minutes=None, intra_minutes=0.0
+    )
+    expected = aplcore.TravelTimes.from_frame(symmetrise_pairs(frame, rule=rule), intra_minutes=0.0)
+    assert built.codes.tolist() == expected.codes.tolist()
+    np.testing.assert_array_equal(built.indptr, expected.indptr)
+    np.testing.assert_array_equal(built.indices, expected.indices)
+    np.testing.assert_array_equal(built.minutes, expected.minutes)
