@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from ..decay import Closed, Decay, get_decay
 from ..errors import InputFormatError, ParameterError, describe_values
@@ -114,16 +113,16 @@ class Baseline:
 class _Practitioners:
     """The practitioner table as arrays (rows: practitioner × site)."""
 
-    commune: np.ndarray  # position of the row's commune
+    commune: np.ndarray  # int32 position of the row's commune
     gp: np.ndarray  # position of the row's practitioner
     ids: pd.Index  # practitioner ids, by position
     activity: np.ndarray
     age: np.ndarray  # NaN when unknown
-    liberal: np.ndarray
+    gp_indptr: np.ndarray  # int64: rows counted per practitioner (CSR over gp_rows)
+    gp_rows: np.ndarray  # int64: rows under the bounds, grouped by practitioner
+    centre_rows: np.ndarray  # int64: rows counted as recorded (centres de santé)
     new_install: np.ndarray  # per practitioner
-    sites: np.ndarray  # per practitioner: number of liberal sites
-    to_gp: sparse.csr_array  # practitioners × rows, liberal rows only
-    to_commune: sparse.csr_array  # communes × rows
+    sites: np.ndarray  # per practitioner: number of rows under the bounds (at least 1)
     frame: pd.DataFrame  # validated rows (for non-GP rules)
 
     @property
@@ -183,6 +182,12 @@ class Inputs:
             raise ParameterError(msg)
         practitioners = None
         if baseline.practitioners is not None:
+            if baseline.max_age is not None and "age" not in baseline.practitioners.columns:
+                msg = (
+                    f"the baseline keeps practitioners aged {baseline.max_age} or less, but the "
+                    "practitioner table has no 'age' column: add it, or pass max_age=None."
+                )
+                raise ParameterError(msg)
             if baseline.supply is not None:
                 msg = "give the baseline supply as practitioners or as supply, not both."
                 raise ParameterError(msg)
@@ -206,7 +211,9 @@ class Inputs:
             method=baseline.method,
         )
         if practitioners is not None:
-            base = inputs._count(practitioners.activity[:, None], [_row_mask(inputs, None, ())])
+            base = inputs._count(
+                practitioners.activity[None, :], _row_mask(inputs, None, ())[None, :]
+            )
             object.__setattr__(inputs, "supply", base[:, 0])
         return inputs
 
@@ -234,6 +241,17 @@ class Inputs:
                         "band: give the baseline population_by_age= instead of demand=."
                     )
                     raise ParameterError(msg)
+                ageing = isinstance(c, AgeLimit | RetireAbove)
+                if (
+                    ageing
+                    and self.practitioners is not None
+                    and np.isnan(self.practitioners.age).any()
+                ):
+                    msg = (
+                        f"scenario {s.name!r}: {type(c).__name__} needs the practitioners' ages: "
+                        "the practitioner table has no 'age' column."
+                    )
+                    raise ParameterError(msg)
                 if (c.per_practitioner or isinstance(c, AgeLimit)) and self.practitioners is None:
                     msg = (
                         f"scenario {s.name!r}: {type(c).__name__} changes practitioners: give "
@@ -252,8 +270,13 @@ class Inputs:
 
     # ------------------------------------------------------------------ columns
     def columns(self, scenarios: Sequence[Scenario]) -> tuple[np.ndarray, ...]:
-        """Demand, population and supply of each scenario (``n × K`` float64 each)."""
-        demand, population = self._demand_columns(scenarios)
+        """Demand, population and supply of each scenario (``n × K`` float64 each; demand and
+        population are the baseline vectors, 1-D, when no scenario of the block changes them:
+        the batched solve then computes step 1 once for the whole block)."""
+        if any(s.of("demand") for s in scenarios):
+            demand, population = self._demand_columns(scenarios)
+        else:
+            demand, population = self.demand, self.population
         supply = self._supply_columns(scenarios)
         return demand, population, supply
 
@@ -304,12 +327,12 @@ class Inputs:
         if prac is None:
             supply = np.repeat(self.supply[:, None], k, axis=1)
         else:
-            activity = np.empty((len(prac.commune), k))
-            masks = []
+            activity = np.empty((k, len(prac.commune)))  # one row per scenario
+            keep = np.empty((k, len(prac.commune)), dtype=np.bool_)
             for col, s in enumerate(scenarios):
-                activity[:, col] = self._activity(s)
-                masks.append(_row_mask(self, s.one("age"), s.of("supply")))
-            supply = self._count(activity, masks)
+                activity[col] = self._activity(s)
+                keep[col] = _row_mask(self, s.one("age"), s.of("supply"))
+            supply = self._count(activity, keep)
         for col, s in enumerate(scenarios):
             for c in s.of("supply"):
                 self._apply_commune_change(c, supply[:, col])
@@ -355,44 +378,42 @@ class Inputs:
             return rules.new_install_activity
         return float(rules.bound(np.array([activity]))[0])
 
-    def _count(self, activity: np.ndarray, masks: list[np.ndarray]) -> np.ndarray:
-        """Supply per commune for activity matrices (rows × K) and row masks (the rules)."""
+    def _count(self, activity: np.ndarray, keep: np.ndarray) -> np.ndarray:
+        """Supply per commune (n × K) for activity and kept rows (K × rows), by the rules."""
+        from ..kernels.supply import count_gp_columns
+
         prac = self.practitioners
         assert prac is not None
-        keep = np.column_stack(masks)
         if not isinstance(self.rules, GPActivityRules):
             return self._count_generic(activity, keep)
         rules = self.rules
-        a = np.where(keep, activity, 0.0)
-        liberal = prac.liberal if not rules.bound_centres_sante else np.ones_like(prac.liberal)
-        lib = liberal[:, None]
-        total = prac.to_gp @ np.where(lib, a, 0.0)  # practitioners × K
-        active = (prac.to_gp @ np.where(lib, keep, False).astype(np.float64)) > 0
-        counted_gp = np.where(
-            prac.new_install[:, None], rules.new_install_activity, rules.bound(total)
+        out = count_gp_columns(
+            prac.gp_indptr,
+            prac.gp_rows,
+            prac.centre_rows,
+            prac.commune,
+            np.ascontiguousarray(activity, dtype=np.float64),
+            np.ascontiguousarray(keep, dtype=np.bool_),
+            prac.new_install,
+            prac.sites,
+            float(rules.zero_below),
+            float(rules.floor),
+            float(rules.cap),
+            float(rules.new_install_activity),
+            self.n_communes,
         )
-        counted_gp = np.where(active, counted_gp, 0.0)
-        gp_total = total[prac.gp]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share = np.where(
-                gp_total > 0,
-                a / np.where(gp_total > 0, gp_total, 1.0),
-                1.0 / prac.sites[prac.gp][:, None],
-            )
-        rows = np.where(lib, counted_gp[prac.gp] * share, a)
-        rows = np.where(keep, rows, 0.0)
-        return np.asarray(prac.to_commune @ rows)
+        return np.ascontiguousarray(out.T)
 
     def _count_generic(self, activity: np.ndarray, keep: np.ndarray) -> np.ndarray:
         prac = self.practitioners
         assert prac is not None
         column = self.rules.value_column
-        out = np.empty((self.n_communes, activity.shape[1]))
-        for col in range(activity.shape[1]):
-            rows = prac.frame.assign(**{column: activity[:, col]})[keep[:, col]]
+        out = np.empty((self.n_communes, activity.shape[0]))
+        for col in range(activity.shape[0]):
+            rows = prac.frame.assign(**{column: activity[col]})[keep[col]]
             counted = self.rules.counted(rows) if len(rows) else np.zeros(0)
             out[:, col] = np.bincount(
-                prac.commune[keep[:, col]], weights=counted, minlength=self.n_communes
+                prac.commune[keep[col]], weights=counted, minlength=self.n_communes
             )
         return out
 
@@ -468,31 +489,29 @@ def _practitioner_arrays(
     commune = _positions(codes, pd.Index(rows["commune"]), what="practitioner table")
     ids, gp = np.unique(rows["practitioner_id"].astype(str).to_numpy(), return_inverse=True)
     n_rows, n_gp = len(rows), len(ids)
-    liberal = (rows["kind"] == "liberal").to_numpy()
+    bounded = (rows["kind"] == "liberal").to_numpy()
+    if isinstance(rules, GPActivityRules) and rules.bound_centres_sante:
+        bounded = np.ones(n_rows, dtype=bool)
     age = (
         rows["age"].to_numpy(dtype=np.float64) if "age" in rows.columns else np.full(n_rows, np.nan)
     )
-    value_column = rules.value_column
-    lib_rows = np.flatnonzero(liberal)
-    to_gp = sparse.csr_array(
-        (np.ones(lib_rows.size), (gp[lib_rows], lib_rows)), shape=(n_gp, n_rows)
-    )
+    lib_rows = np.flatnonzero(bounded)
+    gp_rows = lib_rows[np.argsort(gp[lib_rows], kind="stable")].astype(np.int64)
+    counts = np.bincount(gp[lib_rows], minlength=n_gp)
+    gp_indptr = np.zeros(n_gp + 1, dtype=np.int64)
+    np.cumsum(counts, out=gp_indptr[1:])
     new = np.zeros(n_gp, dtype=bool)
     np.logical_or.at(new, gp[lib_rows], rows["new_install"].to_numpy(dtype=bool)[lib_rows])
-    sites = np.maximum(np.bincount(gp[lib_rows], minlength=n_gp), 1).astype(np.float64)
-    to_commune = sparse.csr_array(
-        (np.ones(n_rows), (commune, np.arange(n_rows))), shape=(len(codes), n_rows)
-    )
     return _Practitioners(
-        commune=commune,
+        commune=commune.astype(np.int32),
         gp=gp,
         ids=pd.Index(ids),
-        activity=rows[value_column].to_numpy(dtype=np.float64),
+        activity=rows[rules.value_column].to_numpy(dtype=np.float64),
         age=age,
-        liberal=liberal,
+        gp_indptr=gp_indptr,
+        gp_rows=gp_rows,
+        centre_rows=np.flatnonzero(~bounded).astype(np.int64),
         new_install=new,
-        sites=sites,
-        to_gp=to_gp,
-        to_commune=to_commune,
+        sites=np.maximum(counts, 1).astype(np.float64),
         frame=rows,
     )

@@ -55,8 +55,12 @@ def solve_block(
         col = int(np.flatnonzero(bad.any(axis=0))[0])
         msg = f"scenario {scenarios[col].name!r} gives non-finite APL; check its changes."
         raise ParameterError(msg)
-    zones = zoner.zone_block(list(scenarios), apl, population, demand) if zoner else None
-    return apl, zones
+    if zoner is None:
+        return apl, None
+    if demand.ndim == 1:  # the baseline demand for every scenario of the block
+        demand = np.broadcast_to(demand[:, None], apl.shape)
+        population = np.broadcast_to(population[:, None], apl.shape)
+    return apl, zoner.zone_block(list(scenarios), apl, population, demand)
 
 
 def _groups(inputs: Inputs, scenarios: Sequence[Scenario]) -> dict[Decay, list[int]]:

@@ -197,7 +197,10 @@ class ActivityNoise(Change):
         """The multiplier of each practitioner."""
         rng = np.random.default_rng([self.seed, self.draw, 0])
         sigma = np.sqrt(np.log1p(self.cv**2))
-        return rng.lognormal(-0.5 * sigma**2, sigma, size=n_practitioners)
+        factors = rng.standard_normal(n_practitioners)
+        factors *= sigma
+        factors -= 0.5 * sigma**2
+        return np.exp(factors, out=factors)
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,16 @@ class ParquetStore:
 
         name = f"block-{len(self.blocks):05d}.parquet"
         table = pa.table({str(s): apl[:, k] for k, s in enumerate(names)})
-        pq.write_table(table, self.folder / name, row_group_size=ROWS)
+        # no dictionary pages and no column statistics: APL values are distinct floats, and
+        # both would triple the writing time for nothing
+        pq.write_table(
+            table,
+            self.folder / name,
+            row_group_size=ROWS,
+            compression="lz4",
+            use_dictionary=False,
+            write_statistics=False,
+        )
         self.blocks.append((name, [int(p) for p in positions]))
 
     def save_index(self) -> None:

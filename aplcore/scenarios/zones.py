@@ -65,8 +65,6 @@ class Zoner:
     method: Any = None
     inputs: Any = None
     means: Any = None
-    population: np.ndarray | None = None
-    weights: np.ndarray | None = None
 
     @classmethod
     def build(
@@ -104,21 +102,14 @@ class Zoner:
             method=method,
             inputs=inputs,
             means=means,
-            population=population,
-            weights=weights,
         )
         return zoner, zoning
 
-    def fast(self, scenario: Scenario, population: np.ndarray, standardised: np.ndarray) -> bool:
-        """Whether only the territory APL change in this scenario (same populations, same
-        weights of the territory means, same zoning parameters)."""
-        if self.inputs is None:
-            return False
-        weights = standardised if self.method.weighting == "standardised" else population
+    def fast(self, scenario: Scenario) -> bool:
+        """Whether only the territory APL change in this scenario: no demand change (so the same
+        populations and weights of the territory means) and no zoning change."""
         return (
-            scenario.one("zoning") is None
-            and np.array_equal(population, self.population)
-            and np.array_equal(weights, self.weights)
+            self.inputs is not None and scenario.one("zoning") is None and not scenario.of("demand")
         )
 
     def zone_block(
@@ -131,13 +122,12 @@ class Zoner:
         """Zone number per territory (rows) and scenario (columns), int8."""
         out = np.empty((len(self.territories), len(scenarios)), dtype=np.int8)
         position = {z: i for i, z in enumerate(self.zones)}
-        fast = [
-            k for k, s in enumerate(scenarios) if self.fast(s, population[:, k], standardised[:, k])
-        ]
+        fast = [k for k, s in enumerate(scenarios) if self.fast(s)]
+        block = apl if len(fast) == apl.shape[1] else apl[:, fast]
         if fast and self._tiers_only():
-            out[:, fast] = self.method.tiers(self._territory_apl(apl[:, fast]))
+            out[:, fast] = self.method.tiers(self._territory_apl(block))
         elif fast:
-            means = self._territory_apl(apl[:, fast])
+            means = self._territory_apl(block)
             for col, k in enumerate(fast):
                 terr = self.inputs.territories.assign(apl=means[:, col])
                 zone, _ = self.method.classify(dataclasses.replace(self.inputs, territories=terr))
