@@ -909,3 +909,44 @@ def zoning_from_workbook(
         "margin": margin if isinstance(margin, int | float) else None,
     }
     return WorkbookZoning(communes, zoning, changes, notes, settings)
+
+
+def map_of_bundled_communes(
+    values: pd.Series,
+    *,
+    kind: str = "apl",
+    path: str | Path | None = None,
+    **options: Any,
+) -> Figure:
+    """Map of values by commune on the bundled contours (APL in classes, or zones).
+
+    Parameters
+    ----------
+    values
+        APL (``kind="apl"``) or zone labels (``kind="zones"``) by commune code.
+    path
+        Where to write the figure (PNG, SVG or PDF by its suffix).
+    options
+        Passed to :func:`aplcore.plot_apl_map` or :func:`aplcore.plot_zoning_map` (``unit``,
+        ``title``, ``source``, ``dpi``, ...).
+
+    Raises
+    ------
+    MissingCommuneError
+        None of the codes has a bundled contour (codes of another country or vintage).
+    """
+    from . import datasets, plots
+    from .errors import MissingCommuneError, describe_values
+
+    known = datasets.load_contours(france=True, as_wkb=True).index
+    codes = values.index.intersection(known, sort=False)
+    if len(codes) == 0:
+        msg = (
+            f"no bundled contour for the codes of the table (first codes: "
+            f"{describe_values(values.index[:5].tolist())}): maps need the commune codes of the "
+            "COG 2025. Bring older codes up to date with aplcore.codes.update."
+        )
+        raise MissingCommuneError(msg)
+    contours = datasets.load_contours(codes=codes)
+    draw = plots.plot_apl_map if kind == "apl" else plots.plot_zoning_map
+    return draw(values.loc[codes], contours, path=path, **options)

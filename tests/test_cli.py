@@ -1250,3 +1250,34 @@ def test_compute_repairs_integer_codes_when_asked(
     assert code == 0, err
     table = pd.read_csv(out, dtype={"code": str}).set_index("code")
     assert sorted(table.index) == sorted(recode.values())
+
+
+def test_compute_draws_the_map_in_the_unit_of_its_demand(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import aplcore
+
+    matrix = tmp_path / "m.npz"
+    code, _, err = run(["matrix", "--departement", "90", "--out", str(matrix)], capsys)
+    assert code == 0, err
+    area = aplcore.study_area(departement="90")
+    population = tmp_path / "pop.csv"
+    area.communes[["population"]].astype("float64").rename_axis("code").to_csv(population)
+    gps = tmp_path / "gps.csv"
+    pd.DataFrame(
+        {"practitioner_id": ["x", "y"], "commune": ["90010", "90065"], "activity": [5000] * 2}
+    ).assign(age=50).to_csv(gps, index=False)
+    out = tmp_path / "apl.csv"
+    argv = ["compute", "--times", str(matrix), "--population", str(population)]
+    argv += ["--practitioners", str(gps), "--out", str(out)]
+    code, _, err = run([*argv, "--map", str(tmp_path / "apl.jpg")], capsys)
+    assert code == 1
+    assert "--map must end in .png, .svg or .pdf, found 'apl.jpg'." in err
+    assert not out.exists()
+    code, _, err = run([*argv, "--map", str(tmp_path / "apl.png"), "--dpi", "50"], capsys)
+    assert code == 0, err
+    image = imread(tmp_path / "apl.png")
+    assert image.shape[:2] == (400, 400)
+    assert n_colours(image) > 5
+    record = json.loads((tmp_path / "apl.run.json").read_text(encoding="utf-8"))
+    assert record["outputs"] == ["apl.csv", "apl.png"]

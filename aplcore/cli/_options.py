@@ -307,3 +307,25 @@ def add_travel_time_options(parser: argparse.ArgumentParser) -> None:
         metavar="MIN",
         help="longest travel time kept, minutes (30)",
     )
+
+
+def add_map_file_option(parser: argparse.ArgumentParser) -> None:
+    """``--map FILE`` and ``--dpi``: a map of the results on the bundled contours."""
+    from pathlib import Path
+
+    parser.add_argument(
+        "--map",
+        type=Path,
+        metavar="FILE",
+        help="also draw the map of the results (.png, .svg or .pdf) on the bundled contours",
+    )
+    parser.add_argument(
+        "--dpi", type=dpi, default=200.0, metavar="DPI", help="resolution of the map (200)"
+    )
+
+
+def check_map_file(path: Any) -> None:
+    """Refuse a ``--map`` file that is not PNG, SVG or PDF before any computation."""
+    if path is not None and path.suffix.lower() not in (".png", ".svg", ".pdf"):
+        msg = f"--map must end in .png, .svg or .pdf, found {path.name!r}."
+        raise CommandError(msg)
