@@ -439,6 +439,15 @@ def test_clear_errors(case):
         run_scenarios(supply_only, [Scenario("r", (RetireAbove(60),))])
     with pytest.raises(ParameterError, match="not in the travel times"):
         run_scenarios(supply_only, [Scenario("x", (AddSupply({"99999": 1.0}),))])
+    with pytest.raises(ParameterError, match="not in the travel times"):
+        run_scenarios(baseline_of(case), [Scenario("x", (ScaleActivity(2.0, ("99999",)),))])
+    no_age = Baseline(tt, population_by_age=pop, practitioners=gps.drop(columns="age"),
+                      max_age=None)  # fmt: skip
+    with pytest.raises(ParameterError, match="age"):
+        run_scenarios(no_age, [Scenario("r", (RetireAbove(60, 5),))])
+    with pytest.raises(ParameterError, match="no 'age' column"):
+        run_scenarios(Baseline(tt, population_by_age=pop, practitioners=gps.drop(columns="age")),
+                      [Scenario("b")])  # fmt: skip
     with pytest.raises(ParameterError, match="unique"):
         run_scenarios(supply_only, [Scenario("a"), Scenario("a")])
     with pytest.raises(ParameterError, match="at most one"):

@@ -258,7 +258,9 @@ class Inputs:
                         "the baseline practitioners= instead of supply=."
                     )
                     raise ParameterError(msg)
-                if isinstance(c, ScaleSupply | ScaleDemand | AddSupply | AddPractitioners):
+                if isinstance(
+                    c, ScaleSupply | ScaleDemand | ScaleActivity | AddSupply | AddPractitioners
+                ):
                     codes = _change_codes(c)
                     unknown = [x for x in codes if x not in self.codes]
                     if unknown:
