@@ -274,6 +274,16 @@ def run_demo(
                 "ring): border communes miss the supply and demand beyond the border."
             )
     with step("travel times"):
+        from .decay import get_decay
+
+        cutoff = float(get_decay(decay).cutoff)
+        if max_minutes < cutoff:
+            notes.append(
+                f"travel times are kept up to {max_minutes:g} min but the decay weighs pairs up "
+                f"to {cutoff:g} min: the pairs in between are missing (give --max-minutes "
+                f"{cutoff:g} or more)."
+            )
+            logger.warning("max_minutes %g is below the decay's cutoff %g", max_minutes, cutoff)
         tt = travel_times(communes, roads=roads, max_minutes=max_minutes, notes=notes)
         tt = _with_metadata(tt, area.metadata())
     with step("demand"):

@@ -1130,6 +1130,9 @@ def test_demo_without_ring_warns_of_edge_effects_and_other_decay(
     assert record["settings"]["decay"] == "linear:20"
     assert record["settings"]["max_age"] is None
     assert record["settings"]["ring_minutes"] == 0.0
+    code, stdout, err = run([*argv, "--decay", "linear:45", "--overwrite"], capsys)
+    assert code == 0, err
+    assert "travel times are kept up to 30 min but the decay weighs pairs up to 45 min" in stdout
 
 
 def test_demo_maps_as_svg(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
