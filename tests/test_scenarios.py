@@ -426,6 +426,8 @@ def test_stream_to_zarr_equals_memory(case, tmp_path):
     assert ds["apl"].shape == (24, 8)
     assert ds["scenario"].values.tolist() == list(range(8))
     assert ds.attrs["commune_codes"] == disk.codes.tolist()
+    lazy = disk.to_xarray()
+    np.testing.assert_array_equal(np.asarray(lazy["apl"].values), memory.to_xarray()["apl"].values)
 
 
 # ------------------------------------------------------------------------------ errors

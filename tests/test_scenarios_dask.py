@@ -52,3 +52,13 @@ def test_dask_equals_local_bit_for_bit(client, tmp_path):
         np.testing.assert_array_equal(local.apl(name).to_numpy(), remote.apl(name).to_numpy())
     np.testing.assert_array_equal(local.zones, remote.zones)
     pd.testing.assert_frame_equal(local.stability(), remote.stability())
+
+
+def test_more_blocks_than_the_window(client):
+    tt, pop, gps, _, _, _ = small_case(seed=5)
+    base = Baseline(tt, population_by_age=pop, practitioners=gps)
+    draws = monte_carlo(13, seed=2, activity_cv=0.2)
+    local = run_scenarios(base, draws, block_size=2)
+    remote = run_scenarios(base, draws, block_size=2, client=client)
+    for name in local.names:
+        np.testing.assert_array_equal(local.apl(name).to_numpy(), remote.apl(name).to_numpy())

@@ -264,17 +264,20 @@ def _execute(
         matrices = {
             decay: client.scatter(matrix_for(decay), broadcast=True, hash=False) for decay in groups
         }
-        futures = [
-            client.submit(
-                _remote_block,
-                shared,
-                matrices[decay],
-                [scenarios[k] for k in positions],
-                pure=False,
-            )
-            for decay, positions in blocks
-        ]
-        for (_, positions), future in zip(blocks, futures, strict=True):
+        # a window of blocks in flight: enough to keep every worker busy, few enough that the
+        # results waiting to be written stay small
+        workers = max(len(client.scheduler_info().get("workers", {})), 1)
+        window = max(4, 3 * workers)
+
+        def submit(decay: Decay, positions: list[int]) -> Any:
+            block = [scenarios[k] for k in positions]
+            return client.submit(_remote_block, shared, matrices[decay], block, pure=False)
+
+        pending = [submit(*b) for b in blocks[:window]]
+        for index, (_, positions) in enumerate(blocks):
+            future = pending.pop(0)
+            if index + window < len(blocks):
+                pending.append(submit(*blocks[index + window]))
             apl, zones = future.result()
             future.release()
             bar.update(len(positions))

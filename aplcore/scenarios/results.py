@@ -247,15 +247,22 @@ class ScenarioRun:
 
     def to_xarray(self) -> Any:
         """An ``xarray.Dataset``: ``apl`` (commune × scenario) and ``zone`` (territory ×
-        scenario), with the baseline and the scenario table as coordinates (needs xarray)."""
+        scenario), with the baseline and the scenario table as coordinates (needs xarray).
+
+        With a Zarr store the APL stay on disk (a lazy dask array when dask is installed);
+        otherwise they are read into memory."""
         try:
             import xarray as xr
         except ImportError as exc:  # pragma: no cover - xarray is in the test extras
             msg = "to_xarray needs xarray: pip install xarray"
             raise ImportError(msg) from exc
-        values = np.empty((len(self.codes), len(self.names)))
-        for part, chunk in self.store.chunks():
-            values[part] = chunk
+        if isinstance(self.store, ZarrStore):  # lazy (dask) when dask is installed
+            stored = xr.open_zarr(self.store.path, consolidated=False)["apl"].data
+            values = stored[:, np.argsort(np.asarray(self.store.positions))]
+        else:
+            values = np.empty((len(self.codes), len(self.names)))
+            for part, chunk in self.store.chunks():
+                values[part] = chunk
         data = {"apl": (("commune", "scenario"), values)}
         coords: dict[str, Any] = {
             "commune": self.codes.to_numpy(dtype=str),
