@@ -245,10 +245,12 @@ def _write_outputs(
     write_table(annex.set_index("zone"), outputs.path(names["annex"]))
     text = format_annex(annex, title=f"Annexe : zones ({method})")
     outputs.path(names["annex_text"]).write_text(text, encoding="utf-8")
+    from ..workflows import ZONING_NAMES
+
     try:
         zoning.plot_map(
             path=outputs.path(names["map"]),
-            title=f"Zoning {method}",
+            title=ZONING_NAMES.get(method, f"Zoning ({method} method)"),
             source=f"zoning: aplcore classify, method {method}",
         )
     except MissingCommuneError as exc:
