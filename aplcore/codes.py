@@ -219,7 +219,7 @@ def encode_codes(
         raise ParameterError(msg)
     rows = rows or RowNumbers()
     encoded = [_dictionary(c, ids=ids, repair_integers=repair_integers, rows=rows) for c in columns]
-    dictionaries = [d for d, _ in encoded if len(d)]
+    dictionaries = [d for pieces in encoded for d, _ in pieces if len(d)]
     raw = (
         pc.unique(pa.chunked_array(dictionaries, type=pa.large_string())) if dictionaries else None
     )
@@ -234,19 +234,24 @@ def encode_codes(
     codes, final = np.unique(text.astype(str), return_inverse=True)
     final = final.astype(np.int32)
     positions = []
-    for dictionary, indices in encoded:
-        if len(dictionary) == 0:
-            positions.append(np.zeros(indices.size, dtype=np.int32))
-            continue
-        lookup = pc.index_in(dictionary.cast(pa.large_string()), value_set=raw).to_numpy()
-        positions.append(final[lookup.astype(np.int64)][indices])
+    for pieces in encoded:
+        out = np.empty(sum(indices.size for _, indices in pieces), dtype=np.int32)
+        start = 0
+        for dictionary, indices in pieces:
+            if indices.size:
+                lookup = pc.index_in(dictionary, value_set=raw).to_numpy()
+                out[start : start + indices.size] = final[lookup.astype(np.int64)][indices]
+            start += indices.size
+        positions.append(out)
     return pd.Index(codes.astype(object), dtype=object), positions
 
 
 def _dictionary(
     column: CodeColumn, *, ids: Ids, repair_integers: bool, rows: RowNumbers
-) -> tuple[Any, np.ndarray]:
-    """(distinct values as Arrow strings, int32 index of every row); missing values refused."""
+) -> list[tuple[Any, np.ndarray]]:
+    """Pieces of the column in row order: (distinct values as Arrow strings, int32 index of
+    every row of the piece). Parquet dictionary chunks stay pieces of their own (no pass to
+    unify their dictionaries); missing values are refused."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -268,11 +273,19 @@ def _dictionary(
         )
         raise CommuneCodeError(msg)
     if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
-        return _numbers_as_text(values, label=label, ids=ids, repair=repair_integers)
+        return [_numbers_as_text(values, label=label, ids=ids, repair=repair_integers)]
+    if pa.types.is_dictionary(kind) and (
+        pa.types.is_string(kind.value_type) or pa.types.is_large_string(kind.value_type)
+    ):
+        return [
+            (
+                chunk.dictionary.cast(pa.large_string()),
+                np.asarray(chunk.indices.to_numpy(zero_copy_only=False), dtype=np.int32),
+            )
+            for chunk in values.chunks
+        ]
     if pa.types.is_dictionary(kind):
-        values = values.unify_dictionaries()
-        if not (pa.types.is_string(kind.value_type) or pa.types.is_large_string(kind.value_type)):
-            values = values.cast(pa.large_string()).dictionary_encode()
+        values = values.cast(pa.large_string()).dictionary_encode()
     elif (
         pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)
     ):
@@ -283,12 +296,12 @@ def _dictionary(
         msg = f"{label} must be text, found values of type {kind}."
         raise CommuneCodeError(msg)
     if values.num_chunks == 0:
-        return pa.array([], type=pa.large_string()), np.zeros(0, dtype=np.int32)
-    dictionary = values.chunk(0).dictionary
+        return [(pa.array([], type=pa.large_string()), np.zeros(0, dtype=np.int32))]
+    dictionary = values.chunk(0).dictionary  # dictionary_encode shares one over the chunks
     indices = np.concatenate(
         [np.asarray(chunk.indices.to_numpy(zero_copy_only=False)) for chunk in values.chunks]
     )
-    return dictionary.cast(pa.large_string()), indices.astype(np.int32, copy=False)
+    return [(dictionary.cast(pa.large_string()), indices.astype(np.int32, copy=False))]
 
 
 def _numbers_as_text(values: Any, *, label: str, ids: Ids, repair: bool) -> tuple[Any, np.ndarray]:
@@ -331,7 +344,7 @@ def _numbers_as_text(values: Any, *, label: str, ids: Ids, repair: bool) -> tupl
 def _check_vocabulary(
     values: np.ndarray,
     columns: Sequence[CodeColumn],
-    encoded: list[tuple[Any, np.ndarray]],
+    encoded: list[list[tuple[Any, np.ndarray]]],
     *,
     ids: Ids,
     repair: bool,
@@ -364,11 +377,17 @@ def _check_vocabulary(
         import pyarrow.compute as pc
 
         bad_values = pa.array(values[bad].tolist(), type=pa.large_string())
-        for column, (dictionary, indices) in zip(columns, encoded, strict=True):
-            in_bad = pc.is_in(dictionary, value_set=bad_values).to_numpy(zero_copy_only=False)
-            offending = np.flatnonzero(in_bad[indices]) if in_bad.any() else np.zeros(0, np.int64)
+        for column, pieces in zip(columns, encoded, strict=True):
+            found, shown, start = [], [], 0
+            for dictionary, indices in pieces:
+                in_bad = pc.is_in(dictionary, value_set=bad_values).to_numpy(zero_copy_only=False)
+                if in_bad.any():
+                    here = np.flatnonzero(in_bad[indices])
+                    found.append(here + start)
+                    shown += dictionary.take(indices[here[: 5 - len(shown)]]).to_pylist()
+                start += indices.size
+            offending = np.concatenate(found) if found else np.zeros(0, np.int64)
             if offending.size:
-                shown = dictionary.take(indices[offending[:5]]).to_pylist()
                 msg = (
                     f"{column.what} (column {column.column!r}) must be {expected}; found "
                     f"{offending.size} bad rows ({rows.note}): "

@@ -89,6 +89,7 @@ def sources(frame: pd.DataFrame, folder: Path) -> dict[str, object]:
     for name in ("comma.csv", "semicolon.csv", "tab.tsv", "bom.csv", "latin1.csv", "gzip.csv.gz"):
         out[name] = folder / name
     frame.to_parquet(folder / "groups.parquet", row_group_size=3)
+    out["parquet row groups"] = folder / "groups.parquet"
     out["parquet in batches"] = Batches(folder / "groups.parquet")
     out["csv in batches"] = Batches(folder / "semicolon.csv")
     return out
