@@ -54,6 +54,7 @@ from ._errors import (
     Terminated,
     describe_failure,
     exit_code_of_interrupt,
+    ignore_further_interrupts,
     interruptible,
     start_worker_threads,
 )
@@ -161,6 +162,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         what = "terminated" if isinstance(exc, Terminated) else "interrupted"
         print_error(args.command, f"{what}; no output was written")
+        if argv is None:  # the program itself: exit with 130, not by the signal
+            ignore_further_interrupts()
         return exit_code_of_interrupt(exc)
     except ImportError as exc:
         print_error(args.command, f"{exc}")

@@ -223,6 +223,26 @@ def interruptible(committed: Any) -> Iterator[None]:
             signal.signal(s, handler if handler is not None else signal.SIG_DFL)
 
 
+def ignore_further_interrupts() -> None:
+    """The program has reported an interruption and will exit with 130: keep it that way.
+
+    SIGINT and SIGTERM are ignored until the process exits. And CPython remembers a
+    KeyboardInterrupt that went through code an extension module runs while it is imported
+    (``_Py_UnhandledKeyboardInterrupt``), then ends the process by SIGINT at exit whatever the
+    exit code: that flag is cleared, since the interruption was handled here.
+    """
+    if threading.current_thread() is threading.main_thread():
+        for s in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(s, signal.SIG_IGN)
+    try:
+        import ctypes
+
+        flag = ctypes.c_int.in_dll(ctypes.pythonapi, "_Py_UnhandledKeyboardInterrupt")
+        flag.value = 0
+    except (ImportError, ValueError, AttributeError):  # not CPython, or not exported
+        pass
+
+
 def exit_code_of_interrupt(exc: KeyboardInterrupt) -> int:
     """130 for Ctrl-C, 143 for SIGTERM (the shell conventions)."""
     return 143 if isinstance(exc, Terminated) else 130
