@@ -389,7 +389,7 @@ class Inputs:
         if not isinstance(self.rules, GPActivityRules):
             return self._count_generic(activity, keep)
         rules = self.rules
-        out = count_gp_columns(
+        return count_gp_columns(
             prac.gp_indptr,
             prac.gp_rows,
             prac.centre_rows,
@@ -404,7 +404,6 @@ class Inputs:
             float(rules.new_install_activity),
             self.n_communes,
         )
-        return np.ascontiguousarray(out.T)
 
     def _count_generic(self, activity: np.ndarray, keep: np.ndarray) -> np.ndarray:
         prac = self.practitioners

@@ -72,7 +72,8 @@ class ParquetStore:
         import pyarrow.parquet as pq
 
         name = f"block-{len(self.blocks):05d}.parquet"
-        table = pa.table({str(s): apl[:, k] for k, s in enumerate(names)})
+        columns = np.ascontiguousarray(apl.T)  # one contiguous row per scenario: no copy below
+        table = pa.table({str(s): columns[k] for k, s in enumerate(names)})
         # no dictionary pages and no column statistics: APL values are distinct floats, and
         # both would triple the writing time for nothing
         pq.write_table(
