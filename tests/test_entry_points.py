@@ -247,3 +247,28 @@ def test_symmetrisation_in_the_kernel_matches_the_table_rule(frame, rule):
     np.testing.assert_array_equal(built.indptr, expected.indptr)
     np.testing.assert_array_equal(built.indices, expected.indices)
     np.testing.assert_array_equal(built.minutes, expected.minutes)
+
+
+def test_a_large_csv_read_in_batches_gives_the_same_matrix(tmp_path):
+    rng = np.random.default_rng(8)
+    n = 150_000  # several CSV blocks
+    codes = aplcore.load_communes(departement="36").index.to_numpy(dtype=str)
+    frame = pd.DataFrame(
+        {
+            "origin": codes[rng.integers(0, codes.size, n)],
+            "destination": codes[rng.integers(0, codes.size, n)],
+            "minutes": np.round(rng.uniform(5, 40, n), 1),
+        }
+    )
+    path = tmp_path / "od.csv"
+    frame.to_csv(path, index=False)
+    options = {"duplicates": "min", "max_minutes": 30.0}
+    whole = aplcore.travel_times_from_table(path, **options)
+    batched = aplcore.travel_times_from_table(path, chunk_rows=20_000, **options)
+    assert batched.codes.tolist() == whole.codes.tolist()
+    for name in ("indptr", "indices", "minutes"):
+        np.testing.assert_array_equal(getattr(batched, name), getattr(whole, name))
+    frame.loc[n - 3, "minutes"] = -1.0
+    frame.to_csv(path, index=False)
+    with pytest.raises(aplcore.errors.InvalidValueError, match=rf"row {n - 2}: -1\.0"):
+        aplcore.travel_times_from_table(path, chunk_rows=20_000, **options)

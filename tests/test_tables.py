@@ -201,3 +201,33 @@ def test_mixed_object_column_keeps_text():
 def test_unsupported_object():
     with pytest.raises(InputFormatError, match="expected a file path, a pandas DataFrame"):
         read_table(42)
+
+
+def test_batches_of_a_large_csv_and_its_errors(tmp_path):
+    from aplcore.tables import iter_batches
+
+    rng = np.random.default_rng(4)
+    n = 120_000  # several pyarrow blocks of 1 MiB
+    frame = pd.DataFrame(
+        {
+            "origin": np.char.add("01", rng.integers(100, 999, n).astype(str)),
+            "destination": np.char.add("2A", rng.integers(100, 999, n).astype(str)),
+            "minutes": np.round(rng.uniform(0, 30, n), 2),
+        }
+    )
+    path = tmp_path / "od.csv"
+    frame.to_csv(path, index=False)
+    batches = list(iter_batches(path, columns=COLUMNS, text_columns=["origin", "destination"],
+                                batch_rows=20_000))  # fmt: skip
+    assert len(batches) > 1
+    whole = pa.Table.from_batches(batches)
+    assert whole["origin"].to_pylist() == frame["origin"].tolist()
+    assert whole["minutes"].to_pylist() == frame["minutes"].tolist()
+    path.write_text(path.read_text()[:-8])
+    with pytest.raises(InputFormatError, match=rf"line {n + 1}: expected 3 fields.*truncated"):
+        list(iter_batches(path, columns=COLUMNS, batch_rows=20_000))
+    parquet = tmp_path / "od.parquet"
+    frame.to_parquet(parquet, row_group_size=30_000)
+    batches = list(iter_batches(parquet, columns=COLUMNS, text_columns=["origin"]))
+    assert len(batches) == 4
+    assert pa.types.is_dictionary(batches[0].schema.field("origin").type)
