@@ -22,8 +22,12 @@ _WIDE = re.compile(rf"^(?:{_SEX}[_\s-]*)?(?:age[_\s-]*)?{_BAND}$", re.IGNORECASE
 _LONG_VALUE = re.compile(r"^\D*(?P<lo>\d{1,3})(?:\D+(?P<hi>\d{1,3}))?(?P<rest>.*)$")
 
 
+#: Highest lower bound of an age band read (bands from 90 up, 100+ included, make 90+).
+MAX_BAND_LOWER = 120
+
+
 def _band_of(lower: int) -> str | None:
-    if lower % 5 or lower > 95:
+    if lower % 5 or lower > MAX_BAND_LOWER:
         return None
     return "90+" if lower >= 90 else f"{lower}-{lower + 4}"
 
@@ -208,7 +212,7 @@ def _read_long(
     text = frame[age].astype(str).str.strip()
     parsed = text.str.extract(_LONG_VALUE)
     lower = pd.to_numeric(parsed["lo"], errors="coerce")
-    ok = lower.notna() & (lower % 5 == 0) & (lower <= 95)
+    ok = lower.notna() & (lower % 5 == 0) & (lower <= MAX_BAND_LOWER)
     hi = pd.to_numeric(parsed["hi"], errors="coerce")
     ok &= hi.isna() | (hi == lower + 4)
     if not ok.all():

@@ -246,3 +246,23 @@ def test_current_codes_and_any_ids_are_not_flagged():
         warnings.simplefilter("error")
         TravelTimes.from_frame(_self_pairs(["01001", "2A004", "75101", "97411"]))
         TravelTimes.from_frame(_self_pairs(["00000", "IRIS-1"]), ids="any")
+
+
+# ------------------------------------------------------------------ 8. a 100+ column is counted
+@pytest.mark.parametrize("layout", ["wide", "long"])
+def test_inhabitants_aged_100_and_over_are_counted_in_90_plus(tmp_path, layout):
+    from aplcore import io
+
+    bands = [*aplcore.AGE_BANDS[:-1], "90-94", "95-99", "100+"]
+    counts = {band: float(k + 1) for k, band in enumerate(bands)}
+    if layout == "wide":
+        frame = pd.DataFrame({"code": ["45001"], **{b: [v] for b, v in counts.items()}})
+    else:
+        frame = pd.DataFrame(
+            {"code": "45001", "age": list(counts), "population": list(counts.values())}
+        )
+    path = tmp_path / "ages.csv"
+    frame.to_csv(path, index=False)
+    table = io.read_population_by_age(path)
+    assert table.loc["45001"].sum() == sum(counts.values())
+    assert table.loc["45001", "90+"] == counts["90-94"] + counts["95-99"] + counts["100+"]
