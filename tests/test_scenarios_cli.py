@@ -133,3 +133,28 @@ def test_spec_scenarios(files):
     (files / "s2.toml").write_text("[baseline]\n")
     with pytest.raises(ParameterError, match=r"\[baseline\] times: required"):
         load_spec(files / "s2.toml")
+
+
+def test_run_on_a_dask_scheduler(files):
+    distributed = pytest.importorskip("distributed")
+    (files / "spec.toml").write_text(SPEC)
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        argv = ["scenarios", "run", str(files / "spec.toml"), "--no-maps"]
+        assert (
+            main([*argv, "--out", str(files / "dask"), "--scheduler", cluster.scheduler_address])
+            == 0
+        )
+    assert main([*argv, "--out", str(files / "local")]) == 0
+    remote, local = ScenarioRun.open(files / "dask"), ScenarioRun.open(files / "local")
+    pd.testing.assert_frame_equal(remote.summary(), local.summary())
+    np.testing.assert_array_equal(remote.zones, local.zones)
+
+
+@pytest.mark.slow  # the client retries until its 30-second timeout
+def test_unreachable_scheduler(files, capsys):
+    (files / "spec.toml").write_text(SPEC)
+    argv = ["scenarios", "run", str(files / "spec.toml"), "--out", str(files / "x")]
+    assert main([*argv, "--scheduler", "tcp://127.0.0.1:9"]) == 1
+    assert "Dask scheduler" in capsys.readouterr().err
