@@ -13,6 +13,7 @@ __all__ = [
     "AplcoreError",
     "CommuneCodeError",
     "DuplicateError",
+    "EmptyTerritoryWarning",
     "IncompleteFileWarning",
     "InputFormatError",
     "InvalidValueError",
@@ -93,3 +94,7 @@ class EdgeEffectWarning(UserWarning):
 
 class IncompleteFileWarning(UserWarning):
     """A text table that does not end with a line break: its last line may have been cut."""
+
+
+class EmptyTerritoryWarning(UserWarning):
+    """Zoning territories without population: their APL is undefined."""

@@ -20,6 +20,7 @@ import pandas as pd
 
 from ..codes import as_code_index
 from ..errors import (
+    EmptyTerritoryWarning,
     InputFormatError,
     InvalidValueError,
     MissingCommuneError,
@@ -514,6 +515,13 @@ def _inputs(
         index=codes,
         name="population",
     )
+    if len(pop) and not pop.to_numpy().any():
+        msg = (
+            "the population is 0 in every commune: no territory APL exists and every territory "
+            "would take the residual zone. Check the population column (a column of zeros, or "
+            "the wrong column)."
+        )
+        raise InvalidValueError(msg)
     if meth.weighting != "standardised":
         return apl, pop, pop
     if standardised is None:
@@ -555,11 +563,12 @@ def _territory_frame(
     frame["region"] = attr["region"].reindex(frame.index)
     empty = frame.index[frame["apl"].isna()]
     if len(empty):
-        logger.info(
-            "%d territories have no weight (no population): APL undefined, residual zone: %s",
-            len(empty),
-            describe_values(empty.tolist()),
+        msg = (
+            f"{len(empty)} territories have no population: their APL is undefined (an empty "
+            f"cell) and they take the residual zone: {describe_values(empty.tolist())}. Check "
+            "the populations of their communes."
         )
+        warnings.warn(msg, EmptyTerritoryWarning, stacklevel=4)
     return frame
 
 

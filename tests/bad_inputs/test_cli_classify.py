@@ -144,6 +144,29 @@ CASES = [
 ]
 
 
+FLAGGED = [
+    CliCase("population-all-zero", apl_with(population=0.0), 1, ("0 in every commune",)),
+    CliCase(
+        "territory-without-population",
+        apl_with(population=[1000.0, 2500.0, 0.0, 0.0, 1200.0, 300.0]),
+        0,
+        ("warning", "1 territories have no population", "T2"),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", FLAGGED, ids=[c.name for c in FLAGGED])
+def test_classify_flags_missing_population(case: CliCase, inputs: Inputs, capsys) -> None:
+    check_case(case, inputs, capsys)
+
+
+def test_classify_report_without_caps_holds_no_infinity(inputs: Inputs, capsys) -> None:
+    check_case(CliCase("no caps", lambda i: args(i)[:7], 0, ()), inputs, capsys)
+    for path in inputs.out.glob("*.csv"):
+        text = path.read_text().lower()
+        assert "inf" not in text.replace("information", ""), path.name
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_classify_bad_input(case: CliCase, inputs: Inputs, capsys) -> None:
     check_case(case, inputs, capsys)
