@@ -119,7 +119,7 @@ def _mc_engine(base, draws, out=None):
     never sit in memory), then per-commune quantiles and probability under 2.5, per-territory
     zone probabilities."""
     run = run_scenarios(base, draws, progress=False, block_size=128, out=out, overwrite=True)
-    return run, run.summary((0.05, 0.5, 0.95)), run.probability_under(2.5), run.zone_probability()
+    return run, run.summary((0.05, 0.5, 0.95), under=2.5), run.zone_probability()
 
 
 def _loop_one(base, matrix, inputs, scenario):

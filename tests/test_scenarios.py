@@ -310,6 +310,9 @@ def test_summary_and_long_tables(case):
     np.testing.assert_array_equal(
         run.probability_under(3.0).to_numpy(), (values < 3.0).mean(axis=1)
     )
+    np.testing.assert_array_equal(
+        run.summary(under=3.0)["p_under_3"].to_numpy(), (values < 3.0).mean(axis=1)
+    )
     long = run.to_long()
     assert len(long) == values.size
     assert (

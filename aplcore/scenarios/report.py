@@ -67,11 +67,10 @@ def write_report(
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    communes = run.summary(quantiles)
+    communes = run.summary(quantiles, under=threshold)
     per_scenario = run.table.set_index("scenario")
     summary: dict[str, Any] = {"scenarios": len(run.names), "communes": len(run.codes)}
     if threshold is not None:
-        communes[f"p_under_{threshold:g}"] = run.probability_under(threshold)
         under = run.population_under(threshold)
         per_scenario[f"population_under_{threshold:g}"] = under
         summary[f"population_under_{threshold:g}"] = {

@@ -108,18 +108,26 @@ class ScenarioRun:
         values = self.store.column(self.names.index(scenario))
         return pd.Series(values, index=self.codes, name=scenario)
 
-    def summary(self, q: tuple[float, ...] = (0.05, 0.5, 0.95)) -> pd.DataFrame:
-        """Per commune: baseline APL, mean, standard deviation and quantiles over scenarios."""
+    def summary(
+        self, q: tuple[float, ...] = (0.05, 0.5, 0.95), *, under: float | None = None
+    ) -> pd.DataFrame:
+        """Per commune: baseline APL, mean, standard deviation and quantiles over scenarios, and
+        with ``under`` the share of scenarios whose APL is under it (one pass over the store)."""
         qs = np.asarray(q, dtype=np.float64)
         if not ((qs >= 0) & (qs <= 1)).all():
             msg = f"quantiles must lie in [0, 1], found {list(q)}."
             raise ParameterError(msg)
-        out = np.empty((len(self.codes), 2 + qs.size))
+        extra = 0 if under is None else 1
+        out = np.empty((len(self.codes), 2 + qs.size + extra))
         for part, values in self.store.chunks():
             out[part, 0] = values.mean(axis=1)
             out[part, 1] = values.std(axis=1)
-            out[part, 2:] = np.quantile(values, qs, axis=1).T
+            out[part, 2 : 2 + qs.size] = np.quantile(values, qs, axis=1).T
+            if under is not None:
+                out[part, -1] = (values < under).mean(axis=1)
         columns = ["mean", "std", *(f"q{x:g}" for x in qs)]
+        if under is not None:
+            columns.append(f"p_under_{under:g}")
         frame = pd.DataFrame(out, index=self.codes, columns=columns)
         frame.insert(0, "baseline", self.baseline["apl"].to_numpy())
         return frame
