@@ -11,11 +11,14 @@ point to its nearest node like :func:`aplcore.traveltimes.roads.travel_times_fro
 
 On a real cluster::
 
-    dask scheduler                       # on one machine: prints tcp://HOST:8786
-    dask worker tcp://HOST:8786          # on each worker machine (aplcore installed)
+    dask scheduler                                  # on one machine: prints tcp://HOST:8786
+    dask worker tcp://HOST:8786 --nthreads 1        # on each worker machine (aplcore installed)
 
 then ``Client("tcp://HOST:8786")`` in Python, or ``--scheduler tcp://HOST:8786`` on the command
-line.
+line. One Dask thread per worker process: each task already uses all the cores of its machine
+through Numba's threads (``NUMBA_NUM_THREADS``), and Numba's fallback threading layer
+(``workqueue``, where neither OpenMP nor TBB is available) refuses parallel kernels entered by two
+threads at once.
 """
 
 from __future__ import annotations

@@ -10,7 +10,9 @@
   without an output folder the APL stays in memory.
 * With a ``dask.distributed`` client, blocks are tasks: the validated inputs and each prepared
   matrix are scattered to the workers once, and results are those of the local run, bit for bit
-  (the same function solves each block; kernels sum in an order fixed by the data).
+  (the same function solves each block; kernels sum in an order fixed by the data). Start workers
+  with one thread each (``dask worker ADDRESS --nthreads 1``, or ``LocalCluster(
+  threads_per_worker=1)``): see :mod:`aplcore.scenarios.distributed` for a real cluster.
 """
 
 from __future__ import annotations
