@@ -125,7 +125,7 @@ def _maps(
             contours,
             bins=(0.0, 0.05, 0.25, 0.5, 0.75, 0.95, 1.0 + 1e-9),
             cmap="RdYlBu_r",
-            unit=f"probability of an APL under {threshold:g}",
+            unit=f"probability of an\nAPL under {threshold:g}",
             title=f"Probability of an APL under {threshold:g} over {n} scenarios",
             source=source,
             path=folder / "probability_under.png",
