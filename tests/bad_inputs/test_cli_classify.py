@@ -178,3 +178,59 @@ def test_classify_clean_inputs_write_every_output_together(inputs: Inputs, capsy
     assert [n for n in written if n.startswith(".")] == []
     communes = pd.read_csv(inputs.out / "zoning_communes.csv", dtype={"code": str})
     assert sorted(communes["code"]) == CODES
+
+
+# ------------------------------------------------------------------ caps of several régions
+def caps_args(text: str, *extra: str):
+    def prepare(inputs: Inputs) -> list[str]:
+        inputs.write_text("caps", text)
+        return [*args(inputs)[:7], "--caps-file", str(inputs["caps"]), *extra]
+
+    return prepare
+
+
+CAPS = "region,zone,value\n24,ZIP,0.5\n24,ZAC,0.3\n24,HZ,0.2\n"
+
+CAPS_CASES = [
+    CliCase("caps-file-no-zone", caps_args("region,value\n24,0.5\n"), 1, ("zone", "caps.csv")),
+    CliCase("caps-file-negative", caps_args("region,zone,value\n24,ZIP,-0.5\n"), 1, ("line 2",)),
+    CliCase("caps-file-text", caps_args("region,zone,value\n24,ZIP,half\n"), 1, ("half",)),
+    CliCase("caps-file-mixed", caps_args(CAPS + "11,ZIP,1834765\n"), 1, ("mixes",)),
+    CliCase("caps-file-twice", caps_args(CAPS + "24,ZIP,0.4\n"), 1, ("24/ZIP",)),
+    CliCase("caps-file-and-cap", caps_args(CAPS, "--cap", "ZIP=0.5"), 1, ("--caps-file",)),
+    CliCase(
+        "caps-file-uneven-margin",
+        caps_args("region,zone,value,margin\n24,ZIP,0.5,10\n24,ZAC,0.5,20\n"),
+        1,
+        ("margin",),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CAPS_CASES, ids=[c.name for c in CAPS_CASES])
+def test_classify_bad_caps_file(case: CliCase, inputs: Inputs, capsys) -> None:
+    check_case(case, inputs, capsys)
+
+
+def test_caps_file_gives_the_caps_of_several_regions(inputs: Inputs, capsys) -> None:
+    # communes of two régions: Loiret (24) and Paris (11)
+    codes = [*CODES[:4], "75101", "75102"]
+    apl = apl_frame().assign(code=codes)
+    inputs.write_frame("apl", apl)
+    territories = territory_frame().assign(
+        code=codes,
+        departement=[c[:2] for c in codes],
+        region=["24"] * 4 + ["11"] * 2,
+    )
+    inputs.write_frame("territories", territories)
+    text = (
+        "region,zone,value,margin\n"
+        "24,ZIP,1000,0\n24,ZAC,2000,0\n24,HZ,5000,0\n"
+        "11,ZIP,100,50\n11,ZAC,200,50\n11,HZ,3000,50\n"
+    )
+    check_case(CliCase("caps file", caps_args(text), 0, ()), inputs, capsys)
+    report = pd.read_csv(inputs.out / "zoning_report.csv", dtype={"region": str})
+    totals = report[report["departement"].astype(str) == "total"].set_index("region")
+    assert totals.loc["24", "ZIP_cap"] == 1000
+    assert totals.loc["11", "ZAC_cap"] == 200
+    assert totals.loc["11", "margin"] == 50
