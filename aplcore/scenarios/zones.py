@@ -65,6 +65,8 @@ class Zoner:
     method: Any = None
     inputs: Any = None
     means: Any = None
+    population: np.ndarray | None = None
+    standardised: np.ndarray | None = None
 
     @classmethod
     def build(
@@ -102,14 +104,23 @@ class Zoner:
             method=method,
             inputs=inputs,
             means=means,
+            population=population,
+            standardised=standardised,
         )
         return zoner, zoning
 
-    def fast(self, scenario: Scenario) -> bool:
-        """Whether only the territory APL change in this scenario: no demand change (so the same
-        populations and weights of the territory means) and no zoning change."""
-        return (
-            self.inputs is not None and scenario.one("zoning") is None and not scenario.of("demand")
+    def fast(self, scenario: Scenario, population: np.ndarray, standardised: np.ndarray) -> bool:
+        """Whether only the territory APL change in this scenario: no zoning change, the
+        baseline populations (caps, parts per région) and the baseline weights of the territory
+        means (a new weights vintage keeps them when the means weigh by resident population)."""
+        if self.inputs is None or scenario.one("zoning") is not None:
+            return False
+        if not scenario.of("demand"):
+            return True
+        if not np.array_equal(population, self.population):
+            return False
+        return self.method.weighting != "standardised" or np.array_equal(
+            standardised, self.standardised
         )
 
     def zone_block(
@@ -122,7 +133,9 @@ class Zoner:
         """Zone number per territory (rows) and scenario (columns), int8."""
         out = np.empty((len(self.territories), len(scenarios)), dtype=np.int8)
         position = {z: i for i, z in enumerate(self.zones)}
-        fast = [k for k, s in enumerate(scenarios) if self.fast(s)]
+        fast = [
+            k for k, s in enumerate(scenarios) if self.fast(s, population[:, k], standardised[:, k])
+        ]
         block = apl if len(fast) == apl.shape[1] else apl[:, fast]
         if fast and self._tiers_only():
             out[:, fast] = self.method.tiers(self._territory_apl(block))
