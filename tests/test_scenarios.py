@@ -483,3 +483,15 @@ def test_maps_of_a_run(case, tmp_path):
     legend = figure.axes[0].get_legend() or figure.legends[0]
     labels = [t.get_text() for t in legend.get_texts()]
     assert labels[0] == "every one"
+
+
+def test_save_a_run_kept_in_memory(case, tmp_path):
+    base = baseline_of(case, zoning=zoning_spec(case[3]))
+    run = run_scenarios(base, monte_carlo(5, seed=8, activity_cv=0.2))
+    run.save(tmp_path / "saved")
+    again = aplcore.scenarios.ScenarioRun.open(tmp_path / "saved")
+    pd.testing.assert_frame_equal(again.summary(), run.summary())
+    pd.testing.assert_frame_equal(again.stability(), run.stability())
+    assert again.table.equals(run.table)
+    with pytest.raises(ValueError, match="not a scenario run folder"):
+        aplcore.scenarios.ScenarioRun.open(tmp_path)
