@@ -94,6 +94,7 @@ def read_table(
     encoding: str | None = None,
     sheet: str | int | None = None,
     dictionary: bool = True,
+    csv_dictionary: bool = False,
 ) -> TableData:
     """Read a table file or take a table object, as Arrow.
 
@@ -126,6 +127,9 @@ def read_table(
         Excel sheet name (or position); the first sheet when ``None``.
     dictionary
         Read Parquet text columns as dictionaries.
+    csv_dictionary
+        Read CSV text columns as dictionaries too, built while parsing (blocks of 16 MiB, so
+        that each block's dictionary stays small beside its rows).
 
     Returns
     -------
@@ -155,6 +159,7 @@ def read_table(
             encoding=encoding,
             sheet=sheet,
             dictionary=dictionary,
+            csv_dictionary=csv_dictionary,
         )
     data = to_arrow(source, what=what)
     name = f"the {type(source).__name__}"
@@ -454,6 +459,7 @@ def _read_file(
     encoding: str | None,
     sheet: str | int | None,
     dictionary: bool,
+    csv_dictionary: bool = False,
 ) -> TableData:
     kind, compression = _kind(path)
     if not path.is_file():
@@ -484,6 +490,7 @@ def _read_file(
             encoding=encoding,
             where=where,
             hint=hint,
+            dictionary=csv_dictionary,
         )
         first_line = 2
     if all_text:
@@ -646,6 +653,7 @@ def _read_csv(
     encoding: str | None,
     where: str,
     hint: str,
+    dictionary: bool = False,
 ) -> pa.Table:
     head = _first_bytes(path, compression)
     if not head.strip():
@@ -673,6 +681,7 @@ def _read_csv(
                 encoding=enc,
                 where=where,
                 hint=hint,
+                dictionary=dictionary,
             )
         except _NotUtf8Error:
             if position + 1 < len(encodings):
@@ -731,6 +740,7 @@ def _parse_csv(
     encoding: str,
     where: str,
     hint: str,
+    dictionary: bool = False,
 ) -> pa.Table:
     import pyarrow.csv as pacsv
 
@@ -746,11 +756,15 @@ def _parse_csv(
         return "skip"
 
     utf8 = encoding.replace("-", "").lower() == "utf8"
-    read = pacsv.ReadOptions(encoding="utf8" if utf8 else encoding)
+    # dictionaries built while parsing, one per block: large blocks keep them few
+    read = pacsv.ReadOptions(
+        encoding="utf8" if utf8 else encoding, block_size=(1 << 24) if dictionary else None
+    )
     parse = pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_invalid_row)
+    text_type = pa.dictionary(pa.int32(), pa.string()) if dictionary else pa.string()
     convert = pacsv.ConvertOptions(
         include_columns=list(columns) if columns is not None else None,
-        column_types=dict.fromkeys(as_text, pa.string()),
+        column_types=dict.fromkeys(as_text, text_type),
         null_values=[""],
         strings_can_be_null=True,
     )

@@ -410,3 +410,25 @@ def symmetric_rows(indptr, indices, data, t_indptr, t_indices, t_data, rule):
                 b += 1
             slot += 1
     return out_indptr, out_indices, out_data
+
+
+@jit(parallel=True)
+def is_canonical(indptr, indices, data, max_minutes):
+    """Whether rows sorted by column already are the canonical matrix :func:`canonical_rows`
+    would build: no repeated pair, no time above ``max_minutes``, every ``i → i`` pair present.
+
+    A read-only pass: when it answers yes, the rebuild is skipped.
+    """
+    n_rows = indptr.size - 1
+    bad = np.zeros(n_rows, np.bool_)
+    for i in prange(n_rows):
+        has_self = False
+        for k in range(indptr[i], indptr[i + 1]):
+            if data[k] > max_minutes or (k > indptr[i] and indices[k] <= indices[k - 1]):
+                bad[i] = True
+                break
+            if indices[k] == i:
+                has_self = True
+        if not has_self:
+            bad[i] = True
+    return not bad.any()

@@ -230,6 +230,7 @@ def read_table(
         path,
         text_columns=lambda name: name.strip().lower() in CODE_COLUMNS,
         what=what,
+        dictionary=False,
         sep=sep,
         sheet=sheet,
     )

@@ -177,6 +177,7 @@ def travel_times_from_table(
             text_columns=[origin, destination],
             what=WHAT,
             hint=_HINT,
+            csv_dictionary=True,
             **options,
         )
         name = table.path.name if table.path is not None else None
@@ -742,6 +743,8 @@ def build(
     self_minutes = _self_minutes(codes, intra_minutes)
     cut = np.inf if max_minutes is None else float(max_minutes)
     before = data.size
+    if csr.is_canonical(indptr, indices, data, cut):  # nothing to resolve, cut or add
+        return TravelTimes.from_csr(codes, indptr, indices, data, metadata)
     out_indptr, out_indices, out_data, repeated, has_self = csr.canonical_rows(
         indptr, indices, data, mode, cut, self_minutes
     )
