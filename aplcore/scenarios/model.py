@@ -325,7 +325,10 @@ class ProjectPopulation(Change):
             object.__setattr__(self, "factors", {str(k): float(v) for k, v in self.factors.items()})
 
     def __hash__(self) -> int:
-        return id(self)
+        return hash(json.dumps(self.to_dict(), sort_keys=True))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ProjectPopulation) and self.to_dict() == other.to_dict()
 
     def to_dict(self) -> dict[str, Any]:
         if isinstance(self.factors, pd.DataFrame):
