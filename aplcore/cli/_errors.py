@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import sys
 import threading
@@ -40,14 +41,34 @@ CLI_FORMS: tuple[tuple[str, str], ...] = (
     ("intra_minutes=", "--intra-minutes"),
     ("units='seconds' (CLI: --time-units)", "--time-units seconds"),
     ("units='hours' (CLI: --time-units)", "--time-units hours"),
-    ("(strict=True makes this an error.)", ""),
+    ("(strict=True makes this an error.)", "(--strict-codes makes this an error.)"),
+    (
+        "pass repair_integers=True (or read the column as text)",
+        "pass --repair-codes (or write the codes as text in the file)",
+    ),
+    ("pass repair_integers=True to zero-pad", "pass --repair-codes to zero-pad"),
+    (
+        "Read the column as text (e.g. pandas.read_csv(..., dtype={'code': str})) or",
+        "Write the codes as text in the file (with their leading zeros), or",
+    ),
+    ("read them as text", "write them as text in the file, with their leading zeros"),
+    ("give the separator with sep= if", "give the separator with --sep if"),
+    (
+        "or pass missing_demand='zero'",
+        "(add them to the population table with 0 where nobody lives)",
+    ),
+    ("pass encoding= (e.g. 'latin-1')", "save it as UTF-8"),
 )
+
+#: ``columns={...}`` mappings of the readers: on the command line, the file's columns are renamed.
+_COLUMNS_MAPPING = re.compile(r"Rename them or pass columns=\{.*?\}\.")
 
 
 def for_the_command_line(message: str) -> str:
     """A library message with its Python-argument fixes given as command-line options."""
     for api, cli in CLI_FORMS:
         message = message.replace(api, cli)
+    message = _COLUMNS_MAPPING.sub("Rename those columns in the file.", message)
     return message.strip()
 
 
@@ -56,6 +77,9 @@ _FILE_SUFFIXES = (".csv", ".tsv", ".parquet", ".npz", ".xlsx", ".xls", ".graphml
 
 def _names_a_file(message: str) -> bool:
     return "/" in message or any(suffix in message.lower() for suffix in _FILE_SUFFIXES)
+
+
+_COMMAND_CODE = os.sep + os.path.join("aplcore", "cli") + os.sep
 
 
 def _input_files(args: argparse.Namespace) -> list[Path]:
@@ -70,6 +94,9 @@ def _file_of(exc: BaseException, args: argparse.Namespace) -> str | None:
     found = None
     tb: TracebackType | None = exc.__traceback__
     while tb is not None:  # innermost frame last: keep the last file seen
+        if _COMMAND_CODE in tb.tb_frame.f_code.co_filename:  # the command's own variables
+            tb = tb.tb_next
+            continue
         local = tb.tb_frame.f_locals
         for name in _FILE_VARIABLES:
             value = local.get(name)

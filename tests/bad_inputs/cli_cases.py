@@ -159,4 +159,21 @@ def check_case(case: CliCase, inputs: Inputs, capsys: pytest.CaptureFixture[str]
         assert snapshot(inputs.folder) == before
     for word in case.words:
         assert word in text, f"{word!r} not in: {text}"
+    for api in API_ONLY_FIXES:  # a command-line user is told the flag, not the Python argument
+        assert api not in outcome.err, f"{api!r} in: {outcome.err}"
     return outcome
+
+
+#: Python arguments that library messages suggest; the command line names its flags instead.
+API_ONLY_FIXES = (
+    "repair_integers=",
+    "columns={",
+    "origin=,",
+    "overwrite=True",
+    "max_age=None",
+    "units='",
+    "strict=True",
+    "encoding=",
+    " sep=",
+    "missing_demand=",
+)
