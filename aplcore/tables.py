@@ -161,6 +161,7 @@ def read_table(
             dictionary=dictionary,
             csv_dictionary=csv_dictionary,
         )
+    source = _needed_pandas_columns(source, columns, where=what, hint=hint)
     data = to_arrow(source, what=what)
     name = f"the {type(source).__name__}"
     data = _select(data, columns, where=what, hint=hint)
@@ -204,6 +205,22 @@ def _without_views(data: pa.Table) -> pa.Table:
             name = data.column_names[position]
             data = data.set_column(position, name, data[name].cast(pa.large_string()))
     return data
+
+
+def _needed_pandas_columns(
+    source: Any, columns: Sequence[str] | None, *, where: str, hint: str
+) -> Any:
+    """Only the needed columns of a DataFrame go to Arrow (a wide export is not converted)."""
+    import pandas as pd
+
+    if columns is None or not isinstance(source, pd.DataFrame):
+        return source
+    if any(name is not None for name in source.index.names):
+        source = source.reset_index()
+    require_columns([str(c).strip() for c in source.columns], columns, where=where, hint=hint)
+    wanted = set(columns)
+    keep = [c for c in source.columns if str(c).strip() in wanted]
+    return source[keep] if len(keep) < source.shape[1] else source
 
 
 def _from_pandas(frame: Any, *, what: str) -> pa.Table:
