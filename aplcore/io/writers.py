@@ -229,6 +229,7 @@ class OutputSet:
         self.committed = False
         self._staged: dict[Path, Path] = {}
         self._folders: dict[Path, Path] = {}
+        self._created: list[Path] = []  # folders made for the targets, removed if none is written
         for target in targets:
             check_target(Path(target), overwrite=overwrite)
 
@@ -262,7 +263,9 @@ class OutputSet:
         check_target(dest, overwrite=self.overwrite)
         folder = dest.parent
         if folder not in self._folders:
+            missing = [p for p in (folder, *folder.parents) if not p.exists()]
             folder.mkdir(parents=True, exist_ok=True)
+            self._created.extend(missing)  # deepest first
             clean_stale_temporaries(folder / "_")
             self._folders[folder] = Path(
                 tempfile.mkdtemp(dir=folder, prefix=f"{STAGING_PREFIX}{os.getpid()}-")
@@ -349,10 +352,16 @@ class OutputSet:
         return undone
 
     def discard(self) -> None:
-        """Remove the staging folders and what they hold."""
+        """Remove the staging folders and what they hold (and, when nothing was written, the
+        empty folders made for the targets)."""
         for staging in self._folders.values():
             shutil.rmtree(staging, ignore_errors=True)
         self._folders.clear()
+        if not self.committed:
+            for folder in self._created:
+                with contextlib.suppress(OSError):
+                    folder.rmdir()  # only if empty
+        self._created.clear()
 
 
 def output_set(

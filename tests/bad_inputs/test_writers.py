@@ -201,3 +201,16 @@ def test_temporaries_of_a_live_process_are_kept(tmp_path):
     mine.write_text("in progress")
     write_csv(TABLE, tmp_path / "apl.csv")
     assert mine.exists()
+
+
+def test_folders_made_for_a_set_that_failed_are_removed(tmp_path):
+    target = tmp_path / "new" / "sub" / "a.csv"
+
+    def run():
+        with output_set([target]) as outputs:
+            write_csv(TABLE, outputs.path(target))
+            raise RuntimeError("stopped")
+
+    with pytest.raises(RuntimeError, match="stopped"):
+        run()
+    assert list(tmp_path.iterdir()) == []
