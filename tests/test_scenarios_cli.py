@@ -99,6 +99,7 @@ def test_run_and_report(files, capsys):
         (('closed = ["left", "right"]', 'closed = ["up"]'), r"\[grid\] closed"),
         (("retire_age = 67", "retire_age = -1"), "retire"),
         (("[run]", "[runs]"), r"unknown tables \['runs'\]"),
+        (("[run]", '[run]\nstore = "hdf5"'), r"\[run\] store: expected one of"),
         (('practitioners = "gps.csv"', ""), "practitioners = FILE or supply = FILE"),
         (("max_age = 65", "max_age = 65\nmax_age = 60"), "not a valid TOML"),
     ],

@@ -86,6 +86,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             overwrite=args.overwrite,
             block_size=spec.block_size,
             client=client,
+            store=spec.store,
         )
     finally:
         if client is not None:

@@ -53,6 +53,7 @@ Schema (paths are relative to the spec file; every table but ``[baseline]`` is o
     block_size = 64
     quantiles = [0.05, 0.5, 0.95]
     threshold = 2.5               # probability of an APL under this, per commune
+    store = "parquet"             # or "zarr" (one array, through xarray; needs xarray and zarr)
 
 The scenarios of a run are the Monte Carlo draws, then the grid points, then the named scenarios.
 Every mistake is reported as ``spec.toml: [table] key: what was expected, what was found``.
@@ -100,7 +101,7 @@ _KEYS: dict[str, set[str]] = {
         "scale_supply", "project_population", "weights", "closed", "decay", "max_age",
         "thresholds",
     },
-    "run": {"block_size", "quantiles", "threshold"},
+    "run": {"block_size", "quantiles", "threshold", "store"},
 }  # fmt: skip
 
 
@@ -115,6 +116,7 @@ class RunSpec:
     block_size: int = 64
     quantiles: tuple[float, ...] = (0.05, 0.5, 0.95)
     threshold: float | None = 2.5
+    store: str = "parquet"
     inputs: list[Path] = field(default_factory=list)
 
     def build_baseline(self) -> Any:
@@ -304,6 +306,7 @@ def load_spec(path: str | os.PathLike[str]) -> RunSpec:
         block_size=c.number("run", run, "block_size", integer=True, positive=True, default=64),
         quantiles=tuple(quantiles),
         threshold=c.number("run", run, "threshold", default=2.5),
+        store=c.text("run", run, "store", choices=("parquet", "zarr"), default="parquet"),
         inputs=inputs,
     )
 
