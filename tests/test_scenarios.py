@@ -412,6 +412,14 @@ def test_stream_to_parquet_equals_memory(case, tmp_path):
     pd.testing.assert_frame_equal(reopened.stability(), memory.stability())
     with pytest.raises(ParameterError, match="not empty"):
         run_scenarios(base, scenarios[:1], out=tmp_path / "run")
+    replaced = run_scenarios(base, scenarios[:2], out=tmp_path / "run", overwrite=True)
+    assert replaced.names == [s.name for s in scenarios[:2]]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+    (tmp_path / "inputs").mkdir()
+    (tmp_path / "inputs" / "od.csv").write_text("origin,destination,minutes\n")
+    with pytest.raises(ParameterError, match="never replaced"):
+        run_scenarios(base, scenarios[:1], out=tmp_path / "inputs", overwrite=True)
+    assert (tmp_path / "inputs" / "od.csv").is_file()
 
 
 def test_stream_to_zarr_equals_memory(case, tmp_path):

@@ -197,9 +197,11 @@ def run_scenarios(
         )
         if work is not None and target is not None:
             run.save(work)
+            old = target.with_name(f".{target.name}.old-{os.getpid()}")
             if target.exists():
-                shutil.rmtree(target)
+                os.replace(target, old)  # the previous run stays whole until the new one is in
             os.replace(work, target)
+            shutil.rmtree(old, ignore_errors=True)
             return ScenarioRun.open(target)
         return run
     finally:
@@ -212,7 +214,14 @@ def _output_folder(out: str | os.PathLike[str], overwrite: bool) -> Path:
     if target.exists() and not target.is_dir():
         msg = f"the output {str(target)!r} exists and is not a folder; choose a folder path."
         raise ParameterError(msg)
-    if target.exists() and any(target.iterdir()) and not overwrite:
+    not_empty = target.exists() and any(target.iterdir())
+    if not_empty and overwrite and not (target / "meta.json").is_file():
+        msg = (
+            f"the output folder {str(target)!r} is not empty and is not a scenario run: it is "
+            "never replaced (it may hold your inputs); choose another folder."
+        )
+        raise ParameterError(msg)
+    if not_empty and not overwrite:
         msg = (
             f"the output folder {str(target)!r} is not empty; pass overwrite=True (--overwrite) "
             "to replace it, or choose another folder."
