@@ -74,13 +74,13 @@ class ParquetStore:
         name = f"block-{len(self.blocks):05d}.parquet"
         columns = np.ascontiguousarray(apl.T)  # one contiguous row per scenario: no copy below
         table = pa.table({str(s): columns[k] for k, s in enumerate(names)})
-        # no dictionary pages and no column statistics: APL values are distinct floats, and
-        # both would triple the writing time for nothing
+        # no compression, dictionary pages or column statistics: APL values are distinct
+        # floats that do not compress, and these would triple the writing time for nothing
         pq.write_table(
             table,
             self.folder / name,
             row_group_size=ROWS,
-            compression="lz4",
+            compression="none",
             use_dictionary=False,
             write_statistics=False,
         )
@@ -98,16 +98,16 @@ class ParquetStore:
         n_groups = files[0].num_row_groups if files else 0
         start = 0
         for g in range(n_groups):
-            out = None
+            out = None  # scenario-major: each column read lands in one contiguous row
             for file, (_, positions) in zip(files, self.blocks, strict=True):
-                group = file.read_row_group(g)
+                group = file.read_row_group(g, use_threads=False)
                 if out is None:
-                    out = np.empty((group.num_rows, self.n_scenarios))
+                    out = np.empty((self.n_scenarios, group.num_rows))
                 for k, column in zip(positions, group.columns, strict=True):
-                    out[:, k] = column.to_numpy()
+                    out[k] = column.to_numpy()
             assert out is not None
-            yield slice(start, start + out.shape[0]), out
-            start += out.shape[0]
+            yield slice(start, start + out.shape[1]), out.T
+            start += out.shape[1]
 
     def column(self, position: int) -> np.ndarray:
         import pyarrow.parquet as pq
