@@ -32,15 +32,17 @@ def count_gp_columns(
     new_activity,
     n_communes,
 ):
-    """Supply per commune (``n_communes × K``) for activity and kept-row matrices (K × rows).
+    """Supply per scenario and commune (``K × n_communes``) for activity and kept rows (K × rows).
 
     ``gp_rows[gp_indptr[g]:gp_indptr[g + 1]]`` are the liberal rows of GP ``g``; ``centre_rows``
-    the rows of centres de santé. Each scenario (column of the output) is one task.
+    the rows of centres de santé. Each scenario (row of the output, which stays in cache while its
+    practitioners are summed) is one task.
     """
     n_gp = gp_indptr.size - 1
     n_cols = activity.shape[0]
-    out = np.zeros((n_communes, n_cols), np.float64)
+    out = np.zeros((n_cols, n_communes), np.float64)
     for k in prange(n_cols):
+        acc = out[k]
         for g in range(n_gp):
             lo = gp_indptr[g]
             hi = gp_indptr[g + 1]
@@ -63,9 +65,9 @@ def count_gp_columns(
                 r = gp_rows[p]
                 if keep[k, r]:
                     share = activity[k, r] / total if total > 0.0 else 1.0 / sites[g]
-                    out[row_commune[r], k] += counted * share
+                    acc[row_commune[r]] += counted * share
         for p in range(centre_rows.size):
             r = centre_rows[p]
             if keep[k, r]:
-                out[row_commune[r], k] += activity[k, r]
+                acc[row_commune[r]] += activity[k, r]
     return out

@@ -389,7 +389,7 @@ class Inputs:
         if not isinstance(self.rules, GPActivityRules):
             return self._count_generic(activity, keep)
         rules = self.rules
-        return count_gp_columns(
+        supply = count_gp_columns(
             prac.gp_indptr,
             prac.gp_rows,
             prac.centre_rows,
@@ -404,6 +404,7 @@ class Inputs:
             float(rules.new_install_activity),
             self.n_communes,
         )
+        return np.ascontiguousarray(supply.T)  # the solver's layout: communes × scenarios
 
     def _count_generic(self, activity: np.ndarray, keep: np.ndarray) -> np.ndarray:
         prac = self.practitioners
