@@ -372,7 +372,19 @@ def _parquet_batches(
         for batch in handle.iter_batches(batch_size=batch_rows, columns=list(columns)):
             yield _strings(pa.Table.from_batches([batch]), text_columns).to_batches()[0]
     except (pa.ArrowException, OSError) as exc:
+        _refuse_unreadable(path, exc)
         msg = f"cannot read {path.name} as Parquet ({exc}). The file may be truncated."
+        raise InputFormatError(msg) from exc
+
+
+def _refuse_unreadable(path: Path, exc: BaseException) -> None:
+    """A file that cannot be opened is not "truncated": say what stops the reading."""
+    text = str(exc)
+    if isinstance(exc, PermissionError) or "Permission denied" in text:
+        msg = f"cannot read {path.name}: permission denied. Check the file's permissions."
+        raise InputFormatError(msg) from exc
+    if isinstance(exc, IsADirectoryError) or "Is a directory" in text:
+        msg = f"{path} is a folder, not a table file."
         raise InputFormatError(msg) from exc
 
 
@@ -433,6 +445,7 @@ def _csv_batches(
     except pa.ArrowInvalid as exc:
         raise InputFormatError(_parse_error_message(path, str(exc))) from exc
     except (OSError, EOFError) as exc:
+        _refuse_unreadable(path, exc)
         msg = f"cannot read {path.name} ({exc}): the file is truncated or not {compression}."
         raise InputFormatError(msg) from exc
     if invalid:
@@ -530,6 +543,7 @@ def _read_parquet(
     try:
         schema = pq.read_schema(path)
     except (pa.ArrowException, OSError) as exc:
+        _refuse_unreadable(path, exc)
         msg = (
             f"cannot read {path.name} as Parquet ({exc}). The file may be truncated or not Parquet."
         )
@@ -554,6 +568,7 @@ def _read_parquet(
             read_dictionary=as_dictionary or None,
         )
     except (pa.ArrowException, OSError) as exc:
+        _refuse_unreadable(path, exc)
         msg = f"cannot read {path.name} as Parquet ({exc}). The file may be truncated."
         raise InputFormatError(msg) from exc
 
@@ -564,6 +579,7 @@ def _read_feather(path: Path, columns: Sequence[str] | None, *, where: str, hint
     try:
         data = feather.read_table(path, memory_map=True)
     except (pa.ArrowException, OSError) as exc:
+        _refuse_unreadable(path, exc)
         msg = f"cannot read {path.name} as Feather/Arrow IPC ({exc}). The file may be truncated."
         raise InputFormatError(msg) from exc
     return _select(data, columns, where=where, hint=hint)
@@ -630,6 +646,7 @@ def _first_bytes(path: Path, compression: str | None, size: int = 1 << 16) -> by
         with opener(path, "rb") as stream:
             return stream.read(size)
     except (OSError, EOFError) as exc:
+        _refuse_unreadable(path, exc)
         msg = f"cannot read {path.name} ({exc}): the file is truncated or not {compression}."
         raise InputFormatError(msg) from exc
 
@@ -798,6 +815,7 @@ def _parse_csv(
             raise _NotUtf8Error from exc
         raise InputFormatError(_parse_error_message(path, text)) from exc
     except (OSError, EOFError) as exc:
+        _refuse_unreadable(path, exc)
         msg = f"cannot read {path.name} ({exc}): the file is truncated or not {compression}."
         raise InputFormatError(msg) from exc
     try:

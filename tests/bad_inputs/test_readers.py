@@ -68,3 +68,19 @@ def test_a_last_line_missing_fields_says_truncated(tmp_path):
     path = _write(tmp_path, HEADER + "\n".join([*ROWS, "01001,0100"]))
     with pytest.raises(InputFormatError, match=r"line 6.*looks truncated"):
         read_table(path, text_columns=["origin", "destination"])
+
+
+def test_a_file_that_cannot_be_opened_is_not_called_truncated(tmp_path, monkeypatch):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "od.parquet"
+    pq.write_table(pa.table({"origin": ["01001"]}), path)
+
+    def denied(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(pq, "read_schema", denied)
+    with pytest.raises(InputFormatError, match="permission denied") as info:
+        read_table(path)
+    assert "truncated" not in str(info.value)
