@@ -170,8 +170,7 @@ def run_scenarios(
     zones = np.zeros((n_terr, len(scenarios)), dtype=np.int8)
     try:
         for positions, apl, block_zones in _execute(
-            baseline, inputs, base_matrix, zoner, scenarios, groups, block_size, client, progress,
-            prepare,
+            baseline, inputs, base_matrix, zoner, scenarios, groups, block_size, client, progress
         ):  # fmt: skip
             sink.write([scenarios[k].name for k in positions], positions, apl)
             if block_zones is not None:
@@ -241,10 +240,11 @@ def _execute(
     block_size: int,
     client: Any,
     progress: bool | None,
-    prepare: Any,
 ) -> Iterator[tuple[list[int], np.ndarray, np.ndarray | None]]:
     """Yield ``(positions, apl, zones)`` per block, in a fixed order, locally or on Dask."""
     from tqdm.auto import tqdm
+
+    from ..apl import prepare
 
     blocks = list(_blocks(groups, block_size))
     bar = tqdm(
