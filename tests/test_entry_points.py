@@ -23,6 +23,9 @@ from hypothesis import strategies as st
 import aplcore
 from aplcore.errors import AplcoreError
 
+# generated times are arbitrary (a nearest neighbour at 0.05 minutes looks like hours)
+pytestmark = pytest.mark.filterwarnings("ignore::aplcore.errors.TimeUnitsWarning")
+
 POOL = ["01001", "01002", "01004", "13055", "2A004", "2B033", "75056", "97411"]
 BAD_CODES = ["1001", "ABCDE"]
 BAD_TIMES = [-1.0, math.nan, math.inf]
