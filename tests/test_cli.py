@@ -599,6 +599,11 @@ def test_classify_matches_library(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert "aplcore classify: 12 communes, method zonage_2025" in stdout
     # the thresholds it used are printed (here the preset's)
     assert "  - method zonage_2025: APL thresholds ZIP < 2.71 ≤ ZAC < 3.98 ≤ HZ" in stdout
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert record["command"] == "classify"
+    assert record["settings"]["thresholds"] == [2.71, 3.98]
+    assert record["settings"]["caps"] == {"ZIP": 0.5, "ZAC": 0.3, "HZ": 0.2}
+    assert "zoning_communes.csv" in record["outputs"]
     # a second run refuses to overwrite
     code, _, err = run(argv, capsys)
     assert code == 1

@@ -123,6 +123,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
         "annex": out / "decree_annex.csv",
         "annex_text": out / "decree_annex.txt",
         "map": out / "zoning_map.png",
+        "run": out / "run.json",
     }
     if in_force_path is not None:
         names.update(
@@ -198,6 +199,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
         if comparison is not None:
             _write_comparison(comparison, names, outputs)
             echo(comparison.summary())
+        _write_run(args, zoning, names, outputs.path(names["run"]))
     caps_note = "caps met" if zoning.caps_met else "some caps NOT met (see the report)"
     echo(f"aplcore classify: {len(zoning.communes)} communes, method {args.method}, {caps_note}")
     echo(f"  - {describe_zoning_rule(zoning)}")
@@ -207,6 +209,33 @@ def cmd_classify(args: argparse.Namespace) -> int:
     for path in names.values():
         echo(f"  {path}")
     return 0
+
+
+def _write_run(args: argparse.Namespace, zoning: Any, names: dict[str, Path], target: Path) -> None:
+    """``run.json``: the method, its thresholds and caps, the inputs, versions, command line."""
+    from ..runinfo import run_record, write_run_record
+
+    method = zoning.method
+    settings = {
+        "method": getattr(method, "name", args.method),
+        "zones": list(getattr(method, "zones", ())),
+        "thresholds": list(getattr(method, "thresholds", None) or ()) or None,
+        "caps": _parse_caps(args.cap) or None,
+        "margin": args.margin,
+        "caps_file": str(args.caps_file) if getattr(args, "caps_file", None) else None,
+        "territory_column": args.territory_column,
+    }
+    data = {"apl": str(args.apl), "territories": str(args.territories)}
+    if args.population is not None:
+        data["population"] = str(args.population)
+    record = run_record(
+        "classify",
+        settings=settings,
+        outputs=[p for key, p in names.items() if key != "run"],
+        data=data,
+        argv=["aplcore", *(getattr(args, "argv", None) or [])],
+    )
+    write_run_record(target, record)
 
 
 def _finite_or_empty(frame: pd.DataFrame) -> pd.DataFrame:
