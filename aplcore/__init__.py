@@ -54,6 +54,7 @@ _LAZY: dict[str, str] = {
     "intra_commune_minutes": "aplcore.traveltimes.intra",
     "save_travel_times": "aplcore.traveltimes.store",
     "load_travel_times": "aplcore.traveltimes.store",
+    "read_table": "aplcore.tables",
     # data
     "load_communes": "aplcore.datasets",
     "load_contours": "aplcore.datasets",
@@ -119,6 +120,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         count_supply,
     )
     from .synthetic import synthetic_practitioners
+    from .tables import read_table
     from .traveltimes import TravelTimes
     from .traveltimes.crowfly import CrowFlyModel, calibrate_crow_fly, travel_times_crow_fly
     from .traveltimes.intra import intra_commune_minutes
