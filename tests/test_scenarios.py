@@ -504,3 +504,20 @@ def test_save_a_run_kept_in_memory(case, tmp_path):
     assert again.table.equals(run.table)
     with pytest.raises(ValueError, match="not a scenario run folder"):
         aplcore.scenarios.ScenarioRun.open(tmp_path)
+
+
+def test_grid_of_decays_and_band_edges(case):
+    _, _, _, _, minutes, codes = case
+    wider = aplcore.step_decay((8, 14, 21), (1.0, 2 / 3, 1 / 3), name="wider")
+    scenarios = grid(
+        decay={"drees": DecayChange("drees_gp"), "wider": DecayChange(wider)},
+        edges={"L": DecayChange(closed="left"), "R": DecayChange(closed="right")},
+    )
+    assert [len(s.of("decay")) for s in scenarios] == [1, 1, 1, 1]
+    run = run_scenarios(baseline_of(case), scenarios)
+    demand = aplcore.standardise_population(case[1])
+    supply = aplcore.count_gp_activity(case[2])
+    expected = reference_apl(minutes, codes, demand, supply, closed="right", edges=(8, 14, 21))
+    np.testing.assert_allclose(run.apl("wider|R"), expected, rtol=1e-12, atol=1e-12)
+    with pytest.raises(ParameterError, match="two axes set the decay"):
+        grid(a={"x": DecayChange("drees_gp")}, b={"y": DecayChange(wider)})

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from test_scenarios import small_case
 
+import aplcore
 from aplcore.cli import main
 from aplcore.errors import ParameterError
 from aplcore.scenarios import ScenarioRun
@@ -100,6 +101,7 @@ def test_run_and_report(files, capsys):
         (("retire_age = 67", "retire_age = -1"), "retire"),
         (("[run]", "[runs]"), r"unknown tables \['runs'\]"),
         (("[run]", '[run]\nstore = "hdf5"'), r"\[run\] store: expected one of"),
+        (("max_age = [60, 65]", 'decay = ["exponential:x"]'), r"\[grid\] decay: 'exponential:x'"),
         (('practitioners = "gps.csv"', ""), "practitioners = FILE or supply = FILE"),
         (("max_age = 65", "max_age = 65\nmax_age = 60"), "not a valid TOML"),
     ],
@@ -124,6 +126,14 @@ def test_cli_error_is_one_line(files, capsys):
 def test_report_of_a_folder_that_is_not_a_run(tmp_path, capsys):
     assert main(["scenarios", "report", str(tmp_path)]) == 1
     assert "not a scenario run folder" in capsys.readouterr().err
+
+
+def test_decay_parameter_grid(files):
+    spec = SPEC.replace("max_age = [60, 65]", 'decay = ["drees_gp", "exponential:0.1,30"]')
+    (files / "spec.toml").write_text(spec)
+    loaded = load_spec(files / "spec.toml")
+    decays = {s.one("decay").decay for s in loaded.scenarios if s.one("decay") is not None}
+    assert aplcore.exponential_decay(0.1, 30) in decays
 
 
 def test_spec_scenarios(files):

@@ -505,7 +505,8 @@ def grid(base: Sequence[Change] = (), **axes: Sequence[Any] | Mapping[str, Any])
         Changes common to every scenario.
     **axes
         Name → a list of changes (or of tuples of changes, or None for "no change"), or a mapping
-        label → change. Scenario names join the labels: ``closed=left|max_age=65``.
+        label → change. Scenario names join the labels: ``closed=left|max_age=65``. An axis of
+        decays and an axis of band edges combine into one :class:`DecayChange` per point.
 
     Examples
     --------
@@ -535,8 +536,25 @@ def grid(base: Sequence[Change] = (), **axes: Sequence[Any] | Mapping[str, Any])
             if value is None:
                 continue
             changes.extend(value if isinstance(value, tuple | list) else (value,))
-        out.append(Scenario(name, tuple(changes)))
+        out.append(Scenario(name, tuple(_merge_decays(name, changes))))
     return out
+
+
+def _merge_decays(name: str, changes: list[Change]) -> list[Change]:
+    """One :class:`DecayChange` from axes that set the decay and the band edges separately."""
+    decays = [c for c in changes if isinstance(c, DecayChange)]
+    if len(decays) < 2:
+        return changes
+    chosen = [c.decay for c in decays if c.decay is not None]
+    edges = [c.closed for c in decays if c.closed is not None]
+    if len(chosen) > 1 or len(edges) > 1:
+        msg = (
+            f"grid point {name!r}: two axes set the {'decay' if len(chosen) > 1 else 'band edges'}"
+            "; give each of decay and closed on one axis only."
+        )
+        raise ParameterError(msg)
+    merged = DecayChange(decay=chosen[0] if chosen else None, closed=edges[0] if edges else None)
+    return [c for c in changes if not isinstance(c, DecayChange)] + [merged]
 
 
 def monte_carlo(

@@ -8,7 +8,8 @@ Schema (paths are relative to the spec file; every table but ``[baseline]`` is o
     practitioners = "gps.csv"     # practitioner_id, commune, activity, age[, kind, new_install]
     supply = "supply.csv"         # or: code + supply (counted), instead of practitioners
     weights = "drees_gp_2023"     # age-band weights of the standardisation
-    decay = "drees_gp"
+    decay = "drees_gp"            # a name, or a family: "exponential:0.1,30", "linear:30",
+                                  # "step:10,15,20:1,0.67,0.33" (as aplcore compute --decay)
     closed = "left"               # band edges: "left" ([10, 15)) or "right" ((10, 15])
     method = "e2sfca"
     max_age = 65                  # 0: practitioners of any age
@@ -32,7 +33,7 @@ Schema (paths are relative to the spec file; every table but ``[baseline]`` is o
     closed = ["left", "right"]
     max_age = [60, 62, 65]
     weights = ["drees_gp_2022", "drees_gp_2023"]
-    decay = ["drees_gp", "binary_20"]
+    decay = ["drees_gp", "exponential:0.05,30", "exponential:0.1,30"]   # a parameter grid
 
     [[scenario]]                  # named scenarios, any number
     name = "retirements in 5 years"
@@ -326,7 +327,7 @@ def _baseline(c: _Checker, b: dict) -> dict[str, Any]:
     else:
         out["supply"] = supply
     out["weights"] = c.text("baseline", b, "weights", default="drees_gp_2023")
-    out["decay"] = c.text("baseline", b, "decay", default="drees_gp")
+    out["decay"] = _decay(c, "[baseline] decay", c.text("baseline", b, "decay", default="drees_gp"))
     out["closed"] = c.text("baseline", b, "closed", choices=("left", "right"))
     out["method"] = c.text("baseline", b, "method", default="e2sfca")
     out["max_age"] = c.number("baseline", b, "max_age", integer=True, default=65)
@@ -395,12 +396,27 @@ def _scenarios(c: _Checker, data: Mapping) -> list[Scenario]:
     return scenarios
 
 
+def _decay(c: _Checker, where: str, value: Any) -> Any:
+    """A decay name (``drees_gp``) or family with parameters (``exponential:0.1,30``,
+    ``step:10,15,20:1,0.67,0.33``), as on the command line."""
+    from ..cli._options import parse_decay
+    from ..errors import AplcoreError
+
+    if not isinstance(value, str):
+        c.fail(where, f"expected a decay name or family:parameters, found {value!r}.")
+    try:
+        return parse_decay(value)
+    except AplcoreError as exc:
+        c.fail(where, str(exc).replace("--decay ", ""))
+        raise  # pragma: no cover
+
+
 def _grid_change(c: _Checker, key: str, value: Any) -> Change:
     try:
         if key == "closed":
             return DecayChange(closed=value)
         if key == "decay":
-            return DecayChange(decay=value)
+            return DecayChange(decay=_decay(c, "[grid] decay", value))
         if key == "max_age":
             return AgeLimit(value or None)
         return WeightsVintage(value)
@@ -431,9 +447,10 @@ def _named_changes(c: _Checker, where: str, e: Mapping) -> list[Change]:
         if "weights" in e:
             changes.append(WeightsVintage(c.text(where, e, "weights")))
         if "closed" in e or "decay" in e:
+            name = c.text(where, e, "decay")
             changes.append(
                 DecayChange(
-                    decay=c.text(where, e, "decay"),
+                    decay=_decay(c, f"[[scenario]] {where} decay", name) if name else None,
                     closed=c.text(where, e, "closed", choices=("left", "right")),
                 )
             )
