@@ -763,3 +763,17 @@ def test_scale_bar_lengths_are_round_and_fit(target):
     assert length > target / 2.5 * (1 - 1e-12)  # the largest of 1, 2, 5 × 10^k that fits
     mantissa = length / 10 ** math.floor(math.log10(length) + 1e-12)
     assert min(abs(mantissa - m) for m in (1.0, 2.0, 5.0)) < 1e-9
+
+
+def test_dissolved_outlines_are_reused_only_for_the_same_contours():
+    contours = grid_contours(4)
+    groups = pd.Series(["A" if k % 4 < 2 else "B" for k in range(16)], index=contours.index)
+    first = plots.dissolve(contours, groups)
+    again = plots.dissolve(contours, groups)
+    assert all(a.equals(b) for a, b in zip(first, again, strict=True))
+    moved = contours.copy()
+    moved.iloc[0] = shapely.box(-500, 0, 1000, 1000)  # one contour changed: recomputed
+    changed = plots.dissolve(moved, groups)
+    assert changed["A"].area == pytest.approx(first["A"].area + 500 * 1000, rel=1e-9)
+    regrouped = plots.dissolve(contours, groups.replace({"B": "A"}))  # groups changed
+    assert list(regrouped.index) == ["A"]

@@ -209,13 +209,46 @@ def outline_groups(codes: pd.Index, level: str | pd.Series) -> pd.Series:
     return table[level].astype(object).reindex(codes)
 
 
+#: Dissolved outlines of recent maps (a France map takes seconds to dissolve; the demo draws
+#: two maps of the same communes), keyed by a digest of the geometries and of the groups.
+_DISSOLVED: dict[bytes, pd.Series] = {}
+_DISSOLVED_SIZE = 4
+
+
+def _digest(geometries: pd.Series, groups: pd.Series) -> bytes:
+    """Exact fingerprint of contours and their groups: every coordinate and every label."""
+    import hashlib
+
+    import shapely
+
+    values = geometries.to_numpy()
+    digest = hashlib.blake2b(digest_size=20)
+    digest.update(shapely.get_coordinates(values).tobytes())
+    digest.update(shapely.get_num_coordinates(values).tobytes())
+    digest.update(shapely.get_type_id(values).tobytes())
+    digest.update("\x1f".join(map(str, groups.tolist())).encode("utf-8"))
+    return digest.digest()
+
+
 def dissolve(geometries: pd.Series, groups: pd.Series) -> pd.Series:
     """Union of the contours of each group, bridging the slivers between simplified contours.
 
     Independently simplified contours leave thin gaps and overlaps between neighbours; each
     contour is grown by a small margin (200 m, or 0.002° for degrees), the union taken, then
-    shrunk back, so that the outline of a group is its border only.
+    shrunk back, so that the outline of a group is its border only. The last few results are
+    kept (keyed by an exact digest of the contours and groups).
     """
+    key = _digest(geometries, groups)
+    if key in _DISSOLVED:
+        return _DISSOLVED[key].copy()
+    out = _dissolve(geometries, groups)
+    if len(_DISSOLVED) >= _DISSOLVED_SIZE:
+        _DISSOLVED.pop(next(iter(_DISSOLVED)))
+    _DISSOLVED[key] = out
+    return out.copy()
+
+
+def _dissolve(geometries: pd.Series, groups: pd.Series) -> pd.Series:
     import shapely
 
     valid = groups.notna() & geometries.notna()
