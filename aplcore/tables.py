@@ -33,7 +33,7 @@ import pyarrow as pa
 
 from .errors import IncompleteFileWarning, InputFormatError, describe_values
 
-__all__ = ["TableData", "iter_batches", "read_table", "to_arrow"]
+__all__ = ["TableData", "column_names", "iter_batches", "read_table", "to_arrow"]
 
 logger = logging.getLogger(__name__)
 
@@ -145,7 +145,9 @@ def read_table(
     """
     if callable(text_columns):
         is_text = text_columns
-        text_columns = [name for name in _column_names(source, sheet=sheet) if is_text(name)]
+        text_columns = [
+            name for name in column_names(source, sep=sep, sheet=sheet) if is_text(name)
+        ]
     text_columns = list(text_columns)
     if isinstance(source, str | os.PathLike):
         return _read_file(
@@ -280,8 +282,12 @@ def _strings(data: pa.Table, text_columns: Sequence[str]) -> pa.Table:
     return data
 
 
-def _column_names(source: Any, *, sheet: str | int | None = None) -> list[str]:
-    """The column names of a file (its header) or of a table object, read cheaply."""
+def column_names(
+    source: Any, *, sep: str | None = None, sheet: str | int | None = None
+) -> list[str]:
+    """The column names of a file (its header, or its schema) or of a table object, read
+    cheaply: to choose how to read a table before reading it. An unreadable file gives ``[]``
+    (the reader reports it)."""
     if not isinstance(source, str | os.PathLike):
         return [str(c).strip() for c in to_arrow(source).column_names]
     path = Path(source)
@@ -311,7 +317,8 @@ def _column_names(source: Any, *, sheet: str | int | None = None) -> list[str]:
         except (ValueError, OSError, ImportError, zipfile.BadZipFile):
             return []
     header = _header_line(_first_bytes(path, compression), "latin-1")
-    return [n.strip().strip('"') for n in header.split(sniff_separator(header))]
+    delimiter = sep if sep is not None else sniff_separator(header)
+    return [n.strip().strip('"') for n in header.split(delimiter)]
 
 
 def iter_batches(

@@ -294,13 +294,18 @@ def read_demand(
     """
     from ..demand import band_weights, standardise_population
     from ..io import read_population_by_age
+    from ..tables import column_names
 
     band_weights(weights)  # an unknown preset is an error even when the table has no age bands
-    frame = read_table(path, what="the population table", sep=sep, sheet=sheet)
-    if "population" in frame.columns and "age" not in frame.columns:
+    names = column_names(path, sep=sep, sheet=sheet)  # the header only: the file is read once
+    if "population" in names and "age" not in names:
+        frame = read_table(path, what="the population table", sep=sep, sheet=sheet)
         frame = code_indexed(frame, what="the population table", path=path)
         population = as_numbers(frame["population"], what=f"population of {path.name}")
         return population.rename("demand"), population, "demand = total population"
-    bands = read_population_by_age(path if sep is None and sheet is None else frame)
+    source = path
+    if sep is not None or sheet is not None:
+        source = read_table(path, what="the population table", sep=sep, sheet=sheet)
+    bands = read_population_by_age(source)
     demand = standardise_population(bands, weights).rename("demand")
     return demand, bands.sum(axis=1).rename("population"), f"demand standardised ({weights})"
