@@ -27,6 +27,7 @@ from .problems import Problem
 
 TOOLS = (
     "aplcore-parquet",
+    "aplcore-parquet-batches",
     "aplcore-fused",
     "aplcore-compute_apl",
     "scipy-reference",
@@ -81,7 +82,7 @@ def _peak_mib() -> float:
 
 def prepare_tool(tool: str, problem: Problem, folder: Path) -> dict[str, object]:
     """What a tool starts from, made before the measurement (the user's file)."""
-    if tool != "aplcore-parquet":
+    if not tool.startswith("aplcore-parquet"):
         return {}
     import pyarrow.parquet as pq
 
@@ -94,14 +95,18 @@ def prepare_tool(tool: str, problem: Problem, folder: Path) -> dict[str, object]
 
 def run_tool(tool: str, problem: Problem, prepared: dict[str, object] | None = None) -> dict:
     """Run one tool once on the problem; returns sizes worth reporting (may be empty)."""
-    if tool == "aplcore-parquet":
+    if tool.startswith("aplcore-parquet"):
         import aplcore
 
         inputs = (prepared or {}).get("inputs")
         if inputs is None:  # the warm-up run on a tiny problem
             with tempfile.TemporaryDirectory() as folder:
                 return run_tool(tool, problem, prepare_tool(tool, problem, Path(folder)))
-        tt = aplcore.travel_times_from_table(inputs.parquet, max_minutes=None, intra_minutes=None)
+        # batches: the bounded-memory reading of files larger than memory (1/8 of the rows)
+        chunk_rows = max(1, problem.n_pairs // 8) if tool.endswith("batches") else None
+        tt = aplcore.travel_times_from_table(
+            inputs.parquet, max_minutes=None, intra_minutes=None, chunk_rows=chunk_rows
+        )
         aplcore.compute_apl(tt, demand=inputs.demand, supply=inputs.supply)
         csr = tt.indptr.nbytes + tt.indices.nbytes + tt.minutes.nbytes
         return {"input_columns_mib": prepared["input_columns_mib"], "csr_mib": csr / 2**20}

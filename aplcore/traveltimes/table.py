@@ -410,7 +410,9 @@ def from_batches(
 
     _check_options(symmetrise, duplicates, max_minutes)
     vocabulary: dict[str, int] = {}
-    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    o_parts: list[np.ndarray] = []
+    d_parts: list[np.ndarray] = []
+    t_parts: list[np.ndarray] = []
     raw_parts: list[Any] = []
     any_text = False
     offset = 0
@@ -429,7 +431,9 @@ def from_batches(
             [vocabulary.setdefault(c, len(vocabulary)) for c in codes], dtype=np.int32
         )
         values, raw = _minutes(batch.column(minutes), column=minutes)
-        parts.append((lookup[positions[0]], lookup[positions[1]], values))
+        o_parts.append(lookup[positions[0]])
+        d_parts.append(lookup[positions[1]])
+        t_parts.append(values)
         raw_parts.append(raw if raw is not None else batch.column(minutes))
         any_text = any_text or raw is not None
         offset += batch.num_rows
@@ -449,10 +453,9 @@ def from_batches(
     order = np.argsort(names.astype(str), kind="stable")
     remap = np.empty(names.size, dtype=np.int32)
     remap[order] = np.arange(names.size, dtype=np.int32)
-    o = np.concatenate([remap[p[0]] for p in parts])
-    d = np.concatenate([remap[p[1]] for p in parts])
-    t = np.concatenate([p[2] for p in parts])
-    parts.clear()
+    o, d, t = _joined(o_parts), _joined(d_parts), _joined(t_parts)  # parts freed one by one
+    np.take(remap, o, out=o, mode="clip")  # in place (positions are valid)
+    np.take(remap, d, out=d, mode="clip")
     raw_all = None
     if any_text:
         raw_all = pa.chunked_array([r.cast(pa.large_string()) for r in raw_parts])
@@ -475,6 +478,13 @@ def from_batches(
         units=units,
         strict=strict,
     )
+
+
+def _joined(parts: list[np.ndarray]) -> np.ndarray:
+    """The parts end to end; the list is emptied, so that each part is freed once copied."""
+    out = np.concatenate(parts) if len(parts) != 1 else parts[0]
+    parts.clear()
+    return out
 
 
 def _finish(
