@@ -521,3 +521,13 @@ def test_grid_of_decays_and_band_edges(case):
     np.testing.assert_allclose(run.apl("wider|R"), expected, rtol=1e-12, atol=1e-12)
     with pytest.raises(ParameterError, match="two axes set the decay"):
         grid(a={"x": DecayChange("drees_gp")}, b={"y": DecayChange(wider)})
+
+
+def test_docstring_examples_of_the_model():
+    import doctest
+
+    import aplcore.scenarios.model as model
+
+    result = doctest.testmod(model, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0
+    assert result.failed == 0

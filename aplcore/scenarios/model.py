@@ -505,7 +505,8 @@ def grid(base: Sequence[Change] = (), **axes: Sequence[Any] | Mapping[str, Any])
         Changes common to every scenario.
     **axes
         Name → a list of changes (or of tuples of changes, or None for "no change"), or a mapping
-        label → change. Scenario names join the labels: ``closed=left|max_age=65``. An axis of
+        label → change. Scenario names join the labels (``left|65``; a list labels its values
+        ``axis=value``). An axis of
         decays and an axis of band edges combine into one :class:`DecayChange` per point.
 
     Examples
@@ -516,7 +517,7 @@ def grid(base: Sequence[Change] = (), **axes: Sequence[Any] | Mapping[str, Any])
     ...     age={"60": AgeLimit(60), "65": AgeLimit(65)},
     ... )
     >>> [s.name for s in scenarios]
-    ['closed=left|age=60', 'closed=left|age=65', 'closed=right|age=60', 'closed=right|age=65']
+    ['left|60', 'left|65', 'right|60', 'right|65']
     """
     if not axes:
         msg = "grid() needs at least one axis, e.g. grid(age=[AgeLimit(60), AgeLimit(65)])."
