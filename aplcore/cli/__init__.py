@@ -146,7 +146,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.argv = list(sys.argv[1:] if argv is None else argv)  # recorded in run.json
     OUTPUTS.committed = False
     try:
-        with interruptible(OUTPUTS), logging_to_stderr(args.verbose), warnings.catch_warnings():
+        with (
+            interruptible(OUTPUTS, keep_ignoring=argv is None),
+            logging_to_stderr(args.verbose),
+            warnings.catch_warnings(),
+        ):
             # library warnings (lost supply, broken caps) as one readable line each
             warnings.showwarning = functools.partial(show_warning, args.command)
             if args.command in PARALLEL_COMMANDS:

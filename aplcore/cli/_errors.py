@@ -223,17 +223,56 @@ def start_worker_threads() -> None:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
+#: Code that must not be interrupted by an exception: Numba compiling or loading a kernel, and
+#: LLVM under it (an exception raised in the middle leaves them in a state that crashes).
+_UNINTERRUPTIBLE = tuple(os.sep + name + os.sep for name in ("numba", "llvmlite"))
+#: Seconds between two looks at whether the compiler is done, when an interruption waits for it.
+RETRY_SECONDS = 0.05
+
+
+def _inside_compiler(frame: FrameType | None) -> bool:
+    while frame is not None:
+        if any(part in frame.f_code.co_filename for part in _UNINTERRUPTIBLE):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _send_again_later(signum: int) -> None:
+    """Deliver ``signum`` to the main thread again shortly (its handler decides once more)."""
+    target = threading.main_thread().ident
+
+    def send() -> None:
+        if hasattr(signal, "pthread_kill") and target is not None:
+            signal.pthread_kill(target, signum)
+        else:  # pragma: no cover - not POSIX
+            os.kill(os.getpid(), signum)
+
+    timer = threading.Timer(RETRY_SECONDS, send)
+    timer.daemon = True
+    timer.start()
+
+
 @contextmanager
-def interruptible(committed: Any) -> Iterator[None]:
+def interruptible(committed: Any, *, keep_ignoring: bool = False) -> Iterator[None]:
     """Ctrl-C and SIGTERM raise (:class:`KeyboardInterrupt`, :class:`Terminated`) until
     ``committed.committed`` is true; after that, the outputs are in place and they are ignored
-    so that the command finishes printing and succeeds."""
+    so that the command finishes printing and succeeds.
+
+    An interruption that arrives while Numba compiles or loads a kernel waits until it is done:
+    raised inside the compiler, it would leave LLVM in a state that crashes the process.
+    ``keep_ignoring`` (the program itself, not a caller of :func:`aplcore.cli.main`): once the
+    outputs are committed, the signals stay ignored until the process exits.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def on_interrupt(signum: int, frame: FrameType | None) -> None:
         if committed.committed:
+            return
+        if _inside_compiler(frame):
+            _send_again_later(signum)
             return
         if signum == signal.SIGTERM:
             raise Terminated
@@ -247,6 +286,8 @@ def interruptible(committed: Any) -> Iterator[None]:
         yield
     finally:
         for s, handler in previous.items():
+            if keep_ignoring and committed.committed:
+                handler = signal.SIG_IGN
             signal.signal(s, handler if handler is not None else signal.SIG_DFL)
 
 

@@ -150,3 +150,15 @@ def test_ctrl_c_during_parallel_kernels_in_a_real_process(tmp_path: Path, delay:
     assert err.strip().splitlines()[-1] == "aplcore demo: error: interrupted; no output was written"
     leftovers = [p.name for p in out.rglob("*")] if out.exists() else []
     assert [n for n in leftovers if not n.startswith(".")] == [], leftovers
+
+
+def test_an_interruption_waits_while_numba_compiles():
+    from aplcore.cli._errors import _inside_compiler
+
+    namespace: dict = {}
+    exec(
+        compile("import sys\nframe = sys._getframe()", "/site-packages/numba/core/x.py", "exec"),
+        namespace,
+    )
+    assert _inside_compiler(namespace["frame"])
+    assert not _inside_compiler(sys._getframe())
