@@ -154,6 +154,7 @@ def test_public_api_compiles_one_signature_per_kernel():
         csr.bucket_long,
         csr.bucket_checked,
         csr.canonical_rows,
+        csr.is_canonical,
         csr.sort_rows,
         fca.e2sfca_rows,
         banded.band_rows,
