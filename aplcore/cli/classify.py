@@ -19,7 +19,7 @@ from ._common import (
     read_table,
     write_table,
 )
-from ._options import describe_zoning_rule
+from ._options import add_map_options, describe_zoning_rule
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -90,6 +90,33 @@ def add_parsers(
         "--cap and --margin",
     )
     parser.add_argument(
+        "--choices",
+        type=Path,
+        metavar="FILE",
+        help="the agency's choices: a table with columns code, level (territory, commune or "
+        "qpv), zone, reason[, commune, population], one row per choice",
+    )
+    parser.add_argument(
+        "--in-force",
+        type=Path,
+        metavar="FILE",
+        help="the zoning in force, as the national DataSanté file (com_code, zmed_niveau): the "
+        "outputs then also compare it with the recomputed zoning",
+    )
+    parser.add_argument(
+        "--date-arrete",
+        type=date_arrete,
+        metavar="DD/MM/YYYY",
+        help="date of the arrêté that adopts the zoning, written in the national file",
+    )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse a zoning that breaks a cap or a rule of the method (default: write it and "
+        "list what it breaks in zoning_checks.csv)",
+    )
+    add_map_options(parser)
+    parser.add_argument(
         "--out",
         type=Path,
         required=True,
@@ -97,6 +124,18 @@ def add_parsers(
         help="output folder (communes, territories, report)",
     )
     parser.set_defaults(func=cmd_classify)
+
+
+def date_arrete(text: str) -> str:
+    """``--date-arrete``: a calendar date written ``DD/MM/YYYY``, as the national file has it."""
+    import datetime
+
+    try:
+        datetime.datetime.strptime(text, "%d/%m/%Y")
+    except ValueError:
+        msg = f"expected a date written DD/MM/YYYY (e.g. 05/01/2026), found {text!r}"
+        raise argparse.ArgumentTypeError(msg) from None
+    return text
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
@@ -109,6 +148,9 @@ def cmd_classify(args: argparse.Namespace) -> int:
     )
     out: Path = args.out
     check_out_folder(out)
+    maps = not getattr(args, "no_maps", False)
+    map_format = getattr(args, "map_format", "png")
+    dpi = getattr(args, "dpi", 200.0)
     caps = _parse_caps(args.cap)
     if caps_path is not None and (caps or args.margin is not None):
         msg = "give the caps either with --caps-file or with --cap and --margin, not both."
@@ -122,9 +164,11 @@ def cmd_classify(args: argparse.Namespace) -> int:
         "table": out / "zoning_table_by_departement.csv",
         "annex": out / "decree_annex.csv",
         "annex_text": out / "decree_annex.txt",
-        "map": out / "zoning_map.png",
+        "map": out / f"zoning_map.{map_format}",
         "run": out / "run.json",
     }
+    if not maps:
+        del names["map"]
     if in_force_path is not None:
         names.update(
             {
@@ -132,7 +176,8 @@ def cmd_classify(args: argparse.Namespace) -> int:
                 for part in ("communes", "departements", "regions", "transitions")
             }
         )
-        names["comparison_map"] = out / "comparison_map.png"
+        if maps:
+            names["comparison_map"] = out / f"comparison_map.{map_format}"
     check_outputs(list(names.values()), inputs, overwrite=args.overwrite)
     apl_table = read_code_table(args.apl, what="the APL table")
     if "apl" not in apl_table.columns:
@@ -195,9 +240,10 @@ def cmd_classify(args: argparse.Namespace) -> int:
             outputs,
             method=args.method,
             date_arrete=getattr(args, "date_arrete", None),
+            dpi=dpi,
         )
         if comparison is not None:
-            _write_comparison(comparison, names, outputs)
+            _write_comparison(comparison, names, outputs, dpi=dpi)
             echo(comparison.summary())
         _write_run(args, zoning, names, outputs.path(names["run"]))
     caps_note = "caps met" if zoning.caps_met else "some caps NOT met (see the report)"
@@ -224,10 +270,15 @@ def _write_run(args: argparse.Namespace, zoning: Any, names: dict[str, Path], ta
         "margin": args.margin,
         "caps_file": str(args.caps_file) if getattr(args, "caps_file", None) else None,
         "territory_column": args.territory_column,
+        "date_arrete": getattr(args, "date_arrete", None),
+        "strict": bool(getattr(args, "strict", False)),
+        "maps": None if getattr(args, "no_maps", False) else getattr(args, "map_format", "png"),
+        "dpi": getattr(args, "dpi", 200.0),
     }
     data = {"apl": str(args.apl), "territories": str(args.territories)}
-    if args.population is not None:
-        data["population"] = str(args.population)
+    for key in ("population", "choices", "in_force"):
+        if getattr(args, key, None) is not None:
+            data[key] = str(getattr(args, key))
     record = run_record(
         "classify",
         settings=settings,
@@ -248,7 +299,9 @@ def _finite_or_empty(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _write_comparison(comparison: Any, names: dict[str, Path], outputs: Any) -> None:
+def _write_comparison(
+    comparison: Any, names: dict[str, Path], outputs: Any, *, dpi: float = 200.0
+) -> None:
     """The zoning in force against the recomputed one: tables and map."""
     from ..errors import MissingCommuneError
 
@@ -259,8 +312,12 @@ def _write_comparison(comparison: Any, names: dict[str, Path], outputs: Any) -> 
         ("transitions", comparison.transitions),
     ):
         write_table(frame.reset_index(), outputs.path(names[f"comparison_{part}"]))
+    if "comparison_map" not in names:
+        return
     try:
-        comparison.plot(path=outputs.path(names["comparison_map"]), source="aplcore classify")
+        comparison.plot(
+            path=outputs.path(names["comparison_map"]), source="aplcore classify", dpi=dpi
+        )
     except MissingCommuneError as exc:
         outputs.path(names["comparison_map"]).write_text(f"no map: {exc}\n", encoding="utf-8")
 
@@ -272,6 +329,7 @@ def _write_outputs(
     *,
     method: str,
     date_arrete: str | None = None,
+    dpi: float = 200.0,
 ) -> None:
     """Every output of a zoning: tables, national file, decree annex, published table, map."""
     from ..errors import MissingCommuneError
@@ -289,6 +347,8 @@ def _write_outputs(
     write_table(annex.set_index("zone"), outputs.path(names["annex"]))
     text = format_annex(annex, title=f"Annexe : zones ({method})")
     outputs.path(names["annex_text"]).write_text(text, encoding="utf-8")
+    if "map" not in names:
+        return
     from ..workflows import ZONING_NAMES
 
     try:
@@ -296,6 +356,7 @@ def _write_outputs(
             path=outputs.path(names["map"]),
             title=ZONING_NAMES.get(method, f"Zoning ({method} method)"),
             source=f"zoning: aplcore classify, method {method}",
+            dpi=dpi,
         )
     except MissingCommuneError as exc:
         outputs.path(names["map"]).write_text(f"no map: {exc}\n", encoding="utf-8")
