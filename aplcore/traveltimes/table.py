@@ -712,9 +712,10 @@ def build(
 
     _check_options(symmetrise, duplicates, max_minutes)
     n = len(codes)
-    o = np.ascontiguousarray(origin, dtype=np.int32)
-    d = np.ascontiguousarray(destination, dtype=np.int32)
-    t = np.ascontiguousarray(minutes, dtype=np.float64)
+    # writable arrays: Arrow hands out read-only ones, which Numba would compile apart
+    o = np.require(origin, dtype=np.int32, requirements=["C", "W"])
+    d = np.require(destination, dtype=np.int32, requirements=["C", "W"])
+    t = np.require(minutes, dtype=np.float64, requirements=["C", "W"])
     sentinel = np.nan if not_computed is None else float(not_computed)
     indptr, indices, data, n_bad, n_dropped = csr.bucket_checked(
         o, d, t, n, sentinel, csr.n_chunks_for(o.size)
