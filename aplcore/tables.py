@@ -708,6 +708,8 @@ def _read_csv(
             "CSV UTF-8, or give the table as Parquet or Excel."
         )
         raise InputFormatError(msg)
+    if compression is None and (encoding or "utf-8").replace("-", "").lower() == "utf8":
+        _refuse_cut_character(path, head)
     encodings = [encoding] if encoding else ["utf-8", "latin-1"]
     for position, enc in enumerate(encodings):
         try:
@@ -759,6 +761,29 @@ def _refuse_mixed_encodings(path: Path, compression: str | None) -> None:
         "one encoding (UTF-8)."
     )
     raise InputFormatError(msg)
+
+
+def _refuse_cut_character(path: Path, head: bytes) -> None:
+    """A UTF-8 file that ends in the middle of a character was cut short while written."""
+    size = path.stat().st_size
+    with open(path, "rb") as stream:
+        stream.seek(max(0, size - 4))
+        tail = stream.read()
+    while tail and 0x80 <= tail[0] <= 0xBF:  # the window may start inside a character
+        tail = tail[1:]
+    try:
+        tail.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        cut = exc.reason == "unexpected end of data" and exc.end == len(tail)
+        cut_at = size - len(tail) + exc.start  # position of the incomplete character
+        before = head[:cut_at] if cut_at <= len(head) else head + tail[: exc.start]
+        # UTF-8 elsewhere in the file, or no other non-ASCII byte: not a Latin-1 text
+        if cut and (_UTF8_PAIR.search(before) or max(before, default=0) < 0x80):
+            msg = (
+                f"{path.name} ends in the middle of a character: it was cut short while "
+                "written. Write or download the file again."
+            )
+            raise InputFormatError(msg) from None
 
 
 def _not_utf8(raw: bytes) -> bool:

@@ -56,6 +56,7 @@ from ._errors import (
     exit_code_of_interrupt,
     ignore_further_interrupts,
     interruptible,
+    log_unraisable,
     start_worker_threads,
 )
 from .info import numba_cache_location, warmup_cases
@@ -145,6 +146,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     args.argv = list(sys.argv[1:] if argv is None else argv)  # recorded in run.json
     OUTPUTS.committed = False
+    previous_hook = sys.unraisablehook
+    try:
+        return _run(args, argv)
+    finally:
+        sys.unraisablehook = previous_hook
+
+
+def _run(args: argparse.Namespace, argv: Sequence[str] | None) -> int:
+    """The command, every failure turned into one line and an exit code."""
     try:
         with (
             interruptible(OUTPUTS, keep_ignoring=argv is None),
@@ -153,6 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ):
             # library warnings (lost supply, broken caps) as one readable line each
             warnings.showwarning = functools.partial(show_warning, args.command)
+            sys.unraisablehook = log_unraisable  # tracebacks only with -vv
             if args.command in PARALLEL_COMMANDS:
                 start_worker_threads()  # Ctrl-C reaches the main thread only
             return int(args.func(args) or 0)

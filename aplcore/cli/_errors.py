@@ -194,6 +194,19 @@ def describe_failure(exc: BaseException, args: argparse.Namespace) -> str:
     )
 
 
+def log_unraisable(unraisable: Any) -> None:
+    """An exception Python could not raise (in a callback, a finaliser): a debug record (-vv),
+    not a traceback on the terminal."""
+    import logging
+
+    logging.getLogger("aplcore.cli").debug(
+        "ignored %s in %r: %s",
+        getattr(unraisable.exc_type, "__name__", "exception"),
+        unraisable.object,
+        unraisable.exc_value,
+    )
+
+
 # ---------------------------------------------------------------------------------- signals
 def start_worker_threads() -> None:
     """Start Numba's worker threads with SIGINT and SIGTERM blocked in them.

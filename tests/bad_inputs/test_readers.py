@@ -84,3 +84,16 @@ def test_a_file_that_cannot_be_opened_is_not_called_truncated(tmp_path, monkeypa
     with pytest.raises(InputFormatError, match="permission denied") as info:
         read_table(path)
     assert "truncated" not in str(info.value)
+
+
+def test_a_utf8_file_cut_inside_a_character_is_an_error(tmp_path):
+    data = "code,territory\n45001,Orléans\n45002,Château\n".encode()
+    cut = data[: data.index("â".encode()) + 1]  # the first of the two bytes of 'â'
+    with pytest.raises(InputFormatError, match="ends in the middle of a character"):
+        read_table(_write_bytes(tmp_path, cut), text_columns=["code"])
+
+
+def _write_bytes(tmp_path, data: bytes):
+    path = tmp_path / "cut.csv"
+    path.write_bytes(data)
+    return path
