@@ -63,6 +63,9 @@ CONVENTIONS = {
     "15 min → 2/3, 20 min → 1/3)",
 }
 
+#: How each convention writes its bands, for reports and command output.
+BAND_NOTATION = {"left": "[a, b)", "right": "(a, b]", "literal": "[0, a), then (a, b]"}
+
 # Kind ids shared with aplcore.kernels.decay (kept literal here so that importing this module does
 # not import Numba).
 _KIND_IDS = {"step": 0, "linear": 1, "exponential": 2, "gaussian": 3, "power": 4}

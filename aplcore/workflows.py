@@ -251,6 +251,7 @@ def run_demo(
     import pandas as pd
 
     from .apl import compute_apl
+    from .decay import BAND_NOTATION
     from .supply import count_gp_activity
 
     step = progress or _no_progress
@@ -316,7 +317,7 @@ def run_demo(
         apl = result.apl.reindex(scope)
         edges = ""
         if result.decay.kind == "step":
-            edges = " (bands [a, b))" if result.decay.closed == "left" else " (bands (a, b])"
+            edges = f" (bands {BAND_NOTATION[result.decay.closed]})"
         ages = f"GPs aged ≤ {max_age}" if max_age is not None else "GPs of any age"
         notes.append(f"APL: method {result.method}, decay {result.decay.name}{edges}, {ages}.")
     with step("zoning"):

@@ -27,6 +27,10 @@ DECAY_FAMILIES = {
     "step": "step:EDGE,EDGE,...:WEIGHT,WEIGHT,...",
 }
 
+#: The band-edge conventions of ``aplcore.decay.CONVENTIONS`` (written out here so that building
+#: the parser imports no numerical module).
+CLOSED_CHOICES = ("left", "right", "literal")
+
 DECAY_HELP = (
     "distance decay: a named decay (drees_gp, the default; drees_2010, ...) or a family with its "
     "parameters in minutes: " + ", ".join(DECAY_FAMILIES.values())
@@ -38,9 +42,11 @@ def add_decay_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--decay", default="drees_gp", metavar="DECAY", help=DECAY_HELP)
     parser.add_argument(
         "--closed",
-        choices=("left", "right"),
+        choices=CLOSED_CHOICES,
         help="band edges of a step decay: left ([10, 15), the DREES convention: a pair at "
-        "exactly 10 min weighs 2/3) or right ((10, 15]: it weighs 1); default: the decay's own",
+        "exactly 10 min weighs 2/3), right ((10, 15]: it weighs 1) or literal (the official "
+        "sheet's words, < 10, 10–15, 15–20: 10 and 15 min weigh 2/3, 20 min 1/3); default: the "
+        "decay's own",
     )
     parser.add_argument(
         "--method",
@@ -119,9 +125,10 @@ def parse_decay(spec: str, *, closed: str | None = None) -> Any:
 
 def describe_decay(decay: Any) -> str:
     """How a decay is printed: its name and band edges (``drees_gp, bands [a, b)``)."""
+    from ..decay import BAND_NOTATION
+
     if decay.kind == "step":
-        edges = "[a, b)" if decay.closed == "left" else "(a, b]"
-        return f"{decay.name}, bands {edges}"
+        return f"{decay.name}, bands {BAND_NOTATION[decay.closed]}"
     return decay.name
 
 

@@ -33,7 +33,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from ..decay import Closed, Decay
+from ..decay import CONVENTIONS, Closed, Decay
 from ..errors import ParameterError, describe_values
 
 __all__ = [
@@ -380,8 +380,11 @@ class DecayChange(Change):
 
         if self.decay is not None:
             get_decay(self.decay)
-        if self.closed not in (None, "left", "right"):
-            msg = f"DecayChange.closed must be 'left' or 'right', found {self.closed!r}."
+        if self.closed is not None and self.closed not in CONVENTIONS:
+            msg = (
+                f"DecayChange.closed must be one of {', '.join(map(repr, CONVENTIONS))}, "
+                f"found {self.closed!r}."
+            )
             raise ParameterError(msg)
 
 

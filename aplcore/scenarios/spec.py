@@ -10,7 +10,8 @@ Schema (paths are relative to the spec file; every table but ``[baseline]`` is o
     weights = "drees_gp_2023"     # age-band weights of the standardisation
     decay = "drees_gp"            # a name, or a family: "exponential:0.1,30", "linear:30",
                                   # "step:10,15,20:1,0.67,0.33" (as aplcore compute --decay)
-    closed = "left"               # band edges: "left" ([10, 15)) or "right" ((10, 15])
+    closed = "left"               # band edges: "left" ([10, 15)), "right" ((10, 15]) or
+                                  # "literal" (< 10, 10–15, 15–20, the official sheet's words)
     method = "e2sfca"
     max_age = 65                  # 0: practitioners of any age
     intra_minutes = 0.0           # time of i -> i pairs missing from the O-D table
@@ -69,6 +70,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..decay import CONVENTIONS
 from ..errors import InputFormatError, ParameterError
 from .model import (
     AddPractitioners,
@@ -328,7 +330,7 @@ def _baseline(c: _Checker, b: dict) -> dict[str, Any]:
         out["supply"] = supply
     out["weights"] = c.text("baseline", b, "weights", default="drees_gp_2023")
     out["decay"] = _decay(c, "[baseline] decay", c.text("baseline", b, "decay", default="drees_gp"))
-    out["closed"] = c.text("baseline", b, "closed", choices=("left", "right"))
+    out["closed"] = c.text("baseline", b, "closed", choices=tuple(CONVENTIONS))
     out["method"] = c.text("baseline", b, "method", default="e2sfca")
     out["max_age"] = c.number("baseline", b, "max_age", integer=True, default=65)
     out["intra_minutes"] = c.number("baseline", b, "intra_minutes", default=0.0)
@@ -451,7 +453,7 @@ def _named_changes(c: _Checker, where: str, e: Mapping) -> list[Change]:
             changes.append(
                 DecayChange(
                     decay=_decay(c, f"[[scenario]] {where} decay", name) if name else None,
-                    closed=c.text(where, e, "closed", choices=("left", "right")),
+                    closed=c.text(where, e, "closed", choices=tuple(CONVENTIONS)),
                 )
             )
         if "max_age" in e:
