@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from bad_inputs.cli_cases import CODES, CliCase, Inputs, apl_frame, check_case, territory_frame
+from bad_inputs.cli_cases import (
+    CODES,
+    CliCase,
+    Inputs,
+    apl_frame,
+    check_case,
+    run_command,
+    territory_frame,
+)
 
 
 def args(inputs: Inputs, *extra: str) -> list[str]:
@@ -234,3 +242,24 @@ def test_caps_file_gives_the_caps_of_several_regions(inputs: Inputs, capsys) -> 
     assert totals.loc["24", "ZIP_cap"] == 1000
     assert totals.loc["11", "ZAC_cap"] == 200
     assert totals.loc["11", "margin"] == 50
+
+
+def test_a_failure_midway_leaves_the_previous_outputs_whole(inputs: Inputs, capsys, monkeypatch):
+    from aplcore.cli import classify as classify_command
+
+    check_case(CliCase("first run", lambda i: args(i), 0, ()), inputs, capsys)
+    before = {p.name: p.read_bytes() for p in inputs.out.iterdir()}
+    calls = []
+    real_write = classify_command.write_table
+
+    def write_then_fail(frame, path):
+        calls.append(path)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        real_write(frame, path)
+
+    monkeypatch.setattr(classify_command, "write_table", write_then_fail)
+    outcome = run_command([*args(inputs), "--overwrite", "--thresholds", "3", "4"], capsys)
+    assert outcome.code == 1
+    assert "No space left on device" in outcome.err
+    assert {p.name: p.read_bytes() for p in inputs.out.iterdir()} == before
