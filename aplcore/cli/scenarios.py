@@ -99,11 +99,55 @@ def cmd_run(args: argparse.Namespace) -> int:
         maps=not args.no_maps,
     )
     (args.out / "spec.toml").write_bytes(args.spec.read_bytes())
+    _write_run(args, spec, run)
     echo(
         f"aplcore scenarios: {len(run.names)} scenarios of {len(run.codes)} communes in {args.out}"
     )
     _print_summary(summary)
     return 0
+
+
+def _write_run(args: argparse.Namespace, spec: Any, run: Any) -> None:
+    """``run.json`` in the run folder: the baseline's parameters, the inputs, the command line."""
+    from ..decay import get_decay
+    from ..runinfo import RUN_FILE, run_record, write_run_record
+
+    b = spec.baseline
+    decay = get_decay(b["decay"], closed=b["closed"])
+    zoning = dict(spec.zoning) if spec.zoning is not None else None
+    if zoning is not None:
+        zoning.pop("territories", None)
+    settings = {
+        "decay": decay.name,
+        "decay_kind": decay.kind,
+        "decay_params": list(decay.params),
+        "closed": decay.closed,
+        "method": b["method"],
+        "max_age": b["max_age"] or None,
+        "weights": b["weights"],
+        "intra_minutes": b["intra_minutes"],
+        "zoning": zoning,
+        "scenarios": len(run.names),
+        "block_size": spec.block_size,
+        "quantiles": list(spec.quantiles),
+        "threshold": spec.threshold,
+        "store": spec.store,
+        "scheduler": args.scheduler,
+        "maps": not args.no_maps,
+    }
+    data = {"spec": args.spec, **{k: b[k] for k in ("times", "population", "practitioners",
+            "supply") if b.get(k) is not None}}  # fmt: skip
+    if spec.zoning is not None:
+        data["territories"] = spec.zoning["territories"]
+    outputs = [p for p in args.out.iterdir() if p.name != RUN_FILE]
+    record = run_record(
+        "scenarios run",
+        settings=settings,
+        outputs=outputs,
+        data=data,
+        argv=["aplcore", *(getattr(args, "argv", None) or [])],
+    )
+    write_run_record(args.out, record)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
