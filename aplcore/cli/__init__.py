@@ -86,7 +86,8 @@ def __getattr__(name: str) -> object:
 
 
 #: Commands that run parallel kernels (their worker threads are started with signals blocked).
-PARALLEL_COMMANDS = frozenset({"compute", "demo", "matrix", "warmup"})
+#: ``zone``, ``classify`` and ``aids`` run none: they read APL values and classify them.
+PARALLEL_COMMANDS = frozenset({"compute", "demo", "matrix", "scenarios", "warmup"})
 
 
 def build_parser() -> argparse.ArgumentParser:
