@@ -303,15 +303,22 @@ class TravelTimes:
             raise MissingCommuneError(msg)
 
     def to_frame(self) -> pd.DataFrame:
-        """The long table: columns ``origin``, ``destination`` (codes) and ``minutes``."""
-        codes = self.codes.to_numpy()
-        return pd.DataFrame(
+        """The long table: columns ``origin``, ``destination`` (codes) and ``minutes``.
+
+        Built by Arrow (codes taken from the index, no Python string per pair); the code columns
+        have pandas' default string dtype.
+        """
+        import pyarrow as pa
+
+        names = pa.array([str(c) for c in self.codes], type=pa.string())
+        table = pa.table(
             {
-                "origin": codes[self.origins],
-                "destination": codes[self.indices],
-                "minutes": self.minutes,
+                "origin": names.take(pa.array(self.origins)),
+                "destination": names.take(pa.array(self.indices)),
+                "minutes": pa.array(self.minutes),
             }
         )
+        return table.to_pandas()
 
     def to_scipy(self) -> Any:
         """The matrix as :class:`scipy.sparse.csr_array` (rows: origins, columns: destinations)."""
