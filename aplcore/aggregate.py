@@ -11,11 +11,18 @@ All functions take pandas Series indexed by commune code and align them on that 
 from __future__ import annotations
 
 import logging
+import warnings
 
 import numpy as np
 import pandas as pd
 
-from .errors import InvalidValueError, MissingCommuneError, ParameterError, describe_values
+from .errors import (
+    EmptyTerritoryWarning,
+    InvalidValueError,
+    MissingCommuneError,
+    ParameterError,
+    describe_values,
+)
 
 __all__ = ["aggregate", "align_on_codes", "population_under", "weighted_quantiles"]
 
@@ -83,8 +90,9 @@ def aggregate(
     Returns
     -------
     pandas.DataFrame
-        Indexed by group, with columns ``what`` (the weighted mean; NaN where the weight is 0),
-        ``weight`` (sum of weights) and ``communes`` (count).
+        Indexed by group, with columns ``what`` (the weighted mean; NaN where the weight is 0,
+        with an :class:`aplcore.errors.EmptyTerritoryWarning` naming those groups), ``weight``
+        (sum of weights) and ``communes`` (count).
 
     Examples
     --------
@@ -125,6 +133,14 @@ def aggregate(
     summed = frame.groupby(groups.to_numpy(), sort=True).sum()
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(summed["weight"] > 0, summed["wv"] / summed["weight"], np.nan)
+    empty = summed.index[summed["weight"].to_numpy() <= 0]
+    if len(empty):
+        msg = (
+            f"{len(empty)} groups have a total weight of 0, so their mean {what} is undefined "
+            f"(NaN): {describe_values(empty.tolist())}. Check the weights (population) of "
+            "their communes."
+        )
+        warnings.warn(msg, EmptyTerritoryWarning, stacklevel=2)
     out = pd.DataFrame(
         {what: mean, "weight": summed["weight"], "communes": summed["communes"]},
         index=summed.index,

@@ -97,4 +97,4 @@ class IncompleteFileWarning(UserWarning):
 
 
 class EmptyTerritoryWarning(UserWarning):
-    """Zoning territories without population: their APL is undefined."""
+    """Territories or groups without population (no weight): their mean APL is undefined."""

@@ -266,3 +266,16 @@ def test_inhabitants_aged_100_and_over_are_counted_in_90_plus(tmp_path, layout):
     table = io.read_population_by_age(path)
     assert table.loc["45001"].sum() == sum(counts.values())
     assert table.loc["45001", "90+"] == counts["90-94"] + counts["95-99"] + counts["100+"]
+
+
+def test_groups_without_weight_are_named_in_a_warning():
+    from aplcore.aggregate import aggregate
+    from aplcore.errors import EmptyTerritoryWarning
+
+    apl = pd.Series([1.0, 2.0, 3.0], index=CODES[:3])
+    weight = pd.Series([10.0, 0.0, 0.0], index=CODES[:3])
+    groups = pd.Series(["A", "B", "B"], index=CODES[:3])
+    with pytest.warns(EmptyTerritoryWarning, match=r"1 groups have a total weight of 0.*'B'"):
+        out = aggregate(apl, weight, groups, what="apl")
+    assert out.loc["A", "apl"] == 1.0
+    assert np.isnan(out.loc["B", "apl"])
