@@ -567,7 +567,9 @@ def _minutes(values: Any, *, column: str) -> tuple[np.ndarray, Any]:
         values = values.cast(kind.value_type)
         kind = values.type
     if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
-        numbers = pc.fill_null(values.cast(pa.float64()), np.nan)
+        numbers = values.cast(pa.float64())
+        if numbers.null_count:
+            numbers = pc.fill_null(numbers, np.nan)
         return np.asarray(numbers.to_numpy(), dtype=np.float64), None
     if pa.types.is_null(kind):
         return np.full(len(values), np.nan), None
@@ -579,6 +581,12 @@ def _minutes(values: Any, *, column: str) -> tuple[np.ndarray, Any]:
         pass
     series = text.to_pandas()
     return pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan), text
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    view = array.view()
+    view.flags.writeable = False
+    return view
 
 
 def _bad_minutes_message(t: np.ndarray, raw: Any, *, column: str, rows: RowNumbers) -> str:
@@ -712,10 +720,11 @@ def build(
 
     _check_options(symmetrise, duplicates, max_minutes)
     n = len(codes)
-    # writable arrays: Arrow hands out read-only ones, which Numba would compile apart
-    o = np.require(origin, dtype=np.int32, requirements=["C", "W"])
-    d = np.require(destination, dtype=np.int32, requirements=["C", "W"])
-    t = np.require(minutes, dtype=np.float64, requirements=["C", "W"])
+    # read-only views on every path (Arrow hands out read-only arrays, and Numba compiles
+    # read-only and writable arrays apart): one specialisation, no copy
+    o = _read_only(np.ascontiguousarray(origin, dtype=np.int32))
+    d = _read_only(np.ascontiguousarray(destination, dtype=np.int32))
+    t = _read_only(np.ascontiguousarray(minutes, dtype=np.float64))
     sentinel = np.nan if not_computed is None else float(not_computed)
     indptr, indices, data, n_bad, n_dropped = csr.bucket_checked(
         o, d, t, n, sentinel, csr.n_chunks_for(o.size)
