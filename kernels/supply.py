@@ -71,3 +71,70 @@ def count_gp_columns(
             if keep[k, r]:
                 acc[row_commune[r]] += activity[k, r]
     return out
+
+
+@jit(parallel=True, fastmath=False)
+def count_gp_noise(
+    gp_indptr,
+    gp_rows,
+    commune_indptr,
+    commune_rows,
+    row_gp,
+    bounded,
+    activity,
+    factors,
+    keep,
+    keep_of,
+    new_install,
+    sites,
+    zero_below,
+    floor,
+    cap,
+    new_activity,
+):
+    """Supply per commune and scenario (``n_communes × K``, the solver's layout) when scenario
+    ``k`` multiplies each practitioner's activity by ``factors[gp, k]`` and keeps the rows
+    ``keep[keep_of[k]]``.
+
+    The values equal :func:`count_gp_columns` on ``activity * factors[row_gp].T``, summed in the
+    same order, without building that matrix. One task per commune (a gather): the rows of
+    commune ``j``, ``commune_rows[commune_indptr[j]:commune_indptr[j + 1]]``, are listed in the
+    order :func:`count_gp_columns` adds them (liberal rows practitioner by practitioner, then
+    centres de santé); each liberal row sums its practitioner's kept rows again (most have one
+    site), which costs less than storing the sums of every practitioner and scenario. Plain IEEE
+    arithmetic (no fused multiply-add), so each value is the one NumPy would compute.
+    """
+    n_cols = factors.shape[1]
+    n_communes = commune_indptr.size - 1
+    out = np.zeros((n_communes, n_cols), np.float64)
+    for j in prange(n_communes):
+        acc = out[j]
+        for p in range(commune_indptr[j], commune_indptr[j + 1]):
+            r = commune_rows[p]
+            g = row_gp[r]
+            if not bounded[r]:
+                for k in range(n_cols):
+                    if keep[keep_of[k], r]:
+                        acc[k] += activity[r] * factors[g, k]
+                continue
+            lo = gp_indptr[g]
+            hi = gp_indptr[g + 1]
+            for k in range(n_cols):
+                m = keep_of[k]
+                if not keep[m, r]:
+                    continue
+                f = factors[g, k]
+                total = 0.0
+                for q in range(lo, hi):
+                    s = gp_rows[q]
+                    if keep[m, s]:
+                        total += activity[s] * f
+                if new_install[g]:
+                    counted = new_activity
+                elif total < zero_below:
+                    counted = 0.0
+                else:
+                    counted = min(max(total, floor), cap)
+                share = activity[r] * f / total if total > 0.0 else 1.0 / sites[g]
+                acc[k] += counted * share
+    return out

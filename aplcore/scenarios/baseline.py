@@ -124,6 +124,9 @@ class _Practitioners:
     new_install: np.ndarray  # per practitioner
     sites: np.ndarray  # per practitioner: number of rows under the bounds (at least 1)
     frame: pd.DataFrame  # validated rows (for non-GP rules)
+    bounded: np.ndarray  # per row: counted under the bounds (a row of gp_rows)
+    commune_indptr: np.ndarray  # int64: rows counted per commune (CSR over commune_rows)
+    commune_rows: np.ndarray  # int64: gp_rows then centre_rows, grouped by commune
 
     @property
     def n_gp(self) -> int:
@@ -328,6 +331,8 @@ class Inputs:
         prac = self.practitioners
         if prac is None:
             supply = np.repeat(self.supply[:, None], k, axis=1)
+        elif isinstance(self.rules, GPActivityRules) and all(map(_noise_only, scenarios)):
+            supply = self._count_noise(scenarios)
         else:
             activity = np.empty((k, len(prac.commune)))  # one row per scenario
             keep = np.empty((k, len(prac.commune)), dtype=np.bool_)
@@ -406,6 +411,47 @@ class Inputs:
         )
         return np.ascontiguousarray(supply.T)  # the solver's layout: communes × scenarios
 
+    def _count_noise(self, scenarios: Sequence[Scenario]) -> np.ndarray:
+        """Supply (n × K) of scenarios whose activity changes are at most one
+        :class:`ActivityNoise` each: the noise of the whole block is drawn at once and multiplied
+        into the activity inside the counting kernel (same values as :meth:`_count`)."""
+        from ..kernels.supply import count_gp_noise
+
+        prac = self.practitioners
+        assert prac is not None
+        rules = self.rules
+        assert isinstance(rules, GPActivityRules)
+        noises = [next((c for c in s.of("supply") if isinstance(c, ActivityNoise)), None)
+                  for s in scenarios]  # fmt: skip
+        factors = noise_factors(noises, prac.n_gp)
+        masks: dict[Any, int] = {}
+        rows: list[np.ndarray] = []
+        keep_of = np.empty(len(scenarios), dtype=np.int64)
+        for col, s in enumerate(scenarios):
+            key = _mask_key(s)
+            if key not in masks:
+                masks[key] = len(rows)
+                rows.append(_row_mask(self, s.one("age"), s.of("supply")))
+            keep_of[col] = masks[key]
+        return count_gp_noise(
+            prac.gp_indptr,
+            prac.gp_rows,
+            prac.commune_indptr,
+            prac.commune_rows,
+            prac.gp,
+            prac.bounded,
+            prac.activity,
+            factors,
+            np.vstack(rows),
+            keep_of,
+            prac.new_install,
+            prac.sites,
+            float(rules.zero_below),
+            float(rules.floor),
+            float(rules.cap),
+            float(rules.new_install_activity),
+        )
+
     def _count_generic(self, activity: np.ndarray, keep: np.ndarray) -> np.ndarray:
         prac = self.practitioners
         assert prac is not None
@@ -418,6 +464,57 @@ class Inputs:
                 prac.commune[keep[col]], weights=counted, minlength=self.n_communes
             )
         return out
+
+
+def _noise_only(scenario: Scenario) -> bool:
+    """Whether a scenario changes activity by at most one :class:`ActivityNoise`."""
+    changes = scenario.of("supply")
+    return not any(isinstance(c, ScaleActivity) for c in changes) and (
+        sum(isinstance(c, ActivityNoise) for c in changes) <= 1
+    )
+
+
+def _mask_key(scenario: Scenario) -> Any:
+    """What decides a scenario's kept rows (scenarios with equal keys share one mask)."""
+    removals = tuple(
+        c for c in scenario.of("supply") if isinstance(c, RetireAbove | RemovePractitioners)
+    )
+    key = (scenario.one("age"), removals)
+    try:
+        hash(key)
+    except TypeError:
+        return id(scenario)
+    return key
+
+
+def noise_factors(noises: Sequence[ActivityNoise | None], n_practitioners: int) -> np.ndarray:
+    """:meth:`ActivityNoise.factors` of each scenario (1 where None), as the columns of one
+    practitioner × scenario array: each column drawn from its own stream (the values do not
+    depend on the block), the exponential taken for the whole block at once."""
+    logs = np.zeros((len(noises), n_practitioners))
+    draws = [(noise, row) for noise, row in zip(noises, logs, strict=True) if noise is not None]
+    threads = min(_threads(), len(draws))
+    if threads > 1:  # NumPy draws without the GIL: the streams fill their rows side by side
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(lambda d: d[0].fill_log_factors(d[1]), draws))
+    else:
+        for noise, row in draws:
+            noise.fill_log_factors(row)
+    out = np.empty((n_practitioners, len(noises)))
+    return np.exp(logs.T, out=out)
+
+
+def _threads() -> int:
+    """Threads for the work done outside the kernels (those of the kernels)."""
+    from ..settings import parallel_enabled
+
+    if not parallel_enabled():
+        return 1
+    import numba
+
+    return int(numba.get_num_threads())
 
 
 def _weights_arg(weights: str | Sequence[float]) -> Any:
@@ -504,6 +601,12 @@ def _practitioner_arrays(
     np.cumsum(counts, out=gp_indptr[1:])
     new = np.zeros(n_gp, dtype=bool)
     np.logical_or.at(new, gp[lib_rows], rows["new_install"].to_numpy(dtype=bool)[lib_rows])
+    centre_rows = np.flatnonzero(~bounded).astype(np.int64)
+    # each commune's rows in the order the counting kernels add them
+    counted_rows = np.concatenate([gp_rows, centre_rows])
+    commune_rows = counted_rows[np.argsort(commune[counted_rows], kind="stable")]
+    commune_indptr = np.zeros(len(codes) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(commune[counted_rows], minlength=len(codes)), out=commune_indptr[1:])
     return _Practitioners(
         commune=commune.astype(np.int32),
         gp=gp,
@@ -512,8 +615,11 @@ def _practitioner_arrays(
         age=age,
         gp_indptr=gp_indptr,
         gp_rows=gp_rows,
-        centre_rows=np.flatnonzero(~bounded).astype(np.int64),
+        centre_rows=centre_rows,
         new_install=new,
         sites=np.maximum(counts, 1).astype(np.float64),
         frame=rows,
+        bounded=bounded,
+        commune_indptr=commune_indptr,
+        commune_rows=commune_rows.astype(np.int64),
     )

@@ -195,12 +195,18 @@ class ActivityNoise(Change):
 
     def factors(self, n_practitioners: int) -> np.ndarray:
         """The multiplier of each practitioner."""
+        factors = self.fill_log_factors(np.empty(n_practitioners))
+        return np.exp(factors, out=factors)
+
+    def fill_log_factors(self, out: np.ndarray) -> np.ndarray:
+        """Fill ``out`` with the logarithm of each practitioner's multiplier (the engine takes
+        the exponential of a whole block of draws at once)."""
         rng = np.random.default_rng([self.seed, self.draw, 0])
         sigma = np.sqrt(np.log1p(self.cv**2))
-        factors = rng.standard_normal(n_practitioners)
-        factors *= sigma
-        factors -= 0.5 * sigma**2
-        return np.exp(factors, out=factors)
+        rng.standard_normal(out=out)
+        out *= sigma
+        out -= 0.5 * sigma**2
+        return out
 
 
 @dataclass(frozen=True)
