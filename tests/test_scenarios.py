@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from fca_reference import dense_times, fca_dense, step_weights
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import aplcore
 from aplcore.demand import AGE_BANDS
@@ -531,3 +533,26 @@ def test_docstring_examples_of_the_model():
     result = doctest.testmod(model, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+@settings(max_examples=60)
+@given(
+    st.integers(1, 40),
+    st.integers(1, 80),
+    st.lists(st.floats(0.0, 1.0), min_size=1, max_size=5),
+    st.integers(0, 2**32 - 1),
+    st.booleans(),
+)
+def test_row_quantiles_are_numpy_quantiles(rows, n, q, seed, ties):
+    """The per-commune quantiles equal np.quantile bit for bit (ties, bounds, any n)."""
+    from aplcore.scenarios.results import row_quantiles
+
+    values = np.random.default_rng(seed).normal(3.0, 1.0, (rows, n))
+    if ties:
+        values = np.round(values, 1)
+    qs = np.asarray([0.0, 1.0, *q])
+    expected = np.quantile(values, qs, axis=1).T
+    found = row_quantiles(values.copy(), qs)
+    assert np.array_equal(found, expected)
+    big = np.random.default_rng(seed).normal(3.0, 1.0, (70, 2 * n + 1))  # split between threads
+    assert np.array_equal(row_quantiles(big.copy(), qs), np.quantile(big, qs, axis=1).T)

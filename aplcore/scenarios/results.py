@@ -35,6 +35,52 @@ STABILITY_COLOURS = ("#313695", "#4575b4", "#abd9e9", "#fdae61", "#f46d43", "#a5
 _STABILITY_EDGES = (1.0, 0.99, 0.9, 0.75, 0.5)
 
 
+def row_quantiles(values: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """``np.quantile(values, q, axis=1).T`` (the default ``"linear"`` method, finite values),
+    bit for bit, reordering each row of ``values`` (C-contiguous) in place.
+
+    NumPy moves the axis first and partitions along a strided axis, with every rank it might
+    need; here each row is partitioned where it lies, at the ranks the quantiles use only, rows
+    split between threads (the partition runs without the GIL). The interpolation is NumPy's
+    (``_QuantileMethods['linear']``, ``_get_indexes``, ``_get_gamma``, ``_lerp``).
+    """
+    n = values.shape[1]
+    virtual = (n - 1) * q
+    below = np.floor(virtual)
+    above = below + 1
+    last = virtual >= n - 1
+    below[last] = above[last] = n - 1
+    first = virtual < 0
+    below[first] = above[first] = 0
+    below_i, above_i = below.astype(np.intp), above.astype(np.intp)
+    # NumPy computes gamma from the index -1 at the top (a weight > 1 on equal bounds)
+    gamma = virtual - np.where(last, -1, below_i)
+    kth = np.unique(np.concatenate([below_i, above_i]))
+
+    def partition(rows: slice) -> None:
+        values[rows].partition(kth, axis=1)
+
+    halves = [slice(0, values.shape[0] // 2), slice(values.shape[0] // 2, values.shape[0])]
+    if values.shape[0] >= 64 and _threads() > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(partition, halves))
+    else:
+        partition(slice(None))
+    a, b = values[:, below_i], values[:, above_i]
+    diff = b - a
+    out = a + diff * gamma
+    np.subtract(b, diff * (1 - gamma), out=out, where=np.broadcast_to(gamma >= 0.5, out.shape))
+    return out
+
+
+def _threads() -> int:
+    from .baseline import _threads as threads
+
+    return threads()
+
+
 def _stability_class(share: np.ndarray) -> np.ndarray:
     """Class label of each share of scenarios keeping the baseline zone."""
     out = np.full(share.shape, STABILITY_CLASSES[-1], dtype=object)
@@ -120,11 +166,13 @@ class ScenarioRun:
         extra = 0 if under is None else 1
         out = np.empty((len(self.codes), 2 + qs.size + extra))
         for part, values in self.store.chunks():
+            if not self.store.fresh_chunks:
+                values = values.copy()  # the quantiles reorder each row in place
             out[part, 0] = values.mean(axis=1)
             out[part, 1] = values.std(axis=1)
-            out[part, 2 : 2 + qs.size] = np.quantile(values, qs, axis=1).T
             if under is not None:
                 out[part, -1] = (values < under).mean(axis=1)
+            out[part, 2 : 2 + qs.size] = row_quantiles(values, qs)
         columns = ["mean", "std", *(f"q{x:g}" for x in qs)]
         if under is not None:
             columns.append(f"p_under_{under:g}")

@@ -28,6 +28,9 @@ ROWS = 2048
 class MemoryStore:
     """All APL in one array (communes × scenarios)."""
 
+    #: Whether :meth:`chunks` yields new arrays (the caller may change them).
+    fresh_chunks = False
+
     def __init__(self, codes: pd.Index, names: Sequence[str]) -> None:
         self.codes = codes
         self.names = list(names)
@@ -48,6 +51,8 @@ class MemoryStore:
 
 class ParquetStore:
     """APL in Parquet block files under a folder, with an index of their scenarios."""
+
+    fresh_chunks = True
 
     def __init__(self, folder: Path, codes: pd.Index, blocks: list[tuple[str, list[int]]]) -> None:
         self.folder = folder
@@ -92,23 +97,25 @@ class ParquetStore:
         (self.folder / "blocks.json").write_text(json.dumps(index) + "\n")
 
     def chunks(self, rows: int = ROWS) -> Iterator[tuple[slice, np.ndarray]]:
-        """Slices of :data:`ROWS` communes with the APL of every scenario, in scenario order."""
+        """Slices of :data:`ROWS` communes with the APL of every scenario, in scenario order
+        (a new C-contiguous array per slice, communes × scenarios)."""
         import pyarrow.parquet as pq
 
         files = [pq.ParquetFile(self.folder / f) for f, _ in self.blocks]
         n_groups = files[0].num_row_groups if files else 0
         start = 0
         for g in range(n_groups):
-            out = None  # scenario-major: each column read lands in one contiguous row
+            out = None
             for file, (_, positions) in zip(files, self.blocks, strict=True):
                 group = file.read_row_group(g, use_threads=False)
                 if out is None:
-                    out = np.empty((self.n_scenarios, group.num_rows))
-                for k, column in zip(positions, group.columns, strict=True):
-                    out[k] = column.to_numpy()
+                    out = np.empty((group.num_rows, self.n_scenarios))
+                # one block at a time: a small transpose into the commune-major slice
+                block = np.vstack([column.to_numpy() for column in group.columns])
+                out[:, _columns(positions)] = block.T
             assert out is not None
-            yield slice(start, start + out.shape[1]), out.T
-            start += out.shape[1]
+            yield slice(start, start + out.shape[0]), out
+            start += out.shape[0]
 
     def column(self, position: int) -> np.ndarray:
         import pyarrow.parquet as pq
@@ -120,8 +127,20 @@ class ParquetStore:
         raise KeyError(position)
 
 
+def _columns(positions: Sequence[int]) -> slice | list[int]:
+    """The positions as a slice when they follow each other (a faster copy), else a list."""
+    following = range(positions[0], positions[0] + len(positions)) if positions else range(0)
+    return (
+        slice(following.start, following.stop)
+        if list(positions) == list(following)
+        else list(positions)
+    )
+
+
 class ZarrStore:
     """APL in a Zarr store (``apl.zarr``) written through xarray, appended block by block."""
+
+    fresh_chunks = True
 
     def __init__(self, path: Path, codes: pd.Index, positions: list[int]) -> None:
         self.path = path
