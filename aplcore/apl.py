@@ -39,6 +39,7 @@ import pandas as pd
 from ._checks import check_demand_floor, check_finite_result
 from .aggregate import aggregate as aggregate_values
 from .aggregate import population_under, weighted_quantiles
+from .area import check_edge_effects
 from .codes import normalise_codes
 from .decay import Closed, Decay, get_decay
 from .errors import (
@@ -293,6 +294,7 @@ def prepare(
     decay: str | Decay = "drees_gp",
     method: Method = "e2sfca",
     closed: Closed | None = None,
+    _stacklevel: int = 3,
 ) -> AccessibilityMatrix:
     """Turn travel times into the FCA weight matrices of a method.
 
@@ -307,6 +309,13 @@ def prepare(
     closed
         Override the decay's band-edge convention (``"left"``: ``[a, b)``, the default of the
         registered decays; ``"right"``: ``(a, b]``).
+
+    Warns
+    -----
+    EdgeEffectWarning
+        The travel times cover an area without the ring of neighbours its border communes need
+        (built from ``aplcore.load_communes(departement=...)`` rather than
+        ``aplcore.study_area(...).communes``).
 
     Examples
     --------
@@ -331,6 +340,7 @@ def prepare(
         msg = f"unknown method {method!r}; methods are {list(METHODS)}."
         raise ParameterError(msg)
     resolved = get_decay(decay, closed=closed)
+    check_edge_effects(travel_times.metadata, decay=resolved, stacklevel=_stacklevel)
     n = travel_times.n_communes
     w, w_t = weight_matrices(travel_times, resolved)
     step1, step2 = w_t, w
@@ -449,6 +459,13 @@ def compute_apl(
     -------
     APLResult
 
+    Warns
+    -----
+    EdgeEffectWarning
+        The travel times cover an area without the ring of neighbours its border communes need
+        (built from ``aplcore.load_communes(departement=...)`` rather than
+        ``aplcore.study_area(...).communes``).
+
     Examples
     --------
     Two communes 12 minutes apart, GPs in the first one only (``drees_gp``: weight 1 within the
@@ -473,7 +490,7 @@ def compute_apl(
     {'36044': 2.25, '36088': 1.5}
     """
     if method != "e2sfca":
-        matrix = prepare(travel_times, decay=decay, method=method, closed=closed)
+        matrix = prepare(travel_times, decay=decay, method=method, closed=closed, _stacklevel=4)
         return matrix.solve(
             demand, supply, population=population, missing_demand=missing_demand, scale=scale
         )
@@ -481,6 +498,7 @@ def compute_apl(
 
     _check_travel_times(travel_times)
     resolved = get_decay(decay, closed=closed)
+    check_edge_effects(travel_times.metadata, decay=resolved, stacklevel=3)
     codes = travel_times.codes
     p, s, pop = _inputs(codes, demand, supply, population, missing_demand, scale)
     apl, weighted, r = fca.e2sfca_rows(
@@ -751,7 +769,7 @@ class APLResult:
         Examples
         --------
         >>> import aplcore
-        >>> communes = aplcore.load_communes(departement="36")
+        >>> communes = aplcore.study_area(departement="36").communes  # Indre and its ring
         >>> tt = aplcore.travel_times_crow_fly(communes, max_minutes=30)
         >>> supply = communes["population"] * 0.0 + 5000.0
         >>> result = aplcore.compute_apl(tt, demand=communes["population"], supply=supply)

@@ -27,7 +27,13 @@ from .errors import EdgeEffectWarning, ParameterError
 if TYPE_CHECKING:  # pragma: no cover
     from .decay import Decay
 
-__all__ = ["StudyArea", "check_edge_effects", "required_ring_minutes", "study_area"]
+__all__ = [
+    "StudyArea",
+    "area_of_table",
+    "check_edge_effects",
+    "required_ring_minutes",
+    "study_area",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +80,22 @@ class StudyArea:
     label: str = ""
     notes: tuple[str, ...] = field(default=())
 
+    def __post_init__(self) -> None:
+        # the commune table says which area it covers, so that travel times built from it carry
+        # it (see area_of_table); a shallow copy leaves the caller's table untouched
+        communes = self.communes.copy(deep=False)
+        communes.attrs = {**self.communes.attrs, METADATA_KEY: self._summary()}
+        object.__setattr__(self, "communes", communes)
+
+    def _summary(self) -> dict[str, Any]:
+        ring = self.ring_minutes if np.isfinite(self.ring_minutes) else "all"
+        return {
+            "label": self.label,
+            "ring_minutes": ring,
+            "n_core": len(self.core),
+            "n_ring": len(self.communes) - len(self.core),
+        }
+
     @property
     def ring(self) -> pd.Index:
         """Codes of the neighbours added around the area."""
@@ -86,16 +108,7 @@ class StudyArea:
 
     def metadata(self) -> dict[str, Any]:
         """What travel times built on this area carry (see :func:`check_edge_effects`)."""
-        ring = self.ring_minutes if np.isfinite(self.ring_minutes) else "all"
-        return {
-            METADATA_KEY: {
-                "label": self.label,
-                "ring_minutes": ring,
-                "n_core": len(self.core),
-                "n_ring": len(self.ring),
-                "core": [str(c) for c in self.core],
-            }
-        }
+        return {METADATA_KEY: {**self._summary(), "core": [str(c) for c in self.core]}}
 
     def __repr__(self) -> str:
         if not np.isfinite(self.ring_minutes):
@@ -238,6 +251,26 @@ def _label(*, region: Any, departement: Any) -> str:
     return f"{what}{plural} {', '.join(names)}"
 
 
+def selection_attrs(*, region: Any = None, departement: Any = None) -> dict[str, Any]:
+    """What a commune table selected by région or département says of its area: no ring.
+
+    :func:`aplcore.load_communes` puts it in the table's ``attrs``; travel times built from the
+    table carry it (:func:`area_of_table`), and :func:`aplcore.compute_apl` warns on them.
+    """
+    return {"label": _label(region=region, departement=departement), "ring_minutes": 0.0}
+
+
+def area_of_table(communes: pd.DataFrame) -> dict[str, Any]:
+    """The study-area metadata a commune table carries in its ``attrs`` (``{}`` when none).
+
+    Tables of :func:`aplcore.load_communes` (an area cut at its border) and
+    ``StudyArea.communes`` (an area with its ring) carry it; the travel-time builders copy it
+    into ``TravelTimes.metadata`` for :func:`check_edge_effects`.
+    """
+    info = getattr(communes, "attrs", {}).get(METADATA_KEY)
+    return {METADATA_KEY: dict(info)} if info else {}
+
+
 def check_edge_effects(
     metadata: Mapping[str, Any], *, decay: str | Decay = "drees_gp", stacklevel: int = 2
 ) -> bool:
@@ -268,8 +301,9 @@ def check_edge_effects(
     message = (
         f"APL computed on {info.get('label') or 'an area'} with a ring of {float(ring):g} min "
         f"of neighbours: communes near its border miss the doctors and patients beyond it. "
-        f"Use a ring of {needed:g} min (study_area(..., ring_minutes={needed:g}), or "
-        "'aplcore matrix --ring-minutes') and keep the results of the area only."
+        f"Use a ring of {needed:g} min: travel times on aplcore.study_area(..., "
+        f"ring_minutes={needed:g}).communes (the area and its ring; 'aplcore matrix "
+        "--ring-minutes' on the command line), and keep the results of its .core only."
     )
     warnings.warn(message, EdgeEffectWarning, stacklevel=stacklevel)
     return True

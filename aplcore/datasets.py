@@ -290,7 +290,10 @@ def load_communes(
     -------
     pandas.DataFrame
         Indexed by commune code (strings, sorted); columns described in :mod:`aplcore.datasets`.
-        ``attrs["source"]`` gives the provenance.
+        ``attrs["source"]`` gives the provenance; for a région or départements,
+        ``attrs["study_area"]`` says the area has no ring of neighbours, so that APL computed
+        on travel times built from the table warns of edge effects (use
+        :func:`aplcore.study_area` for the area with its ring).
 
     Raises
     ------
@@ -318,6 +321,12 @@ def load_communes(
             )
             out = out[~bad]
     out.attrs["source"] = _SOURCE
+    if not france:
+        # an area cut at its border: travel times built on it carry this, and APL computed on
+        # them warns of edge effects (aplcore.study_area adds the ring of neighbours)
+        from .area import METADATA_KEY, selection_attrs
+
+        out.attrs[METADATA_KEY] = selection_attrs(region=region, departement=departement)
     return out
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .area import StudyArea, check_edge_effects, study_area
+from .area import StudyArea, study_area
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -310,8 +310,7 @@ def run_demo(
             "public. The APL values are illustrative, not DREES figures."
         )
     with step("APL"):
-        check_edge_effects(tt.metadata, decay=decay, stacklevel=3)
-        result = compute_apl(
+        result = compute_apl(  # warns of edge effects (the area's ring is in tt.metadata)
             tt, demand=demand, supply=supply, decay=decay, closed=closed, method=method
         )
         apl = result.apl.reindex(scope)

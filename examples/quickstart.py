@@ -10,7 +10,10 @@ import aplcore
 
 
 def main() -> None:
-    communes = aplcore.load_communes(departement="36")  # real town-hall points and populations
+    # Indre and its ring of neighbours within 40 min, so that its border communes see the
+    # doctors and patients beyond the border (real town-hall points and populations)
+    area = aplcore.study_area(departement="36")
+    communes = area.communes
     tt = aplcore.travel_times_crow_fly(communes, max_minutes=30)  # residence -> practice
 
     practitioners = aplcore.synthetic_practitioners(communes, seed=0)  # synthetic!
@@ -20,9 +23,12 @@ def main() -> None:
     result = aplcore.compute_apl(
         tt, demand=population, supply=supply, population=population, decay="drees_gp"
     )
-    print(result.to_frame().sort_values("apl").head())
-    print("mean APL (standardised population):", result.aggregate(communes["departement"]))
-    print("inhabitants under 2.5 consultations:", result.population_under(2.5))
+    indre = result.to_frame().loc[area.core]  # report the area; the ring feeds its border
+    print(indre.sort_values("apl").head())
+    by_departement = result.aggregate(communes["departement"])  # ring départements: partial
+    print("mean APL (standardised population):", by_departement.loc["36", "apl"])
+    under = indre["apl"] < 2.5
+    print("inhabitants under 2.5 consultations:", indre.loc[under, "population"].sum())
     print("lost supply:", result.lost_supply_total)
 
     # solve again for another supply scenario, reading the prepared matrices only

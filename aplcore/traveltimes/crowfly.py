@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from ..area import area_of_table
 from ..errors import InputFormatError, InvalidValueError, ParameterError, describe_values
 from .geometry import commune_points
 
@@ -309,6 +310,7 @@ def travel_times_crow_fly(
         "source": "crow_fly",
         "method": "crow_fly",
         "params": {"model": model.to_dict(), "max_minutes": float(max_minutes)},
+        **area_of_table(communes),  # the study area the commune table covers, if it says
     }
     logger.info(
         "crow-fly: %d communes, %d pairs within %s min", len(codes), times.size, max_minutes
