@@ -477,6 +477,23 @@ class PhysiotherapistFTERules(SupplyRules):
     value_column = "days_worked"
     unit = "FTE per 100 000 standardised inhabitants (with scale=100_000)"
 
+    @classmethod
+    def reported_2011(cls, *, max_fte: float | None = None) -> PhysiotherapistFTERules:
+        """The figures reported for the 2011 annexes: days worked / 240, travel time deducted.
+
+        These are figures reported by secondary sources on the annexes of the arrêtés of 21
+        December 2011 and 12 June 2012 (a full-time year of 240 days of activity; the time
+        spent travelling taken off the days worked). They are **not confirmed by the reference
+        documents**, which refer to the annex without reproducing it: check them against the
+        annex before using the result in a zoning.
+
+        Examples
+        --------
+        >>> PhysiotherapistFTERules.reported_2011()
+        PhysiotherapistFTERules(full_time_days=240.0, travel='deduct', max_fte=None)
+        """
+        return cls(full_time_days=240.0, travel="deduct", max_fte=max_fte)
+
     def __post_init__(self) -> None:
         _positive("full_time_days", self.full_time_days)
         if self.travel not in ("deduct", "add", "ignore"):
@@ -547,6 +564,32 @@ class DentistFTERules(SupplyRules):
 
     value_column = "activity"
     unit = "FTE per 100 000 standardised inhabitants (with scale=100_000)"
+
+    @classmethod
+    def reported_2011(cls, *, both_weight: float | None = None) -> DentistFTERules:
+        """The figures reported for the 2011 annexes: aged 60 or more count half, the 20 % most
+        active count 1.5.
+
+        These are figures reported by secondary sources on the annexes of the arrêté of 21
+        December 2011 ("dentists over 60 counted half; the most active 20 % counted 1.5"). They
+        are **not confirmed by the reference documents**, which do not reproduce the annexes:
+        check them against the annex before using the result in a zoning. "Over 60" is read as
+        aged 60 or more. The reports do not say how the weights combine for an older dentist
+        among the most active: give ``both_weight``, or such a dentist is an error.
+
+        Examples
+        --------
+        >>> rules = DentistFTERules.reported_2011()
+        >>> rules.older_from, rules.older_weight, rules.top_share, rules.top_weight
+        (60.0, 0.5, 0.2, 1.5)
+        """
+        return cls(
+            older_from=60.0,
+            older_weight=0.5,
+            top_share=0.2,
+            top_weight=1.5,
+            both_weight=both_weight,
+        )
 
     def __post_init__(self) -> None:
         _positive("older_from", self.older_from)
