@@ -424,6 +424,27 @@ def test_stream_to_parquet_equals_memory(case, tmp_path):
     assert (tmp_path / "inputs" / "od.csv").is_file()
 
 
+def test_stream_to_npy_equals_memory(case, tmp_path):
+    """The .npy blocks hold the solver's values: every statistic as in memory, reopened too."""
+    base = baseline_of(case, zoning=zoning_spec(case[3]))
+    scenarios = monte_carlo(9, seed=4, activity_cv=0.2) + grid(c={"R": DecayChange(closed="right")})
+    memory = run_scenarios(base, scenarios, block_size=4)
+    disk = run_scenarios(base, scenarios, block_size=4, out=tmp_path / "run", store="npy")
+    assert sorted(p.name for p in (tmp_path / "run" / "apl").iterdir()) == [
+        "block-00000.npy", "block-00001.npy", "block-00002.npy", "block-00003.npy",
+        "blocks.json",
+    ]  # fmt: skip
+    pd.testing.assert_frame_equal(
+        memory.summary(under=3.0), disk.summary(under=3.0), check_exact=True
+    )
+    reopened = aplcore.scenarios.ScenarioRun.open(tmp_path / "run")
+    pd.testing.assert_frame_equal(memory.summary(), reopened.summary(), check_exact=True)
+    np.testing.assert_array_equal(memory.apl("R").to_numpy(), reopened.apl("R").to_numpy())
+    pd.testing.assert_frame_equal(reopened.stability(), memory.stability())
+    block = np.load(tmp_path / "run" / "apl" / "block-00001.npy")
+    np.testing.assert_array_equal(block, memory.store.values[:, 4:8])
+
+
 def test_stream_to_zarr_equals_memory(case, tmp_path):
     pytest.importorskip("zarr")
     pytest.importorskip("xarray")

@@ -32,7 +32,7 @@ from ..errors import ParameterError
 from .baseline import Baseline, Inputs
 from .model import Scenario, scenario_table
 from .results import ScenarioRun
-from .store import MemoryStore, ParquetStore, ZarrStore
+from .store import MemoryStore, NpyStore, ParquetStore, ZarrStore
 from .zones import Zoner
 
 __all__ = ["run_scenarios", "solve_block"]
@@ -42,6 +42,8 @@ logger = logging.getLogger(__name__)
 #: Scenarios solved together (columns of one batched product). 64 columns of a France-sized
 #: problem are 18 MB per matrix of the block.
 DEFAULT_BLOCK = 64
+#: Formats of the APL in an output folder (see :mod:`aplcore.scenarios.store`).
+STORES = {"parquet": ParquetStore, "npy": NpyStore, "zarr": ZarrStore}
 #: Bytes of APL kept in memory (without ``out=``) above which a warning suggests streaming.
 IN_MEMORY_WARNING = 1 << 30
 
@@ -110,8 +112,9 @@ def run_scenarios(
     progress
         Show a progress bar (None: only on a terminal).
     store
-        Format of the APL in ``out``: ``"parquet"`` (one file per block) or ``"zarr"`` (one
-        array, through xarray; needs xarray and zarr).
+        Format of the APL in ``out``: ``"parquet"`` (one file per block, for any tool),
+        ``"npy"`` (one NumPy ``.npy`` file per block, as the solver gives it: the fastest to
+        write and to summarise) or ``"zarr"`` (one array, through xarray; needs xarray and zarr).
 
     Returns
     -------
@@ -124,8 +127,8 @@ def run_scenarios(
     if not scenarios:
         msg = "no scenarios to run: pass a list of Scenario objects (grid(), monte_carlo(), ...)."
         raise ParameterError(msg)
-    if store not in ("parquet", "zarr"):
-        msg = f"store must be 'parquet' or 'zarr', found {store!r}."
+    if store not in STORES:
+        msg = f"store must be one of {list(STORES)}, found {store!r}."
         raise ParameterError(msg)
     if int(block_size) != block_size or block_size < 1:
         msg = f"block_size must be a positive whole number, found {block_size!r}."
@@ -150,10 +153,10 @@ def run_scenarios(
     if work is not None:
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
-        sink: MemoryStore | ParquetStore | ZarrStore = (
+        sink: MemoryStore | NpyStore | ParquetStore | ZarrStore = (
             ZarrStore.create(work / "apl.zarr", inputs.codes)
             if store == "zarr"
-            else ParquetStore.create(work / "apl", inputs.codes)
+            else STORES[store].create(work / "apl", inputs.codes)
         )
     else:
         size = 8 * inputs.n_communes * len(scenarios)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputFormatError, ParameterError
-from .store import MemoryStore, ParquetStore, ZarrStore
+from .store import MemoryStore, NpyStore, ParquetStore, ZarrStore
 
 __all__ = ["ScenarioRun"]
 
@@ -111,7 +111,7 @@ class ScenarioRun:
 
     table: pd.DataFrame
     baseline: pd.DataFrame
-    store: MemoryStore | ParquetStore | ZarrStore
+    store: MemoryStore | NpyStore | ParquetStore | ZarrStore
     zones: np.ndarray | None = None
     territories: pd.Index | None = None
     zone_labels: tuple[str, ...] | None = None
@@ -396,7 +396,7 @@ class ScenarioRun:
         meta: dict[str, Any] = {
             "format": FORMAT_VERSION,
             "scenarios": len(self.names),
-            "store": "zarr" if isinstance(store, ZarrStore) else "parquet",
+            "store": {ZarrStore: "zarr", NpyStore: "npy"}.get(type(store), "parquet"),
         }
         if self.zones is not None and self.territories is not None:
             assert self.zone_labels is not None
@@ -428,10 +428,11 @@ class ScenarioRun:
         table = pd.read_parquet(folder / "scenarios.parquet")
         baseline = pd.read_parquet(folder / "baseline.parquet")
         baseline.index = pd.Index(baseline.index.astype(str), dtype=object, name="code")
-        store: ParquetStore | ZarrStore = (
+        kind = meta.get("store", "parquet")
+        store: NpyStore | ParquetStore | ZarrStore = (
             ZarrStore.open(folder / "apl.zarr", baseline.index)
-            if meta.get("store") == "zarr"
-            else ParquetStore.open(folder / "apl", baseline.index)
+            if kind == "zarr"
+            else (NpyStore if kind == "npy" else ParquetStore).open(folder / "apl", baseline.index)
         )
         zones = territories = labels = commune_territory = baseline_zones = None
         if "zone_labels" in meta:

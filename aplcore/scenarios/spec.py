@@ -55,7 +55,7 @@ Schema (paths are relative to the spec file; every table but ``[baseline]`` is o
     block_size = 64
     quantiles = [0.05, 0.5, 0.95]
     threshold = 2.5               # probability of an APL under this, per commune
-    store = "parquet"             # or "zarr" (one array, through xarray; needs xarray and zarr)
+    store = "parquet"             # or "npy" (fastest), "zarr" (through xarray; needs xarray, zarr)
 
 The scenarios of a run are the Monte Carlo draws, then the grid points, then the named scenarios.
 Every mistake is reported as ``spec.toml: [table] key: what was expected, what was found``.
@@ -309,7 +309,7 @@ def load_spec(path: str | os.PathLike[str]) -> RunSpec:
         block_size=c.number("run", run, "block_size", integer=True, positive=True, default=64),
         quantiles=tuple(quantiles),
         threshold=c.number("run", run, "threshold", default=2.5),
-        store=c.text("run", run, "store", choices=("parquet", "zarr"), default="parquet"),
+        store=c.text("run", run, "store", choices=("parquet", "npy", "zarr"), default="parquet"),
         inputs=inputs,
     )
 

@@ -7,6 +7,10 @@ A Zarr store (written through xarray when it and zarr are installed) holds one a
 (commune × scenario, both as positions: the scenario table and the ``commune_codes`` attribute
 name them) in chunks of :data:`ROWS` communes × one block of scenarios, appended block by block;
 it opens as an ``xarray.Dataset`` in any tool that reads Zarr.
+An ``.npy`` store holds each block as it leaves the solver (communes × scenarios, float64, in
+NumPy's ``.npy`` format, read with ``numpy.load``): nothing to transpose or encode when writing,
+and each slice of communes is read back as one contiguous piece of every block (the fastest
+store; Parquet is the one other tools read).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["ROWS", "MemoryStore", "ParquetStore", "ZarrStore"]
+__all__ = ["ROWS", "MemoryStore", "NpyStore", "ParquetStore", "ZarrStore"]
 
 #: Communes per row group of a block file (and per slice read back by the statistics): a slice
 #: of 10 000 scenarios is 160 MB.
@@ -124,6 +128,61 @@ class ParquetStore:
             if position in positions:
                 table = pq.read_table(self.folder / file)
                 return table.column(positions.index(position)).to_numpy()
+        raise KeyError(position)
+
+
+class NpyStore:
+    """APL in ``.npy`` block files (communes × block scenarios) under a folder, with an index."""
+
+    fresh_chunks = True
+
+    def __init__(self, folder: Path, codes: pd.Index, blocks: list[tuple[str, list[int]]]) -> None:
+        self.folder = folder
+        self.codes = codes
+        self.blocks = blocks
+
+    @classmethod
+    def create(cls, folder: Path, codes: pd.Index) -> NpyStore:
+        folder.mkdir(parents=True, exist_ok=False)
+        return cls(folder, codes, [])
+
+    @classmethod
+    def open(cls, folder: Path, codes: pd.Index) -> NpyStore:
+        index = json.loads((folder / "blocks.json").read_text())
+        return cls(folder, codes, [(b["file"], b["positions"]) for b in index])
+
+    @property
+    def n_scenarios(self) -> int:
+        return sum(len(p) for _, p in self.blocks)
+
+    def write(self, names: Sequence[str], positions: Sequence[int], apl: np.ndarray) -> None:
+        name = f"block-{len(self.blocks):05d}.npy"
+        np.save(self.folder / name, np.ascontiguousarray(apl, dtype=np.float64))
+        self.blocks.append((name, [int(p) for p in positions]))
+
+    def save_index(self) -> None:
+        index = [{"file": f, "positions": p} for f, p in self.blocks]
+        (self.folder / "blocks.json").write_text(json.dumps(index) + "\n")
+
+    def _maps(self) -> list[np.ndarray]:
+        return [np.load(self.folder / f, mmap_mode="r") for f, _ in self.blocks]
+
+    def chunks(self, rows: int = ROWS) -> Iterator[tuple[slice, np.ndarray]]:
+        """Slices of communes with the APL of every scenario, in scenario order (a new
+        C-contiguous array per slice, communes × scenarios)."""
+        maps = self._maps()
+        for start in range(0, len(self.codes), rows):
+            part = slice(start, min(start + rows, len(self.codes)))
+            out = np.empty((part.stop - start, self.n_scenarios))
+            for block, (_, positions) in zip(maps, self.blocks, strict=True):
+                out[:, _columns(positions)] = block[part]
+            yield part, out
+
+    def column(self, position: int) -> np.ndarray:
+        for file, positions in self.blocks:
+            if position in positions:
+                block = np.load(self.folder / file, mmap_mode="r")
+                return np.array(block[:, positions.index(position)])
         raise KeyError(position)
 
 
