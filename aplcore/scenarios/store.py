@@ -164,18 +164,35 @@ class NpyStore:
         index = [{"file": f, "positions": p} for f, p in self.blocks]
         (self.folder / "blocks.json").write_text(json.dumps(index) + "\n")
 
-    def _maps(self) -> list[np.ndarray]:
-        return [np.load(self.folder / f, mmap_mode="r") for f, _ in self.blocks]
+    def _offset(self, file: str) -> tuple[int, int]:
+        """Where the values of a block file start, and its number of scenarios."""
+        with open(self.folder / file, "rb") as f:
+            fmt = np.lib.format
+            version = fmt.read_magic(f)
+            header = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
+            shape, fortran, dtype = header(f)
+            if fortran or dtype != np.float64 or shape[0] != len(self.codes):
+                msg = f"{file}: expected a C-ordered float64 block of {len(self.codes)} rows."
+                raise ValueError(msg)
+            return f.tell(), shape[1]
 
     def chunks(self, rows: int = ROWS) -> Iterator[tuple[slice, np.ndarray]]:
         """Slices of communes with the APL of every scenario, in scenario order (a new
         C-contiguous array per slice, communes × scenarios)."""
-        maps = self._maps()
+        # plain reads, not memory maps: mapped pages would stay counted in the process's memory
+        layout = [self._offset(f) for f, _ in self.blocks]
+        buffer = np.empty(rows * max((k for _, k in layout), default=0))
         for start in range(0, len(self.codes), rows):
             part = slice(start, min(start + rows, len(self.codes)))
             out = np.empty((part.stop - start, self.n_scenarios))
-            for block, (_, positions) in zip(maps, self.blocks, strict=True):
-                out[:, _columns(positions)] = block[part]
+            for (file, positions), (offset, k) in zip(self.blocks, layout, strict=True):
+                piece = buffer[: (part.stop - start) * k]
+                with open(self.folder / file, "rb") as f:
+                    f.seek(offset + start * k * 8)
+                    if f.readinto(piece) != piece.nbytes:  # type: ignore[attr-defined]
+                        msg = f"{file} is shorter than its header says; the run is damaged."
+                        raise ValueError(msg)
+                out[:, _columns(positions)] = piece.reshape(-1, k)
             yield part, out
 
     def column(self, position: int) -> np.ndarray:
