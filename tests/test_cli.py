@@ -43,6 +43,21 @@ def _no_progress(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("APLCORE_PROGRESS", "0")
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _kernels_compiled() -> None:
+    """Compile the kernels before the commands run, as ``aplcore warmup`` does.
+
+    A command that compiles a kernel says so on stderr (the first run on a machine, or after a
+    change of the kernels' source invalidates the Numba cache). Without this, the tests that
+    read stderr line by line would pass or fail depending on whether an earlier test of the
+    session, or an earlier run, had compiled the kernels they use.
+    """
+    from aplcore.cli.info import warmup_cases
+
+    for _, case in warmup_cases():
+        case()
+
+
 # --------------------------------------------------------------------------------- tiny case
 CODES = ["45001", "45002", "45004", "45005"]
 POPULATION = [1000.0, 2500.0, 400.0, 800.0]
