@@ -93,14 +93,14 @@ def add_parsers(
         "--choices",
         type=Path,
         metavar="FILE",
-        help="the agency's choices: a table with columns code, level (territory, commune or "
-        "qpv), zone, reason[, commune, population], one row per choice",
+        help="the agency's choices (CSV), one row per choice: code, level (territory, commune "
+        "or qpv), zone, reason[, commune, population]",
     )
     parser.add_argument(
         "--in-force",
         type=Path,
         metavar="FILE",
-        help="the zoning in force, as the national DataSanté file (com_code, zmed_niveau): the "
+        help="the zoning in force: the national DataSanté file (com_code, zmed_niveau); the "
         "outputs then also compare it with the recomputed zoning",
     )
     parser.add_argument(
@@ -112,8 +112,8 @@ def add_parsers(
     parser.add_argument(
         "--strict",
         action="store_true",
-        help="refuse a zoning that breaks a cap or a rule of the method (default: write it and "
-        "list what it breaks in zoning_checks.csv)",
+        help="strict rule checks: refuse a zoning that breaks a cap or a rule of the method "
+        "(default: write it and list what it breaks in zoning_checks.csv)",
     )
     add_map_options(parser)
     parser.add_argument(
