@@ -113,3 +113,23 @@ def test_the_demo_warns_once(tmp_path, capsys, monkeypatch) -> None:
     assert main([*argv, "--ring-minutes", "0"]) == 0
     err = capsys.readouterr().err
     assert err.count("with a ring of 0 min of neighbours") == 1, err
+
+
+def test_road_travel_times_carry_the_area_too() -> None:
+    import networkx as nx
+
+    from aplcore.traveltimes.roads import travel_times_from_graph
+
+    points = aplcore.load_communes(departement="90").head(3)[["lon", "lat"]].reset_index()
+    graph = nx.MultiDiGraph(crs="EPSG:4326")
+    for node, (x, y) in enumerate(zip(points["lon"], points["lat"], strict=True)):
+        graph.add_node(node, x=x, y=y)
+    for a in range(3):
+        for b in range(3):
+            if a != b:
+                graph.add_edge(a, b, length=1000.0, travel_time=120.0)
+    tt = travel_times_from_graph(graph, points, max_minutes=30)
+    assert tt.metadata["study_area"]["ring_minutes"] == 0.0
+    supply = pd.Series(1000.0, index=tt.codes)
+    with pytest.warns(EdgeEffectWarning, match="Territoire de Belfort with a ring of 0 min"):
+        aplcore.compute_apl(tt, demand=supply, supply=supply)

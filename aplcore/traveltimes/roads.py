@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from ..area import area_of_table
 from ..errors import InputFormatError, InvalidValueError, ParameterError, describe_values
 from ..settings import progress_enabled
 
@@ -673,6 +674,7 @@ def travel_times_from_road_graph(
             "median": float(np.median(snap_m)),
         },
         "disconnected_communes": disconnected,
+        **area_of_table(communes),  # the study area the commune table covers, if it says
     }
     logger.info(
         "road graph: %d communes, %d pairs within %s min", len(codes), minutes.size, max_minutes
