@@ -37,13 +37,15 @@ _STABILITY_EDGES = (1.0, 0.99, 0.9, 0.75, 0.5)
 
 def row_quantiles(values: np.ndarray, q: np.ndarray) -> np.ndarray:
     """``np.quantile(values, q, axis=1).T`` (the default ``"linear"`` method, finite values),
-    bit for bit, reordering each row of ``values`` (C-contiguous) in place.
+    bit for bit.
 
-    NumPy moves the axis first and partitions along a strided axis, with every rank it might
-    need; here each row is partitioned where it lies, at the ranks the quantiles use only, rows
-    split between threads (the partition runs without the GIL). The interpolation is NumPy's
-    (``_QuantileMethods['linear']``, ``_get_indexes``, ``_get_gamma``, ``_lerp``).
+    NumPy moves the axis first and partitions along a strided axis, at every rank it might need;
+    here the order statistics the quantiles use are selected row by row, rows in parallel
+    (:func:`aplcore.kernels.select.select_ranks`: the exact values of the row), and interpolated
+    as NumPy does (``_QuantileMethods['linear']``, ``_get_indexes``, ``_get_gamma``, ``_lerp``).
     """
+    from ..kernels.select import select_ranks
+
     n = values.shape[1]
     virtual = (n - 1) * q
     below = np.floor(virtual)
@@ -55,30 +57,14 @@ def row_quantiles(values: np.ndarray, q: np.ndarray) -> np.ndarray:
     below_i, above_i = below.astype(np.intp), above.astype(np.intp)
     # NumPy computes gamma from the index -1 at the top (a weight > 1 on equal bounds)
     gamma = virtual - np.where(last, -1, below_i)
-    kth = np.unique(np.concatenate([below_i, above_i]))
-
-    def partition(rows: slice) -> None:
-        values[rows].partition(kth, axis=1)
-
-    halves = [slice(0, values.shape[0] // 2), slice(values.shape[0] // 2, values.shape[0])]
-    if values.shape[0] >= 64 and _threads() > 1:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(2) as pool:
-            list(pool.map(partition, halves))
-    else:
-        partition(slice(None))
-    a, b = values[:, below_i], values[:, above_i]
+    ranks = np.unique(np.concatenate([below_i, above_i])).astype(np.int64)
+    selected = select_ranks(np.ascontiguousarray(values, dtype=np.float64), ranks)
+    a = selected[:, np.searchsorted(ranks, below_i)]
+    b = selected[:, np.searchsorted(ranks, above_i)]
     diff = b - a
     out = a + diff * gamma
     np.subtract(b, diff * (1 - gamma), out=out, where=np.broadcast_to(gamma >= 0.5, out.shape))
     return out
-
-
-def _threads() -> int:
-    from .baseline import _threads as threads
-
-    return threads()
 
 
 def _stability_class(share: np.ndarray) -> np.ndarray:
@@ -166,8 +152,6 @@ class ScenarioRun:
         extra = 0 if under is None else 1
         out = np.empty((len(self.codes), 2 + qs.size + extra))
         for part, values in self.store.chunks():
-            if not self.store.fresh_chunks:
-                values = values.copy()  # the quantiles reorder each row in place
             out[part, 0] = values.mean(axis=1)
             out[part, 1] = values.std(axis=1)
             if under is not None:

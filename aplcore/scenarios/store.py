@@ -32,9 +32,6 @@ ROWS = 2048
 class MemoryStore:
     """All APL in one array (communes × scenarios)."""
 
-    #: Whether :meth:`chunks` yields new arrays (the caller may change them).
-    fresh_chunks = False
-
     def __init__(self, codes: pd.Index, names: Sequence[str]) -> None:
         self.codes = codes
         self.names = list(names)
@@ -55,8 +52,6 @@ class MemoryStore:
 
 class ParquetStore:
     """APL in Parquet block files under a folder, with an index of their scenarios."""
-
-    fresh_chunks = True
 
     def __init__(self, folder: Path, codes: pd.Index, blocks: list[tuple[str, list[int]]]) -> None:
         self.folder = folder
@@ -133,8 +128,6 @@ class ParquetStore:
 
 class NpyStore:
     """APL in ``.npy`` block files (communes × block scenarios) under a folder, with an index."""
-
-    fresh_chunks = True
 
     def __init__(self, folder: Path, codes: pd.Index, blocks: list[tuple[str, list[int]]]) -> None:
         self.folder = folder
@@ -215,8 +208,6 @@ def _columns(positions: Sequence[int]) -> slice | list[int]:
 
 class ZarrStore:
     """APL in a Zarr store (``apl.zarr``) written through xarray, appended block by block."""
-
-    fresh_chunks = True
 
     def __init__(self, path: Path, codes: pd.Index, positions: list[int]) -> None:
         self.path = path
