@@ -115,10 +115,12 @@ def mc(setup):
 
 
 def _mc_engine(base, draws, out=None):
-    """The whole job: every draw's APL streamed to disk (Parquet blocks; 10 000 × 35 000 values
-    never sit in memory), then per-commune quantiles and probability under 2.5, per-territory
-    zone probabilities."""
-    run = run_scenarios(base, draws, progress=False, block_size=128, out=out, overwrite=True)
+    """The whole job: every draw's APL streamed to disk (``.npy`` blocks, the fastest store;
+    10 000 × 35 000 values never sit in memory), then per-commune quantiles and probability
+    under 2.5, per-territory zone probabilities."""
+    run = run_scenarios(
+        base, draws, progress=False, block_size=128, out=out, overwrite=True, store="npy"
+    )
     return run, run.summary((0.05, 0.5, 0.95), under=2.5), run.zone_probability()
 
 
