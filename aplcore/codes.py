@@ -218,8 +218,15 @@ def encode_codes(
         msg = f"ids must be 'commune' or 'any', found {ids!r}."
         raise ParameterError(msg)
     rows = rows or RowNumbers()
+    if ids == "commune":
+        fast = _encode_commune_text(columns)
+        if fast is not None:
+            return fast
     encoded = [_dictionary(c, ids=ids, repair_integers=repair_integers, rows=rows) for c in columns]
-    dictionaries = [d for pieces in encoded for d, _ in pieces if len(d)]
+    # pieces often share a dictionary (Parquet: every batch of a row group): each distinct one
+    # is looked up once
+    distinct = {id(d): d for pieces in encoded for d, _ in pieces if len(d)}
+    dictionaries = list(distinct.values())
     raw = (
         pc.unique(pa.chunked_array(dictionaries, type=pa.large_string())) if dictionaries else None
     )
@@ -233,17 +240,81 @@ def encode_codes(
     )
     codes, final = np.unique(text.astype(str), return_inverse=True)
     final = final.astype(np.int32)
+    lookups: dict[int, np.ndarray] = {}
     positions = []
     for pieces in encoded:
         out = np.empty(sum(indices.size for _, indices in pieces), dtype=np.int32)
         start = 0
         for dictionary, indices in pieces:
             if indices.size:
-                lookup = pc.index_in(dictionary, value_set=raw).to_numpy()
-                out[start : start + indices.size] = final[lookup.astype(np.int64)][indices]
+                lookup = lookups.get(id(dictionary))
+                if lookup is None:
+                    found = pc.index_in(dictionary, value_set=raw).to_numpy()
+                    lookup = lookups[id(dictionary)] = final[found.astype(np.int64)]
+                np.take(lookup, indices, out=out[start : start + indices.size])
             start += indices.size
         positions.append(out)
     return pd.Index(codes.astype(object), dtype=object), positions
+
+
+#: Department part of a code by rank (``c0 * 12 + c1``, see :mod:`aplcore.kernels.codes`).
+_DEPARTMENTS = np.array(
+    [[ord(str(a)), ord("0123456789AB"[b])] for a in range(10) for b in range(12)], dtype=np.uint8
+)
+
+
+def _encode_commune_text(columns: Sequence[CodeColumn]) -> tuple[pd.Index, list[np.ndarray]] | None:
+    """:func:`encode_codes` for columns of Arrow text that are all valid INSEE codes, read from
+    the string buffers by a kernel (no string hashed); ``None`` when the general path is needed
+    (other types, missing values, any value that is not a code: that path names the rows)."""
+    import pyarrow as pa
+
+    from .kernels import codes as kernel
+
+    chunked = []
+    for column in columns:
+        values = column.values
+        if isinstance(values, pa.Array):
+            values = pa.chunked_array([values])
+        if not isinstance(values, pa.ChunkedArray) or values.null_count:
+            return None
+        if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+            return None
+        chunked.append(values)
+    seen = np.zeros(kernel.N_KEYS, dtype=np.bool_)
+    keys = []
+    for values in chunked:
+        out = np.empty(len(values), dtype=np.int32)
+        if len(values):
+            # one kernel call per column: a parallel call per small chunk costs more than
+            # joining the chunks
+            whole = values.combine_chunks() if values.num_chunks > 1 else values.chunk(0)
+            _, offsets, data = whole.buffers()
+            width = 8 if pa.types.is_large_string(whole.type) else 4
+            offsets = np.frombuffer(
+                offsets,
+                dtype=np.int64 if width == 8 else np.int32,
+                count=len(whole) + 1,
+                offset=whole.offset * width,
+            ).astype(np.int64, copy=False)
+            data = (
+                np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+            )
+            if kernel.commune_keys(offsets, data, out):
+                return None
+        kernel.mark_keys(out, seen)
+        keys.append(out)
+    present = np.flatnonzero(seen)
+    rank = np.full(kernel.N_KEYS, -1, dtype=np.int32)
+    rank[present] = np.arange(present.size, dtype=np.int32)
+    for out in keys:
+        kernel.keys_to_positions(out, rank)
+    text = np.empty((present.size, 5), dtype=np.uint8)  # the codes' bytes, from their keys
+    text[:, :2] = _DEPARTMENTS[present // 1000]
+    for column, scale in ((2, 100), (3, 10), (4, 1)):
+        text[:, column] = ord("0") + (present // scale) % 10
+    names = text.view("S5").ravel().astype(str)
+    return pd.Index(names.astype(object), dtype=object), keys
 
 
 def _dictionary(
@@ -277,13 +348,15 @@ def _dictionary(
     if pa.types.is_dictionary(kind) and (
         pa.types.is_string(kind.value_type) or pa.types.is_large_string(kind.value_type)
     ):
-        return [
-            (
-                chunk.dictionary.cast(pa.large_string()),
-                np.asarray(chunk.indices.to_numpy(zero_copy_only=False), dtype=np.int32),
-            )
-            for chunk in values.chunks
-        ]
+        shared: dict[tuple[Any, ...], Any] = {}  # the batches of a row group share one
+        pieces = []
+        for chunk in values.chunks:
+            key = _identity(chunk.dictionary)
+            if key not in shared:
+                shared[key] = chunk.dictionary.cast(pa.large_string())
+            indices = np.asarray(chunk.indices.to_numpy(zero_copy_only=False), dtype=np.int32)
+            pieces.append((shared[key], indices))
+        return pieces
     if pa.types.is_dictionary(kind):
         values = values.cast(pa.large_string()).dictionary_encode()
     elif (
@@ -302,6 +375,12 @@ def _dictionary(
         [np.asarray(chunk.indices.to_numpy(zero_copy_only=False)) for chunk in values.chunks]
     )
     return [(dictionary.cast(pa.large_string()), indices.astype(np.int32, copy=False))]
+
+
+def _identity(array: Any) -> tuple[Any, ...]:
+    """Arrays with this key hold the same values: same type, buffers, offset and length."""
+    buffers = tuple(0 if b is None else b.address for b in array.buffers())
+    return (str(array.type), array.offset, len(array), *buffers)
 
 
 def _numbers_as_text(values: Any, *, label: str, ids: Ids, repair: bool) -> tuple[Any, np.ndarray]:

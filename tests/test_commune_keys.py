@@ -1,0 +1,87 @@
+"""Commune codes read from Arrow's string buffers against the general (hashing) path."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from aplcore.kernels import codes as kernel
+from hypothesis import given
+from hypothesis import strategies as st
+
+from aplcore.codes import CodeColumn, encode_codes
+from aplcore.errors import CommuneCodeError
+
+VALID = ["01001", "2A004", "2B010", "29001", "30001", "97101", "75056", "00000", "99999"]
+NEAR_MISSES = ["2C004", "2a004", "1A001", "0100", "010011", "01 01", "", "０1001", "A1001"]
+PATTERN = re.compile(r"^(?:[0-9]{2}|2[AB])[0-9]{3}$")
+
+
+def reference_keys(values: list[str]) -> np.ndarray:
+    """Key of each string (-1 for non-codes), from the definition in the kernel's module."""
+    rank = {f"{a}{c}": a * 12 + b for a in range(10) for b, c in enumerate("0123456789AB")}
+    return np.array(
+        [rank[v[:2]] * 1000 + int(v[2:]) if PATTERN.match(v) else -1 for v in values],
+        dtype=np.int32,
+    )
+
+
+def keys_of(values: list[str]) -> tuple[np.ndarray, int]:
+    array = pa.array(values, type=pa.large_string())
+    _, offsets, data = array.buffers()
+    offsets = np.frombuffer(offsets, dtype=np.int64, count=len(array) + 1)
+    data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    out = np.empty(len(array), dtype=np.int32)
+    return out, int(kernel.commune_keys(offsets, data, out))
+
+
+codes = st.lists(st.sampled_from(VALID + NEAR_MISSES) | st.text(max_size=6), max_size=40)
+
+
+@given(values=codes)
+def test_keys_match_the_reference(values):
+    out, n_bad = keys_of(values)
+    expected = reference_keys(values)
+    np.testing.assert_array_equal(out, expected)
+    assert n_bad == int((expected < 0).sum())
+
+
+@given(values=st.lists(st.sampled_from(VALID), min_size=1, max_size=40))
+def test_key_order_is_string_order(values):
+    out, _ = keys_of(values)
+    assert np.array_equal(np.argsort(out, kind="stable"), np.argsort(values, kind="stable"))
+
+
+@given(
+    origin=st.lists(st.sampled_from(VALID), min_size=1, max_size=30),
+    destination=st.lists(st.sampled_from(VALID), min_size=1, max_size=30),
+    large=st.booleans(),
+)
+def test_text_columns_encode_as_the_general_path(origin, destination, large):
+    kind = pa.large_string() if large else pa.string()
+    text = [CodeColumn(pa.array(v, type=kind), "c", "codes") for v in (origin, destination)]
+    chunked = [
+        CodeColumn(pa.chunked_array([v[:3], v[3:]], type=kind), "c", "codes")
+        for v in (origin, destination)
+    ]
+    general = [
+        CodeColumn(pa.array(v, type=kind).dictionary_encode(), "c", "codes")
+        for v in (origin, destination)
+    ]
+    expected_codes, expected = encode_codes(general)
+    for columns in (text, chunked):
+        got_codes, got = encode_codes(columns)
+        assert got_codes.equals(expected_codes)
+        assert got_codes.dtype == object
+        for a, b in zip(got, expected, strict=True):
+            assert a.dtype == np.int32
+            np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("bad", NEAR_MISSES)
+def test_a_bad_code_still_gets_the_row_error(bad):
+    column = CodeColumn(pa.array(["01001", "01002", bad]), "origin", "origin codes")
+    with pytest.raises(CommuneCodeError, match="row 3"):
+        encode_codes([column])
