@@ -42,9 +42,9 @@ _LAZY: dict[str, str] = {
     "AccessibilityMatrix": "aplcore.apl",
     "compute_apl": "aplcore.apl",
     "prepare": "aplcore.apl",
-    "aggregate": "aplcore.aggregate",
-    "population_under": "aplcore.aggregate",
-    "weighted_quantiles": "aplcore.aggregate",
+    "aggregate": "aplcore.aggregation",
+    "population_under": "aplcore.aggregation",
+    "weighted_quantiles": "aplcore.aggregation",
     # travel-time matrices
     "travel_times_from_table": "aplcore.traveltimes.table",
     "travel_times_crow_fly": "aplcore.traveltimes.crowfly",
@@ -93,7 +93,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from .aggregate import aggregate, population_under, weighted_quantiles
+    from .aggregation import aggregate, population_under, weighted_quantiles
     from .apl import METHODS, AccessibilityMatrix, APLResult, compute_apl, prepare
     from .area import StudyArea, study_area
     from .datasets import list_departements, list_regions, load_communes, load_contours

@@ -37,8 +37,8 @@ import numpy as np
 import pandas as pd
 
 from ._checks import check_demand_floor, check_finite_result
-from .aggregate import aggregate as aggregate_values
-from .aggregate import population_under, weighted_quantiles
+from .aggregation import aggregate as aggregate_values
+from .aggregation import population_under, weighted_quantiles
 from .area import check_edge_effects
 from .codes import normalise_codes
 from .decay import Closed, Decay, get_decay

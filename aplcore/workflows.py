@@ -561,7 +561,7 @@ def summarise(table: pd.DataFrame) -> pd.DataFrame:
     import numpy as np
     import pandas as pd
 
-    from .aggregate import aggregate
+    from .aggregation import aggregate
     from .plots.render import ZONE_COLOURS
 
     valid = table[np.isfinite(table["apl"].to_numpy(dtype=np.float64))]

@@ -308,3 +308,10 @@ def sp_weights(tt: aplcore.TravelTimes, decay: aplcore.Decay):
     keep = w > 0
     n = tt.n_communes
     return sp.csr_array((w[keep], (tt.origins[keep], tt.indices[keep])), shape=(n, n))
+
+
+def test_aggregate_stays_the_function_once_the_engine_is_imported():
+    import aplcore.apl  # imports the aggregation module
+
+    assert callable(aplcore.aggregate)
+    assert aplcore.aggregate.__module__ == "aplcore.aggregation"

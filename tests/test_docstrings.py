@@ -9,7 +9,7 @@ import warnings
 import pytest
 
 MODULES = [
-    "aplcore.aggregate",
+    "aplcore.aggregation",
     "aplcore.apl",
     "aplcore.code_history",
     "aplcore.datasets",
@@ -51,9 +51,6 @@ def test_main_public_functions_have_examples():
         "travel_times_from_table",
         "aggregate",
     ]
-    from aplcore.aggregate import aggregate
-
-    # aplcore.aggregate is also the name of a submodule: take the function itself
-    functions = {n: aggregate if n == "aggregate" else getattr(aplcore, n) for n in names}
+    functions = {n: getattr(aplcore, n) for n in names}
     missing = [n for n, f in functions.items() if "Examples\n" not in (f.__doc__ or "")]
     assert not missing

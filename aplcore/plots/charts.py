@@ -74,7 +74,7 @@ def plot_population_by_class(
     InvalidValueError
         Negative or missing populations.
     """
-    from ..aggregate import align_on_codes
+    from ..aggregation import align_on_codes
 
     values = check_values(values, what="APL values")
     unit = unit or values.attrs.get("unit") or APL_UNIT

@@ -33,7 +33,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import pandas as pd
 
-from ..aggregate import weighted_quantiles
+from ..aggregation import weighted_quantiles
 from ..errors import ParameterError, describe_values
 from .caps import CapsInput, Constraint, MarginInput, build_constraints, resolve_caps
 from .checks import check_row, describe_choices

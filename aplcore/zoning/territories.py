@@ -22,7 +22,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ..aggregate import aggregate
+from ..aggregation import aggregate
 from ..codes import normalise_codes
 from ..errors import (
     DuplicateError,
@@ -273,7 +273,7 @@ def attribute(
 def territory_apl(
     apl: pd.Series, weights: pd.Series, table: pd.DataFrame, *, what: str = "apl"
 ) -> pd.Series:
-    """Weighted mean of communal APL per territory (:func:`aplcore.aggregate.aggregate`).
+    """Weighted mean of communal APL per territory (:func:`aplcore.aggregation.aggregate`).
 
     Territories whose weight sums to 0 get NaN (they are then classified in the residual zone).
     """

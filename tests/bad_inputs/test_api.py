@@ -20,7 +20,7 @@ import pytest
 
 import aplcore
 from aplcore import io
-from aplcore.aggregate import aggregate, population_under, weighted_quantiles
+from aplcore.aggregation import aggregate, population_under, weighted_quantiles
 from aplcore.apl import LostSupplyWarning
 from aplcore.codes import as_code_index, normalise_codes
 from aplcore.demand import band_weights

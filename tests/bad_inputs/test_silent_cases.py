@@ -269,7 +269,7 @@ def test_inhabitants_aged_100_and_over_are_counted_in_90_plus(tmp_path, layout):
 
 
 def test_groups_without_weight_are_named_in_a_warning():
-    from aplcore.aggregate import aggregate
+    from aplcore.aggregation import aggregate
     from aplcore.errors import EmptyTerritoryWarning
 
     apl = pd.Series([1.0, 2.0, 3.0], index=CODES[:3])

@@ -97,7 +97,7 @@ def aggregate(
     Examples
     --------
     >>> import pandas as pd
-    >>> from aplcore.aggregate import aggregate
+    >>> from aplcore.aggregation import aggregate
     >>> apl = pd.Series({"36044": 2.0, "36088": 4.0, "45234": 3.0})
     >>> weights = pd.Series({"36044": 100.0, "36088": 300.0, "45234": 50.0})
     >>> departement = pd.Series({"36044": "36", "36088": "36", "45234": "45"})
