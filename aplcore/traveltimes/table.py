@@ -178,7 +178,6 @@ def travel_times_from_table(
             text_columns=[origin, destination],
             what=WHAT,
             hint=_HINT,
-            csv_dictionary=True,
             **options,
         )
         name = table.path.name if table.path is not None else None
