@@ -57,23 +57,32 @@ def test_key_order_is_string_order(values):
 @given(
     origin=st.lists(st.sampled_from(VALID), min_size=1, max_size=30),
     destination=st.lists(st.sampled_from(VALID), min_size=1, max_size=30),
+    unused=st.sampled_from(VALID),
     large=st.booleans(),
 )
-def test_text_columns_encode_as_the_general_path(origin, destination, large):
+def test_commune_columns_encode_as_the_general_path(origin, destination, unused, large):
+    """Plain, chunked and dictionary-encoded text (with a dictionary value no row uses, as the
+    general path keeps it) give the codes and positions of the general path (ids="any")."""
     kind = pa.large_string() if large else pa.string()
-    text = [CodeColumn(pa.array(v, type=kind), "c", "codes") for v in (origin, destination)]
-    chunked = [
-        CodeColumn(pa.chunked_array([v[:3], v[3:]], type=kind), "c", "codes")
-        for v in (origin, destination)
-    ]
-    general = [
-        CodeColumn(pa.array(v, type=kind).dictionary_encode(), "c", "codes")
-        for v in (origin, destination)
-    ]
-    expected_codes, expected = encode_codes(general)
-    for columns in (text, chunked):
+
+    def dictionary(values):
+        names = sorted(set(values) | {unused}, reverse=True)
+        indices = pa.array([names.index(v) for v in values], type=pa.int32())
+        return pa.DictionaryArray.from_arrays(indices, pa.array(names, type=kind))
+
+    layouts = {
+        "text": lambda v: pa.array(v, type=kind),
+        "chunked": lambda v: pa.chunked_array([v[:3], v[3:]], type=kind),
+        "dictionary": dictionary,
+        "dictionary chunks": lambda v: pa.chunked_array(
+            [dictionary(v).slice(0, 2), dictionary(v).slice(2)]
+        ),
+    }
+    for name, layout in layouts.items():
+        columns = [CodeColumn(layout(v), "c", "codes") for v in (origin, destination)]
+        expected_codes, expected = encode_codes(columns, ids="any")
         got_codes, got = encode_codes(columns)
-        assert got_codes.equals(expected_codes)
+        assert got_codes.equals(expected_codes), name
         assert got_codes.dtype == object
         for a, b in zip(got, expected, strict=True):
             assert a.dtype == np.int32
@@ -81,7 +90,9 @@ def test_text_columns_encode_as_the_general_path(origin, destination, large):
 
 
 @pytest.mark.parametrize("bad", NEAR_MISSES)
-def test_a_bad_code_still_gets_the_row_error(bad):
-    column = CodeColumn(pa.array(["01001", "01002", bad]), "origin", "origin codes")
+@pytest.mark.parametrize("encoded", [False, True])
+def test_a_bad_code_still_gets_the_row_error(bad, encoded):
+    values = pa.array(["01001", "01002", bad])
+    column = CodeColumn(values.dictionary_encode() if encoded else values, "origin", "origin codes")
     with pytest.raises(CommuneCodeError, match="row 3"):
         encode_codes([column])
