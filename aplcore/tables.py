@@ -26,14 +26,41 @@ import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
 
 from .errors import IncompleteFileWarning, InputFormatError, describe_values
 
-__all__ = ["TableData", "column_names", "iter_batches", "read_table", "to_arrow"]
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+__all__ = [
+    "CODE_COLUMNS",
+    "TableData",
+    "code_indexed",
+    "column_names",
+    "iter_batches",
+    "read_code_frame",
+    "read_frame",
+    "read_table",
+    "to_arrow",
+]
+
+#: Columns read as text by :func:`read_frame` (commune codes and other identifiers).
+CODE_COLUMNS = (
+    "code",
+    "commune",
+    "origin",
+    "destination",
+    "territory",
+    "departement",
+    "region",
+    "practitioner_id",
+    "epci",
+)
+
 
 logger = logging.getLogger(__name__)
 
@@ -959,3 +986,53 @@ def _parse_error_message(path: Path, text: str) -> str:
         "per line with the same number of fields: the file may be truncated (an unclosed quote) "
         "or in another format."
     )
+
+
+def read_frame(
+    path: Path, *, what: str, sep: str | None = None, sheet: str | int | None = None
+) -> pd.DataFrame:
+    """Read a CSV/TSV (separator ``sep``, sniffed by default), Parquet, Feather or Excel table
+    (``sheet``, the first by default), code columns as text.
+
+    Files go through :func:`read_table` (UTF-8 or Latin-1, gzip; a row with
+    missing or extra fields is an error naming the file and the line).
+    """
+    table = read_table(
+        path,
+        text_columns=lambda name: name.strip().lower() in CODE_COLUMNS,
+        what=what,
+        dictionary=False,
+        sep=sep,
+        sheet=sheet,
+    )
+    frame = table.data.to_pandas()
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if len(frame) == 0:
+        msg = f"{what} {path} has no rows."
+        raise InputFormatError(msg)
+    return frame
+
+
+def read_code_frame(path: Path, *, what: str) -> pd.DataFrame:
+    """Read a table (see :func:`read_frame`) indexed by its ``code`` (or ``commune``) column."""
+    return code_indexed(read_frame(path, what=what), what=what, path=path)
+
+
+def code_indexed(frame: pd.DataFrame, *, what: str, path: Path) -> pd.DataFrame:
+    from .codes import as_code_index
+
+    if frame.index.name in ("code", "commune"):
+        frame = frame.reset_index()
+    for column in ("code", "commune"):
+        if column in frame.columns:
+            frame = frame.set_index(column)
+            break
+    else:
+        msg = (
+            f"{what} {path} needs a 'code' (or 'commune') column of commune codes; found "
+            f"columns {', '.join(map(str, frame.columns))}."
+        )
+        raise InputFormatError(msg)
+    frame.index = as_code_index(frame.index, what=f"commune codes of {path.name}")
+    frame.index.name = "code"
+    return frame

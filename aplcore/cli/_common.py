@@ -1,12 +1,11 @@
 """Helpers shared by the subcommands: output checks, error and warning lines, logging set-up,
-progress steps, table reading and writing, areas of the bundled data and travel times.
+progress steps, table reading and writing.
 
 Only the standard library is imported at module level (``aplcore --help`` stays instant).
 """
 
 from __future__ import annotations
 
-import argparse
 import logging
 import sys
 import time
@@ -20,24 +19,10 @@ from ..errors import AplcoreError
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from ..traveltimes import TravelTimes
-
 # the command's own records, under one name whichever module of the package logs them
 logger = logging.getLogger("aplcore.cli")
 
 PROG = "aplcore"
-
-CODE_COLUMNS = (
-    "code",
-    "commune",
-    "origin",
-    "destination",
-    "territory",
-    "departement",
-    "region",
-    "practitioner_id",
-    "epci",
-)
 
 
 class CommandError(AplcoreError):
@@ -218,53 +203,24 @@ def final_path(path: Path) -> Path:
 def read_table(
     path: Path, *, what: str, sep: str | None = None, sheet: str | int | None = None
 ) -> pd.DataFrame:
-    """Read a CSV/TSV (separator ``sep``, sniffed by default), Parquet, Feather or Excel table
-    (``sheet``, the first by default), code columns as text.
+    """:func:`aplcore.tables.read_frame`: a whole table, code columns as text."""
+    from ..tables import read_frame
 
-    Files go through :func:`aplcore.tables.read_table` (UTF-8 or Latin-1, gzip; a row with
-    missing or extra fields is an error naming the file and the line).
-    """
-    from ..tables import read_table as read_any
-
-    table = read_any(
-        path,
-        text_columns=lambda name: name.strip().lower() in CODE_COLUMNS,
-        what=what,
-        dictionary=False,
-        sep=sep,
-        sheet=sheet,
-    )
-    frame = table.data.to_pandas()
-    frame.columns = [str(c).strip() for c in frame.columns]
-    if len(frame) == 0:
-        msg = f"{what} {path} has no rows."
-        raise CommandError(msg)
-    return frame
+    return read_frame(path, what=what, sep=sep, sheet=sheet)
 
 
 def read_code_table(path: Path, *, what: str) -> pd.DataFrame:
-    """Read a table (see :func:`read_table`) indexed by its ``code`` (or ``commune``) column."""
-    return code_indexed(read_table(path, what=what), what=what, path=path)
+    """:func:`aplcore.tables.read_code_frame`: a table indexed by its commune codes."""
+    from ..tables import read_code_frame
+
+    return read_code_frame(path, what=what)
 
 
 def code_indexed(frame: pd.DataFrame, *, what: str, path: Path) -> pd.DataFrame:
-    from ..codes import as_code_index
+    """:func:`aplcore.tables.code_indexed`."""
+    from ..tables import code_indexed as indexed
 
-    if frame.index.name in ("code", "commune"):
-        frame = frame.reset_index()
-    for column in ("code", "commune"):
-        if column in frame.columns:
-            frame = frame.set_index(column)
-            break
-    else:
-        msg = (
-            f"{what} {path} needs a 'code' (or 'commune') column of commune codes; found "
-            f"columns {', '.join(map(str, frame.columns))}."
-        )
-        raise CommandError(msg)
-    frame.index = as_code_index(frame.index, what=f"commune codes of {path.name}")
-    frame.index.name = "code"
-    return frame
+    return indexed(frame, what=what, path=path)
 
 
 def as_numbers(values: pd.Series, *, what: str) -> pd.Series:
@@ -282,130 +238,6 @@ def as_numbers(values: pd.Series, *, what: str) -> pd.Series:
         )
         raise InvalidValueError(msg)
     return numbers
-
-
-def add_area_options(parser: argparse.ArgumentParser, *, default_region: str | None) -> None:
-    group = parser.add_mutually_exclusive_group()
-    default = f" (default: {default_region}, Centre-Val de Loire)" if default_region else ""
-    group.add_argument(
-        "--region", metavar="CODE", help=f"a région code or name, e.g. 24 or Bretagne{default}"
-    )
-    group.add_argument(
-        "--departement", metavar="CODE", help="a département code or name, e.g. 36, 2A or Indre"
-    )
-    group.add_argument(
-        "--france", action="store_true", help="all communes of France (34 917, overseas included)"
-    )
-
-
-def add_travel_time_options(parser: argparse.ArgumentParser) -> None:
-    """``--roads`` and ``--max-minutes``, the options of :func:`travel_times_of`."""
-    parser.add_argument(
-        "--roads", type=Path, metavar="GRAPHML", help="road graph (GraphML) instead of crow-fly"
-    )
-    parser.add_argument(
-        "--max-minutes",
-        type=float,
-        default=30.0,
-        metavar="MIN",
-        help="longest travel time kept, minutes (30)",
-    )
-
-
-def chosen_area(args: argparse.Namespace, *, default_region: str | None) -> dict[str, Any]:
-    if args.france:
-        return {"france": True}
-    if args.departement is not None:
-        return {"departement": args.departement}
-    if args.region is not None:
-        return {"region": args.region}
-    if default_region is not None:
-        return {"region": default_region}
-    msg = "choose the communes: --communes FILE, or --region, --departement or --france."
-    raise CommandError(msg)
-
-
-def area_label(area: dict[str, Any]) -> str:
-    """A readable name of an area."""
-    from .. import datasets
-
-    if area.get("france"):
-        return "France"
-    if "region" in area:
-        table = datasets.list_regions()
-        code = _lookup_code(table, area["region"])
-        return f"région {code} {table.loc[code, 'name']}"
-    table = datasets.list_departements()
-    code = _lookup_code(table, area["departement"])
-    return f"département {code} {table.loc[code, 'name']}"
-
-
-def _lookup_code(table: pd.DataFrame, value: str) -> str:
-    """Code of a région or département given by code or name (datasets reports unknown ones)."""
-    if value in table.index:
-        return value
-    by_name = {str(n).casefold(): c for c, n in table["name"].items()}
-    code = by_name.get(str(value).casefold())
-    if code is None:
-        from .. import datasets
-
-        what = "region" if "n_departements" in table.columns else "departement"
-        datasets.load_communes(**{what: value})  # raises ParameterError with the known codes
-        msg = f"unknown {what} {value!r}."  # pragma: no cover - load_communes raised
-        raise CommandError(msg)
-    return code
-
-
-def travel_times_of(
-    communes: pd.DataFrame, *, roads: Path | None, max_minutes: float, notes: list[str]
-) -> TravelTimes:
-    frame = communes.reset_index()[["code", "lon", "lat"]]
-    if roads is None:
-        from ..traveltimes.crowfly import travel_times_crow_fly
-
-        tt = travel_times_crow_fly(frame, max_minutes=max_minutes)
-        notes.append(
-            f"travel times: crow-fly distances between town halls converted to car minutes "
-            f"(model calibrated on Metric), pairs within {max_minutes:g} min."
-        )
-        return tt
-    graph = read_graph(roads)
-    from ..traveltimes.roads import travel_times_from_graph
-
-    tt = travel_times_from_graph(graph, frame, max_minutes=max_minutes)
-    snap = tt.metadata.get("snap_distance_m", {})
-    note = f"travel times: road graph {roads.name}, pairs within {max_minutes:g} min"
-    if snap:
-        note += (
-            f"; town halls are a median {snap['median'] / 1000:.1f} km (at most "
-            f"{snap['max'] / 1000:.1f} km) from their nearest node, covered at "
-            f"{tt.metadata.get('params', {}).get('access_speed_kmh', 20):g} km/h"
-        )
-        if snap["median"] > 2000:
-            note += ": the graph does not cover most communes, check that it spans the area"
-    notes.append(note + ".")
-    return tt
-
-
-def read_graph(path: Path) -> Any:
-    try:
-        import networkx as nx
-    except ImportError as exc:
-        msg = "road graphs need networkx and osmnx: pip install 'aplcore[roads]'."
-        raise ImportError(msg) from exc
-    try:
-        import osmnx
-
-        return osmnx.load_graphml(path)
-    except ImportError:
-        return nx.read_graphml(path)
-
-
-def describe_error(exc: BaseException) -> str:
-    if isinstance(exc, OSError) and exc.filename:
-        reason = exc.strerror or str(exc)
-        return f"{reason}: {exc.filename}"
-    return str(exc)
 
 
 def print_error(command: str, message: str) -> None:

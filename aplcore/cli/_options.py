@@ -16,16 +16,8 @@ import argparse
 import math
 from typing import Any
 
+from ..decay_text import DECAY_FAMILIES
 from ._common import CommandError
-
-#: Parameters of each decay family after ``KIND:``, as ``aplcore.decay`` names them.
-DECAY_FAMILIES = {
-    "linear": "linear:CUTOFF",
-    "exponential": "exponential:BETA,CUTOFF",
-    "gaussian": "gaussian:SIGMA,CUTOFF",
-    "power": "power:BETA,CUTOFF[,T0]",
-    "step": "step:EDGE,EDGE,...:WEIGHT,WEIGHT,...",
-}
 
 #: The band-edge conventions of ``aplcore.decay.CONVENTIONS`` (written out here so that building
 #: the parser imports no numerical module).
@@ -64,63 +56,13 @@ def parse_decay(spec: str, *, closed: str | None = None) -> Any:
     CommandError
         Unknown name or family, or parameters that are not numbers.
     """
-    from ..decay import (
-        available_decays,
-        exponential_decay,
-        gaussian_decay,
-        get_decay,
-        linear_decay,
-        power_decay,
-        step_decay,
-    )
+    from ..decay_text import decay_from_text
     from ..errors import ParameterError
 
-    kind, sep, rest = spec.partition(":")
-    kind = kind.strip()
-    if not sep:
-        if kind not in available_decays():
-            msg = (
-                f"--decay {spec!r} is not a known decay; known: "
-                f"{', '.join(available_decays())}, or a family with its parameters: "
-                f"{', '.join(DECAY_FAMILIES.values())}."
-            )
-            raise CommandError(msg)
-        return get_decay(kind, closed=closed)  # type: ignore[arg-type]
-    if kind not in DECAY_FAMILIES:
-        msg = (
-            f"--decay {spec!r}: unknown family {kind!r}; use one of "
-            f"{', '.join(DECAY_FAMILIES.values())}."
-        )
-        raise CommandError(msg)
     try:
-        groups = [[float(x) for x in part.split(",") if x.strip()] for part in rest.split(":")]
-    except ValueError:
-        groups = []
-    expected = {"linear": (1,), "exponential": (2,), "gaussian": (2,), "power": (2, 3)}
-    shape_ok = (
-        len(groups) == 2 and len(groups[0]) == len(groups[1]) > 0
-        if kind == "step"
-        else len(groups) == 1 and len(groups[0]) in expected[kind]
-    )
-    if not shape_ok or any(not math.isfinite(v) for g in groups for v in g):
-        msg = f"--decay {spec!r}: expected {DECAY_FAMILIES[kind]} (numbers, minutes)."
-        raise CommandError(msg)
-    edges = {"closed": closed or "left"}
-    values = groups[0]
-    try:
-        if kind == "linear":
-            return linear_decay(values[0], name=spec, **edges)  # type: ignore[arg-type]
-        if kind == "exponential":
-            return exponential_decay(values[0], values[1], name=spec, **edges)  # type: ignore[arg-type]
-        if kind == "gaussian":
-            return gaussian_decay(values[0], values[1], name=spec, **edges)  # type: ignore[arg-type]
-        if kind == "power":
-            t0 = values[2] if len(values) == 3 else 1.0
-            return power_decay(values[0], values[1], t0=t0, name=spec, **edges)  # type: ignore[arg-type]
-        return step_decay(groups[0], groups[1], name=spec, **edges)  # type: ignore[arg-type]
+        return decay_from_text(spec, closed=closed)
     except ParameterError as exc:
-        msg = f"--decay {spec!r}: {exc}"
-        raise CommandError(msg) from None
+        raise CommandError(f"--{exc}") from None
 
 
 def describe_decay(decay: Any) -> str:

@@ -231,55 +231,11 @@ def _write_run(args: argparse.Namespace, result: Any, how: str, target: Path) ->
     write_run_record(target, record)
 
 
-def read_travel_times(
-    path: Path,
-    *,
-    intra_minutes: float | None = 0.0,
-    columns: tuple[str, str, str] = ("origin", "destination", "minutes"),
-    units: str | None = None,
-    strict: bool = False,
-    sep: str | None = None,
-    sheet: str | int | None = None,
-    repair_integers: bool = False,
-) -> TravelTimes:
-    """Travel times from an O-D table (.csv/.parquet) or a matrix file (.npz/.parquet).
+def read_travel_times(path: Path, **options: Any) -> TravelTimes:
+    """:func:`aplcore.traveltimes.store.read_travel_times`, imported when a command runs."""
+    from ..traveltimes.store import read_travel_times as read
 
-    A Parquet file written by :func:`aplcore.traveltimes.store.save_travel_times` is read with its
-    metadata; any other Parquet or CSV file is read as an O-D table with columns ``origin``,
-    ``destination`` and ``minutes``, times in ``units`` (minutes by default); ``strict`` makes
-    commune codes absent from the current COG an error; ``sep``, ``sheet`` and
-    ``repair_integers`` are those of :func:`aplcore.traveltimes.travel_times_from_table`.
-    """
-    from ..traveltimes.store import load_travel_times
-    from ..traveltimes.table import travel_times_from_table
-
-    suffix = path.suffix.lower()
-    if suffix == ".npz" or (suffix in (".parquet", ".pq") and _is_saved_matrix(path)):
-        return load_travel_times(path)
-    origin, destination, minutes = columns
-    return travel_times_from_table(
-        path,
-        origin=origin,
-        destination=destination,
-        minutes=minutes,
-        intra_minutes=intra_minutes,
-        max_minutes=None,
-        units=units,  # type: ignore[arg-type]
-        strict=strict,
-        sep=sep,
-        sheet=sheet,
-        repair_integers=repair_integers,
-    )
-
-
-def _is_saved_matrix(path: Path) -> bool:
-    import pyarrow.parquet as pq
-
-    try:
-        metadata = pq.read_schema(path).metadata or {}
-    except Exception:  # not a Parquet file: let the table reader report it
-        return False
-    return b"aplcore" in metadata
+    return read(path, **options)
 
 
 def read_demand(

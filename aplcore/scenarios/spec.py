@@ -124,8 +124,8 @@ class RunSpec:
 
     def build_baseline(self) -> Any:
         """Read the input files and build the :class:`~aplcore.scenarios.Baseline`."""
-        from ..cli._common import read_code_table
-        from ..cli.compute import read_travel_times
+        from ..tables import read_code_frame as read_code_table
+        from ..traveltimes.store import read_travel_times
         from .baseline import Baseline, ZoningSpec
 
         b = self.baseline
@@ -171,12 +171,12 @@ class RunSpec:
 
 
 def _read_population(path: Path) -> dict[str, Any]:
-    from ..cli._common import read_table
     from ..io import read_population_by_age
+    from ..tables import read_frame
 
-    frame = read_table(path, what="the population table")
+    frame = read_frame(path, what="the population table")
     if "population" in frame.columns and "age" not in frame.columns:
-        from ..cli._common import code_indexed
+        from ..tables import code_indexed
 
         table = code_indexed(frame, what="the population table", path=path)
         population = _column(table, "population", path)
@@ -401,24 +401,24 @@ def _scenarios(c: _Checker, data: Mapping) -> list[Scenario]:
 def _decay(c: _Checker, where: str, value: Any) -> Any:
     """A decay name (``drees_gp``) or family with parameters (``exponential:0.1,30``,
     ``step:10,15,20:1,0.67,0.33``), as on the command line."""
-    from ..cli._options import parse_decay
+    from ..decay_text import decay_from_text
     from ..errors import AplcoreError
 
     if not isinstance(value, str):
         c.fail(where, f"expected a decay name or family:parameters, found {value!r}.")
     try:
-        return parse_decay(value)
+        return decay_from_text(value)
     except AplcoreError as exc:
-        c.fail(where, str(exc).replace("--decay ", ""))
+        c.fail(where, str(exc).removeprefix("decay "))
         raise  # pragma: no cover
 
 
 def _grid_change(c: _Checker, key: str, value: Any) -> Change:
+    if key == "decay":
+        return DecayChange(decay=_decay(c, "[grid] decay", value))
     try:
         if key == "closed":
             return DecayChange(closed=value)
-        if key == "decay":
-            return DecayChange(decay=_decay(c, "[grid] decay", value))
         if key == "max_age":
             return AgeLimit(value or None)
         return WeightsVintage(value)

@@ -34,7 +34,13 @@ from ..io.writers import atomic_write
 if TYPE_CHECKING:
     from .model import TravelTimes
 
-__all__ = ["FORMAT_VERSION", "codes_hash", "load_travel_times", "save_travel_times"]
+__all__ = [
+    "FORMAT_VERSION",
+    "codes_hash",
+    "load_travel_times",
+    "read_travel_times",
+    "save_travel_times",
+]
 
 #: Version of the on-disk layout.
 FORMAT_VERSION = 1
@@ -298,3 +304,53 @@ def _canonical(
     has_self = np.zeros(n, dtype=bool)
     has_self[origins[origins == indices]] = True
     return bool(has_self.all())
+
+
+def read_travel_times(
+    path: Path,
+    *,
+    intra_minutes: float | None = 0.0,
+    columns: tuple[str, str, str] = ("origin", "destination", "minutes"),
+    units: str | None = None,
+    strict: bool = False,
+    sep: str | None = None,
+    sheet: str | int | None = None,
+    repair_integers: bool = False,
+) -> TravelTimes:
+    """Travel times from an O-D table (.csv/.parquet) or a matrix file (.npz/.parquet).
+
+    A Parquet file written by :func:`save_travel_times` is read with its
+    metadata; any other Parquet or CSV file is read as an O-D table with columns ``origin``,
+    ``destination`` and ``minutes``, times in ``units`` (minutes by default); ``strict`` makes
+    commune codes absent from the current COG an error; ``sep``, ``sheet`` and
+    ``repair_integers`` are those of :func:`aplcore.traveltimes.travel_times_from_table`.
+    """
+    from .table import travel_times_from_table
+
+    suffix = path.suffix.lower()
+    if suffix == ".npz" or (suffix in (".parquet", ".pq") and _is_saved_matrix(path)):
+        return load_travel_times(path)
+    origin, destination, minutes = columns
+    return travel_times_from_table(
+        path,
+        origin=origin,
+        destination=destination,
+        minutes=minutes,
+        intra_minutes=intra_minutes,
+        max_minutes=None,
+        units=units,  # type: ignore[arg-type]
+        strict=strict,
+        sep=sep,
+        sheet=sheet,
+        repair_integers=repair_integers,
+    )
+
+
+def _is_saved_matrix(path: Path) -> bool:
+    import pyarrow.parquet as pq
+
+    try:
+        metadata = pq.read_schema(path).metadata or {}
+    except Exception:  # not a Parquet file: let the table reader report it
+        return False
+    return b"aplcore" in metadata
