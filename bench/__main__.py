@@ -187,7 +187,8 @@ def benchmark_tables(
             stats, extra = bench["stats"], bench.get("extra_info", {})
             name = bench["name"]
             note = (
-                f" ({extra['n_sources']} sources, mean scaled to {extra['scaled_to']:,})"
+                f" ({extra.get('n_sources', extra['sources_per_round'])} of "
+                f"{extra['scaled_to']:,}, mean scaled)"
                 if "scaled_to" in extra
                 else ""
             )
@@ -512,16 +513,26 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, no France-scale run")
     parser.add_argument("--out", type=Path, default=HERE / "README.md", help="report file")
+    parser.add_argument(
+        "--reuse-timings",
+        action="store_true",
+        help="take the pytest-benchmark timings of the last run (latest.json) instead of "
+        "running them again; memory, start-up and scaling are measured anew",
+    )
     args = parser.parse_args(argv)
 
     from .memory import measure_all
     from .problems import real_communes
 
-    with tempfile.TemporaryDirectory() as folder:
-        json_path = Path(folder) / "bench.json"
-        run_pytest_benchmarks(args.quick, json_path)
-        data = json.loads(json_path.read_text())
-        shutil.move(json_path, args.out.parent / "latest.json")  # the raw pytest-benchmark data
+    latest = args.out.parent / "latest.json"  # the raw pytest-benchmark data
+    if args.reuse_timings:
+        data = json.loads(latest.read_text())
+    else:
+        with tempfile.TemporaryDirectory() as folder:
+            json_path = Path(folder) / "bench.json"
+            run_pytest_benchmarks(args.quick, json_path)
+            data = json.loads(json_path.read_text())
+            shutil.move(json_path, latest)
     problem = real_communes("44" if args.quick else None)
     memory = measure_all(problem)
     from .user_path import compute_command
