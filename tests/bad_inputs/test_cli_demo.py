@@ -70,4 +70,5 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_demo_bad_input(case: CliCase, inputs: Inputs, capsys) -> None:
-    check_case(case, inputs, capsys)
+    outcome = check_case(case, inputs, capsys)  # asserts the line, the words, the files
+    assert outcome.code == case.code
