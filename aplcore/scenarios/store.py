@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Self
 
 import numpy as np
 import pandas as pd
@@ -50,8 +51,8 @@ class MemoryStore:
         return self.values[:, position]
 
 
-class ParquetStore:
-    """APL in Parquet block files under a folder, with an index of their scenarios."""
+class _BlockFiles:
+    """Block files under a folder and their index (``blocks.json``: file and scenario positions)."""
 
     def __init__(self, folder: Path, codes: pd.Index, blocks: list[tuple[str, list[int]]]) -> None:
         self.folder = folder
@@ -59,18 +60,26 @@ class ParquetStore:
         self.blocks = blocks
 
     @classmethod
-    def create(cls, folder: Path, codes: pd.Index) -> ParquetStore:
+    def create(cls, folder: Path, codes: pd.Index) -> Self:
         folder.mkdir(parents=True, exist_ok=False)
         return cls(folder, codes, [])
 
     @classmethod
-    def open(cls, folder: Path, codes: pd.Index) -> ParquetStore:
+    def open(cls, folder: Path, codes: pd.Index) -> Self:
         index = json.loads((folder / "blocks.json").read_text())
         return cls(folder, codes, [(b["file"], b["positions"]) for b in index])
 
     @property
     def n_scenarios(self) -> int:
         return sum(len(p) for _, p in self.blocks)
+
+    def save_index(self) -> None:
+        index = [{"file": f, "positions": p} for f, p in self.blocks]
+        (self.folder / "blocks.json").write_text(json.dumps(index) + "\n")
+
+
+class ParquetStore(_BlockFiles):
+    """APL in Parquet block files under a folder, with an index of their scenarios."""
 
     def write(self, names: Sequence[str], positions: Sequence[int], apl: np.ndarray) -> None:
         import pyarrow as pa
@@ -90,10 +99,6 @@ class ParquetStore:
             write_statistics=False,
         )
         self.blocks.append((name, [int(p) for p in positions]))
-
-    def save_index(self) -> None:
-        index = [{"file": f, "positions": p} for f, p in self.blocks]
-        (self.folder / "blocks.json").write_text(json.dumps(index) + "\n")
 
     def chunks(self, rows: int = ROWS) -> Iterator[tuple[slice, np.ndarray]]:
         """Slices of :data:`ROWS` communes with the APL of every scenario, in scenario order
@@ -126,36 +131,13 @@ class ParquetStore:
         raise KeyError(position)
 
 
-class NpyStore:
+class NpyStore(_BlockFiles):
     """APL in ``.npy`` block files (communes × block scenarios) under a folder, with an index."""
-
-    def __init__(self, folder: Path, codes: pd.Index, blocks: list[tuple[str, list[int]]]) -> None:
-        self.folder = folder
-        self.codes = codes
-        self.blocks = blocks
-
-    @classmethod
-    def create(cls, folder: Path, codes: pd.Index) -> NpyStore:
-        folder.mkdir(parents=True, exist_ok=False)
-        return cls(folder, codes, [])
-
-    @classmethod
-    def open(cls, folder: Path, codes: pd.Index) -> NpyStore:
-        index = json.loads((folder / "blocks.json").read_text())
-        return cls(folder, codes, [(b["file"], b["positions"]) for b in index])
-
-    @property
-    def n_scenarios(self) -> int:
-        return sum(len(p) for _, p in self.blocks)
 
     def write(self, names: Sequence[str], positions: Sequence[int], apl: np.ndarray) -> None:
         name = f"block-{len(self.blocks):05d}.npy"
         np.save(self.folder / name, np.ascontiguousarray(apl, dtype=np.float64))
         self.blocks.append((name, [int(p) for p in positions]))
-
-    def save_index(self) -> None:
-        index = [{"file": f, "positions": p} for f, p in self.blocks]
-        (self.folder / "blocks.json").write_text(json.dumps(index) + "\n")
 
     def _offset(self, file: str) -> tuple[int, int]:
         """Where the values of a block file start, and its number of scenarios."""
