@@ -14,6 +14,7 @@ import numpy as np
 from numba import prange
 
 from ._jit import jit
+from .random import lognormal_factor
 
 
 @jit(parallel=True)
@@ -82,7 +83,9 @@ def count_gp_noise(
     row_gp,
     bounded,
     activity,
-    factors,
+    keys,
+    sigma,
+    shift,
     keep,
     keep_of,
     new_install,
@@ -93,18 +96,22 @@ def count_gp_noise(
     new_activity,
 ):
     """Supply per commune and scenario (``n_communes × K``, the solver's layout) when scenario
-    ``k`` multiplies each practitioner's activity by ``factors[gp, k]`` and keeps the rows
-    ``keep[keep_of[k]]``.
+    ``k`` multiplies the activity of practitioner ``g`` by the log-normal factor
+    ``exp(sigma[k] · z + shift[k])`` of :func:`aplcore.kernels.random.lognormal_factor`
+    (``z``: normal ``g`` of the stream ``keys[k]``; factor 1 where ``sigma[k]`` is 0) and keeps
+    the rows ``keep[keep_of[k]]``.
 
     The values equal :func:`count_gp_columns` on ``activity * factors[row_gp].T``, summed in the
-    same order, without building that matrix. One task per commune (a gather): the rows of
-    commune ``j``, ``commune_rows[commune_indptr[j]:commune_indptr[j + 1]]``, are listed in the
-    order :func:`count_gp_columns` adds them (liberal rows practitioner by practitioner, then
-    centres de santé); each liberal row sums its practitioner's kept rows again (most have one
-    site), which costs less than storing the sums of every practitioner and scenario. Plain IEEE
-    arithmetic (no fused multiply-add), so each value is the one NumPy would compute.
+    same order, without building that matrix: each factor is computed where it is used, from
+    its counter alone, so no practitioner × scenario array of factors exists. One task per
+    commune (a gather): the rows of commune ``j``, ``commune_rows[commune_indptr[j]:
+    commune_indptr[j + 1]]``, are listed in the order :func:`count_gp_columns` adds them (liberal
+    rows practitioner by practitioner, then centres de santé); each liberal row sums its
+    practitioner's kept rows again (most have one site), which costs less than storing the sums
+    of every practitioner and scenario. Plain IEEE arithmetic (no fused multiply-add), so each
+    value is the one NumPy would compute.
     """
-    n_cols = factors.shape[1]
+    n_cols = keys.size
     n_communes = commune_indptr.size - 1
     out = np.zeros((n_communes, n_cols), np.float64)
     for j in prange(n_communes):
@@ -112,18 +119,19 @@ def count_gp_noise(
         for p in range(commune_indptr[j], commune_indptr[j + 1]):
             r = commune_rows[p]
             g = row_gp[r]
-            if not bounded[r]:
-                for k in range(n_cols):
-                    if keep[keep_of[k], r]:
-                        acc[k] += activity[r] * factors[g, k]
-                continue
+            index = np.uint64(g)
             lo = gp_indptr[g]
             hi = gp_indptr[g + 1]
             for k in range(n_cols):
                 m = keep_of[k]
                 if not keep[m, r]:
                     continue
-                f = factors[g, k]
+                f = 1.0
+                if sigma[k] != 0.0:
+                    f = lognormal_factor(keys[k], index, sigma[k], shift[k])
+                if not bounded[r]:
+                    acc[k] += activity[r] * f
+                    continue
                 total = 0.0
                 for q in range(lo, hi):
                     s = gp_rows[q]

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import aplcore
-from aplcore.scenarios import Baseline
+from aplcore.scenarios import ActivityNoise, Baseline, Scenario
 from aplcore.scenarios.baseline import Inputs
 
 CODES = ["45001", "45002", "45004", "45005"]
@@ -74,19 +74,24 @@ def test_kernel_equals_the_rules(case):
 
 
 @settings(max_examples=30)
-@given(tables(), st.integers(0, 2**32 - 1))
-def test_noise_kernel_equals_the_rules(case, seed):
-    """Per-practitioner factors and several kept-row masks, counted without the activity matrix."""
+@given(tables(), st.integers(0, 2**64 - 1), st.floats(0.0, 1.0))
+def test_noise_kernel_equals_the_rules(case, seed, cv):
+    """Per-practitioner factors computed inside the kernel and several kept-row masks, counted
+    without an activity matrix, against the rules on the activity times the public factors."""
     from aplcore.kernels.supply import count_gp_noise
+
+    from aplcore.scenarios.baseline import noise_streams
 
     table, _, max_age, rules = case
     base = Baseline(TT, demand=pd.Series(1.0, index=CODES), practitioners=table, rules=rules,
                     max_age=max_age)  # fmt: skip
     inputs = Inputs.from_baseline(base)
     prac = inputs.practitioners
+    noises = [None, ActivityNoise(cv, seed, 0), ActivityNoise(3 * cv, seed, 2**64 - 1)]
+    factors = np.ones((prac.n_gp, 3))
+    factors[:, 1] = noises[1].factors(prac.n_gp)
+    factors[:, 2] = noises[2].factors(prac.n_gp)
     rng = np.random.default_rng(seed)
-    factors = rng.uniform(0.0, 2.0, (prac.n_gp, 3))
-    factors[:, 0] = 1.0
     # whole practitioners are kept or removed (ages, retirements, removals), never one site
     masks = (rng.random((2, prac.n_gp)) < 0.8)[:, prac.gp]
     if max_age is not None:
@@ -94,8 +99,8 @@ def test_noise_kernel_equals_the_rules(case, seed):
     keep_of = np.array([0, 1, 0])
     found = count_gp_noise(
         prac.gp_indptr, prac.gp_rows, prac.commune_indptr, prac.commune_rows, prac.gp,
-        prac.bounded, prac.activity, factors, masks, keep_of, prac.new_install, prac.sites,
-        float(rules.zero_below), float(rules.floor), float(rules.cap),
+        prac.bounded, prac.activity, *noise_streams(noises), masks, keep_of, prac.new_install,
+        prac.sites, float(rules.zero_below), float(rules.floor), float(rules.cap),
         float(rules.new_install_activity),
     )  # fmt: skip
     activity = prac.activity * factors[prac.gp].T
@@ -111,18 +116,22 @@ def test_noise_kernel_equals_the_rules(case, seed):
 
 
 def test_block_noise_equals_each_draw():
-    """The noise of a block, drawn at once, is each draw's own stream (whatever the block)."""
-    from aplcore.scenarios.baseline import noise_factors
-    from aplcore.scenarios.model import ActivityNoise
-
-    noises = [ActivityNoise(0.1, seed=3, draw=k) for k in range(5)]
-    block = noise_factors([noises[1], None, *noises[2:]], 1000)
-    assert block.shape == (1000, 5)
-    assert np.array_equal(block[:, 0], noises[1].factors(1000))
-    assert (block[:, 1] == 1.0).all()
-    for col, noise in enumerate(noises[2:], start=2):
-        assert np.array_equal(block[:, col], noise.factors(1000))
-    # the factors themselves: log-normal of mean 1 from numpy's generator seeded [seed, draw, 0]
-    z = np.random.default_rng([3, 4, 0]).standard_normal(1000)
-    sigma = np.sqrt(np.log1p(0.1**2))
-    assert np.array_equal(noises[4].factors(1000), np.exp(z * sigma - 0.5 * sigma**2))
+    """Supply of a block of draws is each draw's own supply, whatever the block around it."""
+    table = pd.DataFrame(
+        {
+            "practitioner_id": [f"g{i}" for i in range(40)],
+            "commune": [CODES[i % 4] for i in range(40)],
+            "activity": np.linspace(0.0, 7000.0, 40),
+            "age": 40,
+        }
+    )
+    inputs = Inputs.from_baseline(
+        Baseline(TT, demand=pd.Series(1.0, index=CODES), practitioners=table)
+    )
+    noises = [Scenario(f"d{k}", (ActivityNoise(0.3, seed=3, draw=k),)) for k in range(6)]
+    block = inputs.columns([noises[1], Scenario("base"), *noises[2:]])[2]
+    assert (block[:, 1] == inputs.supply).all()
+    for col, draw in [(0, noises[1]), *enumerate(noises[2:], start=2)]:
+        alone = inputs.columns([draw])[2][:, 0]
+        assert np.array_equal(block[:, col], alone)
+    assert not np.array_equal(block[:, 0], block[:, 2])

@@ -413,17 +413,18 @@ class Inputs:
 
     def _count_noise(self, scenarios: Sequence[Scenario]) -> np.ndarray:
         """Supply (n × K) of scenarios whose activity changes are at most one
-        :class:`ActivityNoise` each: the noise of the whole block is drawn at once and multiplied
-        into the activity inside the counting kernel (same values as :meth:`_count`)."""
+        :class:`ActivityNoise` each: each factor is computed from its counter inside the counting
+        kernel, where it is used (same values as :meth:`_count` on ``ActivityNoise.factors``)."""
         from ..kernels.supply import count_gp_noise
 
         prac = self.practitioners
         assert prac is not None
         rules = self.rules
         assert isinstance(rules, GPActivityRules)
-        noises = [next((c for c in s.of("supply") if isinstance(c, ActivityNoise)), None)
-                  for s in scenarios]  # fmt: skip
-        factors = noise_factors(noises, prac.n_gp)
+        keys, sigma, shift = noise_streams(
+            [next((c for c in s.of("supply") if isinstance(c, ActivityNoise)), None)
+             for s in scenarios]
+        )  # fmt: skip
         masks: dict[Any, int] = {}
         rows: list[np.ndarray] = []
         keep_of = np.empty(len(scenarios), dtype=np.int64)
@@ -441,7 +442,9 @@ class Inputs:
             prac.gp,
             prac.bounded,
             prac.activity,
-            factors,
+            keys,
+            sigma,
+            shift,
             np.vstack(rows),
             keep_of,
             prac.new_install,
@@ -487,34 +490,23 @@ def _mask_key(scenario: Scenario) -> Any:
     return key
 
 
-def noise_factors(noises: Sequence[ActivityNoise | None], n_practitioners: int) -> np.ndarray:
-    """:meth:`ActivityNoise.factors` of each scenario (1 where None), as the columns of one
-    practitioner × scenario array: each column drawn from its own stream (the values do not
-    depend on the block), the exponential taken for the whole block at once."""
-    logs = np.zeros((len(noises), n_practitioners))
-    draws = [(noise, row) for noise, row in zip(noises, logs, strict=True) if noise is not None]
-    threads = min(_threads(), len(draws))
-    if threads > 1:  # NumPy draws without the GIL: the streams fill their rows side by side
-        from concurrent.futures import ThreadPoolExecutor
+def noise_streams(
+    noises: Sequence[ActivityNoise | None],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Key, ``sigma`` and ``shift`` of each scenario's :class:`ActivityNoise` (``sigma`` 0, no
+    noise, where None): the arguments of :func:`aplcore.kernels.supply.count_gp_noise`."""
+    from ..kernels.random import draw_keys
 
-        with ThreadPoolExecutor(threads) as pool:
-            list(pool.map(lambda d: d[0].fill_log_factors(d[1]), draws))
-    else:
-        for noise, row in draws:
-            noise.fill_log_factors(row)
-    out = np.empty((n_practitioners, len(noises)))
-    return np.exp(logs.T, out=out)
-
-
-def _threads() -> int:
-    """Threads for the work done outside the kernels (those of the kernels)."""
-    from ..settings import parallel_enabled
-
-    if not parallel_enabled():
-        return 1
-    import numba
-
-    return int(numba.get_num_threads())
+    present = [k for k, noise in enumerate(noises) if noise is not None]
+    seeds = np.array([noises[k].seed for k in present], dtype=np.uint64)  # type: ignore[union-attr]
+    draws = np.array([noises[k].draw for k in present], dtype=np.uint64)  # type: ignore[union-attr]
+    keys = np.zeros(len(noises), dtype=np.uint64)
+    sigma = np.zeros(len(noises))
+    shift = np.zeros(len(noises))
+    keys[present] = draw_keys(seeds, draws)
+    for k in present:
+        sigma[k], shift[k] = noises[k].sigma, noises[k].shift  # type: ignore[union-attr]
+    return keys, sigma, shift
 
 
 def _weights_arg(weights: str | Sequence[float]) -> Any:

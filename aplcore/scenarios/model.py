@@ -178,8 +178,12 @@ class ActivityNoise(Change):
     """Year-to-year variation of each practitioner's activity (random, reproducible).
 
     Each practitioner's recorded activity (all sites) is multiplied by a log-normal factor of
-    mean 1 and coefficient of variation ``cv``, drawn from ``numpy.random.default_rng([seed,
-    draw])`` in the order of the practitioner table; then the counting rules apply.
+    mean 1 and coefficient of variation ``cv``, ``exp(sigma · z - sigma² / 2)`` with
+    ``sigma² = log(1 + cv²)``; then the counting rules apply. The normal ``z`` of practitioner
+    ``i`` (position of its id among the sorted distinct ids) is a pure function of ``(seed,
+    draw, i)``: a counter-based generator (SplitMix64 and a ziggurat, see
+    :mod:`aplcore.kernels.random`) computes it inside the counting kernel, so the values do not
+    depend on how draws are grouped in blocks, on the number of threads or on Dask.
     """
 
     cv: float
@@ -190,23 +194,37 @@ class ActivityNoise(Change):
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "cv", _finite(self.cv, "ActivityNoise.cv"))
-        object.__setattr__(self, "seed", int(self.seed))
-        object.__setattr__(self, "draw", int(self.draw))
+        for name in ("seed", "draw"):
+            value = getattr(self, name)
+            if int(value) != value or not 0 <= int(value) < 2**64:
+                msg = f"ActivityNoise.{name} must be a whole number in [0, 2**64), found {value!r}."
+                raise ParameterError(msg)
+            object.__setattr__(self, name, int(value))
+
+    @property
+    def sigma(self) -> float:
+        """Standard deviation of the logarithm of the factors."""
+        return float(np.sqrt(np.log1p(self.cv**2)))
+
+    @property
+    def shift(self) -> float:
+        """Mean of the logarithm of the factors (``-sigma² / 2``: factors of mean 1)."""
+        return -0.5 * self.sigma**2
+
+    @property
+    def key(self) -> np.uint64:
+        """The key of this draw's stream (:func:`aplcore.kernels.random.draw_key`)."""
+        from ..kernels.random import draw_keys
+
+        return draw_keys(np.array([self.seed], np.uint64), np.array([self.draw], np.uint64))[0]
 
     def factors(self, n_practitioners: int) -> np.ndarray:
-        """The multiplier of each practitioner."""
-        factors = self.fill_log_factors(np.empty(n_practitioners))
-        return np.exp(factors, out=factors)
+        """The multiplier of each practitioner (the values the counting kernel uses)."""
+        from ..kernels.random import lognormal_factors
 
-    def fill_log_factors(self, out: np.ndarray) -> np.ndarray:
-        """Fill ``out`` with the logarithm of each practitioner's multiplier (the engine takes
-        the exponential of a whole block of draws at once)."""
-        rng = np.random.default_rng([self.seed, self.draw, 0])
-        sigma = np.sqrt(np.log1p(self.cv**2))
-        rng.standard_normal(out=out)
-        out *= sigma
-        out -= 0.5 * sigma**2
-        return out
+        if self.sigma == 0.0:
+            return np.ones(n_practitioners)
+        return lognormal_factors(self.key, int(n_practitioners), self.sigma, self.shift)
 
 
 @dataclass(frozen=True)
@@ -578,7 +596,7 @@ def monte_carlo(
 ) -> list[Scenario]:
     """``n`` random scenarios: activity variation and/or new installations, from one seed.
 
-    Draw ``k`` uses the random streams ``[seed, k, ·]``, so any draw is reproduced alone from the
+    Draw ``k`` uses the random streams of ``(seed, k)``, so any draw is reproduced alone from the
     seed and its number (stored in the scenario table).
 
     Parameters
