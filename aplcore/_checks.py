@@ -150,21 +150,16 @@ def _nearest_neighbour_minutes(
     indptr: np.ndarray, indices: np.ndarray, minutes: np.ndarray
 ) -> np.ndarray:
     """For (a sample of) origins, the shortest positive time to another unit."""
+    from .kernels import csr
+
     n = indptr.size - 1
     rows = np.arange(n) if n <= SAMPLED_ORIGINS else np.linspace(0, n - 1, SAMPLED_ORIGINS)
-    rows = rows.astype(np.int64)
-    starts, ends = indptr[rows], indptr[rows + 1]
-    lengths = ends - starts
-    keep = lengths > 0
-    if not keep.any():
-        return np.zeros(0)
-    rows, starts, lengths = rows[keep], starts[keep], lengths[keep]
-    offsets = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    positions = np.repeat(starts - offsets, lengths) + np.arange(lengths.sum())
-    origins = np.repeat(rows, lengths)
-    times = minutes[positions]
-    other = np.where((indices[positions] != origins) & (times > 0), times, np.inf)
-    nearest = np.minimum.reduceat(other, offsets)
+    nearest = csr.nearest_other(
+        np.ascontiguousarray(indptr, dtype=np.int64),
+        np.ascontiguousarray(indices, dtype=np.int32),
+        np.ascontiguousarray(minutes, dtype=np.float64),
+        rows.astype(np.int64),
+    )
     return nearest[np.isfinite(nearest)]
 
 
@@ -258,6 +253,11 @@ def _current_codes() -> pd.Index:
         return pd.Index(load_communes(france=True).index.astype(str), dtype=object)
 
 
+@functools.lru_cache(maxsize=1)
+def _current_code_set() -> frozenset[str]:
+    return frozenset(_current_codes())
+
+
 def _code_status(codes: list[str]) -> pd.DataFrame:
     """``exists`` and ``unit`` (the current code holding the commune) of each code."""
     try:  # the commune code history (COG of recent years, merged communes)
@@ -295,9 +295,9 @@ def check_codes_exist(
     CommuneCodeError
         With ``strict=True``, codes that do not exist or no longer exist.
     """
-    unique = pd.Index(pd.unique(np.asarray(list(codes), dtype=object)), dtype=object)
-    not_current = unique[~unique.isin(_current_codes())]
-    if not_current.empty:
+    current = _current_code_set()
+    not_current = sorted({c for c in codes if c not in current})
+    if not not_current:
         return []
     status = _code_status([str(c) for c in not_current])
     absent = status[~status["exists"].to_numpy(dtype=bool)]

@@ -259,6 +259,10 @@ def _from_pandas(frame: Any, *, what: str) -> pa.Table:
         frame = frame.reset_index()
     arrays = {}
     for name, column in frame.items():
+        numbers = _plain_numbers(column)
+        if numbers is not None:
+            arrays[str(name)] = numbers
+            continue
         try:
             arrays[str(name)] = pa.array(column, from_pandas=True)
         except (pa.ArrowInvalid, pa.ArrowTypeError):
@@ -266,6 +270,23 @@ def _from_pandas(frame: Any, *, what: str) -> pa.Table:
             text = [None if pd.isna(v) else str(v) for v in column.tolist()]
             arrays[str(name)] = pa.array(text, type=pa.string())
     return pa.table(arrays)
+
+
+def _plain_numbers(column: Any) -> pa.Array | None:
+    """A NumPy float or integer column without missing values, as Arrow without a copy (the
+    ``from_pandas`` conversion copies it to mark NaN as missing); ``None`` otherwise."""
+    import pandas as pd
+
+    values = column.array
+    if not isinstance(values, pd.arrays.NumpyExtensionArray):
+        return None
+    values = values.to_numpy()
+    if values.dtype.kind == "f":
+        if np.isnan(values).any():
+            return None
+    elif values.dtype.kind not in "iu":
+        return None
+    return pa.array(values)
 
 
 def _select(data: pa.Table, columns: Sequence[str] | None, *, where: str, hint: str) -> pa.Table:

@@ -22,6 +22,19 @@ from ._jit import jit
 N_KEYS = 120_000
 
 
+def _byte_table(characters: str) -> np.ndarray:
+    """Value of each byte: its rank in ``characters``, 255 for any other byte."""
+    table = np.full(256, 255, dtype=np.uint8)
+    for value, character in enumerate(characters):
+        table[ord(character)] = value
+    return table
+
+
+#: Byte values of a digit, and of the second character (a digit, or A / B for Corsica).
+DIGIT = _byte_table("0123456789")
+SECOND = _byte_table("0123456789AB")
+
+
 @jit(parallel=True)
 def commune_keys(offsets, data, keys):
     """Key of each string (``-1`` if it is not a commune code); returns the number of those.
@@ -41,32 +54,42 @@ def commune_keys(offsets, data, keys):
         start = offsets[r]
         key = -1
         if offsets[r + 1] - start == 5:
-            c0 = np.int32(data[start]) - 48
-            c1 = np.int32(data[start + 1]) - 48
-            rank = -1
-            if 0 <= c0 <= 9:
-                if 0 <= c1 <= 9:
-                    rank = c0 * 12 + c1
-                elif c0 == 2 and c1 == 17:  # 'A'
-                    rank = 34
-                elif c0 == 2 and c1 == 18:  # 'B'
-                    rank = 35
-            c2 = np.int32(data[start + 2]) - 48
-            c3 = np.int32(data[start + 3]) - 48
-            c4 = np.int32(data[start + 4]) - 48
-            if rank >= 0 and 0 <= c2 <= 9 and 0 <= c3 <= 9 and 0 <= c4 <= 9:
-                key = rank * 1000 + c2 * 100 + c3 * 10 + c4
+            c0 = np.int32(DIGIT[data[start]])
+            c1 = np.int32(SECOND[data[start + 1]])
+            c2 = np.int32(DIGIT[data[start + 2]])
+            c3 = np.int32(DIGIT[data[start + 3]])
+            c4 = np.int32(DIGIT[data[start + 4]])
+            # 255 marks any other byte; A and B only after a 2 (2A, 2B)
+            if (c0 | c2 | c3 | c4) < 16 and (c1 < 10 or (c1 < 12 and c0 == 2)):
+                key = (c0 * 12 + c1) * 1000 + c2 * 100 + c3 * 10 + c4
         keys[r] = key
         if key < 0:
             n_bad += 1
     return n_bad
 
 
-@jit()
+#: Keys marked per chunk by :func:`mark_keys` (a function of the data size only).
+MARK_CHUNK = 1 << 20
+
+
+@jit(parallel=True)
 def mark_keys(keys, seen):
-    """Set ``seen[k]`` for every key ``k`` (valid keys only)."""
-    for r in range(keys.size):
-        seen[keys[r]] = True
+    """Set ``seen[k]`` for every key ``k`` (valid keys only).
+
+    Each chunk of keys marks its own table; the tables are then merged key by key.
+    """
+    n_chunks = max(1, keys.size // MARK_CHUNK)
+    bounds = np.linspace(0, keys.size, n_chunks + 1).astype(np.int64)
+    marks = np.zeros((n_chunks, seen.size), np.bool_)
+    for c in prange(n_chunks):
+        chunk = marks[c]
+        for r in range(bounds[c], bounds[c + 1]):
+            chunk[keys[r]] = True
+    for k in prange(seen.size):
+        for c in range(n_chunks):
+            if marks[c, k]:
+                seen[k] = True
+                break
 
 
 @jit(parallel=True)

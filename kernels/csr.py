@@ -2,7 +2,8 @@
 
 Every builder is a stable, chunked counting sort: the chunks depend on the data size only, each
 chunk owns the output slots it writes, and the order inside an output row is the input order.
-The result is therefore the same whatever the number of threads.
+Rows are then sorted by column where they lie (:func:`sort_rows_checked`, stable). The result is
+therefore the same whatever the number of threads.
 """
 
 from __future__ import annotations
@@ -175,34 +176,124 @@ def row_has_column(indptr, indices, columns):
     return out
 
 
+#: Rows up to this long are sorted by insertion; longer ones by a byte-wise radix sort.
+INSERTION_ROWS = 24
+#: Rows per chunk of :func:`sort_rows_checked` (a function of the data size only).
+SORT_CHUNK_ROWS = 512
+
+
+@inline
+def _radix_pass(src_keys, src_data, src_start, dst_keys, dst_data, dst_start, m, low, shift, count):
+    """One stable counting pass of ``m`` entries on byte ``shift // 8`` of ``key - low``."""
+    count[:] = 0
+    for k in range(m):
+        count[(((src_keys[src_start + k] - low) >> shift) & 255) + 1] += 1
+    for b in range(256):
+        count[b + 1] += count[b]
+    for k in range(m):
+        key = src_keys[src_start + k]
+        digit = ((key - low) >> shift) & 255
+        slot = count[digit]
+        dst_keys[dst_start + slot] = key
+        dst_data[dst_start + slot] = src_data[src_start + k]
+        count[digit] = slot + 1
+
+
+@inline
+def _sort_row(indices, data, start, stop, keys_a, data_a, keys_b, data_b, count):
+    """Sort one row by column, in place and stably (ties keep their order)."""
+    m = stop - start
+    if m < 2:
+        return
+    low = indices[start]
+    high = low
+    ordered = True
+    for k in range(start + 1, stop):
+        j = indices[k]
+        if j < indices[k - 1]:
+            ordered = False
+        low = min(low, j)
+        high = max(high, j)
+    if ordered:
+        return
+    if m <= INSERTION_ROWS:
+        for a in range(start + 1, stop):
+            j = indices[a]
+            t = data[a]
+            b = a - 1
+            while b >= start and indices[b] > j:
+                indices[b + 1] = indices[b]
+                data[b + 1] = data[b]
+                b -= 1
+            indices[b + 1] = j
+            data[b + 1] = t
+        return
+    passes = 1
+    while ((high - low) >> (8 * passes)) > 0:
+        passes += 1
+    # least significant byte first, ping-ponging through the scratch rows, back in place
+    _radix_pass(indices, data, start, keys_a, data_a, 0, m, low, 0, count)
+    in_a = True
+    for p in range(1, passes):
+        if p == passes - 1:
+            if in_a:
+                _radix_pass(keys_a, data_a, 0, indices, data, start, m, low, 8 * p, count)
+            else:
+                _radix_pass(keys_b, data_b, 0, indices, data, start, m, low, 8 * p, count)
+            return
+        if in_a:
+            _radix_pass(keys_a, data_a, 0, keys_b, data_b, 0, m, low, 8 * p, count)
+        else:
+            _radix_pass(keys_b, data_b, 0, keys_a, data_a, 0, m, low, 8 * p, count)
+        in_a = not in_a
+    for k in range(m):  # a single pass (columns within 256 of each other)
+        indices[start + k] = keys_a[k]
+        data[start + k] = data_a[k]
+
+
+@inline
+def _row_is_canonical(indices, data, start, stop, row, max_minutes):
+    """Whether a row sorted by column has no repeated pair, nothing above ``max_minutes`` and
+    its ``i → i`` pair."""
+    has_self = False
+    for k in range(start, stop):
+        if data[k] > max_minutes or (k > start and indices[k] == indices[k - 1]):
+            return False
+        if indices[k] == row:
+            has_self = True
+    return has_self
+
+
 @jit(parallel=True)
-def sort_rows(indptr, indices, data):
-    """Sort the entries of every row by column, in place (stable: ties keep their order).
+def sort_rows_checked(indptr, indices, data, max_minutes):
+    """Sort the entries of every row by column, in place (stable: ties keep their order), and
+    say whether the result already is the canonical matrix :func:`canonical_rows` would build
+    (no repeated pair, no time above ``max_minutes``, every ``i → i`` pair present).
 
-    Each entry is sorted on one int64 key, column then position in the row, so that the sort
-    is stable whatever algorithm sorts the keys; rows already in order are left as they are.
-
-    Sorted rows read the gathered vector in increasing order, which the caches reward.
+    Each row is sorted where it lies, in cache: by insertion when short, else by a radix sort
+    on the bytes of ``column - smallest column`` (two passes below 65 536 columns apart). With
+    rows bucketed by origin in input order (:func:`bucket_checked`), this gives the order of a
+    stable sort by (origin, destination) with one scatter over memory instead of two.
     """
     n_rows = indptr.size - 1
-    for i in prange(n_rows):
-        start = indptr[i]
-        stop = indptr[i + 1]
-        if stop - start < 2:
-            continue
-        keys = np.empty(stop - start, np.int64)
-        ordered = True
-        for k in range(start, stop):
-            keys[k - start] = (np.int64(indices[k]) << 32) | (k - start)
-            if k > start and indices[k] < indices[k - 1]:
-                ordered = False
-        if ordered:
-            continue
-        keys.sort()
-        row_data = data[start:stop].copy()
-        for k in range(stop - start):
-            indices[start + k] = np.int32(keys[k] >> 32)
-            data[start + k] = row_data[keys[k] & 0xFFFFFFFF]
+    n_chunks = max(1, (n_rows + SORT_CHUNK_ROWS - 1) // SORT_CHUNK_ROWS)
+    bounds = np.linspace(0, n_rows, n_chunks + 1).astype(np.int64)
+    bad = np.zeros(n_chunks, np.bool_)
+    for c in prange(n_chunks):
+        longest = 0
+        for i in range(bounds[c], bounds[c + 1]):
+            longest = max(longest, indptr[i + 1] - indptr[i])
+        keys_a = np.empty(longest, indices.dtype)
+        data_a = np.empty(longest, data.dtype)
+        keys_b = np.empty(longest, indices.dtype)
+        data_b = np.empty(longest, data.dtype)
+        count = np.empty(257, np.int64)
+        for i in range(bounds[c], bounds[c + 1]):
+            start, stop = indptr[i], indptr[i + 1]
+            _sort_row(indices, data, start, stop, keys_a, data_a, keys_b, data_b, count)
+            if not bad[c] and not _row_is_canonical(indices, data, start, stop, i, max_minutes):
+                bad[c] = True
+    return not bad.any()
 
 
 #: How :func:`canonical_rows` treats a pair given more than once.
@@ -211,7 +302,6 @@ DUPLICATES_MIN = 1
 DUPLICATES_FIRST = 2
 
 
-@jit(parallel=True)
 def bucket_checked(origin, destination, minutes, n_rows, sentinel, n_chunks):
     """CSR by origin from a long table of times, checking every time on the way.
 
@@ -220,13 +310,31 @@ def bucket_checked(origin, destination, minutes, n_rows, sentinel, n_chunks):
     nothing is built (the caller reports the rows). Times equal to ``sentinel`` ("not
     computed"; NaN disables it) are dropped and counted.
 
+    The output arrays are allocated by NumPy, not inside the kernel: NumPy asks for huge pages
+    for large arrays, which makes the scattered writes into them several times cheaper.
+
     Returns
     -------
     indptr (int64), indices (int32), data (float64), n_bad, n_dropped
     """
-    n = origin.size
-    bounds = np.linspace(0, n, n_chunks + 1).astype(np.int64)
+    bounds = np.linspace(0, origin.size, n_chunks + 1).astype(np.int64)
     counts = np.zeros((n_chunks, n_rows), np.int64)
+    n_bad, n_dropped = _count_checked(origin, minutes, sentinel, bounds, counts)
+    if n_bad > 0:
+        empty = (np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float64))
+        return (*empty, n_bad, n_dropped)
+    indptr = _offsets_from_counts(counts)
+    indices = np.empty(indptr[-1], np.int32)
+    data = np.empty(indptr[-1], np.float64)
+    _scatter_checked(origin, destination, minutes, sentinel, bounds, counts, indices, data)
+    return indptr, indices, data, n_bad, n_dropped
+
+
+@jit(parallel=True)
+def _count_checked(origin, minutes, sentinel, bounds, counts):
+    """Count the rows of each key per chunk of rows (into zeroed ``counts``); return the numbers
+    of bad and of dropped times."""
+    n_chunks = bounds.size - 1
     bad = np.zeros(n_chunks, np.int64)
     dropped = np.zeros(n_chunks, np.int64)
     for c in prange(n_chunks):
@@ -238,29 +346,21 @@ def bucket_checked(origin, destination, minutes, n_rows, sentinel, n_chunks):
                 dropped[c] += 1
             else:
                 counts[c, origin[r]] += 1
-    n_bad = bad.sum()
-    n_dropped = dropped.sum()
-    if n_bad > 0:
-        return (
-            np.zeros(1, np.int64),
-            np.zeros(0, np.int32),
-            np.zeros(0, np.float64),
-            n_bad,
-            n_dropped,
-        )
-    indptr = _offsets_from_counts(counts)
-    nnz = indptr[n_rows]
-    indices = np.empty(nnz, np.int32)
-    data = np.empty(nnz, np.float64)
+    return bad.sum(), dropped.sum()
+
+
+@jit(parallel=True)
+def _scatter_checked(origin, destination, minutes, sentinel, bounds, slots, indices, data):
+    """Write each kept row at its slot (``slots``: per chunk, the next slot of each key)."""
+    n_chunks = bounds.size - 1
     for c in prange(n_chunks):
         for r in range(bounds[c], bounds[c + 1]):
             t = minutes[r]
             if t != sentinel:
-                slot = counts[c, origin[r]]
+                slot = slots[c, origin[r]]
                 indices[slot] = destination[r]
                 data[slot] = t
-                counts[c, origin[r]] = slot + 1
-    return indptr, indices, data, n_bad, n_dropped
+                slots[c, origin[r]] = slot + 1
 
 
 @inline
@@ -413,22 +513,15 @@ def symmetric_rows(indptr, indices, data, t_indptr, t_indices, t_data, rule):
 
 
 @jit(parallel=True)
-def is_canonical(indptr, indices, data, max_minutes):
-    """Whether rows sorted by column already are the canonical matrix :func:`canonical_rows`
-    would build: no repeated pair, no time above ``max_minutes``, every ``i → i`` pair present.
-
-    A read-only pass: when it answers yes, the rebuild is skipped.
-    """
-    n_rows = indptr.size - 1
-    bad = np.zeros(n_rows, np.bool_)
-    for i in prange(n_rows):
-        has_self = False
+def nearest_other(indptr, indices, minutes, rows):
+    """For each row of ``rows``, the shortest positive time to another column (inf if none)."""
+    out = np.full(rows.size, np.inf)
+    for r in prange(rows.size):
+        i = rows[r]
+        best = np.inf
         for k in range(indptr[i], indptr[i + 1]):
-            if data[k] > max_minutes or (k > indptr[i] and indices[k] <= indices[k - 1]):
-                bad[i] = True
-                break
-            if indices[k] == i:
-                has_self = True
-        if not has_self:
-            bad[i] = True
-    return not bad.any()
+            t = minutes[k]
+            if indices[k] != i and t > 0.0 and t < best:
+                best = t
+        out[r] = best
+    return out

@@ -15,7 +15,8 @@ from aplcore.codes import CodeColumn, encode_codes
 from aplcore.errors import CommuneCodeError
 
 VALID = ["01001", "2A004", "2B010", "29001", "30001", "97101", "75056", "00000", "99999"]
-NEAR_MISSES = ["2C004", "2a004", "1A001", "0100", "010011", "01 01", "", "０1001", "A1001"]
+NEAR_MISSES = ["2C004", "2a004", "1A001", "3B001", "0:001", "/1001", "0100", "010011", "01 01", "",
+               "０1001", "A1001"]  # fmt: skip
 PATTERN = re.compile(r"^(?:[0-9]{2}|2[AB])[0-9]{3}$")
 
 
@@ -96,3 +97,11 @@ def test_a_bad_code_still_gets_the_row_error(bad, encoded):
     column = CodeColumn(values.dictionary_encode() if encoded else values, "origin", "origin codes")
     with pytest.raises(CommuneCodeError, match="row 3"):
         encode_codes([column])
+
+
+def test_marks_of_several_chunks_are_the_distinct_keys():
+    keys = np.random.default_rng(5).integers(0, kernel.N_KEYS // 3, 3 * kernel.MARK_CHUNK)
+    keys = keys.astype(np.int32)
+    seen = np.zeros(kernel.N_KEYS, dtype=np.bool_)
+    kernel.mark_keys(keys, seen)
+    np.testing.assert_array_equal(np.flatnonzero(seen), np.unique(keys))

@@ -25,16 +25,17 @@ def long_tables(draw):
     return n, np.array(origin, np.int32), np.array(destination, np.int32), np.array(minutes)
 
 
-def built(n, origin, destination, minutes, sentinel):
+def built(n, origin, destination, minutes, sentinel, cut=math.inf):
+    """Rows by origin, sorted by column, as the library builds them; and whether canonical."""
     for array in (origin, destination, minutes):
         array.flags.writeable = False  # as the library hands them (no copy of Arrow's arrays)
     n_chunks = csr.n_chunks_for(origin.size)
-    by_destination, origins, times, n_bad, n_dropped = csr.bucket_checked(
-        destination, origin, minutes, n, sentinel, n_chunks
+    indptr, indices, data, n_bad, n_dropped = csr.bucket_checked(
+        origin, destination, minutes, n, sentinel, n_chunks
     )
     assert n_bad == 0
-    indptr, indices, data = csr.transpose(by_destination, origins, times, n, n_chunks)
-    return indptr, indices, data, n_dropped
+    canonical = csr.sort_rows_checked(indptr, indices, data, cut)
+    return indptr, indices, data, n_dropped, canonical
 
 
 def reference(n, origin, destination, minutes, sentinel, mode, cut, self_minutes):
@@ -67,7 +68,9 @@ def reference(n, origin, destination, minutes, sentinel, mode, cut, self_minutes
 def test_canonical_rows_match_the_reference(table, mode, cut, sentinel, add_self):
     n, origin, destination, minutes = table
     self_minutes = np.full(n, 1.5 if add_self else np.nan)
-    indptr, indices, data, n_dropped = built(n, origin, destination, minutes, sentinel)
+    indptr, indices, data, n_dropped, canonical = built(
+        n, origin, destination, minutes, sentinel, cut
+    )
     assert n_dropped == int((minutes == sentinel).sum())
     for i in range(n):
         row = indices[indptr[i] : indptr[i + 1]]
@@ -90,7 +93,6 @@ def test_canonical_rows_match_the_reference(table, mode, cut, sentinel, add_self
         for k in range(out_indptr[i], out_indptr[i + 1]):
             got[(i, int(out_indices[k]))] = float(out_data[k])
     assert got == expected
-    canonical = csr.is_canonical(indptr, indices, data, cut)
     assert canonical == (not expected_repeated and got == pairs_of(indptr, indices, data)
                          and all(expected_self))  # fmt: skip
 
@@ -103,23 +105,68 @@ def pairs_of(indptr, indices, data) -> dict:
     }
 
 
-@given(table=long_tables(), sentinel=st.sampled_from([math.nan, 9999.0]))
-def test_two_counting_sorts_order_rows_as_a_stable_sort_of_each_row(table, sentinel):
-    """Bucketing by destination then transposing gives each row sorted by column, repeats in
-    input order: the same arrays as bucketing by origin and sorting every row stably."""
-    n, origin, destination, minutes = table
-    two_passes = built(n, origin, destination, minutes, sentinel)[:3]
-    indptr, indices, data, n_bad, _ = csr.bucket_checked(
-        origin, destination, minutes, n, sentinel, csr.n_chunks_for(origin.size)
+@st.composite
+def wide_tables(draw):
+    """Long rows (sorted by radix, not insertion) and columns far apart (one to three byte
+    passes), with repeated pairs."""
+    n = draw(st.sampled_from([3, 200, 70_000, 300_000]))
+    n_rows = draw(st.integers(1, 4))
+    size = draw(st.integers(0, 120))
+    columns = st.integers(0, n - 1)
+    pool = draw(st.lists(columns, min_size=1, max_size=40))
+    destination = draw(
+        st.lists(st.one_of(columns, st.sampled_from(pool)), min_size=size, max_size=size)
     )
-    assert n_bad == 0
-    csr.sort_rows(indptr, indices, data)
-    for got, expected in zip(two_passes, (indptr, indices, data), strict=True):
-        np.testing.assert_array_equal(got, expected)
+    origin = draw(st.lists(st.integers(0, n_rows - 1), min_size=size, max_size=size))
+    minutes = np.arange(size, dtype=np.float64)  # each row's time tells its input position
+    return n, np.array(origin, np.int32), np.array(destination, np.int32), minutes
+
+
+def stable_sort_reference(origin, destination, minutes, sentinel):
     order = np.lexsort((np.arange(origin.size), destination, origin))
     kept = order[minutes[order] != sentinel]
-    np.testing.assert_array_equal(two_passes[1], destination[kept])
-    np.testing.assert_array_equal(two_passes[2], minutes[kept])
+    return destination[kept], minutes[kept]
+
+
+@given(table=long_tables(), sentinel=st.sampled_from([math.nan, 9999.0]))
+def test_rows_are_ordered_as_a_stable_sort_by_origin_then_destination(table, sentinel):
+    n, origin, destination, minutes = table
+    indptr, indices, data, _, _ = built(n, origin, destination, minutes, sentinel)
+    expected_indices, expected_data = stable_sort_reference(origin, destination, minutes, sentinel)
+    np.testing.assert_array_equal(indices, expected_indices)
+    np.testing.assert_array_equal(data, expected_data)
+    np.testing.assert_array_equal(np.diff(indptr), np.bincount(
+        origin[minutes != sentinel], minlength=n))  # fmt: skip
+
+
+@given(table=wide_tables())
+def test_long_and_wide_rows_are_ordered_as_a_stable_sort(table):
+    n, origin, destination, minutes = table
+    n_rows = max(n, int(origin.max(initial=0)) + 1)
+    _, indices, data, _, _ = built(n_rows, origin, destination, minutes, math.nan)
+    expected_indices, expected_data = stable_sort_reference(origin, destination, minutes, math.nan)
+    np.testing.assert_array_equal(indices, expected_indices)
+    np.testing.assert_array_equal(data, expected_data)
+
+
+def test_sorting_does_not_depend_on_the_number_of_threads():
+    import numba
+
+    rng = np.random.default_rng(3)
+    n, size = 5_000, 200_000
+    origin = rng.integers(0, n, size).astype(np.int32)
+    destination = rng.integers(0, n, size).astype(np.int32)
+    minutes = rng.random(size) * 30
+    results = []
+    before = numba.get_num_threads()
+    try:
+        for threads in (1, before):
+            numba.set_num_threads(threads)
+            results.append(built(n, origin.copy(), destination.copy(), minutes.copy(), math.nan))
+    finally:
+        numba.set_num_threads(before)
+    for a, b in zip(*results, strict=True):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_bad_times_are_counted_and_nothing_is_built():
@@ -136,7 +183,7 @@ def test_bad_times_are_counted_and_nothing_is_built():
 @given(table=long_tables(), rule=st.sampled_from(["min", "max", "mean"]))
 def test_symmetric_rows_match_the_reference(table, rule):
     n, origin, destination, minutes = table
-    indptr, indices, data, _ = built(n, origin, destination, minutes, math.nan)
+    indptr, indices, data, _, _ = built(n, origin, destination, minutes, math.nan)
     indptr, indices, data, _, _ = csr.canonical_rows(
         indptr, indices, data, csr.DUPLICATES_FIRST, math.inf, np.full(n, np.nan)
     )
@@ -174,7 +221,22 @@ def test_every_path_compiles_one_specialisation(tmp_path):
     aplcore.TravelTimes.from_arrays(["01001", "01002"], [0, 0, 1, 1], [0, 1, 0, 1], [0, 1, 2, 0])
     from numba import types
 
-    for kernel in (csr.bucket_checked, csr.transpose, csr.is_canonical):
+    for kernel in (csr._count_checked, csr._scatter_checked, csr.sort_rows_checked):
         assert len(kernel.signatures) == 1, kernel.signatures
-    (inputs,) = csr.bucket_checked.signatures
-    assert not any(arg.mutable for arg in inputs if isinstance(arg, types.Array))
+    for kernel in (csr._count_checked, csr._scatter_checked):
+        (inputs,) = kernel.signatures
+        given = [arg for arg in inputs if isinstance(arg, types.Array)]
+        assert not any(arg.mutable for arg in given[: 3 if kernel is csr._scatter_checked else 2])
+
+
+@given(table=long_tables())
+def test_nearest_other_matches_the_reference(table):
+    n, origin, destination, minutes = table
+    indptr, indices, data, _, _ = built(n, origin, destination, minutes, math.nan)
+    rows = np.arange(n, dtype=np.int64)
+    expected = [
+        min((data[k] for k in range(indptr[i], indptr[i + 1])
+             if indices[k] != i and data[k] > 0), default=math.inf)
+        for i in range(n)
+    ]  # fmt: skip
+    np.testing.assert_array_equal(csr.nearest_other(indptr, indices, data, rows), expected)

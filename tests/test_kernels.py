@@ -152,10 +152,10 @@ def test_public_api_compiles_one_signature_per_kernel():
     codes = [f"01{i:03d}" for i in range(5)]
     kernels = (
         csr.bucket_long,
-        csr.bucket_checked,
+        csr._count_checked,
+        csr._scatter_checked,
         csr.canonical_rows,
-        csr.is_canonical,
-        csr.sort_rows,
+        csr.sort_rows_checked,
         fca.e2sfca_rows,
         banded.band_rows,
         banded.band_transpose,

@@ -4,8 +4,8 @@ The table has one row per pair: origin code, destination code, minutes (column n
 options). It is read by :func:`aplcore.tables.read_table` (codes as text, Parquet codes as
 dictionaries, only the three columns). The codes are validated and encoded once, on their
 distinct values (:func:`aplcore.codes.encode_codes`); the times are checked by the kernel that
-builds the CSR (:func:`aplcore.kernels.csr.bucket_checked`, by destination, then
-:func:`aplcore.kernels.csr.transpose` for rows by origin sorted by column), and repeated pairs, the
+builds the CSR (:func:`aplcore.kernels.csr.bucket_checked`, rows by origin, then
+:func:`aplcore.kernels.csr.sort_rows_checked`, each row sorted by column), and repeated pairs, the
 ``max_minutes`` cut and the missing ``i → i`` pairs are handled by one more pass over the rows
 (:func:`aplcore.kernels.csr.canonical_rows`). Error messages give row numbers (row 1 is the
 first data row, below the header).
@@ -726,24 +726,22 @@ def build(
     d = _read_only(np.ascontiguousarray(destination, dtype=np.int32))
     t = _read_only(np.ascontiguousarray(minutes, dtype=np.float64))
     sentinel = np.nan if not_computed is None else float(not_computed)
-    # rows sorted by column in two stable counting sorts (by destination, then its transpose
-    # by origin): the same order as sorting each row, ties in input order, at a lower cost
+    # rows by origin in input order (one stable counting sort), then each row sorted by column
+    # in cache: the order of a stable sort by (origin, destination)
     n_chunks = csr.n_chunks_for(o.size)
-    by_destination, origins, times, n_bad, n_dropped = csr.bucket_checked(
-        d, o, t, n, sentinel, n_chunks
-    )
+    indptr, indices, data, n_bad, n_dropped = csr.bucket_checked(o, d, t, n, sentinel, n_chunks)
     if n_bad:
         raise InvalidValueError(_bad_minutes_message(t, raw, column=column, rows=rows))
     if n_dropped:
         logger.info("dropped %d pairs marked not computed (%s)", n_dropped, not_computed)
-        if origins.size == 0:
+        if indices.size == 0:
             msg = (
                 f"no usable pair in {WHAT} ({o.size} rows read, all marked not computed = "
                 f"{not_computed})."
             )
             raise InputFormatError(msg)
-    indptr, indices, data = csr.transpose(by_destination, origins, times, n, n_chunks)
-    del by_destination, origins, times
+    cut = np.inf if max_minutes is None else float(max_minutes)
+    canonical = csr.sort_rows_checked(indptr, indices, data, cut)
     mode = {
         "error": csr.DUPLICATES_ERROR,
         "min": csr.DUPLICATES_MIN,
@@ -764,11 +762,11 @@ def build(
         indptr, indices, data = csr.symmetric_rows(
             indptr, indices, data, t_indptr, t_indices, t_data, rule
         )
-    self_minutes = _self_minutes(codes, intra_minutes)
-    cut = np.inf if max_minutes is None else float(max_minutes)
-    before = data.size
-    if csr.is_canonical(indptr, indices, data, cut):  # nothing to resolve, cut or add
+        canonical = False
+    if canonical:  # nothing to resolve, cut or add
         return TravelTimes.from_csr(codes, indptr, indices, data, metadata)
+    self_minutes = _self_minutes(codes, intra_minutes)
+    before = data.size
     out_indptr, out_indices, out_data, repeated, has_self = csr.canonical_rows(
         indptr, indices, data, mode, cut, self_minutes
     )
