@@ -295,8 +295,8 @@ def check_codes_exist(
     CommuneCodeError
         With ``strict=True``, codes that do not exist or no longer exist.
     """
-    current = _current_code_set()
-    not_current = sorted({c for c in codes if c not in current})
+    values = codes.tolist() if hasattr(codes, "tolist") else list(codes)
+    not_current = sorted(set(values).difference(_current_code_set()))
     if not not_current:
         return []
     status = _code_status([str(c) for c in not_current])

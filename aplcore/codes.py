@@ -285,23 +285,12 @@ def _encode_commune_text(columns: Sequence[CodeColumn]) -> tuple[pd.Index, list[
     keys = []
     for values in chunked:
         out = np.empty(len(values), dtype=np.int32)
-        if len(values):
-            # one kernel call per column: a parallel call per small chunk costs more than
-            # joining the chunks
-            whole = values.combine_chunks() if values.num_chunks > 1 else values.chunk(0)
-            _, offsets, data = whole.buffers()
-            width = 8 if pa.types.is_large_string(whole.type) else 4
-            offsets = np.frombuffer(
-                offsets,
-                dtype=np.int64 if width == 8 else np.int32,
-                count=len(whole) + 1,
-                offset=whole.offset * width,
-            ).astype(np.int64, copy=False)
-            data = (
-                np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
-            )
-            if kernel.commune_keys(offsets, data, out):
+        start = 0
+        for chunk in _few_chunks(values):
+            offsets, data = _string_buffers(chunk)
+            if kernel.commune_keys(offsets, data, out[start : start + len(chunk)]):
                 return None
+            start += len(chunk)
         kernel.mark_keys(out, seen)
         keys.append(out)
     present = np.flatnonzero(seen)
@@ -315,6 +304,35 @@ def _encode_commune_text(columns: Sequence[CodeColumn]) -> tuple[pd.Index, list[
         text[:, column] = ord("0") + (present // scale) % 10
     names = text.view("S5").ravel().astype(str)
     return pd.Index(names.astype(object), dtype=object), keys
+
+
+#: Chunks shorter than this on average are joined first: a parallel kernel call per small
+#: chunk costs more than joining them.
+SHORTEST_CHUNKS = 1 << 16
+
+
+def _few_chunks(values: Any) -> list[Any]:
+    """The chunks of a column of text, joined first when they are many and small."""
+    if values.num_chunks > 1 and len(values) < SHORTEST_CHUNKS * values.num_chunks:
+        return [values.combine_chunks()]
+    return [chunk for chunk in values.chunks if len(chunk)]
+
+
+def _string_buffers(array: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Offsets (int64, absolute in the data) and bytes of an Arrow string array, no copy for
+    large strings."""
+    import pyarrow as pa
+
+    _, offsets, data = array.buffers()
+    width = 8 if pa.types.is_large_string(array.type) else 4
+    offsets = np.frombuffer(
+        offsets,
+        dtype=np.int64 if width == 8 else np.int32,
+        count=len(array) + 1,
+        offset=array.offset * width,
+    ).astype(np.int64, copy=False)
+    data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    return offsets, data
 
 
 def _dictionary(

@@ -870,12 +870,12 @@ def _parse_csv(
         return "skip"
 
     utf8 = encoding.replace("-", "").lower() == "utf8"
-    # dictionaries built while parsing, one per block: large blocks keep them few
     read = pacsv.ReadOptions(
-        encoding="utf8" if utf8 else encoding, block_size=(1 << 24) if dictionary else None
+        encoding="utf8" if utf8 else encoding, block_size=_block_size(path, dictionary)
     )
     parse = pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_invalid_row)
-    text_type = pa.dictionary(pa.int32(), pa.string()) if dictionary else pa.string()
+    # large strings: 64-bit offsets, as the code kernels read them (no conversion)
+    text_type = pa.dictionary(pa.int32(), pa.string()) if dictionary else pa.large_string()
     convert = pacsv.ConvertOptions(
         include_columns=list(columns) if columns is not None else None,
         column_types=dict.fromkeys(as_text, text_type),
@@ -911,6 +911,20 @@ def _parse_csv(
     if compression is None:
         _check_last_value_whole(path, delimiter, encoding, n_rows=data.num_rows)
     return data
+
+
+#: CSV blocks: at most this large (few chunks for the code kernels), at least this small.
+LARGEST_BLOCK = 1 << 24
+SMALLEST_BLOCK = 1 << 20
+
+
+def _block_size(path: Path, dictionary: bool) -> int:
+    """Bytes per CSV block: about eight blocks per core (pyarrow parses blocks in parallel),
+    within [1 MiB, 16 MiB]; 16 MiB with dictionaries, which are built once per block."""
+    if dictionary:
+        return LARGEST_BLOCK
+    per_block = path.stat().st_size // (8 * (os.cpu_count() or 1))
+    return int(min(LARGEST_BLOCK, max(SMALLEST_BLOCK, per_block)))
 
 
 def _is_number(text: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import numpy as np
@@ -105,3 +106,22 @@ def test_marks_of_several_chunks_are_the_distinct_keys():
     seen = np.zeros(kernel.N_KEYS, dtype=np.bool_)
     kernel.mark_keys(keys, seen)
     np.testing.assert_array_equal(np.flatnonzero(seen), np.unique(keys))
+
+
+@pytest.mark.parametrize("kind", [pa.string(), pa.large_string()])
+def test_long_chunks_are_read_one_by_one_as_the_joined_column(kind):
+    from aplcore.codes import SHORTEST_CHUNKS
+
+    rng = np.random.default_rng(2)
+    values = np.array(VALID, dtype=object)[rng.integers(0, len(VALID), 3 * SHORTEST_CHUNKS)]
+    cut = [0, SHORTEST_CHUNKS + 7, 2 * SHORTEST_CHUNKS + 3, len(values)]
+    pieces = [pa.array(values[a:b].tolist(), type=kind) for a, b in itertools.pairwise(cut)]
+    sliced = pa.array(["99999", *values.tolist()], type=kind).slice(1)  # an offset array
+    joined = [CodeColumn(pa.chunked_array([sliced]), "c", "codes")]
+    chunked = [CodeColumn(pa.chunked_array([*pieces[:1], pa.array([], kind), *pieces[1:]]),
+                          "c", "codes")]  # fmt: skip
+    expected_codes, (expected,) = encode_codes(joined, ids="any")
+    for columns in (joined, chunked):
+        codes, (positions,) = encode_codes(columns)
+        assert codes.equals(expected_codes)
+        np.testing.assert_array_equal(positions, expected)
