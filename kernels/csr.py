@@ -376,13 +376,13 @@ def _pair_time(indices, data, k, stop, mode):
     return t, m
 
 
-@jit(parallel=True)
 def canonical_rows(indptr, indices, data, mode, max_minutes, self_minutes):
     """The canonical CSR from rows sorted by column (stable): one entry per pair, cut, self-pairs.
 
     Per row and in one pass: repeated pairs are counted and resolved (``mode``: error, min,
     first in input order), pairs with ``t > max_minutes`` are dropped, and a row without its
-    ``i → i`` pair gets one with time ``self_minutes[i]`` unless that is NaN.
+    ``i → i`` pair gets one with time ``self_minutes[i]`` unless that is NaN. The output arrays
+    are allocated by NumPy (huge pages, see :func:`bucket_checked`).
 
     Returns
     -------
@@ -393,6 +393,25 @@ def canonical_rows(indptr, indices, data, mode, max_minutes, self_minutes):
     has_self : bool array
         Whether each row had its ``i → i`` pair (after the cut, before any was added).
     """
+    kept, n_repeated, has_self = _canonical_counts(
+        indptr, indices, data, mode, max_minutes, self_minutes
+    )
+    if mode == DUPLICATES_ERROR and n_repeated.sum() > 0:
+        empty = (np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float64))
+        return (*empty, n_repeated, has_self)
+    out_indptr = np.cumsum(kept)
+    out_indices = np.empty(out_indptr[-1], np.int32)
+    out_data = np.empty(out_indptr[-1], np.float64)
+    _canonical_fill(
+        indptr, indices, data, mode, max_minutes, self_minutes, has_self,
+        out_indptr, out_indices, out_data,
+    )  # fmt: skip
+    return out_indptr, out_indices, out_data, n_repeated, has_self
+
+
+@jit(parallel=True)
+def _canonical_counts(indptr, indices, data, mode, max_minutes, self_minutes):
+    """Entries kept per row (``kept[i + 1]``), repeated pairs per row, rows with their pair."""
     n_rows = indptr.size - 1
     kept = np.zeros(n_rows + 1, np.int64)
     n_repeated = np.zeros(n_rows, np.int64)
@@ -414,18 +433,16 @@ def canonical_rows(indptr, indices, data, mode, max_minutes, self_minutes):
         if not has_self[i] and not np.isnan(self_minutes[i]):
             count += 1
         kept[i + 1] = count
-    if mode == DUPLICATES_ERROR and n_repeated.sum() > 0:
-        return (
-            np.zeros(1, np.int64),
-            np.zeros(0, np.int32),
-            np.zeros(0, np.float64),
-            n_repeated,
-            has_self,
-        )
-    out_indptr = np.cumsum(kept)
-    nnz = out_indptr[n_rows]
-    out_indices = np.empty(nnz, np.int32)
-    out_data = np.empty(nnz, np.float64)
+    return kept, n_repeated, has_self
+
+
+@jit(parallel=True)
+def _canonical_fill(
+    indptr, indices, data, mode, max_minutes, self_minutes, has_self,
+    out_indptr, out_indices, out_data,
+):  # fmt: skip
+    """Write the kept entries of every row (and its added ``i → i`` pair) in column order."""
+    n_rows = indptr.size - 1
     for i in prange(n_rows):
         slot = out_indptr[i]
         add_self = not has_self[i] and not np.isnan(self_minutes[i])
@@ -447,7 +464,6 @@ def canonical_rows(indptr, indices, data, mode, max_minutes, self_minutes):
         if add_self:
             out_indices[slot] = i
             out_data[slot] = self_minutes[i]
-    return out_indptr, out_indices, out_data, n_repeated, has_self
 
 
 #: Rules of :func:`symmetric_rows`.
