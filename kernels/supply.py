@@ -120,8 +120,12 @@ def count_gp_noise(
             r = commune_rows[p]
             g = row_gp[r]
             index = np.uint64(g)
+            a = activity[r]
             lo = gp_indptr[g]
             hi = gp_indptr[g + 1]
+            # one site: the share of the counted activity is a / a (or 1 / 1 without activity),
+            # exactly 1, so the counted activity is added as it is (the same bits)
+            single = bounded[r] and hi - lo == 1
             for k in range(n_cols):
                 m = keep_of[k]
                 if not keep[m, r]:
@@ -130,19 +134,25 @@ def count_gp_noise(
                 if sigma[k] != 0.0:
                     f = lognormal_factor(keys[k], index, sigma[k], shift[k])
                 if not bounded[r]:
-                    acc[k] += activity[r] * f
+                    acc[k] += a * f
                     continue
-                total = 0.0
-                for q in range(lo, hi):
-                    s = gp_rows[q]
-                    if keep[m, s]:
-                        total += activity[s] * f
+                if single:
+                    total = a * f
+                else:
+                    total = 0.0
+                    for q in range(lo, hi):
+                        s = gp_rows[q]
+                        if keep[m, s]:
+                            total += activity[s] * f
                 if new_install[g]:
                     counted = new_activity
                 elif total < zero_below:
                     counted = 0.0
                 else:
                     counted = min(max(total, floor), cap)
-                share = activity[r] * f / total if total > 0.0 else 1.0 / sites[g]
-                acc[k] += counted * share
+                if single:
+                    acc[k] += counted
+                else:
+                    share = a * f / total if total > 0.0 else 1.0 / sites[g]
+                    acc[k] += counted * share
     return out

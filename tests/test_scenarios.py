@@ -405,7 +405,7 @@ def test_stream_to_parquet_equals_memory(case, tmp_path):
     memory = run_scenarios(base, scenarios, block_size=4)
     disk = run_scenarios(base, scenarios, block_size=4, out=tmp_path / "run")
     assert sorted(p.name for p in (tmp_path / "run").iterdir()) == [
-        "apl", "baseline.parquet", "meta.json", "scenarios.parquet", "zones.parquet",
+        "apl", "baseline.parquet", "meta.json", "scenarios.parquet", "zones.npy",
     ]  # fmt: skip
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
     pd.testing.assert_frame_equal(memory.summary(), disk.summary())

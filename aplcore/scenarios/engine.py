@@ -6,8 +6,8 @@
   :meth:`aplcore.AccessibilityMatrix.solve_batch_arrays`: each block reads the matrices once,
   whatever changes in supply and demand.
 * Each block is zoned (when the baseline has a zoning) and written to the output folder as it
-  comes (one Parquet file per block), so 10 000 scenarios × 35 000 communes never sit in memory;
-  without an output folder the APL stays in memory.
+  comes (one file per block, written while the next block is solved), so 10 000 scenarios ×
+  35 000 communes never sit in memory; without an output folder the APL stays in memory.
 * With a ``dask.distributed`` client, blocks are tasks: the validated inputs and each prepared
   matrix are scattered to the workers once, and results are those of the local run, bit for bit
   (the same function solves each block; kernels sum in an order fixed by the data). Start workers
@@ -172,12 +172,14 @@ def run_scenarios(
     n_terr = len(zoner.territories) if zoner else 0
     zones = np.zeros((n_terr, len(scenarios)), dtype=np.int8)
     try:
-        for positions, apl, block_zones in _execute(
-            baseline, inputs, base_matrix, zoner, scenarios, groups, block_size, client, progress
-        ):  # fmt: skip
-            sink.write([scenarios[k].name for k in positions], positions, apl)
-            if block_zones is not None:
-                zones[:, positions] = block_zones
+        with _Writer(sink) as writer:
+            for positions, apl, block_zones in _execute(
+                baseline, inputs, base_matrix, zoner, scenarios, groups, block_size, client,
+                progress,
+            ):  # fmt: skip
+                writer.write([scenarios[k].name for k in positions], positions, apl)
+                if block_zones is not None:
+                    zones[:, positions] = block_zones
         baseline_frame = pd.DataFrame(
             {
                 "apl": base_apl,
@@ -209,6 +211,34 @@ def run_scenarios(
     finally:
         if work is not None and work.exists():
             shutil.rmtree(work, ignore_errors=True)
+
+
+class _Writer:
+    """Writes blocks to the store in a background thread, in order, while the next block is
+    solved (writing a block to disk then costs no time of its own); at most one block waits.
+    The first error of a write is raised at the next block or at the end."""
+
+    def __init__(self, sink: Any) -> None:
+        self.sink = sink
+        self.pending: Any = None
+
+    def __enter__(self) -> _Writer:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="aplcore-scenario-writer")
+        return self
+
+    def write(self, names: list[str], positions: list[int], apl: np.ndarray) -> None:
+        if self.pending is not None:
+            self.pending.result()
+        self.pending = self.pool.submit(self.sink.write, names, positions, apl)
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if self.pending is not None and exc[0] is None:
+                self.pending.result()
+        finally:
+            self.pool.shutdown(wait=True)
 
 
 def _output_folder(out: str | os.PathLike[str], overwrite: bool) -> Path:

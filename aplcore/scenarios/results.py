@@ -150,12 +150,15 @@ class ScenarioRun:
             msg = f"quantiles must lie in [0, 1], found {list(q)}."
             raise ParameterError(msg)
         extra = 0 if under is None else 1
+        from ..kernels.summary import row_moments
+
         out = np.empty((len(self.codes), 2 + qs.size + extra))
-        for part, values in self.store.chunks():
-            out[part, 0] = values.mean(axis=1)
-            out[part, 1] = values.std(axis=1)
+        threshold = -np.inf if under is None else float(under)
+        for part, values in self.store.chunks(reuse=True):
+            moments = row_moments(values, threshold)
+            out[part, :2] = moments[:, :2]
             if under is not None:
-                out[part, -1] = (values < under).mean(axis=1)
+                out[part, -1] = moments[:, 2]
             out[part, 2 : 2 + qs.size] = row_quantiles(values, qs)
         columns = ["mean", "std", *(f"q{x:g}" for x in qs)]
         if under is not None:
@@ -167,7 +170,7 @@ class ScenarioRun:
     def probability_under(self, threshold: float) -> pd.Series:
         """Per commune: share of scenarios whose APL is strictly under ``threshold``."""
         out = np.empty(len(self.codes))
-        for part, values in self.store.chunks():
+        for part, values in self.store.chunks(reuse=True):
             out[part] = (values < threshold).mean(axis=1)
         return pd.Series(out, index=self.codes, name=f"p_under_{threshold:g}")
 
@@ -175,7 +178,7 @@ class ScenarioRun:
         """Per scenario: baseline population living in communes whose APL is under ``threshold``."""
         pop = self.baseline["population"].to_numpy()
         total = np.zeros(len(self.names))
-        for part, values in self.store.chunks():
+        for part, values in self.store.chunks(reuse=True):
             total += pop[part] @ (values < threshold)
         return pd.Series(total, index=pd.Index(self.names, name="scenario"), name="population")
 
@@ -386,8 +389,10 @@ class ScenarioRun:
             assert self.zone_labels is not None
             assert self.commune_territory is not None
             assert self.baseline_zones is not None
-            zones = pd.DataFrame(self.zones, index=self.territories, columns=self.names)
-            zones.to_parquet(folder / "zones.parquet")
+            # int8 territories × scenarios as it is (a Parquet table of one column per scenario
+            # takes seconds to write and read for 10 000 scenarios); zones_long() is the table
+            np.save(folder / "zones.npy", np.ascontiguousarray(self.zones, dtype=np.int8))
+            meta["territories"] = [str(t) for t in self.territories]
             meta["zone_labels"] = list(self.zone_labels)
             meta["commune_territory"] = self.commune_territory.tolist()
             meta["baseline_zones"] = self.baseline_zones.tolist()
@@ -420,9 +425,13 @@ class ScenarioRun:
         )
         zones = territories = labels = commune_territory = baseline_zones = None
         if "zone_labels" in meta:
-            frame = pd.read_parquet(folder / "zones.parquet")
-            zones = frame.to_numpy(dtype=np.int8)
-            territories = pd.Index(frame.index.astype(str), dtype=object, name="territory")
+            if (folder / "zones.npy").is_file():
+                zones = np.load(folder / "zones.npy")
+                territories = pd.Index(meta["territories"], dtype=object, name="territory")
+            else:  # runs written before zones.npy
+                frame = pd.read_parquet(folder / "zones.parquet")
+                zones = frame.to_numpy(dtype=np.int8)
+                territories = pd.Index(frame.index.astype(str), dtype=object, name="territory")
             labels = tuple(meta["zone_labels"])
             commune_territory = np.asarray(meta["commune_territory"], dtype=np.int64)
             baseline_zones = np.asarray(meta["baseline_zones"], dtype=np.int8)

@@ -41,8 +41,10 @@ class MemoryStore:
     def write(self, names: Sequence[str], positions: Sequence[int], apl: np.ndarray) -> None:
         self.values[:, list(positions)] = apl
 
-    def chunks(self, rows: int = ROWS) -> Iterator[tuple[slice, np.ndarray]]:
-        """Slices of communes with the APL of every scenario, in scenario order."""
+    def chunks(
+        self, rows: int = ROWS, *, reuse: bool = False
+    ) -> Iterator[tuple[slice, np.ndarray]]:
+        """Slices of communes with the APL of every scenario, in scenario order (views)."""
         for start in range(0, len(self.codes), rows):
             part = slice(start, min(start + rows, len(self.codes)))
             yield part, self.values[part]
@@ -100,20 +102,24 @@ class ParquetStore(_BlockFiles):
         )
         self.blocks.append((name, [int(p) for p in positions]))
 
-    def chunks(self, rows: int = ROWS) -> Iterator[tuple[slice, np.ndarray]]:
+    def chunks(
+        self, rows: int = ROWS, *, reuse: bool = False
+    ) -> Iterator[tuple[slice, np.ndarray]]:
         """Slices of :data:`ROWS` communes with the APL of every scenario, in scenario order
-        (a new C-contiguous array per slice, communes × scenarios)."""
+        (a C-contiguous array per slice, communes × scenarios; with ``reuse``, the same
+        memory for every slice: use each slice before asking for the next)."""
         import pyarrow.parquet as pq
 
         files = [pq.ParquetFile(self.folder / f) for f, _ in self.blocks]
         n_groups = files[0].num_row_groups if files else 0
         start = 0
+        buffer = np.empty(rows * self.n_scenarios) if reuse else None
         for g in range(n_groups):
             out = None
             for file, (_, positions) in zip(files, self.blocks, strict=True):
                 group = file.read_row_group(g, use_threads=False)
                 if out is None:
-                    out = np.empty((group.num_rows, self.n_scenarios))
+                    out = _slice_array(buffer, group.num_rows, self.n_scenarios)
                 # one block at a time: a small transpose into the commune-major slice
                 block = np.vstack([column.to_numpy() for column in group.columns])
                 out[:, _columns(positions)] = block.T
@@ -151,15 +157,19 @@ class NpyStore(_BlockFiles):
                 raise ValueError(msg)
             return f.tell(), shape[1]
 
-    def chunks(self, rows: int = ROWS) -> Iterator[tuple[slice, np.ndarray]]:
-        """Slices of communes with the APL of every scenario, in scenario order (a new
-        C-contiguous array per slice, communes × scenarios)."""
+    def chunks(
+        self, rows: int = ROWS, *, reuse: bool = False
+    ) -> Iterator[tuple[slice, np.ndarray]]:
+        """Slices of communes with the APL of every scenario, in scenario order (a C-contiguous
+        array per slice, communes × scenarios; with ``reuse``, the same memory for every slice:
+        use each slice before asking for the next)."""
         # plain reads, not memory maps: mapped pages would stay counted in the process's memory
         layout = [self._offset(f) for f, _ in self.blocks]
         buffer = np.empty(rows * max((k for _, k in layout), default=0))
+        reused = np.empty(rows * self.n_scenarios) if reuse else None
         for start in range(0, len(self.codes), rows):
             part = slice(start, min(start + rows, len(self.codes)))
-            out = np.empty((part.stop - start, self.n_scenarios))
+            out = _slice_array(reused, part.stop - start, self.n_scenarios)
             for (file, positions), (offset, k) in zip(self.blocks, layout, strict=True):
                 piece = buffer[: (part.stop - start) * k]
                 with open(self.folder / file, "rb") as f:
@@ -176,6 +186,14 @@ class NpyStore(_BlockFiles):
                 block = np.load(self.folder / file, mmap_mode="r")
                 return np.array(block[:, positions.index(position)])
         raise KeyError(position)
+
+
+def _slice_array(buffer: np.ndarray | None, rows: int, columns: int) -> np.ndarray:
+    """A rows × columns array: a new one, or the start of ``buffer`` (no new pages to fault in
+    and zero for every slice of a large run)."""
+    if buffer is None:
+        return np.empty((rows, columns))
+    return buffer[: rows * columns].reshape(rows, columns)
 
 
 def _columns(positions: Sequence[int]) -> slice | list[int]:
@@ -243,7 +261,9 @@ class ZarrStore:
 
         return zarr.open_array(str(self.path / "apl"), mode="r")
 
-    def chunks(self, rows: int = ROWS) -> Iterator[tuple[slice, np.ndarray]]:
+    def chunks(
+        self, rows: int = ROWS, *, reuse: bool = False
+    ) -> Iterator[tuple[slice, np.ndarray]]:
         """Slices of communes with the APL of every scenario, in scenario order."""
         array = self._array()
         order = np.argsort(np.asarray(self.positions))

@@ -173,7 +173,17 @@ class Zoner:
         return isinstance(self.method, CappedMethod) and not self.inputs.constraints
 
     def _territory_apl(self, apl: np.ndarray) -> np.ndarray:
-        means = np.asarray(self.means @ apl)
+        """Territory means of a block (territories × scenarios): ``means @ apl``, the terms of
+        each territory added in the same order, in parallel over territories."""
+        from ..kernels.summary import segment_means
+
+        m = self.means
+        means = segment_means(
+            np.asarray(m.indptr, dtype=np.int64),
+            np.asarray(m.indices, dtype=np.int64),
+            np.asarray(m.data, dtype=np.float64),
+            np.ascontiguousarray(apl, dtype=np.float64),
+        )
         empty = self.inputs.territories["weight"].to_numpy() <= 0
         means[empty] = np.nan
         return means
