@@ -264,8 +264,9 @@ _DEPARTMENTS = np.array(
 
 
 def _encode_commune_text(columns: Sequence[CodeColumn]) -> tuple[pd.Index, list[np.ndarray]] | None:
-    """:func:`encode_codes` for columns of Arrow text that are all valid INSEE codes, read from
-    the string buffers by a kernel (no string hashed); ``None`` when the general path is needed
+    """:func:`encode_codes` for columns of Arrow text (plain or dictionary-encoded) that are
+    all valid INSEE codes, read from the string buffers by a kernel (no string hashed): rows of
+    plain text one by one, dictionaries once each; ``None`` when the general path is needed
     (other types, missing values, any value that is not a code: that path names the rows)."""
     import pyarrow as pa
 
@@ -278,32 +279,91 @@ def _encode_commune_text(columns: Sequence[CodeColumn]) -> tuple[pd.Index, list[
             values = pa.chunked_array([values])
         if not isinstance(values, pa.ChunkedArray) or values.null_count:
             return None
-        if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        kind = values.type
+        if pa.types.is_dictionary(kind):
+            kind = kind.value_type
+            if any(chunk.dictionary.null_count for chunk in values.chunks):
+                return None
+        if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
             return None
         chunked.append(values)
     seen = np.zeros(kernel.N_KEYS, dtype=np.bool_)
-    keys = []
+    dictionaries: dict[tuple[Any, ...], np.ndarray] = {}
+    columns_keys = []
     for values in chunked:
-        out = np.empty(len(values), dtype=np.int32)
-        start = 0
-        for chunk in _few_chunks(values):
-            offsets, data = _string_buffers(chunk)
-            if kernel.commune_keys(offsets, data, out[start : start + len(chunk)]):
-                return None
-            start += len(chunk)
-        kernel.mark_keys(out, seen)
-        keys.append(out)
+        if pa.types.is_dictionary(values.type):
+            pieces = _dictionary_keys(values, dictionaries, seen)
+        else:
+            pieces = _text_keys(values, seen)
+        if pieces is None:
+            return None
+        columns_keys.append(pieces)
     present = np.flatnonzero(seen)
     rank = np.full(kernel.N_KEYS, -1, dtype=np.int32)
     rank[present] = np.arange(present.size, dtype=np.int32)
-    for out in keys:
-        kernel.keys_to_positions(out, rank)
+    positions = []
+    for values, pieces in zip(chunked, columns_keys, strict=True):
+        if pa.types.is_dictionary(values.type):
+            out = np.empty(len(values), dtype=np.int32)
+            start = 0
+            for dictionary_keys, indices in pieces:
+                lookup = rank[dictionary_keys]
+                kernel.take_positions(lookup, indices, out[start : start + indices.size])
+                start += indices.size
+        else:
+            (out,) = pieces
+            kernel.keys_to_positions(out, rank)
+        positions.append(out)
     text = np.empty((present.size, 5), dtype=np.uint8)  # the codes' bytes, from their keys
     text[:, :2] = _DEPARTMENTS[present // 1000]
     for column, scale in ((2, 100), (3, 10), (4, 1)):
         text[:, column] = ord("0") + (present // scale) % 10
     names = text.view("S5").ravel().astype(str)
-    return pd.Index(names.astype(object), dtype=object), keys
+    return pd.Index(names.astype(object), dtype=object), positions
+
+
+def _text_keys(values: Any, seen: np.ndarray) -> list[np.ndarray] | None:
+    """The key of every row of a column of plain text (marked in ``seen``); ``None`` if some
+    value is not a commune code."""
+    from .kernels import codes as kernel
+
+    out = np.empty(len(values), dtype=np.int32)
+    start = 0
+    for chunk in _few_chunks(values):
+        offsets, data = _string_buffers(chunk)
+        if kernel.commune_keys(offsets, data, out[start : start + len(chunk)]):
+            return None
+        start += len(chunk)
+    kernel.mark_keys(out, seen)
+    return [out]
+
+
+def _dictionary_keys(
+    values: Any, known: dict[tuple[Any, ...], np.ndarray], seen: np.ndarray
+) -> list[tuple[np.ndarray, np.ndarray]] | None:
+    """(keys of the dictionary, int32 indices) of every chunk of a dictionary-encoded column:
+    each distinct dictionary (the batches of a Parquet row group share one) is read once and
+    all its values are marked in ``seen``, used or not, as the general path keeps them."""
+    from .kernels import codes as kernel
+
+    pieces = []
+    for chunk in values.chunks:
+        if not len(chunk):
+            continue
+        identity = _identity(chunk.dictionary)
+        keys = known.get(identity)
+        if keys is None:
+            keys = np.empty(len(chunk.dictionary), dtype=np.int32)
+            if len(keys):
+                offsets, data = _string_buffers(chunk.dictionary)
+                if kernel.commune_keys(offsets, data, keys):
+                    return None
+            seen[keys] = True
+            known[identity] = keys
+        indices = np.ascontiguousarray(chunk.indices.to_numpy(zero_copy_only=False), np.int32)
+        indices.flags.writeable = False  # as Arrow hands them: one kernel specialisation
+        pieces.append((keys, indices))
+    return pieces
 
 
 #: Chunks shorter than this on average are joined first: a parallel kernel call per small

@@ -97,3 +97,10 @@ def keys_to_positions(keys, rank):
     """Replace each key by ``rank[key]`` (its position among the distinct codes), in place."""
     for r in prange(keys.size):
         keys[r] = rank[keys[r]]
+
+
+@jit(parallel=True)
+def take_positions(lookup, indices, out):
+    """``out[r] = lookup[indices[r]]`` (positions of dictionary-encoded rows)."""
+    for r in prange(indices.size):
+        out[r] = lookup[indices[r]]
