@@ -14,7 +14,10 @@ territory, the probability of each zone and the share of draws that keep the bas
 **What is real and what is not** (the example runs on what aplcore ships, without downloads):
 
 * communes, town-hall points and populations: real (bundled with aplcore); travel times:
-  crow-fly model calibrated on INSEE's Metric distancier (not road times);
+  crow-fly model calibrated on INSEE's Metric distancier (not road times), over the région and
+  its ring of neighbours within 40 minutes (:func:`aplcore.study_area`), so that border communes
+  see the doctors and patients beyond the border (no edge-effect warning); only the région's
+  communes are reported and zoned;
 * GPs and their activity: **synthetic** (:func:`aplcore.synthetic_practitioners`, seeded);
 * demand: total population (no age standardisation: the bundled communes have no age bands);
 * territories: **stand-in** — the EPCI of each commune, not the official TVS (not distributed
@@ -47,12 +50,11 @@ CAP_SHARES = {"ZIP": 0.713, "ZAC": 0.213}
 
 
 def build_baseline(seed: int = 0) -> Baseline:
-    """Bundled communes of the region, crow-fly times, synthetic GPs, EPCI as territories."""
-    communes = aplcore.load_communes(region=REGION).dropna(subset=["population", "lon", "lat"])
-    tt = aplcore.travel_times_crow_fly(
-        communes[["lon", "lat"]].reset_index(), max_minutes=30.0, crs="EPSG:4326"
-    )
-    communes = communes.loc[tt.codes]
+    """Bundled communes of the region and its 40-minute ring, crow-fly times, synthetic GPs
+    (ring included: they serve border communes), EPCI as territories; the region is the core."""
+    area = aplcore.study_area(region=REGION)
+    tt = aplcore.travel_times_crow_fly(area.communes, max_minutes=30.0)
+    communes = area.communes.loc[tt.codes]
     population = communes["population"].astype(np.float64)
     territory = communes["epci"].fillna(communes.index.to_series()).astype(str)
     return Baseline(
@@ -61,6 +63,7 @@ def build_baseline(seed: int = 0) -> Baseline:
         population=population,
         practitioners=aplcore.synthetic_practitioners(communes, seed=seed),
         max_age=65,
+        core=area,
         zoning=ZoningSpec(
             territory,
             method="zonage_2025",
@@ -86,9 +89,10 @@ def main(argv: list[str] | None = None) -> int:
     stability = run.stability()
     figures = run.zoning_stability()
     print(
-        f"Centre-Val de Loire, {len(run.codes)} communes, {len(stability)} territories (EPCI "
-        f"stand-in), {args.draws} draws of synthetic GP activity (cv {args.cv:g}, seed "
-        f"{args.seed})"
+        f"Centre-Val de Loire, {len(run.codes)} communes (APL computed with the "
+        f"{len(baseline.travel_times.codes) - len(run.codes)} communes of its 40-min ring), "
+        f"{len(stability)} territories (EPCI stand-in), {args.draws} draws of synthetic GP "
+        f"activity (cv {args.cv:g}, seed {args.seed})"
     )
     print(
         f"territories keeping their baseline zone in every draw: "

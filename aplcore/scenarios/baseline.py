@@ -92,6 +92,23 @@ class Baseline:
         Counting rules (default: the DREES GP rules).
     zoning
         How to zone each scenario (None: no zoning).
+    core
+        The communes the study is about: a :class:`aplcore.StudyArea` (its ``.core``) or
+        commune codes. The APL is computed on every commune of the travel times (the area and
+        its ring of neighbours, so that border communes see the doctors and patients beyond the
+        border), and the run keeps the core's: per-commune APL, quantiles and probabilities,
+        tables and maps cover the core only, and only the core is zoned (territories are those
+        of its communes, their means and the regional caps count its communes only). None:
+        every commune of the travel times.
+
+    Examples
+    --------
+    A région with its 40-minute ring, zoned on the région alone::
+
+        area = aplcore.study_area(region="24")
+        tt = aplcore.travel_times_crow_fly(area.communes, max_minutes=30)
+        base = Baseline(tt, demand=..., practitioners=..., core=area,
+                        zoning=ZoningSpec(area.communes["epci"]))
     """
 
     travel_times: TravelTimes
@@ -107,6 +124,7 @@ class Baseline:
     max_age: int | None = 65
     rules: SupplyRules = field(default_factory=GPActivityRules)
     zoning: ZoningSpec | None = None
+    core: Any = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -148,6 +166,7 @@ class Inputs:
     max_age: int | None
     decay: Decay
     method: str
+    core: np.ndarray | None = None  # sorted positions of the reported communes (None: all)
 
     @classmethod
     def from_baseline(cls, baseline: Baseline) -> Inputs:
@@ -212,6 +231,7 @@ class Inputs:
             max_age=baseline.max_age,
             decay=get_decay(baseline.decay, closed=baseline.closed),
             method=baseline.method,
+            core=_core_positions(baseline.core, codes),
         )
         if practitioners is not None:
             base = inputs._count(
@@ -223,6 +243,16 @@ class Inputs:
     @property
     def n_communes(self) -> int:
         return len(self.codes)
+
+    @property
+    def reported(self) -> np.ndarray | slice:
+        """Rows of the APL a run keeps: the core's positions, or every row."""
+        return slice(None) if self.core is None else self.core
+
+    @property
+    def reported_codes(self) -> pd.Index:
+        """Codes of the communes a run keeps (the core, or every commune)."""
+        return self.codes[self.reported]
 
     # ------------------------------------------------------------------ scenario keys
     def decay_of(self, scenario: Scenario) -> Decay:
@@ -507,6 +537,29 @@ def noise_streams(
     for k in present:
         sigma[k], shift[k] = noises[k].sigma, noises[k].shift  # type: ignore[union-attr]
     return keys, sigma, shift
+
+
+def _core_positions(core: Any, codes: pd.Index) -> np.ndarray | None:
+    """Sorted positions of the core's communes in the travel times (None: no core)."""
+    if core is None:
+        return None
+    core = getattr(core, "core", core)  # a StudyArea
+    if isinstance(core, str):
+        core = [core]
+    wanted = pd.Index([str(c) for c in core])
+    if len(wanted) == 0:
+        msg = "the baseline core is empty: give the codes of the communes to report (or None)."
+        raise ParameterError(msg)
+    positions = codes.get_indexer(wanted.unique())
+    if (positions < 0).any():
+        unknown = wanted.unique()[positions < 0].tolist()
+        msg = (
+            f"{len(unknown)} communes of the baseline core are not in the travel times: "
+            f"{describe_values(unknown)}; build the travel times on the study area's "
+            ".communes (the core and its ring)."
+        )
+        raise ParameterError(msg)
+    return np.sort(positions).astype(np.int64)
 
 
 def _weights_arg(weights: str | Sequence[float]) -> Any:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -27,8 +28,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..area import check_edge_effects
 from ..decay import Decay
-from ..errors import ParameterError
+from ..errors import EdgeEffectWarning, ParameterError
 from .baseline import Baseline, Inputs
 from .model import Scenario, scenario_table
 from .results import ScenarioRun
@@ -51,7 +53,8 @@ IN_MEMORY_WARNING = 1 << 30
 def solve_block(
     inputs: Inputs, matrix: Any, zoner: Zoner | None, scenarios: Sequence[Scenario]
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """APL (communes × scenarios) and zones (territories × scenarios) of one block."""
+    """APL (reported communes × scenarios: the core's, or all) and zones (territories ×
+    scenarios) of one block."""
     demand, population, supply = inputs.columns(scenarios)
     apl = matrix.solve_batch_arrays(demand, supply)
     bad = ~np.isfinite(apl)
@@ -59,12 +62,25 @@ def solve_block(
         col = int(np.flatnonzero(bad.any(axis=0))[0])
         msg = f"scenario {scenarios[col].name!r} gives non-finite APL; check its changes."
         raise ParameterError(msg)
+    if inputs.core is not None:  # the ring served the computation; the core is reported
+        apl = apl[inputs.core]
+        demand, population = demand[inputs.core], population[inputs.core]
     if zoner is None:
         return apl, None
     if demand.ndim == 1:  # the baseline demand for every scenario of the block
         demand = np.broadcast_to(demand[:, None], apl.shape)
         population = np.broadcast_to(population[:, None], apl.shape)
     return apl, zoner.zone_block(list(scenarios), apl, population, demand)
+
+
+def _prepare(travel_times: Any, decay: Decay, method: str) -> Any:
+    """:func:`aplcore.prepare`, its edge-effect warning left out (:func:`run_scenarios` gives
+    it once per decay, at the caller's line)."""
+    from ..apl import prepare
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EdgeEffectWarning)
+        return prepare(travel_times, decay=decay, method=method)
 
 
 def _groups(inputs: Inputs, scenarios: Sequence[Scenario]) -> dict[Decay, list[int]]:
@@ -121,8 +137,6 @@ def run_scenarios(
     ScenarioRun
         Statistics, tables and maps of the run (reading the folder when ``out`` is given).
     """
-    from ..apl import prepare
-
     scenarios = list(scenarios)
     if not scenarios:
         msg = "no scenarios to run: pass a list of Scenario objects (grid(), monte_carlo(), ...)."
@@ -138,14 +152,22 @@ def run_scenarios(
     inputs.check(scenarios)
     target = _output_folder(out, overwrite) if out is not None else None
 
-    base_matrix = prepare(baseline.travel_times, decay=inputs.decay, method=inputs.method)
-    base_apl = base_matrix.solve_arrays(inputs.demand, inputs.supply)[0]
+    groups = _groups(inputs, scenarios)
+    for decay in dict.fromkeys([inputs.decay, *groups]):  # at the caller's line, once each
+        check_edge_effects(baseline.travel_times.metadata, decay=decay, stacklevel=3)
+    base_matrix = _prepare(baseline.travel_times, inputs.decay, inputs.method)
+    reported = inputs.reported
+    codes = inputs.reported_codes
+    base_apl = base_matrix.solve_arrays(inputs.demand, inputs.supply)[0][reported]
     zoner = base_zoning = None
     if baseline.zoning is not None:
         zoner, base_zoning = Zoner.build(
-            baseline.zoning, inputs.codes, base_apl, inputs.population, inputs.demand
+            baseline.zoning,
+            codes,
+            base_apl,
+            inputs.population[reported],
+            inputs.demand[reported],
         )
-    groups = _groups(inputs, scenarios)
     logger.info(
         "%d scenarios in %d decay groups, blocks of %d", len(scenarios), len(groups), block_size
     )
@@ -154,21 +176,21 @@ def run_scenarios(
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
         sink: MemoryStore | NpyStore | ParquetStore | ZarrStore = (
-            ZarrStore.create(work / "apl.zarr", inputs.codes)
+            ZarrStore.create(work / "apl.zarr", codes)
             if store == "zarr"
-            else STORES[store].create(work / "apl", inputs.codes)
+            else STORES[store].create(work / "apl", codes)
         )
     else:
-        size = 8 * inputs.n_communes * len(scenarios)
+        size = 8 * len(codes) * len(scenarios)
         if size > IN_MEMORY_WARNING:
             logger.warning(
                 "keeping the APL of %d scenarios × %d communes in memory (%.1f GiB); pass out= "
                 "to stream them to disk",
                 len(scenarios),
-                inputs.n_communes,
+                len(codes),
                 size / 2**30,
             )
-        sink = MemoryStore(inputs.codes, [s.name for s in scenarios])
+        sink = MemoryStore(codes, [s.name for s in scenarios])
     n_terr = len(zoner.territories) if zoner else 0
     zones = np.zeros((n_terr, len(scenarios)), dtype=np.int8)
     try:
@@ -183,11 +205,11 @@ def run_scenarios(
         baseline_frame = pd.DataFrame(
             {
                 "apl": base_apl,
-                "demand": inputs.demand,
-                "population": inputs.population,
-                "supply": inputs.supply,
+                "demand": inputs.demand[reported],
+                "population": inputs.population[reported],
+                "supply": inputs.supply[reported],
             },
-            index=pd.Index(inputs.codes, name="code"),
+            index=pd.Index(codes, name="code"),
         )
         run = ScenarioRun(
             table=table,
@@ -277,8 +299,6 @@ def _execute(
     """Yield ``(positions, apl, zones)`` per block, in a fixed order, locally or on Dask."""
     from tqdm.auto import tqdm
 
-    from ..apl import prepare
-
     blocks = list(_blocks(groups, block_size))
     bar = tqdm(
         total=len(scenarios),
@@ -291,7 +311,7 @@ def _execute(
         if decay == inputs.decay:
             return base_matrix
         logger.info("preparing the weights of decay %s (%s)", decay.name, decay.closed)
-        return prepare(baseline.travel_times, decay=decay, method=inputs.method)
+        return _prepare(baseline.travel_times, decay, inputs.method)
 
     with bar:
         if client is None:
