@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from ._jit import jit
+from ._jit import inline, jit
 
 #: Buckets per row: enough that the buckets searched hold a few values each.
 BUCKETS = 1024
@@ -24,8 +24,7 @@ def select_ranks(values, ranks):
     """``np.partition(values, ranks, axis=1)[:, ranks]`` for finite ``values`` (rows × n) and
     sorted ``ranks`` (int64, each in ``[0, n)``)."""
     n_rows = values.shape[0]
-    n_ranks = ranks.size
-    out = np.empty((n_rows, n_ranks), np.float64)
+    out = np.empty((n_rows, ranks.size), np.float64)
     for i in prange(n_rows):
         row = values[i]
         lo = row[0]
@@ -35,34 +34,41 @@ def select_ranks(values, ranks):
                 lo = x
             elif x > hi:
                 hi = x
-        if not hi > lo:
-            out[i, :] = lo
-            continue
-        scale = BUCKETS / (hi - lo)
-        if not scale < np.inf:  # a range of a few subnormals: sort the row
-            pool = np.sort(row)
-            for r in range(n_ranks):
-                out[i, r] = pool[ranks[r]]
-            continue
-        counts = np.zeros(BUCKETS + 1, np.int64)
-        for x in row:
-            b = min(int((x - lo) * scale), BUCKETS - 1)
-            counts[b + 1] += 1
-        for b in range(BUCKETS):
-            counts[b + 1] += counts[b]  # counts[b]: values in the buckets before b
-        r = 0
-        while r < n_ranks:
-            b = np.searchsorted(counts, ranks[r], side="right") - 1
-            first = counts[b]
-            size = counts[b + 1] - first
-            pool = np.empty(size, np.float64)
-            m = 0
-            for x in row:
-                if min(int((x - lo) * scale), BUCKETS - 1) == b:
-                    pool[m] = x
-                    m += 1
-            pool.sort()
-            while r < n_ranks and ranks[r] < first + size:  # every rank in this bucket
-                out[i, r] = pool[ranks[r] - first]
-                r += 1
+        select_row(row, lo, hi, ranks, out[i])
     return out
+
+
+@inline
+def select_row(row, lo, hi, ranks, out):
+    """The values of ``row`` at ``ranks`` into ``out``, given the row's minimum and maximum."""
+    n_ranks = ranks.size
+    if not hi > lo:
+        out[:] = lo
+        return
+    scale = BUCKETS / (hi - lo)
+    if not scale < np.inf:  # a range of a few subnormals: sort the row
+        pool = np.sort(row)
+        for r in range(n_ranks):
+            out[r] = pool[ranks[r]]
+        return
+    counts = np.zeros(BUCKETS + 1, np.int64)
+    for x in row:
+        b = min(int((x - lo) * scale), BUCKETS - 1)
+        counts[b + 1] += 1
+    for b in range(BUCKETS):
+        counts[b + 1] += counts[b]  # counts[b]: values in the buckets before b
+    r = 0
+    while r < n_ranks:
+        b = np.searchsorted(counts, ranks[r], side="right") - 1
+        first = counts[b]
+        size = counts[b + 1] - first
+        pool = np.empty(size, np.float64)
+        m = 0
+        for x in row:
+            if min(int((x - lo) * scale), BUCKETS - 1) == b:
+                pool[m] = x
+                m += 1
+        pool.sort()
+        while r < n_ranks and ranks[r] < first + size:  # every rank in this bucket
+            out[r] = pool[ranks[r] - first]
+            r += 1

@@ -12,6 +12,7 @@ import numpy as np
 from numba import prange
 
 from ._jit import jit
+from .select import select_row
 
 
 @jit(parallel=True)
@@ -37,6 +38,39 @@ def row_moments(values, threshold):
         out[i, 1] = np.sqrt(squares / n)
         out[i, 2] = under / n
     return out
+
+
+@jit(parallel=True)
+def row_summary(values, ranks, threshold):
+    """:func:`row_moments` and :func:`aplcore.kernels.select.select_ranks` of the same rows in
+    one task per row: the row is read from memory once, the later passes find it in cache.
+    Returns ``(moments, selected)``: rows × 3 and rows × ``ranks.size``."""
+    n_rows, n = values.shape
+    moments = np.empty((n_rows, 3), np.float64)
+    selected = np.empty((n_rows, ranks.size), np.float64)
+    for i in prange(n_rows):
+        row = values[i]
+        lo = row[0]
+        hi = row[0]
+        total = 0.0
+        under = 0
+        for x in row:
+            total += x
+            under += x < threshold
+            if x < lo:
+                lo = x
+            elif x > hi:
+                hi = x
+        mean = total / n
+        squares = 0.0
+        for x in row:
+            d = x - mean
+            squares += d * d
+        moments[i, 0] = mean
+        moments[i, 1] = np.sqrt(squares / n)
+        moments[i, 2] = under / n
+        select_row(row, lo, hi, ranks, selected[i])
+    return moments, selected
 
 
 @jit(parallel=True, fastmath=False)

@@ -577,3 +577,13 @@ def test_row_quantiles_are_numpy_quantiles(rows, n, q, seed, ties):
     assert np.array_equal(found, expected)
     big = np.random.default_rng(seed).normal(3.0, 1.0, (70, 2 * n + 1))
     assert np.array_equal(row_quantiles(big, qs), np.quantile(big, qs, axis=1).T)
+
+
+def test_a_scenario_with_non_finite_apl_is_refused(case):
+    """Supply that overflows (finite changes, infinite product) names its scenario."""
+    scenarios = [
+        Scenario("fine", (ScaleSupply(0.5),)),
+        Scenario("overflow", (AddSupply({C[2]: 1e308}), ScaleSupply(10.0))),
+    ]
+    with pytest.raises(ParameterError, match="scenario 'overflow' gives non-finite APL"):
+        run_scenarios(baseline_of(case), scenarios)

@@ -47,3 +47,19 @@ def test_segment_means_equal_the_sparse_product(n, segments, k, seed):
         matrix.indptr.astype(np.int64), matrix.indices.astype(np.int64), matrix.data, values
     )
     assert np.array_equal(found, matrix @ values)
+
+
+@settings(max_examples=40)
+@given(st.integers(1, 6), st.integers(1, 200), st.integers(0, 2**32 - 1), st.data())
+def test_row_summary_is_moments_and_ranks(rows, n, seed, data):
+    """The fused kernel gives the moments of row_moments and the order statistics of
+    select_ranks (itself checked against numpy.partition), bit for bit."""
+    from aplcore.kernels.select import select_ranks
+    from aplcore.kernels.summary import row_summary
+
+    rng = np.random.default_rng(seed)
+    values = np.round(rng.normal(3.0, 1.0, (rows, n)), data.draw(st.integers(0, 3)))
+    ranks = np.unique(data.draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=6)))
+    moments, selected = row_summary(values, ranks.astype(np.int64), 3.0)
+    assert np.array_equal(moments, row_moments(values, 3.0))
+    assert np.array_equal(selected, select_ranks(values, ranks.astype(np.int64)))

@@ -57,11 +57,14 @@ def solve_block(
     scenarios) of one block."""
     demand, population, supply = inputs.columns(scenarios)
     apl = matrix.solve_batch_arrays(demand, supply)
-    bad = ~np.isfinite(apl)
-    if bad.any():
-        col = int(np.flatnonzero(bad.any(axis=0))[0])
-        msg = f"scenario {scenarios[col].name!r} gives non-finite APL; check its changes."
-        raise ParameterError(msg)
+    # one pass without a temporary: a NaN or infinity makes the sum non-finite (a finite sum
+    # that overflows only leads to the full check, which then finds nothing)
+    if not np.isfinite(apl.sum()):
+        bad = ~np.isfinite(apl)
+        if bad.any():
+            col = int(np.flatnonzero(bad.any(axis=0))[0])
+            msg = f"scenario {scenarios[col].name!r} gives non-finite APL; check its changes."
+            raise ParameterError(msg)
     if inputs.core is not None:  # the ring served the computation; the core is reported
         apl = apl[inputs.core]
         demand, population = demand[inputs.core], population[inputs.core]

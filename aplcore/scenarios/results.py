@@ -46,7 +46,14 @@ def row_quantiles(values: np.ndarray, q: np.ndarray) -> np.ndarray:
     """
     from ..kernels.select import select_ranks
 
-    n = values.shape[1]
+    plan = _quantile_plan(values.shape[1], q)
+    selected = select_ranks(np.ascontiguousarray(values, dtype=np.float64), plan[0])
+    return _interpolate(selected, *plan)
+
+
+def _quantile_plan(n: int, q: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The ranks the quantiles ``q`` of ``n`` values need (sorted), the ranks below and above
+    each quantile, and its interpolation weight, as NumPy computes them."""
     virtual = (n - 1) * q
     below = np.floor(virtual)
     above = below + 1
@@ -58,7 +65,17 @@ def row_quantiles(values: np.ndarray, q: np.ndarray) -> np.ndarray:
     # NumPy computes gamma from the index -1 at the top (a weight > 1 on equal bounds)
     gamma = virtual - np.where(last, -1, below_i)
     ranks = np.unique(np.concatenate([below_i, above_i])).astype(np.int64)
-    selected = select_ranks(np.ascontiguousarray(values, dtype=np.float64), ranks)
+    return ranks, below_i, above_i, gamma
+
+
+def _interpolate(
+    selected: np.ndarray,
+    ranks: np.ndarray,
+    below_i: np.ndarray,
+    above_i: np.ndarray,
+    gamma: np.ndarray,
+) -> np.ndarray:
+    """Quantiles from the values at ``ranks`` (rows × ranks), interpolated as NumPy does."""
     a = selected[:, np.searchsorted(ranks, below_i)]
     b = selected[:, np.searchsorted(ranks, above_i)]
     diff = b - a
@@ -150,16 +167,18 @@ class ScenarioRun:
             msg = f"quantiles must lie in [0, 1], found {list(q)}."
             raise ParameterError(msg)
         extra = 0 if under is None else 1
-        from ..kernels.summary import row_moments
+        from ..kernels.summary import row_summary
 
         out = np.empty((len(self.codes), 2 + qs.size + extra))
         threshold = -np.inf if under is None else float(under)
+        plan = _quantile_plan(len(self.names), qs)
         for part, values in self.store.chunks(reuse=True):
-            moments = row_moments(values, threshold)
+            # moments and order statistics in one pass over the slice (row_quantiles's ranks)
+            moments, selected = row_summary(values, plan[0], threshold)
             out[part, :2] = moments[:, :2]
             if under is not None:
                 out[part, -1] = moments[:, 2]
-            out[part, 2 : 2 + qs.size] = row_quantiles(values, qs)
+            out[part, 2 : 2 + qs.size] = _interpolate(selected, *plan)
         columns = ["mean", "std", *(f"q{x:g}" for x in qs)]
         if under is not None:
             columns.append(f"p_under_{under:g}")
