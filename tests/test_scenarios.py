@@ -279,6 +279,25 @@ def test_seeds_differ_and_reproduce(case):
     assert not a.summary().equals(c.summary())
 
 
+def test_draws_do_not_depend_on_blocks_or_threads(case):
+    """Each draw's APL is the same bit for bit whatever the block around it and the number of
+    threads: the noise is a function of (seed, draw, practitioner) computed in the kernel."""
+    import numba
+
+    draws = monte_carlo(7, seed=5, activity_cv=0.3)
+    whole = run_scenarios(baseline_of(case), draws, block_size=7)
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        pieces = run_scenarios(baseline_of(case), draws[::-1], block_size=3)
+    finally:
+        numba.set_num_threads(before)
+    alone = run_scenarios(baseline_of(case), draws[4:5])
+    for d in draws:
+        np.testing.assert_array_equal(whole.apl(d.name).to_numpy(), pieces.apl(d.name).to_numpy())
+    np.testing.assert_array_equal(alone.apl(draws[4].name), whole.apl(draws[4].name))
+
+
 # ------------------------------------------------------------------------------ statistics
 def test_probability_converges_to_known_answer():
     # One practice commune, one residence commune at 0 minutes: APL = counted activity / P*.

@@ -56,7 +56,7 @@ def solve_block(
     """APL (reported communes × scenarios: the core's, or all) and zones (territories ×
     scenarios) of one block."""
     demand, population, supply = inputs.columns(scenarios)
-    apl = matrix.solve_batch_arrays(demand, supply)
+    apl = _solve_columns(matrix, demand, supply)
     # one pass without a temporary: a NaN or infinity makes the sum non-finite (a finite sum
     # that overflows only leads to the full check, which then finds nothing)
     if not np.isfinite(apl.sum()):
@@ -74,6 +74,17 @@ def solve_block(
         demand = np.broadcast_to(demand[:, None], apl.shape)
         population = np.broadcast_to(population[:, None], apl.shape)
     return apl, zoner.zone_block(list(scenarios), apl, population, demand)
+
+
+def _solve_columns(matrix: Any, demand: np.ndarray, supply: np.ndarray) -> np.ndarray:
+    """The batched solve of a block, a one-column block included (the solver takes its vector
+    kernels for one column, whose sums may round differently in the last bit): a scenario's
+    APL is then the same whatever the block it falls in."""
+    if supply.shape[1] > 1:
+        return matrix.solve_batch_arrays(demand, supply)
+    doubled = demand if demand.ndim == 1 else np.repeat(demand, 2, axis=1)
+    apl = matrix.solve_batch_arrays(doubled, np.repeat(supply, 2, axis=1))
+    return np.ascontiguousarray(apl[:, :1])
 
 
 def _prepare(travel_times: Any, decay: Decay, method: str) -> Any:
