@@ -34,41 +34,60 @@ def select_ranks(values, ranks):
                 lo = x
             elif x > hi:
                 hi = x
-        select_row(row, lo, hi, ranks, out[i])
+        select_row(row, lo, hi, 0.0, ranks, out[i])
     return out
 
 
 @inline
-def select_row(row, lo, hi, ranks, out):
-    """The values of ``row`` at ``ranks`` into ``out``, given the row's minimum and maximum."""
+def select_row(row, lo, hi, mean, ranks, out):
+    """The values of ``row`` at ``ranks`` into ``out``, given the row's minimum and maximum;
+    returns the sum of squared deviations from ``mean`` (added in row order, in the pass that
+    finds the buckets: callers that need the variance get it without another pass)."""
     n_ranks = ranks.size
-    if not hi > lo:
-        out[:] = lo
-        return
+    if not hi > lo or not BUCKETS / (hi - lo) < np.inf:  # constant, or a subnormal range
+        if hi > lo:
+            pool = np.sort(row)
+            for r in range(n_ranks):
+                out[r] = pool[ranks[r]]
+        else:
+            out[:] = lo
+        squares = 0.0
+        for x in row:
+            d = x - mean
+            squares += d * d
+        return squares
     scale = BUCKETS / (hi - lo)
-    if not scale < np.inf:  # a range of a few subnormals: sort the row
-        pool = np.sort(row)
-        for r in range(n_ranks):
-            out[r] = pool[ranks[r]]
-        return
     counts = np.zeros(BUCKETS + 1, np.int64)
-    for x in row:
+    bucket = np.empty(row.size, np.int16)
+    squares = 0.0
+    for i in range(row.size):
+        x = row[i]
+        d = x - mean
+        squares += d * d
         b = min(int((x - lo) * scale), BUCKETS - 1)
+        bucket[i] = b
         counts[b + 1] += 1
     for b in range(BUCKETS):
         counts[b + 1] += counts[b]  # counts[b]: values in the buckets before b
-    r = 0
-    while r < n_ranks:
+    # the buckets holding a rank, and where their values go in one pool (one pass fills all)
+    start = np.full(BUCKETS, -1, np.int64)
+    size = 0
+    for r in range(n_ranks):
         b = np.searchsorted(counts, ranks[r], side="right") - 1
-        first = counts[b]
-        size = counts[b + 1] - first
-        pool = np.empty(size, np.float64)
-        m = 0
-        for x in row:
-            if min(int((x - lo) * scale), BUCKETS - 1) == b:
-                pool[m] = x
-                m += 1
-        pool.sort()
-        while r < n_ranks and ranks[r] < first + size:  # every rank in this bucket
-            out[r] = pool[ranks[r] - first]
-            r += 1
+        if start[b] < 0:
+            start[b] = size
+            size += counts[b + 1] - counts[b]
+    pool = np.empty(size, np.float64)
+    free = start.copy()
+    for i in range(row.size):
+        b = bucket[i]
+        if start[b] >= 0:
+            pool[free[b]] = row[i]
+            free[b] += 1
+    for b in range(BUCKETS):
+        if start[b] >= 0:
+            pool[start[b] : free[b]].sort()
+    for r in range(n_ranks):
+        b = np.searchsorted(counts, ranks[r], side="right") - 1
+        out[r] = pool[start[b] + ranks[r] - counts[b]]
+    return squares

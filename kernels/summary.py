@@ -43,7 +43,8 @@ def row_moments(values, threshold):
 @jit(parallel=True)
 def row_summary(values, ranks, threshold):
     """:func:`row_moments` and :func:`aplcore.kernels.select.select_ranks` of the same rows in
-    one task per row: the row is read from memory once, the later passes find it in cache.
+    one task per row: the row is read from memory once, the later passes find it in cache (the
+    squared deviations are added in the pass that finds the buckets).
     Returns ``(moments, selected)``: rows × 3 and rows × ``ranks.size``."""
     n_rows, n = values.shape
     moments = np.empty((n_rows, 3), np.float64)
@@ -62,14 +63,10 @@ def row_summary(values, ranks, threshold):
             elif x > hi:
                 hi = x
         mean = total / n
-        squares = 0.0
-        for x in row:
-            d = x - mean
-            squares += d * d
+        squares = select_row(row, lo, hi, mean, ranks, selected[i])
         moments[i, 0] = mean
         moments[i, 1] = np.sqrt(squares / n)
         moments[i, 2] = under / n
-        select_row(row, lo, hi, ranks, selected[i])
     return moments, selected
 
 
