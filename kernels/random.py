@@ -88,12 +88,13 @@ def ziggurat_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 ZIG_K, ZIG_W, ZIG_F = ziggurat_tables()
 
 
-def _device(func):
-    """A device function inlined into the kernels, with plain IEEE arithmetic."""
+def exact_inline(func):
+    """A device function inlined into its callers, with plain IEEE arithmetic (no fast-math
+    contraction: the same bits as a Python reference of the same formula)."""
     return numba.njit(inline="always", cache=cache_enabled(), fastmath=False)(func)
 
 
-@_device
+@exact_inline
 def mix64(z):
     """SplitMix64's finaliser (Stafford's Mix13) of a uint64."""
     z = (z ^ (z >> _S30)) * _M1
@@ -101,19 +102,19 @@ def mix64(z):
     return z ^ (z >> _S31)
 
 
-@_device
+@exact_inline
 def draw_key(seed, draw):
     """The key of draw ``draw`` under ``seed`` (uint64 each)."""
     return mix64(mix64(seed + GAMMA) + (draw + _ONE) * GAMMA)
 
 
-@_device
+@exact_inline
 def uniform(raw):
     """A uniform on ``(0, 1]`` from a uint64."""
     return float((raw >> _S11) + _ONE) * _INV53
 
 
-@_device
+@exact_inline
 def standard_normal(key, index):
     """The standard normal of ``index`` (uint64) in the stream of ``key``."""
     raw = mix64(key + (index + _ONE) * GAMMA)
@@ -140,10 +141,33 @@ def standard_normal(key, index):
         raw = mix64(raw + GAMMA)
 
 
-@_device
+@exact_inline
 def lognormal_factor(key, index, sigma, shift):
     """``exp(sigma · z + shift)`` for the standard normal ``z`` of ``index`` under ``key``."""
     return math.exp(sigma * standard_normal(key, index) + shift)
+
+
+@exact_inline
+def fill_lognormal_factors(keys, index, sigma, shift, out):
+    """``out[k] = lognormal_factor(keys[k], index, sigma[k], shift[k])`` (1 where ``sigma[k]``
+    is 0), the same bits: the ziggurat's one-output path for every ``k`` first (a loop without
+    branches, which the compiler vectorises), the rare rejections then, the exponentials last."""
+    step = (index + _ONE) * GAMMA
+    rejected = 0
+    for k in range(keys.size):
+        raw = mix64(keys[k] + step)
+        layer = np.intp(raw & _BYTE)
+        a = (raw >> _S9) & _MANTISSA
+        x = float(a) * ZIG_W[layer]
+        out[k] = -x if (raw >> _S8) & _ONE else x
+        rejected += a >= ZIG_K[layer]
+    if rejected:
+        for k in range(keys.size):
+            raw = mix64(keys[k] + step)
+            if (raw >> _S9) & _MANTISSA >= ZIG_K[np.intp(raw & _BYTE)]:
+                out[k] = standard_normal(keys[k], index)
+    for k in range(keys.size):
+        out[k] = math.exp(sigma[k] * out[k] + shift[k]) if sigma[k] != 0.0 else 1.0
 
 
 @jit(fastmath=False)

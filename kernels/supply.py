@@ -14,7 +14,7 @@ import numpy as np
 from numba import prange
 
 from ._jit import jit
-from .random import lognormal_factor
+from .random import exact_inline, fill_lognormal_factors
 
 
 @jit(parallel=True)
@@ -114,45 +114,66 @@ def count_gp_noise(
     n_cols = keys.size
     n_communes = commune_indptr.size - 1
     out = np.zeros((n_communes, n_cols), np.float64)
+    one_mask = True  # every scenario keeps the same rows (Monte Carlo draws)
+    for k in range(n_cols):
+        if keep_of[k] != keep_of[0]:
+            one_mask = False
     for j in prange(n_communes):
         acc = out[j]
+        factor = np.empty(n_cols, np.float64)
         for p in range(commune_indptr[j], commune_indptr[j + 1]):
             r = commune_rows[p]
             g = row_gp[r]
-            index = np.uint64(g)
+            if one_mask and not keep[keep_of[0], r]:
+                continue
+            fill_lognormal_factors(keys, np.uint64(g), sigma, shift, factor)
             a = activity[r]
             lo = gp_indptr[g]
             hi = gp_indptr[g + 1]
-            # one site: the share of the counted activity is a / a (or 1 / 1 without activity),
-            # exactly 1, so the counted activity is added as it is (the same bits)
-            single = bounded[r] and hi - lo == 1
-            for k in range(n_cols):
-                m = keep_of[k]
-                if not keep[m, r]:
-                    continue
-                f = 1.0
-                if sigma[k] != 0.0:
-                    f = lognormal_factor(keys[k], index, sigma[k], shift[k])
-                if not bounded[r]:
-                    acc[k] += a * f
-                    continue
-                if single:
-                    total = a * f
-                else:
-                    total = 0.0
-                    for q in range(lo, hi):
-                        s = gp_rows[q]
-                        if keep[m, s]:
-                            total += activity[s] * f
+            if one_mask and not bounded[r]:  # centre de santé: counted as recorded
+                for k in range(n_cols):
+                    acc[k] += a * factor[k]
+            elif one_mask and hi - lo == 1:
+                # one site: the share of the counted activity is a / a (or 1 / 1 without
+                # activity), exactly 1, so the counted activity is added as it is (same bits)
                 if new_install[g]:
-                    counted = new_activity
-                elif total < zero_below:
-                    counted = 0.0
+                    for k in range(n_cols):
+                        acc[k] += new_activity
                 else:
-                    counted = min(max(total, floor), cap)
-                if single:
-                    acc[k] += counted
-                else:
-                    share = a * f / total if total > 0.0 else 1.0 / sites[g]
-                    acc[k] += counted * share
+                    for k in range(n_cols):
+                        total = a * factor[k]
+                        counted = min(max(total, floor), cap)
+                        acc[k] += 0.0 if total < zero_below else counted
+            else:
+                _count_row(
+                    r, g, lo, hi, a, factor, gp_rows, bounded, activity, keep, keep_of,
+                    new_install, sites, zero_below, floor, cap, new_activity, acc,
+                )  # fmt: skip
     return out
+
+
+@exact_inline
+def _count_row(r, g, lo, hi, a, factor, gp_rows, bounded, activity, keep, keep_of, new_install,
+               sites, zero_below, floor, cap, new_activity, acc):  # fmt: skip
+    """Row ``r`` of practitioner ``g`` added to every scenario's supply, whatever its masks."""
+    for k in range(factor.size):
+        m = keep_of[k]
+        if not keep[m, r]:
+            continue
+        f = factor[k]
+        if not bounded[r]:
+            acc[k] += a * f
+            continue
+        total = 0.0
+        for q in range(lo, hi):
+            s = gp_rows[q]
+            if keep[m, s]:
+                total += activity[s] * f
+        if new_install[g]:
+            counted = new_activity
+        elif total < zero_below:
+            counted = 0.0
+        else:
+            counted = min(max(total, floor), cap)
+        share = a * f / total if total > 0.0 else 1.0 / sites[g]
+        acc[k] += counted * share

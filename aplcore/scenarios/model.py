@@ -26,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -204,7 +205,7 @@ class ActivityNoise(Change):
     @property
     def sigma(self) -> float:
         """Standard deviation of the logarithm of the factors."""
-        return float(np.sqrt(np.log1p(self.cv**2)))
+        return math.sqrt(math.log1p(self.cv * self.cv))  # the C library's, as the kernels
 
     @property
     def shift(self) -> float:
