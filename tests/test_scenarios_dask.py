@@ -62,3 +62,22 @@ def test_more_blocks_than_the_window(client):
     remote = run_scenarios(base, draws, block_size=2, client=client)
     for name in local.names:
         np.testing.assert_array_equal(local.apl(name).to_numpy(), remote.apl(name).to_numpy())
+
+
+def test_a_core_on_dask_equals_local(client):
+    """A baseline with a core (the ring computed, not reported) gives the local results."""
+    tt, pop, gps, territory, _, _ = small_case(seed=4)
+    core = tt.codes[::2]
+    base = Baseline(
+        tt,
+        population_by_age=pop,
+        practitioners=gps,
+        core=core,
+        zoning=ZoningSpec(territory, thresholds=(2.0, 3.5)),
+    )
+    local = run_scenarios(base, scenarios(), block_size=4)
+    remote = run_scenarios(base, scenarios(), block_size=4, client=client)
+    assert local.codes.equals(pd.Index(core, name="code"))
+    for name in local.names:
+        np.testing.assert_array_equal(local.apl(name).to_numpy(), remote.apl(name).to_numpy())
+    np.testing.assert_array_equal(local.zones, remote.zones)
