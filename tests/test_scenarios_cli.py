@@ -169,3 +169,25 @@ def test_unreachable_scheduler(files, capsys):
     argv = ["scenarios", "run", str(files / "spec.toml"), "--out", str(files / "x")]
     assert main([*argv, "--scheduler", "tcp://127.0.0.1:9"]) == 1
     assert "Dask scheduler" in capsys.readouterr().err
+
+
+def test_a_study_area_matrix_reports_its_core(files, capsys):
+    """A saved matrix of a study area names its core: the run reports and zones it alone."""
+    import dataclasses
+
+    from aplcore.traveltimes.store import save_travel_times
+
+    tt = small_case(seed=4)[0]
+    core = [str(c) for c in tt.codes[:12]]
+    area = {"label": "test area", "ring_minutes": 40.0, "n_core": 12, "n_ring": 12, "core": core}
+    tt = dataclasses.replace(tt, metadata={**tt.metadata, "study_area": area})
+    save_travel_times(tt, files / "matrix.parquet")
+    (files / "spec.toml").write_text(SPEC.replace('times = "od.csv"', 'times = "matrix.parquet"'))
+    out = files / "run"
+    code = main(["scenarios", "run", str(files / "spec.toml"), "--out", str(out), "--no-maps"])
+    assert code == 0, capsys.readouterr().err
+    run = ScenarioRun.open(out)
+    assert sorted(run.codes) == sorted(core)
+    assert len(pd.read_csv(out / "report" / "communes.csv")) == len(core)
+    territories = pd.read_csv(files / "tvs.csv", dtype={"code": str}).set_index("code")
+    assert set(run.territories) == set(territories.loc[core, "territory"].astype(str))

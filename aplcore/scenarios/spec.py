@@ -4,6 +4,8 @@ Schema (paths are relative to the spec file; every table but ``[baseline]`` is o
 
     [baseline]
     times = "od.parquet"          # O-D table (origin, destination, minutes) or a saved matrix
+                                  # (one of a study area, 'aplcore matrix --ring-minutes',
+                                  # names its core: the run reports and zones the core only)
     population = "pop.csv"        # code + population, or population by age band (INSEE layouts)
     practitioners = "gps.csv"     # practitioner_id, commune, activity, age[, kind, new_install]
     supply = "supply.csv"         # or: code + supply (counted), instead of practitioners
@@ -157,6 +159,9 @@ class RunSpec:
                 margin=z.get("margin"),
                 cap_unit=z.get("cap_unit", "inhabitants"),
             )
+        # a saved matrix of a study area (aplcore matrix --ring-minutes) names its core: the
+        # ring serves the computation, the core is reported and zoned
+        area = tt.metadata.get("study_area") if tt.metadata else None
         return Baseline(
             tt,
             **demand_kwargs,
@@ -167,6 +172,7 @@ class RunSpec:
             method=b["method"],
             max_age=b["max_age"] or None,
             zoning=zoning,
+            core=area.get("core") if isinstance(area, Mapping) else None,
         )
 
 
