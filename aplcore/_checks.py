@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import warnings
 from collections.abc import Iterable, Mapping
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -258,6 +258,21 @@ def _current_code_set() -> frozenset[str]:
     return frozenset(_current_codes())
 
 
+#: The last index checked and its codes absent from the current COG (indexes are immutable).
+_LAST_CHECKED: list[tuple[Any, list[str]]] = []
+
+
+def _not_current(codes: Iterable[str]) -> list[str]:
+    """The codes that are not current communes, sorted."""
+    if _LAST_CHECKED and _LAST_CHECKED[0][0] is codes:
+        return _LAST_CHECKED[0][1]
+    values = codes.tolist() if hasattr(codes, "tolist") else list(codes)
+    found = sorted(set(values).difference(_current_code_set()))
+    if isinstance(codes, pd.Index):
+        _LAST_CHECKED[:] = [(codes, found)]
+    return found
+
+
 def _code_status(codes: list[str]) -> pd.DataFrame:
     """``exists`` and ``unit`` (the current code holding the commune) of each code."""
     try:  # the commune code history (COG of recent years, merged communes)
@@ -295,8 +310,7 @@ def check_codes_exist(
     CommuneCodeError
         With ``strict=True``, codes that do not exist or no longer exist.
     """
-    values = codes.tolist() if hasattr(codes, "tolist") else list(codes)
-    not_current = sorted(set(values).difference(_current_code_set()))
+    not_current = _not_current(codes)
     if not not_current:
         return []
     status = _code_status([str(c) for c in not_current])

@@ -834,13 +834,31 @@ class CodeAligner:
         for known, positions in self._known:
             if index is known:
                 return positions
-        if len(index) == len(self.codes) and index.equals(self.codes):
+        if _known_equal(index, self.codes):
             positions = None
         else:
             positions = self.codes.get_indexer(index)
             positions.flags.writeable = False
         self._known = [(index, positions), *self._known[: self.REMEMBERED - 1]]
         return positions
+
+
+#: Pairs of indexes found equal lately (indexes are immutable: a matrix built again from the
+#: same table has the same codes object, and the user's Series keep theirs).
+_EQUAL_INDEXES: list[tuple[pd.Index, pd.Index]] = []
+_EQUAL_INDEXES_KEPT = 4
+
+
+def _known_equal(index: pd.Index, codes: pd.Index) -> bool:
+    """Whether two indexes hold the same codes in the same order (remembered once found)."""
+    for known_index, known_codes in _EQUAL_INDEXES:
+        if known_index is index and known_codes is codes:
+            return True
+    if len(index) != len(codes) or not index.equals(codes):
+        return False
+    _EQUAL_INDEXES.insert(0, (index, codes))
+    del _EQUAL_INDEXES[_EQUAL_INDEXES_KEPT:]
+    return True
 
 
 def _align(

@@ -314,12 +314,30 @@ def _encode_commune_text(columns: Sequence[CodeColumn]) -> tuple[pd.Index, list[
             (out,) = pieces
             kernel.keys_to_positions(out, rank)
         positions.append(out)
-    text = np.empty((present.size, 5), dtype=np.uint8)  # the codes' bytes, from their keys
-    text[:, :2] = _DEPARTMENTS[present // 1000]
-    for column, scale in ((2, 100), (3, 10), (4, 1)):
-        text[:, column] = ord("0") + (present // scale) % 10
-    names = text.view("S5").ravel().astype(str)
-    return pd.Index(names.astype(object), dtype=object), positions
+    return _index_of_keys(present), positions
+
+
+#: The last indexes built from commune keys, by their keys' bytes (pandas indexes are
+#: immutable: one table read again gives the same index object, whose lookups pandas caches).
+_KEY_INDEXES: dict[bytes, pd.Index] = {}
+_KEY_INDEXES_KEPT = 4
+
+
+def _index_of_keys(present: np.ndarray) -> pd.Index:
+    """The codes of sorted commune keys, as an index of ``str`` (object dtype)."""
+    signature = present.tobytes()
+    index = _KEY_INDEXES.pop(signature, None)
+    if index is None:
+        text = np.empty((present.size, 5), dtype=np.uint8)  # the codes' bytes, from their keys
+        text[:, :2] = _DEPARTMENTS[present // 1000]
+        for column, scale in ((2, 100), (3, 10), (4, 1)):
+            text[:, column] = ord("0") + (present // scale) % 10
+        names = text.view("S5").ravel().astype(str)
+        index = pd.Index(names.astype(object), dtype=object)
+    _KEY_INDEXES[signature] = index  # most recent last
+    while len(_KEY_INDEXES) > _KEY_INDEXES_KEPT:
+        del _KEY_INDEXES[next(iter(_KEY_INDEXES))]
+    return index
 
 
 def _text_keys(values: Any, seen: np.ndarray) -> list[np.ndarray] | None:

@@ -282,7 +282,7 @@ def _plain_numbers(column: Any) -> pa.Array | None:
         return None
     values = values.to_numpy()
     if values.dtype.kind == "f":
-        if np.isnan(values).any():
+        if values.size and np.isnan(values.min()):  # the minimum is NaN when any value is
             return None
     elif values.dtype.kind not in "iu":
         return None

@@ -125,3 +125,14 @@ def test_long_chunks_are_read_one_by_one_as_the_joined_column(kind):
         codes, (positions,) = encode_codes(columns)
         assert codes.equals(expected_codes)
         np.testing.assert_array_equal(positions, expected)
+
+
+def test_the_same_codes_give_the_same_index_object():
+    """Indexes are immutable: a table read again reuses its index (and pandas' lookup cache)."""
+    first = [CodeColumn(pa.array(["01001", "2A004", "01001"]), "c", "codes")]
+    again = [CodeColumn(pa.array(["2A004", "01001"]), "c", "codes")]
+    other = [CodeColumn(pa.array(["01001", "2B010"]), "c", "codes")]
+    codes, _ = encode_codes(first)
+    assert encode_codes(again)[0] is codes
+    assert encode_codes(other)[0].tolist() == ["01001", "2B010"]
+    assert codes.tolist() == ["01001", "2A004"]
