@@ -177,6 +177,8 @@ def benchmark_tables(
                 time = stats["median"]
             comparable[bench["name"]] = time
             medians[bench["name"]] = time
+            if "run_peak_mib" in extra:  # memory read by the targets (a run's own peak)
+                medians[f"{bench['name']}:run_peak_mib"] = extra["run_peak_mib"]
         references = {k: v for k, v in comparable.items() if _is_reference(k)}
         lines += [f"### {group}", ""]
         header = "| benchmark | median | min – max | rounds |"
