@@ -1,6 +1,6 @@
 """Parallel bounded multi-source Dijkstra over a CSR graph.
 
-One search per source, ``prange`` over workers; each worker owns one binary heap with
+One search per source, ``prange`` over workers; each worker owns one 4-ary heap with
 decrease-key (an indexed heap, keys stored beside the nodes) and one position array over the
 nodes, allocated once per run and reset only where a search touched it, so a source costs in
 proportion to the part of the graph it reaches, never to the graph size.
@@ -19,13 +19,17 @@ from numba import prange
 
 from ._jit import inline, jit
 
+#: Children per heap node: a 4-ary heap is shallower than a binary one, and the four children
+#: of a node sit side by side in memory.
+ARITY = 4
+
 
 @inline
 def _sift_up(heap, keys, pos, i):  # pragma: no cover - compiled
     node = heap[i]
     key = keys[i]
     while i > 0:
-        parent = (i - 1) >> 1
+        parent = (i - 1) // ARITY
         pkey = keys[parent]
         if pkey <= key:
             break
@@ -44,13 +48,15 @@ def _sift_down(heap, keys, pos, size, i):  # pragma: no cover - compiled
     node = heap[i]
     key = keys[i]
     while True:
-        child = 2 * i + 1
-        if child >= size:
+        first = ARITY * i + 1
+        if first >= size:
             break
-        right = child + 1
-        if right < size and keys[right] < keys[child]:
-            child = right
-        ckey = keys[child]
+        child = first
+        ckey = keys[first]
+        for c in range(first + 1, min(first + ARITY, size)):
+            if keys[c] < ckey:
+                child = c
+                ckey = keys[c]
         if ckey >= key:
             break
         cnode = heap[child]
