@@ -134,13 +134,13 @@ def test_frame_pysal_access(benchmark, problem, inputs, expected):
 def test_csv_aplcore(benchmark, problem, inputs, expected):
     agree(apl_from_csv(inputs), expected)
     _group(benchmark, "CSV file", problem)
-    benchmark.pedantic(apl_from_csv, args=(inputs,), rounds=3, warmup_rounds=1)
+    benchmark.pedantic(apl_from_csv, args=(inputs,), rounds=5, warmup_rounds=1)
 
 
 def test_csv_pyarrow_parse_only(benchmark, problem, inputs):
     _group(benchmark, "CSV file", problem)
     benchmark.extra_info["note"] = "parsing alone (pyarrow.csv.read_csv), no APL"
-    benchmark.pedantic(pacsv.read_csv, args=(inputs.csv,), rounds=3, warmup_rounds=1)
+    benchmark.pedantic(pacsv.read_csv, args=(inputs.csv,), rounds=5, warmup_rounds=1)
 
 
 # ------------------------------------------------------------------------------ solve
