@@ -85,41 +85,44 @@ def ratio(supply, weighted_demand):
 
 
 @jit(parallel=True)
-def _accumulate_by_key(keys, others, minutes, values, n_keys, kind, params, n_chunks):
+def _accumulate_by_key(keys, others, minutes, values, kind, params, bounds, partial, out):
     """``out[k] = sum over rows with keys[r] == k of f(minutes[r]) * values[others[r]]``.
 
-    Each chunk of rows accumulates into its own buffer; the buffers are then summed in chunk
-    order. No two threads write the same memory and the order of every sum depends on the data
-    only, so the result is identical whatever the number of threads.
+    Each chunk of rows (``bounds``) accumulates into its own row of ``partial`` (zeros on
+    entry); the rows are then summed in chunk order. No two threads write the same memory and
+    the order of every sum depends on the data only, so the result is identical whatever the
+    number of threads.
     """
-    n = keys.size
-    bounds = np.linspace(0, n, n_chunks + 1).astype(np.int64)
-    partial = np.zeros((n_chunks, n_keys), np.float64)
+    n_chunks = bounds.size - 1
     for c in prange(n_chunks):
         acc = partial[c]
         for r in range(bounds[c], bounds[c + 1]):
             acc[keys[r]] += decay_value(minutes[r], kind, params) * values[others[r]]
-    out = np.zeros(n_keys, np.float64)
-    for k in prange(n_keys):
+    for k in prange(out.size):
         total = 0.0
         for c in range(n_chunks):
             total += partial[c, k]
         out[k] = total
-    return out
 
 
-@jit()
 def e2sfca_long(origin, destination, minutes, demand, supply, kind, params, n_chunks):
     """Both E2SFCA steps streamed over a long table, without building any matrix.
 
-    Returns ``(apl, weighted_demand, ratio)``. Pairs given twice count twice.
+    The chunk buffers are allocated once by NumPy (which asks for huge pages for large arrays)
+    and serve both steps. Returns ``(apl, weighted_demand, ratio)``. Pairs given twice count
+    twice.
     """
     n = demand.size
-    weighted_demand = _accumulate_by_key(
-        destination, origin, minutes, demand, n, kind, params, n_chunks
+    bounds = np.linspace(0, origin.size, n_chunks + 1).astype(np.int64)
+    partial = np.zeros((n_chunks, n), np.float64)
+    weighted_demand = np.empty(n, np.float64)
+    _accumulate_by_key(
+        destination, origin, minutes, demand, kind, params, bounds, partial, weighted_demand
     )
     r = ratio(supply, weighted_demand)
-    apl = _accumulate_by_key(origin, destination, minutes, r, n, kind, params, n_chunks)
+    partial.fill(0.0)
+    apl = np.empty(n, np.float64)
+    _accumulate_by_key(origin, destination, minutes, r, kind, params, bounds, partial, apl)
     return apl, weighted_demand, r
 
 
