@@ -112,8 +112,8 @@ def test_handlers_are_restored_after_the_command(inputs, capsys):
         0.3,  # importing SciPy: an interrupted extension import must not end the process by SIGINT
         0.5,  # the parallel kernels (travel times, about 0.4 to 0.6 s after the first line)
         pytest.param(0.0, marks=pytest.mark.slow),
-        pytest.param(0.65, marks=pytest.mark.slow),  # zoning
-        pytest.param(0.8, marks=pytest.mark.slow),  # writing the outputs
+        pytest.param(0.6, marks=pytest.mark.slow),  # APL and zoning
+        pytest.param(0.7, marks=pytest.mark.slow),  # zoning and writing
     ],
 )
 def test_ctrl_c_during_parallel_kernels_in_a_real_process(tmp_path: Path, delay: float) -> None:
