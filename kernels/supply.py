@@ -17,6 +17,17 @@ from ._jit import jit
 from .random import exact_inline, fill_lognormal_factors
 
 
+@exact_inline
+def _counted(total, is_new, zero_below, floor, cap, new_activity):
+    """Counted activity of a GP from the total of its kept rows: a new installation counts
+    ``new_activity``; below ``zero_below``, nothing; else the total within [floor, cap]."""
+    if is_new:
+        return new_activity
+    if total < zero_below:
+        return 0.0
+    return min(max(total, floor), cap)
+
+
 @jit(parallel=True)
 def count_gp_columns(
     gp_indptr,
@@ -56,12 +67,7 @@ def count_gp_columns(
                     kept += 1
             if kept == 0:
                 continue
-            if new_install[g]:
-                counted = new_activity
-            elif total < zero_below:
-                counted = 0.0
-            else:
-                counted = min(max(total, floor), cap)
+            counted = _counted(total, new_install[g], zero_below, floor, cap, new_activity)
             for p in range(lo, hi):
                 r = gp_rows[p]
                 if keep[k, r]:
@@ -169,11 +175,6 @@ def _count_row(r, g, lo, hi, a, factor, gp_rows, bounded, activity, keep, keep_o
             s = gp_rows[q]
             if keep[m, s]:
                 total += activity[s] * f
-        if new_install[g]:
-            counted = new_activity
-        elif total < zero_below:
-            counted = 0.0
-        else:
-            counted = min(max(total, floor), cap)
+        counted = _counted(total, new_install[g], zero_below, floor, cap, new_activity)
         share = a * f / total if total > 0.0 else 1.0 / sites[g]
         acc[k] += counted * share
