@@ -227,11 +227,10 @@ def check_time_units(
         else:
             return None
     unit = likely if likely != "another unit" else "seconds"
-    msg = (
-        f"travel times do not look like minutes: {cause}. They are likely in {likely}; declare "
-        f"them with units='{unit}' (CLI: --time-units), or convert them to minutes."
-    )
-    warnings.warn(msg, TimeUnitsWarning, stacklevel=stacklevel)
+    msg = f"travel times do not look like minutes: {cause}. They are likely in {likely};"
+    fix = "declare them with {param}, or convert them to minutes."
+    warning = TimeUnitsWarning(msg, fix=fix, param="units", value=unit)
+    warnings.warn(warning, stacklevel=stacklevel)
     return msg
 
 
@@ -331,13 +330,22 @@ def check_codes_exist(
         )
     msg = (
         f"{what} absent from the current Code officiel géographique: {'; '.join(parts)}. Check "
-        "them (typing errors, truncated codes), move former communes to their current code "
-        "(aplcore.codes.update), or pass ids='any' for identifiers that are not commune codes."
+        "them (typing errors, truncated codes)."
     )
     if strict:
-        raise CommuneCodeError(msg)
-    warnings.warn(msg + " (strict=True makes this an error.)", UnknownCodeWarning, stacklevel)
+        raise CommuneCodeError(msg, fix=_CODES_FIX.replace(" ({param} makes this an error.)", ""))
+    fix = _CODES_FIX
+    warnings.warn(
+        UnknownCodeWarning(msg, fix=fix, param="strict", value=True), stacklevel=stacklevel
+    )
     return [*unknown, *old]
+
+
+#: How to settle codes that are not current communes (Python interface).
+_CODES_FIX = (
+    "Move former communes to their current code (aplcore.codes.update), or pass ids='any' for "
+    "identifiers that are not commune codes ({param} makes this an error.)"
+)
 
 
 def short_codes_hint(codes: Iterable[str], *, fix: str) -> str:

@@ -46,6 +46,7 @@ from .errors import (
     DuplicateError,
     InputFormatError,
     InvalidValueError,
+    LostSupplyWarning,
     MismatchError,
     MissingCommuneError,
     ParameterError,
@@ -70,10 +71,6 @@ Method = Literal["2sfca", "e2sfca", "3sfca", "m2sfca", "bfca"]
 #: The floating-catchment-area methods available.
 METHODS: tuple[str, ...] = ("2sfca", "e2sfca", "3sfca", "m2sfca", "bfca")
 MissingDemand = Literal["error", "zero"]
-
-
-class LostSupplyWarning(UserWarning):
-    """Supply located in practice communes that no demand reaches."""
 
 
 # ---------------------------------------------------------------------------------- matrix
@@ -901,10 +898,9 @@ def _align(
         absent = codes[counts == 0].tolist()
         msg = (
             f"the {what} has no value for {len(absent)} communes of the travel times: "
-            f"{describe_values(absent)}. Give every commune a value (0 where there is none) or "
-            "pass missing_demand='zero'."
+            f"{describe_values(absent)}. Give every commune a value (0 where there is none)."
         )
-        raise MissingCommuneError(msg)
+        raise MissingCommuneError(msg, fix="Or pass {param}.", param="missing_demand", value="zero")
     out = np.zeros(len(codes), dtype=np.float64)
     out[positions] = array
     return out

@@ -20,7 +20,13 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from .errors import CommuneCodeError, ParameterError, UnknownCodeWarning, describe_values
+from .errors import (
+    CommuneCodeError,
+    CommuneSplitWarning,
+    ParameterError,
+    UnknownCodeWarning,
+    describe_values,
+)
 
 __all__ = [
     "COG_YEARS",
@@ -35,10 +41,6 @@ _HISTORY_FILE = "commune_history.parquet"
 HISTORY_SOURCE = "@etalab/decoupage-administratif"
 #: Statuses of a code that is a unit of its own (APL is computed by commune or arrondissement).
 _UNIT_STATUSES = ("commune", "arrondissement")
-
-
-class CommuneSplitWarning(UserWarning):
-    """A commune of the input lost part of its territory to a restored commune."""
 
 
 @functools.lru_cache(maxsize=1)

@@ -33,6 +33,11 @@ logger = logging.getLogger(__name__)
 #: Metropolitan codes (2 digits or 2A/2B, then 3 digits) and overseas codes (97x + 2 digits).
 CODE_PATTERN = re.compile(r"^(?:\d{2}|2[AB])\d{3}$")
 _CODE_REGEX = CODE_PATTERN.pattern
+#: How to keep the leading zeros of codes stored as numbers.
+_TEXT_CODES_FIX = (
+    "Read the column as text (e.g. pandas.read_csv(..., dtype={'code': str})) or pass {param} to "
+    "zero-pad whole numbers."
+)
 
 
 def _is_integer_dtype(values: pd.Series) -> bool:
@@ -72,11 +77,9 @@ def normalise_codes(
         if not repair_integers:
             msg = (
                 f"{what} must be 5-character strings such as '01001' or '2A004', found numbers "
-                f"({describe_values(series.head(5).tolist())}): leading zeros are lost that way. "
-                "Read the column as text (e.g. pandas.read_csv(..., dtype={'code': str})) or pass "
-                "repair_integers=True to zero-pad whole numbers."
+                f"({describe_values(series.head(5).tolist())}): leading zeros are lost that way."
             )
-            raise CommuneCodeError(msg)
+            raise CommuneCodeError(msg, fix=_TEXT_CODES_FIX, param="repair_integers", value=True)
         series = _repair_integer_codes(series, what=what)
     if series.isna().any():
         rows = np.flatnonzero(series.isna().to_numpy())
@@ -132,11 +135,9 @@ def as_code_index(
     index = normalise_codes(values, what=what, repair_integers=repair_integers)
     if index.has_duplicates:
         dup = index[index.duplicated()].unique().tolist()
-        msg = (
-            f"{what} must be unique, found duplicated codes {describe_values(dup)}. "
-            "Aggregate the rows per commune (e.g. df.groupby(code).sum()) before passing them."
-        )
-        raise DuplicateError(msg)
+        msg = f"{what} must be unique, found duplicated codes {describe_values(dup)}. "
+        fix = "Aggregate the rows per commune (e.g. df.groupby(code).sum()) before passing {param}."
+        raise DuplicateError(msg, fix=fix, param="values")
     return index
 
 
@@ -490,11 +491,9 @@ def _numbers_as_text(values: Any, *, label: str, ids: Ids, repair: bool) -> tupl
         shown = describe_values(values.slice(0, 5).to_pylist())
         msg = (
             f"{label} must be 5-character strings such as '01001' or '2A004', found numbers "
-            f"({shown}): leading zeros are lost that way. Read the column as text (e.g. "
-            "pandas.read_csv(..., dtype={'code': str})) or pass repair_integers=True to zero-pad "
-            "whole numbers."
+            f"({shown}): leading zeros are lost that way."
         )
-        raise CommuneCodeError(msg)
+        raise CommuneCodeError(msg, fix=_TEXT_CODES_FIX, param="repair_integers", value=True)
     limit = 1e5 if ids == "commune" else 2.0**63
     whole = (
         np.isfinite(numbers) & (numbers == np.round(numbers)) & (numbers >= 0) & (numbers < limit)
@@ -557,7 +556,7 @@ def _check_vocabulary(
 
             hint = short_codes_hint(
                 text[bad].unique().tolist(),
-                fix="pass repair_integers=True (or read the column as text)",
+                fix="pass {param} (or read the column as text)",
             )
     if bad.any():
         import pyarrow as pa
@@ -580,7 +579,7 @@ def _check_vocabulary(
                     f"{offending.size} bad rows ({rows.note}): "
                     f"{rows.show(offending, shown)}.{hint}"
                 )
-                raise CommuneCodeError(msg)
+                raise CommuneCodeError(msg, param="repair_integers", value=True)
     return text.to_numpy(dtype=object)
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .codes import as_code_index
-from .errors import InputFormatError, InvalidValueError, ParameterError, describe_values
+from .errors import InputFormatError, InvalidValueError, ParameterError, describe_values, type_name
 
 __all__ = ["AGE_BANDS", "WEIGHT_PRESETS", "band_weights", "standardise_population"]
 
@@ -127,7 +127,7 @@ def standardise_population(
     {'36044': 2124.0}
     """
     if not isinstance(pop_by_age, pd.DataFrame):
-        msg = f"expected a DataFrame of population by age band, found {type(pop_by_age).__name__}."
+        msg = f"expected a DataFrame of population by age band, found {type_name(pop_by_age)}."
         raise InputFormatError(msg)
     frame = pop_by_age
     if code_column is not None:

@@ -25,8 +25,7 @@ __all__ = [
     "write_run_record",
 ]
 
-#: Name of the record in an output folder.
-RUN_FILE = "run.json"
+from .io.writers import RUN_FILE, atomic_write
 
 #: What the bundled commune data are (see ``data/README.md``).
 BUNDLED_DATA = {
@@ -117,8 +116,6 @@ def write_run_record(target: str | os.PathLike[str], record: Mapping[str, Any]) 
     ``target`` is a folder (the record is its ``run.json``) or a file name ending in ``.json``
     (e.g. ``apl.run.json`` beside a single output file).
     """
-    from .io import atomic_write
-
     path = Path(target)
     if path.suffix.lower() != ".json":
         path = path / RUN_FILE

@@ -39,6 +39,7 @@ from .errors import (
     InvalidValueError,
     ParameterError,
     describe_values,
+    type_name,
 )
 
 __all__ = [
@@ -291,9 +292,10 @@ def _check_someone_young_enough(rows: pd.DataFrame, max_age: int) -> None:
         msg = (
             f"every practitioner is older than max_age={max_age} (ages {ages.min():g} to "
             f"{ages.max():g}, {rows['practitioner_id'].nunique()} practitioners): no supply is "
-            "left. Raise max_age, or pass max_age=None to keep all (CLI: --max-age none)."
+            "left."
         )
-        raise InvalidValueError(msg)
+        fix = "Give a higher age limit, or pass {param} to keep all."
+        raise InvalidValueError(msg, fix=fix, param="max_age", value=None)
 
 
 def _check_ids(rows: pd.DataFrame) -> None:
@@ -316,7 +318,7 @@ def _validate_practitioners(
     practitioners: pd.DataFrame, *, value_column: str, max_age: int | None
 ) -> pd.DataFrame:
     if not isinstance(practitioners, pd.DataFrame):
-        msg = f"expected a DataFrame of practitioners, found {type(practitioners).__name__}."
+        msg = f"expected a DataFrame of practitioners, found {type_name(practitioners)}."
         raise InputFormatError(msg)
     required = ["practitioner_id", "commune", value_column]
     if max_age is not None:

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
+from ._paths import refuse_special_file
 from .errors import IncompleteFileWarning, InputFormatError, describe_values
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -305,8 +306,10 @@ def require_columns(
     if missing:
         shown = list(available)[:12]
         more = " ..." if len(available) > 12 else ""
-        msg = f"{where} lacks the columns {missing}; its columns are {shown}{more}.{hint}"
-        raise InputFormatError(msg)
+        msg = f"{where} lacks the columns {missing}; its columns are {shown}{more}."
+        # a ``{param}`` hint names the arguments that choose the columns (origin=, ...)
+        param = "origin" if "{param}" in hint else None
+        raise InputFormatError(msg, fix=hint.strip() or None, param=param)
 
 
 def _strings(data: pa.Table, text_columns: Sequence[str]) -> pa.Table:
@@ -391,6 +394,7 @@ def iter_batches(
     path = Path(source)
     kind, compression = _kind(path)
     if not path.is_file():
+        refuse_special_file(path, what=what)
         msg = f"{what}: no such file {str(path)!r}; give the path of an existing file."
         raise FileNotFoundError(msg)
     text_columns = list(text_columns)
@@ -505,7 +509,11 @@ def _csv_batches(
         raise InputFormatError(msg) from exc
     if invalid:
         lines = _all_lines(path, compression, encoding)
-        raise InputFormatError(_field_count_message(path, lines, delimiter, invalid))
+        raise InputFormatError(
+            _field_count_message(path, lines, delimiter, invalid),
+            fix="or give the separator with {param} if it was not guessed right.",
+            param="sep",
+        )
 
 
 # ---------------------------------------------------------------------------------------- files
@@ -548,6 +556,7 @@ def _read_file(
 ) -> TableData:
     kind, compression = _kind(path)
     if not path.is_file():
+        refuse_special_file(path, what=what)
         msg = f"{what}: no such file {str(path)!r}; give the path of an existing file."
         raise FileNotFoundError(msg)
     where = f"{path.name}"
@@ -777,8 +786,9 @@ def _read_csv(
         except _NotUtf8Error:
             if position + 1 < len(encodings):
                 continue
-            msg = f"{path.name} is not valid {enc} text; pass encoding= (e.g. 'latin-1')."
-            raise InputFormatError(msg) from None
+            msg = f"{path.name} is not valid {enc} text;"
+            fix = "pass {param} (e.g. 'latin-1')."
+            raise InputFormatError(msg, fix=fix, param="encoding") from None
         if position > 0:
             _refuse_mixed_encodings(path, compression)
             logger.warning("%s is not UTF-8: read as %s", path.name, enc)
@@ -907,7 +917,11 @@ def _parse_csv(
         raise _NotUtf8Error  # pyarrow keeps undecodable columns as bytes
     if invalid:
         lines = _all_lines(path, compression, encoding)
-        raise InputFormatError(_field_count_message(path, lines, delimiter, invalid))
+        raise InputFormatError(
+            _field_count_message(path, lines, delimiter, invalid),
+            fix="or give the separator with {param} if it was not guessed right.",
+            param="sep",
+        )
     if compression is None:
         _check_last_value_whole(path, delimiter, encoding, n_rows=data.num_rows)
     return data
@@ -1005,8 +1019,7 @@ def _field_count_message(path: Path, lines: list[str], delimiter: str, invalid: 
     sep_name = {"\t": "tab", ";": "';'", ",": "','", "|": "'|'"}.get(delimiter, repr(delimiter))
     return (
         f"{path.name}, {where}: expected {first.expected_columns} fields separated by {sep_name}, "
-        f"found {first.actual_columns}: {shown!r}{more}.{truncated} Fix the line, or give the "
-        "separator with sep= if it was not guessed right."
+        f"found {first.actual_columns}: {shown!r}{more}.{truncated} Fix the line"
     )
 
 

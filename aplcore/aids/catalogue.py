@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import AplcoreError
+from ..errors import CatalogueError
 
 __all__ = [
     "RULES",
@@ -125,10 +125,6 @@ _ELIGIBILITY_REQUIRED = {
     "section": str,
 }
 _ELIGIBILITY_OPTIONAL = {"valid_to": dt.date, "pages": str, "validity_note": str}
-
-
-class CatalogueError(AplcoreError):
-    """An aids catalogue that does not follow the schema, or a date no entry covers."""
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._checks import check_codes_exist
+from ..code_history import code_status
 from ..codes import as_code_index, normalise_codes
-from ..errors import InputFormatError, InvalidValueError, MissingCommuneError, describe_values
+from ..errors import (
+    InputFormatError,
+    InvalidValueError,
+    MissingCommuneError,
+    describe_values,
+    type_name,
+)
 from .catalogue import SITUATIONS, Catalogue, Measure, default_catalogue
 
 __all__ = [
@@ -201,7 +209,7 @@ def zone_table(zoning: Any) -> pd.Series:
     else:
         msg = (
             "zoning must be a Zoning, a commune → zone Series or a table with code and zone "
-            f"columns, found {type(zoning).__name__}."
+            f"columns, found {type_name(zoning)}."
         )
         raise InputFormatError(msg)
     index = as_code_index(labels.index, what="commune codes of the zoning")
@@ -240,10 +248,22 @@ def _labels_of_frame(frame: pd.DataFrame) -> pd.Series:
     raise InputFormatError(msg)
 
 
+def _successor(code: str) -> str | None:
+    """The current commune a former code is now part of (``None`` for a current code)."""
+    status = code_status([code])
+    unit = status["unit"].iloc[0]
+    if bool(status["exists"].iloc[0]) or pd.isna(unit) or str(unit) == code:
+        return None
+    return str(unit)
+
+
 def _zone_of(zones: pd.Series, code: str) -> str:
     if code not in zones.index:
+        successor = _successor(code)
         same_dep = [c for c in zones.index if c[:2] == code[:2]][:5]
         hint = f" Codes of the same département in it: {', '.join(same_dep)}." if same_dep else ""
+        if successor is not None and successor in zones.index:
+            hint = f" {code} is a former code, now part of {successor}: ask for {successor}."
         msg = f"commune {code} is not in the zoning ({len(zones)} communes).{hint}"
         raise MissingCommuneError(msg)
     zone = str(zones.loc[code])
@@ -428,7 +448,10 @@ class AidsAtCommune:
 
 
 def _check_code(code: object) -> str:
-    return str(normalise_codes(pd.Series([code]), what="commune code")[0])
+    """The code of the INSEE form; a former code warns naming the commune it is now part of."""
+    commune = str(normalise_codes(pd.Series([code]), what="commune code")[0])
+    check_codes_exist(pd.Index([commune]), what="commune codes", stacklevel=4)
+    return commune
 
 
 def _applies(measure: Measure, zone: str, profile: Profile | None) -> bool:
@@ -612,7 +635,7 @@ def _plan_frame(plan: Any) -> pd.DataFrame:
     else:
         msg = (
             "plan must be a table with a 'commune' (or 'code') column, one row per installation, "
-            f"or a list of commune codes; found {type(plan).__name__}."
+            f"or a list of commune codes; found {type_name(plan)}."
         )
         raise InputFormatError(msg)
     if "commune" not in frame.columns:

@@ -119,7 +119,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     for module in (demo, compute, classify, workbook, matrix, aids, scenarios, info):
         module.add_parsers(sub, verbose=verbose, writer=writer)
+    _record_flags(parser)
     return parser
+
+
+def _record_flags(parser: argparse.ArgumentParser) -> None:
+    """Give each command its own flags (``args.flags``): an error's fix names only those."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for command in action.choices.values():
+                flags = frozenset(o for a in command._actions for o in a.option_strings)
+                command.set_defaults(flags=flags)
+                _record_flags(command)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -163,7 +174,7 @@ def _run(args: argparse.Namespace, argv: Sequence[str] | None) -> int:
             warnings.catch_warnings(),
         ):
             # library warnings (lost supply, broken caps) as one readable line each
-            warnings.showwarning = functools.partial(show_warning, args.command)
+            warnings.showwarning = functools.partial(show_warning, args.command, args.flags)
             sys.unraisablehook = log_unraisable  # tracebacks only with -vv
             if args.command in PARALLEL_COMMANDS:
                 start_worker_threads()  # Ctrl-C reaches the main thread only

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import AplcoreError
+from ..errors import CommandError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -23,10 +23,6 @@ if TYPE_CHECKING:  # pragma: no cover
 logger = logging.getLogger("aplcore.cli")
 
 PROG = "aplcore"
-
-
-class CommandError(AplcoreError):
-    """A user error of the command line (missing file, refused overwrite, bad option)."""
 
 
 class _Outputs:
@@ -38,9 +34,10 @@ class _Outputs:
 OUTPUTS = _Outputs()
 
 
-def output_files(targets: Sequence[Path], *, overwrite: bool) -> Any:
+def output_files(targets: Sequence[Path], *, overwrite: bool, folder: Path | None = None) -> Any:
     """The command's output files as one :class:`aplcore.io.OutputSet`: written together or not
-    at all; once in place, the command has succeeded whatever happens next (a late Ctrl-C)."""
+    at all; once in place, the command has succeeded whatever happens next (a late Ctrl-C).
+    With ``folder`` (an ``--out`` folder), the set owns the folder: see :class:`OutputSet`."""
     from ..io import output_set
 
     OUTPUTS.committed = False
@@ -48,7 +45,7 @@ def output_files(targets: Sequence[Path], *, overwrite: bool) -> Any:
     def committed(paths: list[Path]) -> None:
         OUTPUTS.committed = True
 
-    return output_set(targets, overwrite=overwrite, on_commit=committed)
+    return output_set(targets, overwrite=overwrite, on_commit=committed, folder=folder)
 
 
 @contextmanager
@@ -116,15 +113,15 @@ class Steps:
 
 
 def check_inputs(paths: Sequence[Path | None]) -> list[Path]:
+    from .._paths import refuse_special_file
+
     found = []
     for path in paths:
         if path is None:
             continue
+        refuse_special_file(path, what="input")
         if not path.exists():
             msg = f"input file not found: {path}. Check the path (relative to {Path.cwd()})."
-            raise CommandError(msg)
-        if path.is_dir():
-            msg = f"expected an input file, found a folder: {path}."
             raise CommandError(msg)
         found.append(path)
     return found
@@ -246,6 +243,7 @@ def print_error(command: str, message: str) -> None:
 
 def show_warning(
     command: str,
+    flags: Any,
     message: Warning | str,
     category: type[Warning],
     filename: str,
@@ -255,7 +253,7 @@ def show_warning(
 ) -> None:
     from ._errors import for_the_command_line
 
-    text = for_the_command_line(" ".join(str(message).split()))
+    text = for_the_command_line(message, flags) if isinstance(message, Warning) else str(message)
     sys.stderr.write(f"{PROG} {command}: warning: {text}\n")
 
 

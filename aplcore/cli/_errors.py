@@ -7,106 +7,84 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import FrameType, TracebackType
+from types import FrameType
 from typing import Any
 
-from ..errors import AplcoreError
+from ..errors import AplcoreError, AplcoreWarning, source_of
 
 __all__ = ["Terminated", "describe_failure", "interruptible", "start_worker_threads"]
-
-#: Names of local variables that hold the file being read, innermost frame first.
-_FILE_VARIABLES = ("path", "source", "filename", "file", "fname", "filepath_or_buffer", "dest")
 
 
 class Terminated(KeyboardInterrupt):
     """SIGTERM, turned into an exception so that temporaries are removed on the way out."""
 
 
-#: Fixes that library messages give as Python arguments, and their command-line form.
-CLI_FORMS: tuple[tuple[str, str], ...] = (
-    ("origin=, destination= and minutes=", "--od-columns ORIGIN DESTINATION MINUTES"),
-    ("pass overwrite=True (CLI: --overwrite)", "pass --overwrite"),
-    ("overwrite=True (CLI: --overwrite)", "--overwrite"),
-    ("pass overwrite=True", "pass --overwrite"),
-    ("max_age=None to keep all (CLI: --max-age none)", "--max-age none to keep all"),
-    ("pass max_age=None", "pass --max-age none"),
-    ("Raise max_age,", "Raise --max-age,"),
-    ("intra_minutes=", "--intra-minutes"),
-    ("units='seconds' (CLI: --time-units)", "--time-units seconds"),
-    ("units='hours' (CLI: --time-units)", "--time-units hours"),
-    ("(strict=True makes this an error.)", "(--strict-codes makes this an error.)"),
-    (
-        "pass repair_integers=True (or read the column as text)",
-        "pass --repair-codes (or write the codes as text in the file)",
+#: The option of each Python argument that errors name as their fix (their ``param``), spelt
+#: with the value the fix suggests.
+FLAGS: dict[str, Any] = {
+    "overwrite": lambda value: "--overwrite",
+    "max_age": lambda value: "--max-age none" if value is None else "--max-age",
+    "units": lambda value: f"--time-units {value}",
+    "strict": lambda value: "--strict-codes",
+    "repair_integers": lambda value: "--repair-codes",
+    "sep": lambda value: "--sep",
+    "intra_minutes": lambda value: "--intra-minutes",
+}
+
+#: Fixes of the Python interface that the command line words its own way ("" when it has none).
+FIXES: dict[str, str] = {
+    "origin": "Name the right ones with --od-columns ORIGIN DESTINATION MINUTES.",
+    "columns": "Rename those columns in the file.",
+    "missing_demand": "Add them to the population table, with 0 where nobody lives.",
+    "encoding": "Save the file as UTF-8.",
+    "repair_integers": (
+        "Write the codes as text in the file (with their leading zeros), or pass --repair-codes "
+        "to zero-pad whole numbers."
     ),
-    ("pass repair_integers=True to zero-pad", "pass --repair-codes to zero-pad"),
-    (
-        "Read the column as text (e.g. pandas.read_csv(..., dtype={'code': str})) or",
-        "Write the codes as text in the file (with their leading zeros), or",
-    ),
-    ("read them as text", "write them as text in the file, with their leading zeros"),
-    ("give the separator with sep= if", "give the separator with --sep if"),
-    (
-        "or pass missing_demand='zero'",
-        "(add them to the population table with 0 where nobody lives)",
-    ),
-    ("pass encoding= (e.g. 'latin-1')", "save it as UTF-8"),
-)
-
-#: ``columns={...}`` mappings of the readers: on the command line, the file's columns are renamed.
-_COLUMNS_MAPPING = re.compile(r"Rename them or pass columns=\{.*?\}\.")
+    "values": "Give one row per commune.",
+    "layout": "",
+    "strict": "({param} makes this an error.)",
+    "ids": "",
+}
 
 
-def for_the_command_line(message: str) -> str:
-    """A library message with its Python-argument fixes given as command-line options."""
-    for api, cli in CLI_FORMS:
-        message = message.replace(api, cli)
-    message = _COLUMNS_MAPPING.sub("Rename those columns in the file.", message)
-    return message.strip()
+def for_the_command_line(exc: BaseException, options: Collection[str] = ()) -> str:
+    """An aplcore error or warning as a command-line user reads it.
 
+    The fix names the command's option (``--overwrite``), never the Python argument; a fix
+    through an argument that ``options`` (the command's flags) lacks is left out. The file is
+    named when the message does not name it.
+    """
+    if not isinstance(exc, AplcoreError | AplcoreWarning):
+        return " ".join(str(exc).split())
 
-_FILE_SUFFIXES = (".csv", ".tsv", ".parquet", ".npz", ".xlsx", ".xls", ".graphml", ".json", ".gz")
+    def spell(param: str, value: object) -> str | None:
+        flag = FLAGS.get(param)
+        spelt = None if flag is None else str(flag(value))
+        return spelt if spelt is not None and spelt.split()[0] in options else None
 
-
-def _names_a_file(message: str) -> bool:
-    return "/" in message or any(suffix in message.lower() for suffix in _FILE_SUFFIXES)
-
-
-_COMMAND_CODE = os.sep + os.path.join("aplcore", "cli") + os.sep
-
-
-def _input_files(args: argparse.Namespace) -> list[Path]:
-    return [v for v in vars(args).values() if isinstance(v, Path) and v.is_file()]
+    fix = FIXES.get(exc.param) if exc.param is not None and exc.fix is not None else None
+    text = " ".join(exc.render(spell, fix=fix).split())
+    if exc.source is not None and Path(exc.source.file).name not in text:
+        text = f"{exc.source}: {text}"
+    return text
 
 
 def _file_of(exc: BaseException, args: argparse.Namespace) -> str | None:
-    """The file the failure is about: from the exception, the traceback, or the only input."""
+    """The file the failure is about: from the exception, or the only input of the command."""
+    source = source_of(exc)
+    if source is not None:
+        return source.file
     filename = getattr(exc, "filename", None)
     if filename:
         return str(filename)
-    found = None
-    tb: TracebackType | None = exc.__traceback__
-    while tb is not None:  # innermost frame last: keep the last file seen
-        if _COMMAND_CODE in tb.tb_frame.f_code.co_filename:  # the command's own variables
-            tb = tb.tb_next
-            continue
-        local = tb.tb_frame.f_locals
-        for name in _FILE_VARIABLES:
-            value = local.get(name)
-            if isinstance(value, str | Path) and str(value) and Path(value).is_file():
-                found = str(value)
-                break
-        tb = tb.tb_next
-    if found is not None:
-        return found
-    inputs = _input_files(args)
+    inputs = [v for v in vars(args).values() if isinstance(v, Path) and v.is_file()]
     return str(inputs[0]) if len(inputs) == 1 else None
 
 
@@ -133,11 +111,7 @@ def describe_failure(exc: BaseException, args: argparse.Namespace) -> str:
     from xml.etree.ElementTree import ParseError
 
     if isinstance(exc, AplcoreError):
-        message = for_the_command_line(" ".join(str(exc).split()))
-        if type(exc).__name__ == "CommandError" or _names_a_file(message):
-            return message
-        file = _file_of(exc, args)
-        return f"{file}: {message}" if file is not None else message
+        return for_the_command_line(exc, getattr(args, "flags", ()))
     if isinstance(exc, OSError) and not isinstance(exc, zipfile.BadZipFile):
         if exc.filename:
             return f"{exc.strerror or exc}: {exc.filename}"

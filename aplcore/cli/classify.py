@@ -233,7 +233,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
         in_force = zoning_in_force(in_force_path)
         in_force = in_force[in_force.index.isin(zoning.communes.index)]
         comparison = compare_zonings(in_force, zoning, labels=("in force", "recomputed"))
-    with output_files(list(names.values()), overwrite=args.overwrite) as outputs:
+    with output_files(list(names.values()), overwrite=args.overwrite, folder=out) as outputs:
         _write_outputs(
             zoning,
             names,

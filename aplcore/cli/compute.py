@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..errors import reading
 from ._common import (
     Steps,
     as_numbers,
@@ -124,7 +125,7 @@ def cmd_compute(args: argparse.Namespace) -> int:
     check_outputs(targets, inputs, overwrite=args.overwrite)
     steps = Steps(["travel times", "demand", "supply", "APL", "writing outputs"])
     try:
-        with steps.step("travel times"):
+        with steps.step("travel times"), reading(args.times):
             tt = read_travel_times(
                 args.times,
                 intra_minutes=args.intra_minutes,
@@ -135,11 +136,11 @@ def cmd_compute(args: argparse.Namespace) -> int:
                 units=args.time_units,
                 strict=args.strict_codes,
             )
-        with steps.step("demand"):
+        with steps.step("demand"), reading(args.population):
             demand, population, how = read_demand(
                 args.population, weights=args.weights, sep=args.sep, sheet=sheet_of(args)
             )
-        with steps.step("supply"):
+        with steps.step("supply"), reading(args.practitioners):
             from ..io import read_practitioners
             from ..supply import count_gp_activity
 

@@ -187,7 +187,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
         with (
             steps.step("writing outputs"),
-            output_files(list(names.values()), overwrite=True) as outputs,
+            output_files(list(names.values()), overwrite=True, folder=out) as outputs,
         ):
             staged = {key: outputs.path(path) for key, path in names.items()}
             write_table(result.table, staged["apl"])

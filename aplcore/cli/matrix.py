@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from ..errors import reading
 from ._common import (
     CommandError,
     Steps,
@@ -86,7 +87,10 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     steps = Steps(["travel times", "writing outputs"])
     try:
         with steps.step("travel times"):
-            tt = travel_times(frame, roads=args.roads, max_minutes=args.max_minutes, notes=notes)
+            with reading(args.roads or args.communes or "the communes"):
+                tt = travel_times(
+                    frame, roads=args.roads, max_minutes=args.max_minutes, notes=notes
+                )
             if args.communes is None:
                 import dataclasses
 

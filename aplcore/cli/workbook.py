@@ -139,7 +139,7 @@ def cmd_zone(args: argparse.Namespace) -> int:
         population_column=args.population_column,
         **options,
     )
-    with output_files(list(names.values()), overwrite=args.overwrite) as outputs:
+    with output_files(list(names.values()), overwrite=args.overwrite, folder=out) as outputs:
         write_table(result.communes, outputs.path(names["communes"]))
         write_table(_finite(result.zoning.territories), outputs.path(names["territories"]))
         write_table(

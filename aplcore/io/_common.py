@@ -122,13 +122,14 @@ def rename_columns(
         frame = table.frame = frame.rename(columns=dict(columns))
     missing = [c for c in required if c not in frame.columns]
     if missing:
-        mapping = ", ".join(f"'<your column>': '{c}'" for c in missing)
+        mapping = {"<your column>" if len(missing) == 1 else f"<your column {k}>": c
+                   for k, c in enumerate(missing, 1)}  # fmt: skip
         msg = (
             f"{what}: {table.name} lacks the columns {missing}; its columns are "
-            f"{list(frame.columns)[:12]}{' ...' if frame.shape[1] > 12 else ''}. "
-            f"Rename them or pass columns={{{mapping}}}."
+            f"{list(frame.columns)[:12]}{' ...' if frame.shape[1] > 12 else ''}."
         )
-        raise InputFormatError(msg)
+        fix = "Rename them or pass {param}."
+        raise InputFormatError(msg, fix=fix, param="columns", value=mapping)
 
 
 def read_codes(

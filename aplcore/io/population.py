@@ -150,9 +150,10 @@ def _read_wide(table: Table, *, code: str, repair: bool) -> pd.DataFrame:
             f"{what}: found no age-band columns in {table.name} (columns "
             f"{list(frame.columns)[:10]} ...). Expected wide columns such as 'hommes_0_4', "
             "'femmes_95_plus' or '0-4' … '90+', or a long table with columns 'age' and "
-            "'population' (pass layout='long', age=..., count=...)."
+            "'population'."
         )
-        raise InputFormatError(msg)
+        fix = "Pass {param}, age=..., count=... for a long table."
+        raise InputFormatError(msg, fix=fix, param="layout", value="long")
     sexes = sorted({s for s, _, _ in mapping.values()})
     if "all" in sexes and len(sexes) > 1:
         cols = sorted(c for c, (s, _, _) in mapping.items() if s == "all")

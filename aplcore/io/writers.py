@@ -10,6 +10,11 @@ hidden staging folder beside its target, then all are moved into place together;
 fails, the files already moved are removed (and the ones they replaced restored), so the outputs
 appear all together or not at all. Temporaries left by a killed run (its process gone) are
 removed the next time the same target is written.
+
+An output set given its ``folder`` owns it: while it writes, a marker (``.aplcore-busy``, holding
+the process id) refuses any other set into that folder, and when it commits over a previous run
+(``overwrite=True``), the files that run listed in its ``run.json`` and this one does not write
+are removed, so that the folder holds exactly one run's files.
 """
 
 from __future__ import annotations
@@ -21,7 +26,6 @@ import math
 import os
 import shutil
 import signal
-import stat
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -33,7 +37,15 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
-from ..errors import AplcoreError, MissingCommuneError, describe_values
+from .._paths import file_kind
+from ..errors import (
+    MissingCommuneError,
+    OutputBusyError,
+    OutputExistsError,
+    OutputSetError,
+    Source,
+    describe_values,
+)
 
 __all__ = [
     "OutputExistsError",
@@ -50,26 +62,10 @@ logger = logging.getLogger(__name__)
 
 #: Prefix of the staging folders of :class:`OutputSet` (followed by the process id).
 STAGING_PREFIX = ".aplcore-staging-"
-
-
-class OutputExistsError(AplcoreError):
-    """The output file exists and ``overwrite=True`` was not given, or it is not a regular file."""
-
-
-class OutputSetError(AplcoreError):
-    """An output set could not be committed whole (what was moved has been taken back)."""
-
-
-def _kind_of(path: Path) -> str:
-    mode = path.stat().st_mode
-    kinds = (
-        (stat.S_ISDIR, "a folder"),
-        (stat.S_ISCHR, "a character device"),
-        (stat.S_ISBLK, "a block device"),
-        (stat.S_ISFIFO, "a named pipe"),
-        (stat.S_ISSOCK, "a socket"),
-    )
-    return next((name for test, name in kinds if test(mode)), "not a regular file")
+#: Marker of an output folder a run is writing into (it holds the process id).
+BUSY_MARKER = ".aplcore-busy"
+#: The record of a run in its output folder (see :mod:`aplcore.runinfo`).
+RUN_FILE = "run.json"
 
 
 def check_target(dest: Path, *, overwrite: bool) -> None:
@@ -85,19 +81,17 @@ def check_target(dest: Path, *, overwrite: bool) -> None:
         return
     if dest.is_dir():
         msg = f"{str(dest)!r} is a folder; give a file name to write to."
-        raise OutputExistsError(msg)
+        raise OutputExistsError(msg, source=Source.of(dest))
     if not dest.is_file():
         msg = (
-            f"{str(dest)!r} is {_kind_of(dest)}, not a regular file; aplcore only writes "
+            f"{str(dest)!r} is {file_kind(dest)}, not a regular file; aplcore only writes "
             "regular files: choose a file path."
         )
         raise OutputExistsError(msg)
     if not overwrite:
-        msg = (
-            f"{str(dest)!r} exists already; expected a new file name. Choose another name, "
-            "remove the file, or pass overwrite=True (CLI: --overwrite) to replace it."
-        )
-        raise OutputExistsError(msg)
+        msg = f"{str(dest)!r} exists already; expected a new file name."
+        fix = "Choose another name, remove the file, or pass {param} to replace it."
+        raise OutputExistsError(msg, fix=fix, param="overwrite", value=True)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -206,9 +200,13 @@ class OutputSet:
         Output paths known in advance (checked at once: not existing, or regular files with
         ``overwrite``); :meth:`path` adds others.
     overwrite
-        Replace existing files.
+        Replace existing files (and, with ``folder``, the whole set of the previous run).
     on_commit
         Called once every file is in place.
+    folder
+        The output folder this set owns: refused while another set writes into it
+        (:class:`aplcore.errors.OutputBusyError`); on commit, the files of the previous run
+        that this set does not replace are removed.
 
     Examples
     --------
@@ -223,6 +221,7 @@ class OutputSet:
         *,
         overwrite: bool = False,
         on_commit: Callable[[list[Path]], None] | None = None,
+        folder: str | PathLike[str] | None = None,
     ) -> None:
         self.overwrite = overwrite
         self.on_commit = on_commit
@@ -230,8 +229,39 @@ class OutputSet:
         self._staged: dict[Path, Path] = {}
         self._folders: dict[Path, Path] = {}
         self._created: list[Path] = []  # folders made for the targets, removed if none is written
+        self._marker: Path | None = None
         for target in targets:
             check_target(Path(target), overwrite=overwrite)
+        if folder is not None:
+            self._lock(Path(folder))
+
+    def _lock(self, folder: Path) -> None:
+        """Mark ``folder`` as written by this process, or refuse it if another run does."""
+        if folder.exists() and not folder.is_dir():
+            msg = f"the output folder {str(folder)!r} is a file; expected a folder."
+            raise OutputExistsError(msg, source=Source.of(folder), param="out")
+        missing = [p for p in (folder, *folder.parents) if not p.exists()]
+        folder.mkdir(parents=True, exist_ok=True)
+        self._created.extend(missing)
+        marker = folder / BUSY_MARKER
+        for _ in range(2):
+            try:
+                fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                if _marker_alive(marker):
+                    self.discard()
+                    msg = (
+                        f"the output folder {str(folder)!r} is busy: another run (process "
+                        f"{_marker_pid(marker)}) is writing into it. Wait for it to finish, or "
+                        "choose another output folder."
+                    )
+                    raise OutputBusyError(msg, source=Source.of(folder)) from None
+                marker.unlink(missing_ok=True)  # left by a run that was killed
+                continue
+            with os.fdopen(fd, "w") as stream:
+                stream.write(str(os.getpid()))
+            self._marker = marker
+            return
 
     def __enter__(self) -> OutputSet:
         return self
@@ -298,10 +328,14 @@ class OutputSet:
         try:
             for dest in written:
                 check_target(dest, overwrite=self.overwrite)
+            previous = self._previous_run(written)
             # an interruption arriving during the moves is delivered once they are all done and
             # the set is marked committed: it can no longer leave half a set behind
             with _signals_deferred():
                 moved = self._move_all(written)
+                for stale in previous:
+                    with contextlib.suppress(OSError):
+                        stale.unlink()
                 self.committed = True
                 if self.on_commit is not None:
                     self.on_commit(moved)
@@ -310,6 +344,19 @@ class OutputSet:
         for dest in moved:
             logger.debug("moved into place: %s", dest)
         return moved
+
+    def _previous_run(self, written: dict[Path, Path]) -> list[Path]:
+        """Files of the previous run in the owned folder that this set does not replace."""
+        if self._marker is None or not self.overwrite:
+            return []
+        folder = self._marker.parent
+        try:
+            record = json.loads((folder / RUN_FILE).read_text(encoding="utf-8"))
+            names = [str(n) for n in record.get("outputs", ())]
+        except (OSError, ValueError, AttributeError, TypeError):
+            return []
+        stale = [folder / n for n in names if Path(n).name == n and folder / n not in written]
+        return [p for p in stale if p.is_file() and not p.is_symlink()]
 
     def _move_all(self, written: dict[Path, Path]) -> list[Path]:
         moved: list[tuple[Path, Path | None]] = []
@@ -357,6 +404,9 @@ class OutputSet:
         for staging in self._folders.values():
             shutil.rmtree(staging, ignore_errors=True)
         self._folders.clear()
+        if self._marker is not None:
+            self._marker.unlink(missing_ok=True)
+            self._marker = None
         if not self.committed:
             for folder in self._created:
                 with contextlib.suppress(OSError):
@@ -369,9 +419,24 @@ def output_set(
     *,
     overwrite: bool = False,
     on_commit: Callable[[list[Path]], None] | None = None,
+    folder: str | PathLike[str] | None = None,
 ) -> OutputSet:
     """An :class:`OutputSet` to use in a ``with`` block (committed when the block succeeds)."""
-    return OutputSet(targets, overwrite=overwrite, on_commit=on_commit)
+    return OutputSet(targets, overwrite=overwrite, on_commit=on_commit, folder=folder)
+
+
+def _marker_pid(marker: Path) -> int | None:
+    try:
+        text = marker.read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    return int(text) if text.isdigit() else None
+
+
+def _marker_alive(marker: Path) -> bool:
+    """Whether the run that wrote ``marker`` is still running (an unreadable one counts)."""
+    pid = _marker_pid(marker)
+    return True if pid is None and marker.exists() else pid is not None and _pid_alive(pid)
 
 
 @contextlib.contextmanager

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..codes import normalise_codes
-from ..errors import InputFormatError, describe_values
+from ..errors import InputFormatError, describe_values, type_name
 
 __all__ = ["as_geometries", "is_geographic", "only_polygons", "paths_of", "total_bounds"]
 
@@ -89,7 +89,7 @@ def as_geometries(contours: Any, *, code_column: str = "code") -> pd.Series:
     else:
         msg = (
             "contours must be a GeoDataFrame, a GeoSeries, a DataFrame with a 'geometry' column "
-            f"or a Series of geometries indexed by commune code; found {type(contours).__name__}."
+            f"or a Series of geometries indexed by commune code; found {type_name(contours)}."
         )
         raise InputFormatError(msg)
     codes = normalise_codes(series.index, what="contour codes")

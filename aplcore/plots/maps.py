@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..codes import normalise_codes
-from ..errors import InputFormatError, InvalidValueError, ParameterError, describe_values
+from ..errors import InputFormatError, InvalidValueError, ParameterError, describe_values, type_name
 from .compose import compose_map
 from .geometry import as_geometries
 from .render import DEFAULT_DPI, MISSING_COLOUR, Engine, class_colours, zone_colours
@@ -56,10 +56,7 @@ def apl_of_result(result: Any) -> pd.Series:
 def check_values(values: pd.Series, *, what: str) -> pd.Series:
     """A Series indexed by 5-character commune codes (its ``attrs`` kept)."""
     if not isinstance(values, pd.Series):
-        msg = (
-            f"{what} must be a pandas Series indexed by commune code, "
-            f"found {type(values).__name__}."
-        )
+        msg = f"{what} must be a pandas Series indexed by commune code, found {type_name(values)}."
         raise InputFormatError(msg)
     codes = normalise_codes(values.index, what=f"{what} codes")
     return values.set_axis(codes)

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..decay import Closed, Decay, get_decay
-from ..errors import InputFormatError, ParameterError, describe_values
+from ..errors import InputFormatError, ParameterError, describe_values, type_name
 from ..supply import GPActivityRules, SupplyRules
 from ..traveltimes import TravelTimes
 from .model import (
@@ -626,7 +626,7 @@ def _practitioner_arrays(
     from ..supply import count_supply
 
     if not isinstance(practitioners, pd.DataFrame):
-        msg = f"practitioners must be a DataFrame, found {type(practitioners).__name__}."
+        msg = f"practitioners must be a DataFrame, found {type_name(practitioners)}."
         raise InputFormatError(msg)
     rows = count_supply(practitioners, rules=rules, max_age=None, detail=True)
     rows = rows.drop(columns="counted")

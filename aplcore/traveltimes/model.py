@@ -26,6 +26,7 @@ from ..errors import (
     InvalidValueError,
     MissingCommuneError,
     describe_values,
+    type_name,
 )
 
 __all__ = ["TravelTimes"]
@@ -163,7 +164,7 @@ class TravelTimes:
         from .table import WHAT, from_columns
 
         if not _is_table_object(df):
-            msg = f"expected a pandas DataFrame, found {type(df).__name__}."
+            msg = f"expected a pandas DataFrame, found {type_name(df)}."
             raise InputFormatError(msg)
         table = read_table(
             df,
@@ -296,11 +297,10 @@ class TravelTimes:
             missing = self.codes[~has_self].tolist()
             msg = (
                 f"{len(missing)} communes have no intra-commune pair (i → i): "
-                f"{describe_values(missing)}. APL counts the doctors of one's own commune: add the "
-                "pairs to the table, or pass intra_minutes=0.0 (or a Series of per-commune times, "
-                "see aplcore.intra_commune_minutes) to add the missing ones."
+                f"{describe_values(missing)}. APL counts the doctors of one's own commune."
             )
-            raise MissingCommuneError(msg)
+        fix = "Add the pairs to the table, or pass {param} to add the missing ones."
+        raise MissingCommuneError(msg, fix=fix, param="intra_minutes", value=0.0)
 
     def to_frame(self) -> pd.DataFrame:
         """The long table: columns ``origin``, ``destination`` (codes) and ``minutes``.

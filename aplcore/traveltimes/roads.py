@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from .._paths import refuse_special_file
 from ..area import area_of_table
 from ..errors import InputFormatError, InvalidValueError, ParameterError, describe_values
 from ..settings import progress_enabled
@@ -303,6 +304,7 @@ def load_road_graph(path: str | os.PathLike[str]) -> Any:
         raise ImportError(msg) from exc
     path = Path(path)
     if not path.is_file():
+        refuse_special_file(path, what="the road graph")
         msg = f"road graph file not found: {path}."
         raise InputFormatError(msg)
     name = path.name.lower()

@@ -27,6 +27,7 @@ from typing import IO, TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .._paths import refuse_special_file
 from ..codes import CODE_PATTERN, normalise_codes
 from ..errors import InputFormatError, MismatchError, describe_values
 from ..io.writers import atomic_write
@@ -169,6 +170,7 @@ def load_travel_times(
     path = Path(path)
     fmt = _format(path)
     if not path.is_file():
+        refuse_special_file(path, what="the travel-time matrix")
         msg = f"travel-time matrix not found: {path}."
         raise InputFormatError(msg)
     if fmt == "parquet":

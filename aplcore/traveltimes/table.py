@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from .._checks import TimeUnit
+from .._paths import refuse_special_file
 from ..codes import CodeColumn, Ids, RowNumbers, encode_codes, normalise_codes
 from ..errors import (
     DuplicateError,
@@ -58,7 +59,7 @@ logger = logging.getLogger(__name__)
 
 #: How the O-D table is named in messages.
 WHAT = "the travel-time table"
-_HINT = " Name the right ones with origin=, destination= and minutes=."
+_HINT = "Name the right ones with {param}."
 _READ_OPTIONS = {"sep": "sep", "delimiter": "sep", "encoding": "encoding", "sheet_name": "sheet"}
 
 
@@ -168,6 +169,7 @@ def travel_times_from_table(
     _check_options(symmetrise, duplicates, max_minutes)
     options = _read_options(read_options, sep=sep, encoding=encoding, sheet=sheet)
     if isinstance(source, str | os.PathLike) and not Path(source).is_file():
+        refuse_special_file(source, what=WHAT)
         msg = f"travel-time table not found: {Path(source)}."
         raise InputFormatError(msg)
     batch_rows = _batch_rows(source, chunk_rows)
@@ -687,11 +689,10 @@ def _check_self_pairs(
     else:
         msg = (
             f"{len(absent)} communes have no intra-commune pair (i → i): "
-            f"{describe_values(absent)}. APL counts the doctors of one's own commune: add the "
-            "pairs to the table, or pass intra_minutes=0.0 (or a Series of per-commune times, "
-            "see aplcore.intra_commune_minutes) to add the missing ones."
+            f"{describe_values(absent)}. APL counts the doctors of one's own commune."
         )
-    raise MissingCommuneError(msg)
+    fix = "Add the pairs to the table, or pass {param} to add the missing ones."
+    raise MissingCommuneError(msg, fix=fix, param="intra_minutes", value=0.0)
 
 
 def build(

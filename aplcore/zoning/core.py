@@ -25,6 +25,7 @@ from ..errors import (
     InvalidValueError,
     MissingCommuneError,
     ParameterError,
+    ZoningWarning,
     describe_values,
 )
 from .caps import (
@@ -47,10 +48,6 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["Zoning", "ZoningWarning", "classify_zones"]
 
 logger = logging.getLogger(__name__)
-
-
-class ZoningWarning(UserWarning):
-    """A cap or a rule that the mandatory zone alone, or an agency choice, breaks."""
 
 
 @dataclass(frozen=True)

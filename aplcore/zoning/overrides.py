@@ -30,6 +30,7 @@ from ..errors import (
     MissingCommuneError,
     ParameterError,
     describe_values,
+    type_name,
 )
 from .checks import check_caps, checks_frame
 
@@ -85,7 +86,7 @@ def normalise_overrides(
     else:
         msg = (
             "overrides must be a mapping territory -> zone or a DataFrame with columns code, zone "
-            f"(and level, reason); found {type(overrides).__name__}."
+            f"(and level, reason); found {type_name(overrides)}."
         )
         raise InputFormatError(msg)
     if "level" not in frame.columns:

@@ -30,6 +30,7 @@ from ..errors import (
     InvalidValueError,
     MissingCommuneError,
     describe_values,
+    type_name,
 )
 
 __all__ = [
@@ -68,7 +69,7 @@ def _as_mapping_frame(territory: pd.Series | pd.DataFrame) -> pd.DataFrame:
     if not isinstance(territory, pd.DataFrame):
         msg = (
             "territory must be a pandas Series (commune code -> territory code) or a DataFrame "
-            f"indexed by commune code with a 'territory' column; found {type(territory).__name__}."
+            f"indexed by commune code with a 'territory' column; found {type_name(territory)}."
         )
         raise InputFormatError(msg)
     frame = territory

@@ -113,7 +113,7 @@ def test_missing_practitioner_id_is_an_error(ids, rules):
 
 def test_every_gp_above_max_age_says_so():
     frame = _gps(["a", "b"]).assign(age=[70, 72])
-    with pytest.raises(InvalidValueError, match=r"older than max_age=65.*--max-age none"):
+    with pytest.raises(InvalidValueError, match=r"older than max_age=65.*max_age=None"):
         aplcore.count_gp_activity(frame, max_age=65)
 
 

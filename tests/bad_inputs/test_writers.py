@@ -122,7 +122,7 @@ def test_failed_move_takes_back_what_was_moved(tmp_path, monkeypatch):
 
 def test_output_set_without_overwrite_refuses_existing_files(tmp_path):
     (tmp_path / "b.csv").write_text("keep\n")
-    with pytest.raises(OutputExistsError, match="--overwrite"):
+    with pytest.raises(OutputExistsError, match="overwrite=True"):
         output_set([tmp_path / "a.csv", tmp_path / "b.csv"])
     assert _listing(tmp_path) == {"b.csv": b"keep\n"}
 
