@@ -135,8 +135,8 @@ def as_code_index(
     index = normalise_codes(values, what=what, repair_integers=repair_integers)
     if index.has_duplicates:
         dup = index[index.duplicated()].unique().tolist()
-        msg = f"{what} must be unique, found duplicated codes {describe_values(dup)}. "
-        fix = "Aggregate the rows per commune (e.g. df.groupby(code).sum()) before passing {param}."
+        msg = f"{what} must be unique, found duplicated codes {describe_values(dup)}."
+        fix = "Aggregate the rows per commune (e.g. df.groupby(code).sum()) before passing them."
         raise DuplicateError(msg, fix=fix, param="values")
     return index
 

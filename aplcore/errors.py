@@ -53,8 +53,14 @@ __all__ = [
 ]
 
 
-#: ``value`` of an error that suggests no particular value for its ``param``.
-NO_VALUE = object()
+class _NoValue:
+    """The ``value`` of an error that suggests no particular value for its ``param``."""
+
+    def __repr__(self) -> str:
+        return "NO_VALUE"
+
+
+NO_VALUE = _NoValue()
 
 
 @dataclass(frozen=True)
