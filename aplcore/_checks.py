@@ -367,3 +367,17 @@ def short_codes_hint(codes: Iterable[str], *, fix: str) -> str:
         f" Zero-padded, {describe_values(not_communes)} would not be communes either: the codes "
         "look cut short (a damaged file), not just stripped of a leading zero. Check the file."
     )
+
+
+def non_negative_numbers(values: pd.Series, *, what: str) -> pd.Series:
+    """``values`` as float64, refusing text, NaN, infinite or negative values (named)."""
+    numbers = pd.to_numeric(values, errors="coerce").astype("float64")
+    array = numbers.to_numpy()
+    bad = ~np.isfinite(array) | (array < 0)
+    if bad.any():
+        msg = (
+            f"{what} must be non-negative numbers; found {int(bad.sum())} bad values: "
+            f"{describe_values(values[bad].items())}."
+        )
+        raise InvalidValueError(msg)
+    return numbers

@@ -7,13 +7,19 @@ relative to the national mean consumption (official DREES weights, published to 
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ._checks import non_negative_numbers
 from .codes import as_code_index
 from .errors import InputFormatError, InvalidValueError, ParameterError, describe_values, type_name
+from .io import read_population_by_age
+from .tables import code_indexed, column_names, read_frame
 
 __all__ = ["AGE_BANDS", "WEIGHT_PRESETS", "band_weights", "standardise_population"]
 
@@ -170,3 +176,46 @@ def standardise_population(
         if weighted > 0:
             standardised = standardised * (total / weighted)
     return pd.Series(standardised, index=pd.Index(codes, name="code"), name="pop_std")
+
+
+def read_demand(
+    path: str | os.PathLike[str],
+    *,
+    weights: Weights = "drees_gp_2023",
+    sep: str | None = None,
+    sheet: str | int | None = None,
+) -> tuple[pd.Series, pd.Series, str]:
+    """Demand from a population file: ``(demand, population, how)``.
+
+    A table with a ``population`` column (and no ``age`` column) gives the total population; any
+    other is read as population by sex and age band (INSEE wide or long layouts, see
+    :func:`aplcore.io.read_population_by_age`) and standardised with ``weights``.
+
+    Parameters
+    ----------
+    path
+        The population file (CSV, Parquet, Excel).
+    weights
+        Age weights of the standardisation (an unknown preset is an error even for a total).
+    sep, sheet
+        CSV separator (sniffed by default) and Excel sheet (the first by default).
+
+    Returns
+    -------
+    tuple
+        Demand and population by commune, and how the demand was made (for reports).
+    """
+    band_weights(weights)
+    path = Path(path)
+    names = column_names(path, sep=sep, sheet=sheet)  # the header only: the file is read once
+    if "population" in names and "age" not in names:
+        frame = read_frame(path, what="the population table", sep=sep, sheet=sheet)
+        frame = code_indexed(frame, what="the population table", path=path)
+        population = non_negative_numbers(frame["population"], what=f"population of {path.name}")
+        return population.rename("demand"), population, "demand = total population"
+    source: Any = path
+    if sep is not None or sheet is not None:
+        source = read_frame(path, what="the population table", sep=sep, sheet=sheet)
+    bands = read_population_by_age(source)
+    demand = standardise_population(bands, weights).rename("demand")
+    return demand, bands.sum(axis=1).rename("population"), f"demand standardised ({weights})"

@@ -22,6 +22,7 @@ __all__ = [
     "read_run_record",
     "run_file_beside",
     "run_record",
+    "write_run",
     "write_run_record",
 ]
 
@@ -121,6 +122,21 @@ def write_run_record(target: str | os.PathLike[str], record: Mapping[str, Any]) 
         path = path / RUN_FILE
     text = json.dumps(record, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
     return atomic_write(path, lambda stream: stream.write(text.encode("utf-8")), overwrite=True)
+
+
+def write_run(
+    target: str | os.PathLike[str],
+    command: str,
+    *,
+    settings: Mapping[str, Any],
+    outputs: Sequence[str | os.PathLike[str]] = (),
+    data: Mapping[str, Any] | None = None,
+    argv: Sequence[str] | None = None,
+) -> Path:
+    """Write the record of one run (see :func:`run_record`) to ``target`` (a folder, or a file
+    name ending in ``.json``): the one writer of every command's and workflow's ``run.json``."""
+    record = run_record(command, settings=settings, outputs=outputs, data=data, argv=argv)
+    return write_run_record(target, record)
 
 
 def run_file_beside(output: str | os.PathLike[str]) -> Path:

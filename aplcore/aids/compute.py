@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,9 +30,11 @@ from ..errors import (
     InputFormatError,
     InvalidValueError,
     MissingCommuneError,
+    Source,
     describe_values,
     type_name,
 )
+from ..tables import read_table
 from .catalogue import SITUATIONS, Catalogue, Measure, default_catalogue
 
 __all__ = [
@@ -206,9 +210,11 @@ def zone_table(zoning: Any) -> pd.Series:
         labels = zoning
     elif isinstance(zoning, pd.DataFrame):
         labels = _labels_of_frame(zoning)
+    elif isinstance(zoning, str | os.PathLike):
+        labels = _labels_of_frame(read_zoning_file(zoning))
     else:
         msg = (
-            "zoning must be a Zoning, a commune → zone Series or a table with code and zone "
+            "zoning must be a Zoning, a commune → zone Series, a table with code and zone "
             f"columns, found {type_name(zoning)}."
         )
         raise InputFormatError(msg)
@@ -222,6 +228,17 @@ def zone_table(zoning: Any) -> pd.Series:
         )
         raise InvalidValueError(msg)
     return pd.Series(zones, index=index, name="zone", dtype=object)
+
+
+def read_zoning_file(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """A zoning table (CSV, Parquet, Excel) with every column as text: codes keep their zeros."""
+    table = read_table(Path(path), text_columns=lambda name: True, what="the zoning")
+    frame = table.data.to_pandas()
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if len(frame) == 0:
+        msg = f"the zoning {path} has no rows."
+        raise InputFormatError(msg, source=Source.of(path))
+    return frame
 
 
 def _labels_of_frame(frame: pd.DataFrame) -> pd.Series:

@@ -34,6 +34,11 @@ class _Outputs:
 OUTPUTS = _Outputs()
 
 
+def committed(paths: list[Path]) -> None:
+    """The outputs are in place: from now on an interruption no longer fails the command."""
+    OUTPUTS.committed = True
+
+
 def output_files(targets: Sequence[Path], *, overwrite: bool, folder: Path | None = None) -> Any:
     """The command's output files as one :class:`aplcore.io.OutputSet`: written together or not
     at all; once in place, the command has succeeded whatever happens next (a late Ctrl-C).
@@ -41,10 +46,6 @@ def output_files(targets: Sequence[Path], *, overwrite: bool, folder: Path | Non
     from ..io import output_set
 
     OUTPUTS.committed = False
-
-    def committed(paths: list[Path]) -> None:
-        OUTPUTS.committed = True
-
     return output_set(targets, overwrite=overwrite, on_commit=committed, folder=folder)
 
 
@@ -213,28 +214,11 @@ def read_code_table(path: Path, *, what: str) -> pd.DataFrame:
     return read_code_frame(path, what=what)
 
 
-def code_indexed(frame: pd.DataFrame, *, what: str, path: Path) -> pd.DataFrame:
-    """:func:`aplcore.tables.code_indexed`."""
-    from ..tables import code_indexed as indexed
-
-    return indexed(frame, what=what, path=path)
-
-
 def as_numbers(values: pd.Series, *, what: str) -> pd.Series:
-    import numpy as np
-    import pandas as pd
+    """:func:`aplcore._checks.non_negative_numbers`, imported when a command runs."""
+    from .._checks import non_negative_numbers  # cli startup
 
-    from ..errors import InvalidValueError, describe_values
-
-    numbers = pd.to_numeric(values, errors="coerce").astype("float64")
-    bad = ~np.isfinite(numbers.to_numpy()) | (numbers.to_numpy() < 0)
-    if bad.any():
-        msg = (
-            f"{what} must be non-negative numbers; found {int(bad.sum())} bad values: "
-            f"{describe_values(values[bad].items())}."
-        )
-        raise InvalidValueError(msg)
-    return numbers
+    return non_negative_numbers(values, what=what)
 
 
 def print_error(command: str, message: str) -> None:

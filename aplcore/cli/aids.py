@@ -6,10 +6,10 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._common import CommandError, check_inputs, check_outputs, echo, read_table, write_table
+from ._common import check_inputs, check_outputs, echo, read_table, write_table
 
 if TYPE_CHECKING:  # pragma: no cover
-    import pandas as pd
+    pass
 
 
 def add_parsers(
@@ -73,20 +73,6 @@ def add_parsers(
     parser.set_defaults(func=cmd_aids)
 
 
-def read_zoning(path: Path) -> pd.DataFrame:
-    """Read a zoning table with every column as text (codes keep their leading zeros)."""
-    import pandas as pd
-
-    if path.suffix.lower() == ".csv":
-        frame = pd.read_csv(path, dtype=str, sep=None, engine="python")
-        frame.columns = [str(c).strip() for c in frame.columns]
-        if len(frame) == 0:
-            msg = f"the zoning {path} has no rows."
-            raise CommandError(msg)
-        return frame
-    return read_table(path, what="the zoning")
-
-
 def _profile(args: argparse.Namespace, *, default: str | None) -> Any:
     """The profile of ``--profile`` (or ``default``) with ``--days-per-week`` and
     ``--yearly-fees``; ``None`` (every measure of the zone) when none is given."""
@@ -113,7 +99,7 @@ def cmd_aids(args: argparse.Namespace) -> int:
     if args.out is not None:
         check_outputs([args.out], inputs, overwrite=args.overwrite)
     catalogue = load_catalogue(args.catalogue)
-    zoning = read_zoning(args.zoning)
+    zoning = args.zoning
     if args.commune is not None:
         result = for_commune(
             args.commune,

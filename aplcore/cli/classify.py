@@ -16,7 +16,6 @@ from ._common import (
     echo,
     output_files,
     read_code_table,
-    read_table,
     write_table,
 )
 from ._options import add_map_options, describe_zoning_rule
@@ -212,6 +211,8 @@ def cmd_classify(args: argparse.Namespace) -> int:
     if args.margin is not None:
         options["margin"] = args.margin
     if caps_path is not None:
+        from ..io.caps import read_caps_file  # cli startup
+
         options.update(read_caps_file(caps_path))
     if choices_path is not None:
         from ..zoning import read_choices
@@ -390,80 +391,6 @@ def _territory_table(path: Path, column: str | None) -> pd.DataFrame:
     out = table[[column, *keep]].rename(columns={column: "territory"})
     out.index.name = "code"
     return out
-
-
-def read_caps_file(path: Path) -> dict[str, Any]:
-    """``caps`` (régions × zones), ``cap_unit`` and ``margin`` (by région) from a caps file.
-
-    One row per région and zone: ``region``, ``zone``, ``value`` (a share of the région's
-    population, at most 1, or a number of inhabitants: the same kind on every row) and optionally
-    ``margin`` (inhabitants, the same on every row of a région).
-    """
-    import numpy as np
-    import pandas as pd
-
-    from ..errors import DuplicateError, InputFormatError, InvalidValueError, describe_values
-
-    table = read_table(path, what="the caps file")
-    table.columns = [str(c).strip().lower() for c in table.columns]
-    missing = [c for c in ("region", "zone", "value") if c not in table.columns]
-    if missing:
-        msg = (
-            f"the caps file {path} lacks the columns {missing}; its columns are "
-            f"{list(table.columns)}. Expected one row per région and zone: region, zone, "
-            "value[, margin]."
-        )
-        raise InputFormatError(msg)
-    region = table["region"].astype(str).str.strip()
-    zone = table["zone"].astype(str).str.strip()
-    blank = (region == "") | (zone == "") | table["region"].isna() | table["zone"].isna()
-    if blank.any():
-        lines = (np.flatnonzero(blank.to_numpy()) + 2).tolist()
-        msg = f"the caps file {path} has rows without a région or a zone (lines {lines[:5]})."
-        raise InputFormatError(msg)
-    value = pd.to_numeric(table["value"], errors="coerce")
-    bad = ~np.isfinite(value.to_numpy(dtype=float)) | (value.to_numpy(dtype=float) < 0)
-    if bad.any():
-        shown = [f"line {k + 2}: {table['value'].iloc[k]!r}" for k in np.flatnonzero(bad)[:5]]
-        msg = (
-            f"caps in {path} must be non-negative numbers (shares ≤ 1 or inhabitants); found "
-            f"{describe_values(shown)}."
-        )
-        raise InvalidValueError(msg)
-    keys = pd.DataFrame({"region": region, "zone": zone})
-    repeated = keys.duplicated(keep=False)
-    if repeated.any():
-        pairs = sorted({f"{r}/{z}" for r, z in keys[repeated].itertuples(index=False)})
-        msg = f"the caps file {path} gives some région and zone twice: {describe_values(pairs)}."
-        raise DuplicateError(msg)
-    shares = value <= 1
-    if shares.any() and not shares.all():
-        msg = (
-            f"caps in {path} must all be shares (at most 1) or all be inhabitants (more than "
-            "1); the file mixes both."
-        )
-        raise InvalidValueError(msg)
-    caps = (
-        pd.DataFrame({"region": region, "zone": zone, "value": value})
-        .pivot(index="region", columns="zone", values="value")
-        .rename_axis(index=None, columns=None)
-    )
-    options: dict[str, Any] = {
-        "caps": caps,
-        "cap_unit": "share" if bool(shares.all()) else "inhabitants",
-    }
-    if "margin" in table.columns:
-        margin = pd.to_numeric(table["margin"], errors="coerce").fillna(0.0)
-        per_region = margin.groupby(region.to_numpy()).agg(["min", "max"])
-        uneven = per_region.index[per_region["min"] != per_region["max"]].tolist()
-        if uneven or (margin < 0).any():
-            msg = (
-                f"the margin in {path} must be one non-negative number per région; found "
-                f"different or negative values for {describe_values(uneven or ['?'])}."
-            )
-            raise InvalidValueError(msg)
-        options["margin"] = per_region["min"].rename("margin")
-    return options
 
 
 def _parse_caps(values: Sequence[str]) -> dict[str, float]:

@@ -9,10 +9,8 @@ from typing import TYPE_CHECKING, Any
 from ..errors import reading
 from ._common import (
     Steps,
-    as_numbers,
     check_inputs,
     check_outputs,
-    code_indexed,
     echo,
     output_files,
     read_table,
@@ -137,6 +135,8 @@ def cmd_compute(args: argparse.Namespace) -> int:
                 strict=args.strict_codes,
             )
         with steps.step("demand"), reading(args.population):
+            from ..demand import read_demand  # cli startup
+
             demand, population, how = read_demand(
                 args.population, weights=args.weights, sep=args.sep, sheet=sheet_of(args)
             )
@@ -237,31 +237,3 @@ def read_travel_times(path: Path, **options: Any) -> TravelTimes:
     from ..traveltimes.store import read_travel_times as read
 
     return read(path, **options)
-
-
-def read_demand(
-    path: Path, *, weights: str, sep: str | None = None, sheet: str | int | None = None
-) -> tuple[pd.Series, pd.Series | None, str]:
-    """Demand from a population table.
-
-    A table with a ``population`` column (and no ``age`` column) gives the total population; any
-    other is read as population by sex and age band (INSEE wide or long layouts, see
-    :func:`aplcore.io.read_population_by_age`) and standardised with ``weights``.
-    """
-    from ..demand import band_weights, standardise_population
-    from ..io import read_population_by_age
-    from ..tables import column_names
-
-    band_weights(weights)  # an unknown preset is an error even when the table has no age bands
-    names = column_names(path, sep=sep, sheet=sheet)  # the header only: the file is read once
-    if "population" in names and "age" not in names:
-        frame = read_table(path, what="the population table", sep=sep, sheet=sheet)
-        frame = code_indexed(frame, what="the population table", path=path)
-        population = as_numbers(frame["population"], what=f"population of {path.name}")
-        return population.rename("demand"), population, "demand = total population"
-    source = path
-    if sep is not None or sheet is not None:
-        source = read_table(path, what="the population table", sep=sep, sheet=sheet)
-    bands = read_population_by_age(source)
-    demand = standardise_population(bands, weights).rename("demand")
-    return demand, bands.sum(axis=1).rename("population"), f"demand standardised ({weights})"

