@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ._common import (
     Steps,
     check_inputs,
+    check_out_folder,
     check_outputs,
     committed,
     echo,
@@ -99,14 +100,17 @@ def add_parsers(
 def cmd_demo(args: argparse.Namespace) -> int:
     """``aplcore demo``."""
     from .. import study_area
-    from ..workflows.demo import check_demo_folder, run_demo
+    from ..workflows.demo import demo_outputs, previous_demo_outputs, run_demo
 
     area_options = chosen_area(args, default_region=DEFAULT_REGION)
     decay = parse_decay(args.decay, closed=args.closed)
     inputs = check_inputs([args.roads, args.age_bands])
     maps = not args.no_maps and _shapely_available()
-    names = check_demo_folder(
-        args.out, overwrite=args.overwrite, maps=maps, map_format=args.map_format
+    check_out_folder(args.out)
+    names = demo_outputs(args.out, maps=maps, map_format=args.map_format)
+    ours = previous_demo_outputs(args.out)  # replaced without asking
+    check_outputs(
+        [p for p in names.values() if p.name not in ours], inputs, overwrite=args.overwrite
     )
     check_outputs(list(names.values()), inputs, overwrite=True)  # never over an input
     steps = Steps([*_demo_steps(), "writing outputs"])

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ._common import CommandError, echo
+from ._common import CommandError, committed, echo
 
 
 def add_parsers(
@@ -70,36 +70,33 @@ def _client(address: str | None) -> Any:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """``aplcore scenarios run``."""
+    """``aplcore scenarios run``: the run, its report, the spec and ``run.json`` appear in
+    ``--out`` together (or not at all)."""
+    from ..io.writers import staged_folder
     from ..scenarios import run_scenarios
     from ..scenarios.report import write_report
     from ..scenarios.spec import load_spec
 
     spec = load_spec(args.spec)
     baseline = spec.build_baseline()
-    client = _client(args.scheduler)
-    try:
-        run = run_scenarios(
-            baseline,
-            spec.scenarios,
-            out=args.out,
-            overwrite=args.overwrite,
-            block_size=spec.block_size,
-            client=client,
-            store=spec.store,
-        )
-    finally:
-        if client is not None:
-            client.close()
-    summary = write_report(
-        run,
-        args.out / "report",
-        quantiles=spec.quantiles,
-        threshold=spec.threshold,
-        maps=not args.no_maps,
-    )
-    (args.out / "spec.toml").write_bytes(args.spec.read_bytes())
-    _write_run(args, spec, run)
+    with staged_folder(
+        args.out, overwrite=args.overwrite, replaces=_is_a_run, on_commit=committed
+    ) as work:
+        client = _client(args.scheduler)
+        try:
+            run = run_scenarios(
+                baseline, spec.scenarios, out=work, overwrite=True, block_size=spec.block_size,
+                client=client, store=spec.store,
+            )  # fmt: skip
+        finally:
+            if client is not None:
+                client.close()
+        summary = write_report(
+            run, work / "report", quantiles=spec.quantiles, threshold=spec.threshold,
+            maps=not args.no_maps,
+        )  # fmt: skip
+        (work / "spec.toml").write_bytes(args.spec.read_bytes())
+        _write_run(args, spec, run, work)
     echo(
         f"aplcore scenarios: {len(run.names)} scenarios of {len(run.codes)} communes in {args.out}"
     )
@@ -107,10 +104,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_run(args: argparse.Namespace, spec: Any, run: Any) -> None:
+def _is_a_run(folder: Path) -> bool:
+    """A folder written by ``aplcore scenarios run`` (replaced by ``--overwrite``)."""
+    return (folder / "meta.json").is_file()
+
+
+def _write_run(args: argparse.Namespace, spec: Any, run: Any, folder: Path) -> None:
     """``run.json`` in the run folder: the baseline's parameters, the inputs, the command line."""
     from ..decay import get_decay
-    from ..runinfo import RUN_FILE, run_record, write_run_record
+    from ..runinfo import RUN_FILE, write_run
 
     b = spec.baseline
     decay = get_decay(b["decay"], closed=b["closed"])
@@ -139,15 +141,9 @@ def _write_run(args: argparse.Namespace, spec: Any, run: Any) -> None:
             "supply") if b.get(k) is not None}}  # fmt: skip
     if spec.zoning is not None:
         data["territories"] = spec.zoning["territories"]
-    outputs = [p for p in args.out.iterdir() if p.name != RUN_FILE]
-    record = run_record(
-        "scenarios run",
-        settings=settings,
-        outputs=outputs,
-        data=data,
-        argv=["aplcore", *(getattr(args, "argv", None) or [])],
-    )
-    write_run_record(args.out, record)
+    outputs = [p for p in folder.iterdir() if p.name != RUN_FILE]
+    write_run(folder, "scenarios run", settings=settings, outputs=outputs, data=data,
+              argv=["aplcore", *args.argv])  # fmt: skip
 
 
 def cmd_report(args: argparse.Namespace) -> int:

@@ -425,6 +425,88 @@ def output_set(
     return OutputSet(targets, overwrite=overwrite, on_commit=on_commit, folder=folder)
 
 
+@contextlib.contextmanager
+def staged_folder(
+    target: str | PathLike[str],
+    *,
+    overwrite: bool = False,
+    replaces: Callable[[Path], bool] | None = None,
+    on_commit: Callable[[list[Path]], None] | None = None,
+) -> Iterator[Path]:
+    """A whole output folder: written in a hidden folder beside ``target``, then swapped in.
+
+    Yields the folder to write into; when the block ends normally it replaces ``target`` (the
+    previous folder stays whole until the new one is in place), otherwise it is removed. While
+    it exists, another ``staged_folder`` of the same target is refused as busy.
+
+    Parameters
+    ----------
+    target
+        The output folder.
+    overwrite
+        Replace an existing, non-empty ``target``.
+    replaces
+        Whether an existing ``target`` may be replaced at all (e.g. only a previous run of the
+        same kind, never a folder of the user's own files).
+    on_commit
+        Called once the new folder is in place.
+
+    Raises
+    ------
+    OutputExistsError
+        ``target`` is a file, or a non-empty folder without ``overwrite`` (or not ``replaces``).
+    OutputBusyError
+        Another run is writing the same target.
+    """
+    target = Path(target)
+    _check_folder_target(target, overwrite=overwrite, replaces=replaces)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    prefix = f".{target.name}{STAGING_PREFIX}"
+    for other in target.parent.glob(f"{prefix}*"):
+        if _stale(other.name, prefix):
+            shutil.rmtree(other, ignore_errors=True)
+        else:
+            msg = (
+                f"the output folder {str(target)!r} is busy: another run is writing it. Wait "
+                "for it to finish, or choose another output folder."
+            )
+            raise OutputBusyError(msg, source=Source.of(target))
+    work = Path(tempfile.mkdtemp(dir=target.parent, prefix=f"{prefix}{os.getpid()}-"))
+    try:
+        yield work
+        _check_folder_target(target, overwrite=overwrite, replaces=replaces)
+        old = target.with_name(f"{prefix}{os.getpid()}-old")
+        with _signals_deferred():
+            if target.exists():
+                os.replace(target, old)
+            os.replace(work, target)
+            if on_commit is not None:
+                on_commit([target])
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _check_folder_target(
+    target: Path, *, overwrite: bool, replaces: Callable[[Path], bool] | None
+) -> None:
+    if target.exists() and not target.is_dir():
+        msg = f"the output {str(target)!r} exists and is not a folder; choose a folder path."
+        raise OutputExistsError(msg, source=Source.of(target), param="out")
+    if not (target.is_dir() and any(target.iterdir())):
+        return
+    if overwrite and replaces is not None and not replaces(target):
+        msg = (
+            f"the output folder {str(target)!r} is not empty and was not written by this kind "
+            "of run: it is never replaced (it may hold your inputs); choose another folder."
+        )
+        raise OutputExistsError(msg, source=Source.of(target))
+    if not overwrite:
+        msg = f"the output folder {str(target)!r} is not empty."
+        fix = "Pass {param} to replace it, or choose another folder."
+        raise OutputExistsError(msg, fix=fix, param="overwrite", value=True)
+
+
 def _marker_pid(marker: Path) -> int | None:
     try:
         text = marker.read_text(encoding="utf-8").strip()

@@ -286,7 +286,7 @@ def demo_outputs(
     return names
 
 
-def _previous_demo_outputs(out: Path) -> set[str]:
+def previous_demo_outputs(out: Path) -> set[str]:
     """Files of a previous demo in ``out``, replaced without asking.
 
     They are the files its ``run.json`` lists, when the folder holds nothing else: a folder
@@ -321,7 +321,7 @@ def check_demo_folder(
         msg = f"the output folder {str(out)!r} is a file; expected a folder."
         raise OutputExistsError(msg, source=Source.of(out), param="out")
     names = demo_outputs(out, maps=maps, map_format=map_format)
-    ours = _previous_demo_outputs(out)
+    ours = previous_demo_outputs(out)
     for path in names.values():
         check_target(path, overwrite=overwrite or path.name in ours)
     return names

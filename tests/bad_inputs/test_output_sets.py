@@ -167,3 +167,83 @@ def test_the_marker_holds_the_process_id(tmp_path):
         assert (tmp_path / BUSY_MARKER).read_text() == str(os.getpid())
         outputs.path(tmp_path / "a.csv").write_text("x\n")
     assert not (tmp_path / BUSY_MARKER).exists()
+
+
+# ------------------------------------------------------------------ whole folders (scenario runs)
+def test_a_staged_folder_replaces_the_previous_one_whole(tmp_path):
+    from aplcore.io.writers import staged_folder
+
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "meta.json").write_text("{}")
+    (out / "old_block.parquet").write_text("old\n")
+    with staged_folder(out, overwrite=True, replaces=lambda p: (p / "meta.json").is_file()) as w:
+        (w / "meta.json").write_text('{"new": true}')
+    assert _listed(out) == {"meta.json"}
+    assert _listed(tmp_path) == {"run"}
+
+
+def test_an_interrupted_staged_folder_leaves_the_previous_one(tmp_path):
+    from aplcore.io.writers import staged_folder
+
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "meta.json").write_text("{}")
+    with pytest.raises(KeyboardInterrupt), staged_folder(out, overwrite=True) as work:
+        (work / "meta.json").write_text('{"new": true}')
+        raise KeyboardInterrupt
+    assert (out / "meta.json").read_text() == "{}"
+    assert _listed(tmp_path) == {"run"}
+
+
+def test_a_folder_another_scenario_run_writes_is_refused(tmp_path, live_pid):
+    from aplcore.io.writers import STAGING_PREFIX, staged_folder
+
+    out = tmp_path / "run"
+    (tmp_path / f".run{STAGING_PREFIX}{live_pid}-abc").mkdir()
+    with pytest.raises(OutputBusyError, match="busy"), staged_folder(out):
+        pass
+    assert not out.exists()
+
+
+def test_a_folder_of_the_users_files_is_never_replaced(tmp_path):
+    from aplcore.errors import OutputExistsError
+    from aplcore.io.writers import staged_folder
+
+    (tmp_path / "mine.csv").write_text("keep\n")
+    with (
+        pytest.raises(OutputExistsError, match="never replaced"),
+        staged_folder(tmp_path, overwrite=True, replaces=lambda p: (p / "meta.json").is_file()),
+    ):
+        pass
+    assert (tmp_path / "mine.csv").read_text() == "keep\n"
+
+
+# ------------------------------------------------------------------ Ctrl-C at start-up
+IMPORT_THEN_INTERRUPT = """
+import builtins, os, signal, sys
+import aplcore.__main__ as entry
+real = builtins.__import__
+def interrupting(name, *args, **kwargs):
+    if name.endswith("_options"):
+        os.kill(os.getpid(), signal.SIGINT)
+    return real(name, *args, **kwargs)
+builtins.__import__ = interrupting
+sys.argv = ["aplcore", "info"]
+sys.exit(entry.run())
+"""
+
+
+def test_ctrl_c_while_the_command_line_is_imported_is_one_line_and_130():
+    proc = subprocess.run(
+        [sys.executable, "-c", IMPORT_THEN_INTERRUPT],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "APLCORE_PROGRESS": "0"},
+    )
+    assert proc.returncode == 130, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines() == [
+        "aplcore: error: interrupted; no output was written"
+    ]
