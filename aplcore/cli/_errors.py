@@ -35,6 +35,9 @@ FLAGS: dict[str, Any] = {
     "repair_integers": lambda value: "--repair-codes",
     "sep": lambda value: "--sep",
     "intra_minutes": lambda value: "--intra-minutes",
+    "territory_column": lambda value: "--territory-column",
+    "population": lambda value: "--population",
+    "caps_file": lambda value: "--caps-file",
 }
 
 #: Fixes of the Python interface that the command line words its own way ("" when it has none).

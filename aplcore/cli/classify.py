@@ -9,13 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 from ._common import (
     CommandError,
-    as_numbers,
     check_inputs,
     check_out_folder,
     check_outputs,
     echo,
     output_files,
-    read_code_table,
     write_table,
 )
 from ._options import add_map_options, describe_zoning_rule
@@ -139,113 +137,27 @@ def date_arrete(text: str) -> str:
 
 def cmd_classify(args: argparse.Namespace) -> int:
     """``aplcore classify``."""
-    choices_path = getattr(args, "choices", None)
-    in_force_path = getattr(args, "in_force", None)
-    caps_path = getattr(args, "caps_file", None)
+    from ..workflows.classify import classify_files  # cli startup
+
     inputs = check_inputs(
-        [args.apl, args.territories, args.population, choices_path, in_force_path, caps_path]
+        [args.apl, args.territories, args.population, args.choices, args.in_force, args.caps_file]
     )
-    out: Path = args.out
-    check_out_folder(out)
-    maps = not getattr(args, "no_maps", False)
-    map_format = getattr(args, "map_format", "png")
-    dpi = getattr(args, "dpi", 200.0)
-    caps = _parse_caps(args.cap)
-    if caps_path is not None and (caps or args.margin is not None):
-        msg = "give the caps either with --caps-file or with --cap and --margin, not both."
-        raise CommandError(msg)
-    names = {
-        "communes": out / "zoning_communes.csv",
-        "territories": out / "zoning_territories.csv",
-        "report": out / "zoning_report.csv",
-        "checks": out / "zoning_checks.csv",
-        "national": out / "zonage_communes.csv",
-        "table": out / "zoning_table_by_departement.csv",
-        "annex": out / "decree_annex.csv",
-        "annex_text": out / "decree_annex.txt",
-        "map": out / f"zoning_map.{map_format}",
-        "run": out / "run.json",
-    }
-    if not maps:
-        del names["map"]
-    if in_force_path is not None:
-        names.update(
-            {
-                f"comparison_{part}": out / f"comparison_{part}.csv"
-                for part in ("communes", "departements", "regions", "transitions")
-            }
-        )
-        if maps:
-            names["comparison_map"] = out / f"comparison_map.{map_format}"
+    check_out_folder(args.out)
+    names = output_names(args)
     check_outputs(list(names.values()), inputs, overwrite=args.overwrite)
-    apl_table = read_code_table(args.apl, what="the APL table")
-    if "apl" not in apl_table.columns:
-        msg = (
-            f"the APL table {args.apl} needs an 'apl' column; found columns "
-            f"{', '.join(map(str, apl_table.columns))}."
-        )
-        raise CommandError(msg)
-    if args.population is not None:
-        pop_table = read_code_table(args.population, what="the population table")
-        if "population" not in pop_table.columns:
-            msg = f"the population table {args.population} needs a 'population' column."
-            raise CommandError(msg)
-        population = pop_table["population"]
-    elif "population" in apl_table.columns:
-        population = apl_table["population"]
-    else:
-        msg = (
-            f"the APL table {args.apl} has no 'population' column: add one or give "
-            "--population FILE (code, population)."
-        )
-        raise CommandError(msg)
-    territories = _territory_table(args.territories, args.territory_column)
-    from ..zoning import classify_zones
-
-    options: dict[str, Any] = {"method": args.method}
-    if args.thresholds:
-        options["thresholds"] = tuple(args.thresholds)
-    if caps:
-        options["caps"] = caps
-        options["cap_unit"] = "share" if max(caps.values()) <= 1 else "inhabitants"
-    if args.margin is not None:
-        options["margin"] = args.margin
-    if caps_path is not None:
-        from ..io.caps import read_caps_file  # cli startup
-
-        options.update(read_caps_file(caps_path))
-    if choices_path is not None:
-        from ..zoning import read_choices
-
-        choices = read_choices(choices_path)
-        options["overrides"] = choices.replace({"commune": {"": None}, "population": {"": None}})
-    if getattr(args, "strict", False):
-        options["strict"] = True
-    zoning = classify_zones(
-        as_numbers(apl_table["apl"], what=f"apl of {args.apl.name}"),
-        population=as_numbers(population, what="population"),
-        territory=territories,
-        **options,
-    )
-    comparison = None
-    if in_force_path is not None:
-        from ..zoning import compare_zonings, zoning_in_force
-
-        in_force = zoning_in_force(in_force_path)
-        in_force = in_force[in_force.index.isin(zoning.communes.index)]
-        comparison = compare_zonings(in_force, zoning, labels=("in force", "recomputed"))
-    with output_files(list(names.values()), overwrite=args.overwrite, folder=out) as outputs:
-        _write_outputs(
-            zoning,
-            names,
-            outputs,
-            method=args.method,
-            date_arrete=getattr(args, "date_arrete", None),
-            dpi=dpi,
-        )
-        if comparison is not None:
-            _write_comparison(comparison, names, outputs, dpi=dpi)
-            echo(comparison.summary())
+    result = classify_files(
+        args.apl, args.territories, territory_column=args.territory_column,
+        population=args.population, method=args.method, thresholds=args.thresholds,
+        caps=_parse_caps(args.cap), margin=args.margin, caps_file=args.caps_file,
+        choices=args.choices, in_force=args.in_force, strict=args.strict,
+    )  # fmt: skip
+    zoning = result.zoning
+    with output_files(list(names.values()), overwrite=args.overwrite, folder=args.out) as outputs:
+        _write_outputs(zoning, names, outputs, method=args.method, date_arrete=args.date_arrete,
+                       dpi=args.dpi)  # fmt: skip
+        if result.comparison is not None:
+            _write_comparison(result.comparison, names, outputs, dpi=args.dpi)
+            echo(result.comparison.summary())
         _write_run(args, zoning, names, outputs.path(names["run"]))
     caps_note = "caps met" if zoning.caps_met else "some caps NOT met (see the report)"
     echo(f"aplcore classify: {len(zoning.communes)} communes, method {args.method}, {caps_note}")
@@ -258,9 +170,34 @@ def cmd_classify(args: argparse.Namespace) -> int:
     return 0
 
 
+def output_names(args: argparse.Namespace) -> dict[str, Path]:
+    """The files ``aplcore classify`` writes in ``--out``, by role."""
+    out: Path = args.out
+    maps = not args.no_maps
+    names = {
+        "communes": out / "zoning_communes.csv",
+        "territories": out / "zoning_territories.csv",
+        "report": out / "zoning_report.csv",
+        "checks": out / "zoning_checks.csv",
+        "national": out / "zonage_communes.csv",
+        "table": out / "zoning_table_by_departement.csv",
+        "annex": out / "decree_annex.csv",
+        "annex_text": out / "decree_annex.txt",
+        "run": out / "run.json",
+    }
+    if maps:
+        names["map"] = out / f"zoning_map.{args.map_format}"
+    if args.in_force is not None:
+        for part in ("communes", "departements", "regions", "transitions"):
+            names[f"comparison_{part}"] = out / f"comparison_{part}.csv"
+        if maps:
+            names["comparison_map"] = out / f"comparison_map.{args.map_format}"
+    return names
+
+
 def _write_run(args: argparse.Namespace, zoning: Any, names: dict[str, Path], target: Path) -> None:
     """``run.json``: the method, its thresholds and caps, the inputs, versions, command line."""
-    from ..runinfo import run_record, write_run_record
+    from ..runinfo import write_run
 
     method = zoning.method
     settings = {
@@ -280,14 +217,9 @@ def _write_run(args: argparse.Namespace, zoning: Any, names: dict[str, Path], ta
     for key in ("population", "choices", "in_force"):
         if getattr(args, key, None) is not None:
             data[key] = str(getattr(args, key))
-    record = run_record(
-        "classify",
-        settings=settings,
-        outputs=[p for key, p in names.items() if key != "run"],
-        data=data,
-        argv=["aplcore", *(getattr(args, "argv", None) or [])],
-    )
-    write_run_record(target, record)
+    outputs = [p for key, p in names.items() if key != "run"]
+    write_run(target, "classify", settings=settings, outputs=outputs, data=data,
+              argv=["aplcore", *args.argv])  # fmt: skip
 
 
 def _finite_or_empty(frame: pd.DataFrame) -> pd.DataFrame:
@@ -362,35 +294,6 @@ def _write_outputs(
     except MissingCommuneError as exc:
         outputs.path(names["map"]).write_text(f"no map: {exc}\n", encoding="utf-8")
         echo(f"note: no map ({exc})")
-
-
-def _territory_table(path: Path, column: str | None) -> pd.DataFrame:
-    """Commune → territory (+ département, région when present) from a territory file."""
-    from ..io import read_territories
-
-    table = read_territories(path)
-    extra = [c for c in table.columns if c not in ("departement", "region")]
-    if column is None:
-        if "territory" in table.columns:
-            column = "territory"
-        elif len(extra) == 1:
-            column = extra[0]
-        else:
-            msg = (
-                f"the territory table {path} has several territory columns "
-                f"({', '.join(extra)}): choose one with --territory-column."
-            )
-            raise CommandError(msg)
-    if column not in table.columns:
-        msg = (
-            f"the territory table {path} has no column {column!r}; its columns are "
-            f"{', '.join(table.columns)}."
-        )
-        raise CommandError(msg)
-    keep = [c for c in ("departement", "region") if c in table.columns]
-    out = table[[column, *keep]].rename(columns={column: "territory"})
-    out.index.name = "code"
-    return out
 
 
 def _parse_caps(values: Sequence[str]) -> dict[str, float]:

@@ -91,8 +91,8 @@ def add_parsers(
 
 def cmd_zone(args: argparse.Namespace) -> int:
     """``aplcore zone``."""
+    from ..workflows.classify import territory_table
     from ..workflows.workbook import workbook_outputs, zoning_from_workbook
-    from .classify import _territory_table
 
     territory_file = None if args.territories in BUNDLED_TERRITORIES else Path(args.territories)
     inputs = check_inputs([args.apl, territory_file])
@@ -100,7 +100,7 @@ def cmd_zone(args: argparse.Namespace) -> int:
     check_outputs(list(names.values()), inputs, overwrite=args.overwrite)
     territories: Any = args.territories
     if territory_file is not None:
-        territories = _territory_table(territory_file, None)
+        territories = territory_table(territory_file)
     result = zoning_from_workbook(
         args.apl, column=args.apl_column, year=args.year, territories=territories,
         codes_to=args.codes_to, method=args.method, population_column=args.population_column,
