@@ -138,9 +138,11 @@ def test_aids_warns_that_a_code_is_former_and_names_its_successor(inputs, capsys
     )
     assert outcome.code == 0, outcome.err
     warning = [line for line in outcome.err.splitlines() if "warning" in line]
-    assert warning and f"{FORMER} → {SUCCESSOR}" in warning[0], outcome.err
+    assert warning, outcome.err
+    assert f"{FORMER} → {SUCCESSOR}" in warning[0], outcome.err
     # aids has no --strict-codes option: the fix through it is not offered
-    assert "--strict-codes" not in outcome.err and "strict=" not in outcome.err
+    assert "--strict-codes" not in outcome.err
+    assert "strict=" not in outcome.err
     assert "ids=" not in outcome.err
 
 
@@ -156,7 +158,8 @@ def test_compute_offers_strict_codes_for_a_former_code(inputs, capsys):
     assert outcome.code == 0, outcome.err
     assert f"{FORMER} → {SUCCESSOR}" in outcome.err
     assert "--strict-codes" in outcome.err
-    assert "strict=True" not in outcome.err and "ids=" not in outcome.err
+    assert "strict=True" not in outcome.err
+    assert "ids=" not in outcome.err
 
 
 # ------------------------------------------------------------------ the Python interface
@@ -167,7 +170,8 @@ def test_reading_a_named_pipe_is_not_no_such_file(tmp_path):
     with pytest.raises(InputFormatError, match="named pipe") as info:
         aplcore.travel_times_from_table(pipe)
     assert "not found" not in str(info.value)
-    assert info.value.source is not None and info.value.source.file == str(pipe)
+    assert info.value.source is not None
+    assert info.value.source.file == str(pipe)
 
 
 def test_reading_a_folder_says_it_is_a_folder(tmp_path):
@@ -192,11 +196,12 @@ def test_reading_a_folder_says_it_is_a_folder(tmp_path):
 )
 def test_a_polars_frame_is_not_called_a_dataframe(call):
     frame = pl.from_pandas(gp_frame())
-    with pytest.raises(Exception) as info:
+    with pytest.raises(InputFormatError) as info:
         call(frame)
     text = str(info.value)
     assert "found DataFrame" not in text
-    assert "polars.DataFrame" in text and ".to_pandas()" in text
+    assert "polars.DataFrame" in text
+    assert ".to_pandas()" in text
 
 
 def test_type_name_keeps_pandas_names_short():
@@ -219,7 +224,9 @@ def test_an_existing_output_names_the_python_argument_not_the_flag(tmp_path):
     with pytest.raises(OutputExistsError) as info:
         write_csv(pd.DataFrame({"x": [1]}), target)
     text = str(info.value)
-    assert "overwrite=True" in text and "--overwrite" not in text and "CLI" not in text
+    assert "overwrite=True" in text
+    assert "--overwrite" not in text
+    assert "CLI" not in text
     assert info.value.param == "overwrite"
 
 
@@ -238,7 +245,8 @@ def test_looking_up_aids_for_a_former_code_warns_with_its_successor():
         warnings.simplefilter("always")
         for_commune(FORMER, zoning, on="2026-03-01")
     texts = [str(w.message) for w in caught if issubclass(w.category, UnknownCodeWarning)]
-    assert texts and f"{FORMER} → {SUCCESSOR}" in texts[0]
+    assert texts
+    assert f"{FORMER} → {SUCCESSOR}" in texts[0]
 
 
 def test_a_times_table_without_self_pairs_names_intra_minutes(tmp_path):

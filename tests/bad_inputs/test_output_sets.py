@@ -98,7 +98,8 @@ def test_a_folder_another_run_writes_into_is_refused(inputs, capsys, live_pid):
     assert outcome.code == 1
     lines = outcome.err.strip().splitlines()
     assert len(lines) == 1, outcome.err
-    assert "busy" in lines[0] and str(live_pid) in lines[0], lines[0]
+    assert "busy" in lines[0], lines[0]
+    assert str(live_pid) in lines[0], lines[0]
     assert snapshot(inputs.folder) == before
 
 
@@ -156,9 +157,14 @@ def test_a_run_record_never_removes_files_outside_its_folder(tmp_path):
 
 def test_an_interrupted_set_leaves_neither_files_nor_marker(tmp_path):
     out = tmp_path / "out"
-    with pytest.raises(KeyboardInterrupt), output_set([out / "a.csv"], folder=out) as outputs:
-        outputs.path(out / "a.csv").write_text("x\n")
-        raise KeyboardInterrupt
+
+    def interrupted() -> None:
+        with output_set([out / "a.csv"], folder=out) as outputs:
+            outputs.path(out / "a.csv").write_text("x\n")
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        interrupted()
     assert not out.exists()
 
 
@@ -189,9 +195,14 @@ def test_an_interrupted_staged_folder_leaves_the_previous_one(tmp_path):
     out = tmp_path / "run"
     out.mkdir()
     (out / "meta.json").write_text("{}")
-    with pytest.raises(KeyboardInterrupt), staged_folder(out, overwrite=True) as work:
-        (work / "meta.json").write_text('{"new": true}')
-        raise KeyboardInterrupt
+
+    def interrupted() -> None:
+        with staged_folder(out, overwrite=True) as work:
+            (work / "meta.json").write_text('{"new": true}')
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        interrupted()
     assert (out / "meta.json").read_text() == "{}"
     assert _listed(tmp_path) == {"run"}
 
