@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from os import PathLike
+from typing import NamedTuple
 
 __all__ = [
     "AplcoreError",
@@ -63,8 +63,7 @@ class _NoValue:
 NO_VALUE = _NoValue()
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     """Where in a file a problem is: the file, and the line and column when known."""
 
     file: str
