@@ -206,7 +206,7 @@ def _draw_map(
 
 def _write_run(args: argparse.Namespace, result: Any, how: str, target: Path) -> None:
     """``<out>.run.json``: the parameters, inputs and versions of this run."""
-    from ..runinfo import run_record, write_run_record
+    from ..runinfo import write_run
 
     settings = {
         "method": result.method,
@@ -222,14 +222,14 @@ def _write_run(args: argparse.Namespace, result: Any, how: str, target: Path) ->
         "population": str(args.population),
         "practitioners": str(args.practitioners),
     }
-    record = run_record(
+    write_run(
+        target,
         "compute",
         settings=settings,
         outputs=[args.out] + ([args.map] if args.map is not None else []),
         data=data,
-        argv=["aplcore", *(getattr(args, "argv", None) or [])],
+        argv=["aplcore", *args.argv],
     )
-    write_run_record(target, record)
 
 
 def read_travel_times(path: Path, **options: Any) -> TravelTimes:

@@ -138,7 +138,7 @@ def _ring_note(area: Any, *, csv: bool) -> str:
 
 def _write_run(args: argparse.Namespace, tt: Any, source: str, target: Path) -> None:
     """``<out>.run.json``: how the matrix was made."""
-    from ..runinfo import BUNDLED_DATA, run_record, write_run_record
+    from ..runinfo import BUNDLED_DATA, write_run
 
     area = dict(tt.metadata.get("study_area") or {})
     area.pop("core", None)
@@ -151,11 +151,11 @@ def _write_run(args: argparse.Namespace, tt: Any, source: str, target: Path) -> 
     data = {"communes": str(args.communes) if args.communes else BUNDLED_DATA["communes"]}
     if args.roads is not None:
         data["roads"] = str(args.roads)
-    record = run_record(
+    write_run(
+        target,
         "matrix",
         settings=settings,
         outputs=[args.out],
         data=data,
-        argv=["aplcore", *(getattr(args, "argv", None) or [])],
+        argv=["aplcore", *args.argv],
     )
-    write_run_record(target, record)
