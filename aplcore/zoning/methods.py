@@ -35,6 +35,7 @@ import pandas as pd
 
 from ..aggregation import weighted_quantiles
 from ..errors import ParameterError, describe_values
+from ..io.national import KNOWN_LEVEL_CODES  # noqa: F401  (kept importable from here)
 from .caps import CapsInput, Constraint, MarginInput, build_constraints, resolve_caps
 from .checks import check_row, describe_choices
 from .fill import CAPPED, MANDATORY, capped_fill, fill_order
@@ -72,20 +73,6 @@ DEFAULT_LEVEL_CODES: dict[str, str] = {
     "well_served": "4_Tres_dotee",
     "over_served": "5_Sur_dotee",
     "not_priority": "5b_Non_prioritaire",
-}
-
-#: Every level code seen in a real national file, per kind of profession.
-KNOWN_LEVEL_CODES = {
-    "med": ("1_ZIP", "2_ZAC", "3_HZ", "4_ZAR", "NA"),
-    "other": (
-        "1_Tres_sous_dotee",
-        "2_Sous_dotee",
-        "3_intermediaire",
-        "4_Tres_dotee",
-        "5_Sur_dotee",
-        "5b_Non_prioritaire",
-        "NC",
-    ),
 }
 
 #: Tolerance on the sum of the shares of a :class:`ShareMethod` (published shares are rounded).
