@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..apl import _align, _check_travel_times
+from .._align import align
+from ..apl import _check_travel_times
 from ..decay import Closed, Decay, get_decay
 from ..demand import AGE_BANDS, band_weights, standardise_population
 from ..errors import InputFormatError, ParameterError, describe_values
@@ -158,11 +159,11 @@ class Inputs:
             demand = ages @ weights
             population = ages.sum(axis=1)
         elif baseline.demand is not None:
-            demand = _align(codes, baseline.demand, what="demand", missing="zero")
+            demand = align(codes, baseline.demand, what="demand", missing="zero")
             if baseline.population is None:
                 population = demand.copy()
             else:
-                population = _align(codes, baseline.population, what="population", missing="zero")
+                population = align(codes, baseline.population, what="population", missing="zero")
         else:
             msg = "the baseline needs a demand: population_by_age=, or demand= (and population=)."
             raise ParameterError(msg)
@@ -179,7 +180,7 @@ class Inputs:
                 raise ParameterError(msg)
             practitioners = _practitioner_arrays(baseline.practitioners, codes, baseline.rules)
         elif baseline.supply is not None:
-            supply = _align(codes, baseline.supply, what="supply", missing="zero")
+            supply = align(codes, baseline.supply, what="supply", missing="zero")
         else:
             msg = "the baseline needs a supply: practitioners= or supply=."
             raise ParameterError(msg)
