@@ -33,8 +33,9 @@ from .caps import (
     resolve_caps,
 )
 from .checks import check_caps, check_row, checks_frame
-from .methods import TerritoryInputs, ZoningMethod, ZoningState, get_method
+from .method import TerritoryInputs, ZoningMethod, ZoningState
 from .overrides import OverridesInput, apply_overrides, normalise_overrides
+from .presets import get_method
 from .report import build_report
 from .result import Zoning
 from .territories import attribute, build_territory_table, territory_apl

@@ -30,7 +30,7 @@ from ..datasets import load_communes, load_contours
 from ..errors import InputFormatError, MissingCommuneError, describe_values
 from ..io.national import check_profession, write_national_table
 from ..plots import plot_zoning_map
-from .methods import ZoningMethod
+from .method import ZoningMethod
 from .report import format_report, national_schema, write_csv
 
 if TYPE_CHECKING:  # pragma: no cover
