@@ -16,6 +16,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ._version import __version__
+from .io import atomic_write
+
 __all__ = [
     "BUNDLED_DATA",
     "RUN_FILE",
@@ -43,8 +46,6 @@ _VERSIONED = ("numpy", "pandas", "pyarrow", "numba", "scipy", "shapely", "matplo
 
 def _versions() -> dict[str, str]:
     from importlib import metadata
-
-    from ._version import __version__
 
     out = {"aplcore": __version__, "python": platform.python_version()}
     for name in _VERSIONED:
@@ -117,8 +118,6 @@ def write_run_record(target: str | os.PathLike[str], record: Mapping[str, Any]) 
     ``target`` is a folder (the record is its ``run.json``) or a file name ending in ``.json``
     (e.g. ``apl.run.json`` beside a single output file).
     """
-    from .io import atomic_write
-
     path = Path(target)
     if path.suffix.lower() != ".json":
         path = path / RUN_FILE

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .. import datasets
+from .._version import __version__
 from ..errors import ParameterError
 from .geometry import is_geographic, paths_of
 from .render import DEFAULT_DPI, Engine, draw_geometries, new_figure, save_figure
@@ -153,8 +155,6 @@ def add_source_line(
     str
         The line written (empty when there is nothing to say).
     """
-    from .._version import __version__
-
     parts = []
     if source:
         parts.append(f"Source: {source.rstrip('.')}.")
@@ -203,8 +203,6 @@ def outline_groups(codes: pd.Index, level: str | pd.Series) -> pd.Series:
             f"None; found {level!r}."
         )
         raise ParameterError(msg)
-    from .. import datasets
-
     table = datasets.load_communes(france=True)
     return table[level].astype(object).reindex(codes)
 

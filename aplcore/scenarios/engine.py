@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..apl import prepare
 from ..area import check_edge_effects
 from ..decay import Decay
 from ..errors import EdgeEffectWarning, ParameterError
@@ -90,8 +91,6 @@ def _solve_columns(matrix: Any, demand: np.ndarray, supply: np.ndarray) -> np.nd
 def _prepare(travel_times: Any, decay: Decay, method: str) -> Any:
     """:func:`aplcore.prepare`, its edge-effect warning left out (:func:`run_scenarios` gives
     it once per decay, at the caller's line)."""
-    from ..apl import prepare
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", EdgeEffectWarning)
         return prepare(travel_times, decay=decay, method=method)
