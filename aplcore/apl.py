@@ -223,7 +223,8 @@ class AccessibilityMatrix:
             self.codes, demand, supply, population, missing_demand, scale, self._aligner
         )
         apl, weighted, r = self.solve_arrays(p, s, all_weighted_demand=True)
-        return _result(self.codes, apl, p, s, weighted, r, pop, self.method, self.decay, scale)
+        how = (self.method, self.decay, scale)
+        return _result(self.codes, apl, p, s, weighted, r, pop, how)
 
     def solve_batch(
         self,
@@ -373,10 +374,10 @@ def _result(
     weighted: np.ndarray,
     ratio: np.ndarray,
     population: np.ndarray | None,
-    method: str,
-    decay: Decay,
-    scale: float,
+    how: tuple[str, Decay, float],
 ) -> APLResult:
+    """The result of a computation ``how = (method, decay, scale)``, checked finite."""
+    method, decay, scale = how
     with np.errstate(over="ignore", invalid="ignore"):
         apl = apl * scale if scale != 1.0 else apl
     check_finite_result(
@@ -499,7 +500,7 @@ def compute_apl(
         resolved.kernel_params,
         csr.n_chunks_for(travel_times.n_pairs),
     )
-    return _result(codes, apl, p, s, weighted, r, pop, method, resolved, scale)
+    return _result(codes, apl, p, s, weighted, r, pop, (method, resolved, scale))
 
 
 def apl_from_arrays(

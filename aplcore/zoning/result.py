@@ -244,9 +244,41 @@ def decree_annex(
     names = _commune_names(communes.index, commune_names)
     overridden = set(zoning.overrides.loc[zoning.overrides["level"] == "commune", "code"])
     on_own = communes.index.isin(list(overridden))
+    rows = [
+        *_territory_rows(zoning, communes[~on_own], listed, names, territory_names),
+        *_commune_rows(communes[on_own], listed, names),
+        *_qpv_rows(zoning.qpv, listed, names),
+    ]
+    columns = [
+        "zone",
+        "level",
+        "code",
+        "name",
+        "departement",
+        "population",
+        "communes",
+        "commune_list",
+        "reason",
+    ]
+    annex = pd.DataFrame(rows, columns=columns)
+    zone_rank = {z: i for i, z in enumerate(listed)}
+    level_rank = {"territoire": 0, "commune": 1, "QPV": 2}
+    annex = annex.assign(
+        _z=annex["zone"].map(zone_rank), _l=annex["level"].map(level_rank)
+    ).sort_values(["_z", "_l", "departement", "code"], kind="stable")
+    return annex.drop(columns=["_z", "_l"]).reset_index(drop=True)
+
+
+def _territory_rows(
+    zoning: Zoning,
+    communes: pd.DataFrame,
+    listed: tuple[str, ...],
+    names: pd.Series,
+    territory_names: pd.Series | None,
+) -> list[dict[str, Any]]:
+    """Annex rows of the territories (communes classified with their territory)."""
     rows = []
-    terr_part = communes[~on_own]
-    for (zone, territory), block in terr_part.groupby(["zone", "territory"], sort=True):
+    for (zone, territory), block in communes.groupby(["zone", "territory"], sort=True):
         if zone not in listed:
             continue
         block = block.sort_index()
@@ -270,7 +302,15 @@ def decree_annex(
                 "reason": "",
             }
         )
-    for code in communes.index[on_own]:
+    return rows
+
+
+def _commune_rows(
+    communes: pd.DataFrame, listed: tuple[str, ...], names: pd.Series
+) -> list[dict[str, Any]]:
+    """Annex rows of the communes classified on their own (an agency's choice)."""
+    rows = []
+    for code in communes.index:
         row = communes.loc[code]
         if row["zone"] not in listed:
             continue
@@ -287,7 +327,13 @@ def decree_annex(
                 "reason": row["override"],
             }
         )
-    for _, q in zoning.qpv.iterrows():
+    return rows
+
+
+def _qpv_rows(qpv: pd.DataFrame, listed: tuple[str, ...], names: pd.Series) -> list[dict[str, Any]]:
+    """Annex rows of the QPV classified on their own."""
+    rows = []
+    for _, q in qpv.iterrows():
         if q["zone"] not in listed:
             continue
         rows.append(
@@ -303,24 +349,7 @@ def decree_annex(
                 "reason": q["reason"],
             }
         )
-    columns = [
-        "zone",
-        "level",
-        "code",
-        "name",
-        "departement",
-        "population",
-        "communes",
-        "commune_list",
-        "reason",
-    ]
-    annex = pd.DataFrame(rows, columns=columns)
-    zone_rank = {z: i for i, z in enumerate(listed)}
-    level_rank = {"territoire": 0, "commune": 1, "QPV": 2}
-    annex = annex.assign(
-        _z=annex["zone"].map(zone_rank), _l=annex["level"].map(level_rank)
-    ).sort_values(["_z", "_l", "departement", "code"], kind="stable")
-    return annex.drop(columns=["_z", "_l"]).reset_index(drop=True)
+    return rows
 
 
 def format_annex(annex: pd.DataFrame, *, title: str | None = None) -> str:
