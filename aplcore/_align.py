@@ -2,7 +2,8 @@
 
 Every public computation aligns its demand, supply and population through :func:`align` (one
 value per commune of the travel times, checked once: codes, duplicates, numbers, finite and
-non-negative). :class:`CodeAligner` remembers the positions of the index objects it has seen.
+non-negative). :class:`CodeAligner` remembers the positions of the index objects it has seen
+(in an :class:`aplcore._identity.RecentByIdentity`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from ._identity import MISSING, RecentByIdentity
 from .codes import normalise_codes
 from .errors import (
     DuplicateError,
@@ -43,39 +45,36 @@ class CodeAligner:
 
     def __init__(self, codes: pd.Index) -> None:
         self.codes = codes
-        self._known: list[tuple[pd.Index, np.ndarray | None]] = []
+        self._known: RecentByIdentity[np.ndarray | None] = RecentByIdentity(self.REMEMBERED)
 
     def positions(self, index: pd.Index) -> np.ndarray | None:
         """Position of each code of ``index`` in the codes (-1: absent); ``None``: identical."""
         if index is self.codes:
             return None
-        for known, positions in self._known:
-            if index is known:
-                return positions
+        known = self._known.get(index)
+        if known is not MISSING:
+            return known  # type: ignore[return-value]
         if _known_equal(index, self.codes):
             positions = None
         else:
             positions = self.codes.get_indexer(index)
             positions.flags.writeable = False
-        self._known = [(index, positions), *self._known[: self.REMEMBERED - 1]]
+        self._known.put(positions, index)
         return positions
 
 
 #: Pairs of indexes found equal lately (indexes are immutable: a matrix built again from the
 #: same table has the same codes object, and the user's Series keep theirs).
-_EQUAL_INDEXES: list[tuple[pd.Index, pd.Index]] = []
-_EQUAL_INDEXES_KEPT = 4
+_EQUAL_INDEXES: RecentByIdentity[bool] = RecentByIdentity(4)
 
 
 def _known_equal(index: pd.Index, codes: pd.Index) -> bool:
     """Whether two indexes hold the same codes in the same order (remembered once found)."""
-    for known_index, known_codes in _EQUAL_INDEXES:
-        if known_index is index and known_codes is codes:
-            return True
+    if _EQUAL_INDEXES.get(index, codes) is True:
+        return True
     if len(index) != len(codes) or not index.equals(codes):
         return False
-    _EQUAL_INDEXES.insert(0, (index, codes))
-    del _EQUAL_INDEXES[_EQUAL_INDEXES_KEPT:]
+    _EQUAL_INDEXES.put(True, index, codes)
     return True
 
 
