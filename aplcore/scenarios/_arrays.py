@@ -12,7 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["CommuneSupply", "DemandState", "Practitioners", "commune_mask"]
+from ..errors import ParameterError, describe_values
+
+__all__ = ["CommuneSupply", "DemandState", "Practitioners", "commune_mask", "positions_in"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,3 +73,16 @@ def commune_mask(codes: pd.Index, communes: tuple[str, ...] | None) -> np.ndarra
     mask = np.zeros(len(codes), dtype=bool)
     mask[codes.get_indexer(list(communes))] = True
     return mask
+
+
+def positions_in(codes: pd.Index, index: pd.Index, *, what: str) -> np.ndarray:
+    """Position of each code of ``index`` in ``codes``; refuse codes that are not there."""
+    positions = codes.get_indexer(index)
+    if (positions < 0).any():
+        unknown = index[positions < 0].tolist()
+        msg = (
+            f"{len(unknown)} communes of the {what} are not in the travel times: "
+            f"{describe_values(unknown)}."
+        )
+        raise ParameterError(msg)
+    return positions

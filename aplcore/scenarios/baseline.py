@@ -23,7 +23,7 @@ from ..demand import AGE_BANDS, band_weights, standardise_population
 from ..errors import InputFormatError, ParameterError, describe_values
 from ..supply import GPActivityRules, SupplyRules, count_supply
 from ..traveltimes import TravelTimes
-from ._arrays import CommuneSupply, DemandState, commune_mask
+from ._arrays import CommuneSupply, DemandState, commune_mask, positions_in
 from ._arrays import Practitioners as _Practitioners
 from .model import ActivityNoise, Change, Scenario
 
@@ -151,7 +151,7 @@ class Inputs:
                 raise ParameterError(msg)
             w = band_weights(_weights_arg(baseline.weights))
             std = standardise_population(baseline.population_by_age, _weights_arg(baseline.weights))
-            positions = _positions(codes, std.index, what="population by age")
+            positions = positions_in(codes, std.index, what="population by age")
             table = baseline.population_by_age.rename(columns=str)[list(AGE_BANDS)]
             ages = np.zeros((n, len(AGE_BANDS)))
             ages[positions] = table.to_numpy(dtype=np.float64)
@@ -495,18 +495,6 @@ def _weights_arg(weights: str | Sequence[float]) -> Any:
     return weights if isinstance(weights, str) else list(weights)
 
 
-def _positions(codes: pd.Index, index: pd.Index, *, what: str) -> np.ndarray:
-    positions = codes.get_indexer(index)
-    if (positions < 0).any():
-        unknown = index[positions < 0].tolist()
-        msg = (
-            f"{len(unknown)} communes of the {what} are not in the travel times: "
-            f"{describe_values(unknown)}."
-        )
-        raise ParameterError(msg)
-    return positions
-
-
 def _row_mask(inputs: Inputs, age: Change | None, supply: Sequence[Change]) -> np.ndarray:
     """Rows kept: age variant (after ageing), retirements, removals."""
     prac = inputs.practitioners
@@ -529,7 +517,7 @@ def _practitioner_arrays(
         raise InputFormatError(msg)
     rows = count_supply(practitioners, rules=rules, max_age=None, detail=True)
     rows = rows.drop(columns="counted")
-    commune = _positions(codes, pd.Index(rows["commune"]), what="practitioner table")
+    commune = positions_in(codes, pd.Index(rows["commune"]), what="practitioner table")
     ids, gp = np.unique(rows["practitioner_id"].astype(str).to_numpy(), return_inverse=True)
     n_rows, n_gp = len(rows), len(ids)
     bounded = (rows["kind"] == "liberal").to_numpy()

@@ -37,7 +37,7 @@ import pandas as pd
 from ..decay import CONVENTIONS, Closed, Decay, get_decay
 from ..demand import AGE_BANDS, band_weights
 from ..errors import ParameterError, describe_values
-from ._arrays import CommuneSupply, DemandState, Practitioners, commune_mask
+from ._arrays import CommuneSupply, DemandState, Practitioners, commune_mask, positions_in
 
 __all__ = [
     "ActivityNoise",
@@ -488,15 +488,7 @@ class ProjectPopulation(Change):
             return np.array([self.factors.get(band, 1.0) for band in AGE_BANDS])
         out = np.ones((len(codes), len(AGE_BANDS)))
         frame = self.factors.rename(columns=str)
-        index = pd.Index(frame.index.astype(str))
-        positions = codes.get_indexer(index)
-        if (positions < 0).any():
-            unknown = index[positions < 0].tolist()
-            msg = (
-                f"{len(unknown)} communes of the projection are not in the travel times: "
-                f"{describe_values(unknown)}."
-            )
-            raise ParameterError(msg)
+        positions = positions_in(codes, pd.Index(frame.index.astype(str)), what="projection")
         for b, band in enumerate(AGE_BANDS):
             if band in frame.columns:
                 out[positions, b] = frame[band].to_numpy(dtype=np.float64)
