@@ -16,6 +16,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ._version import __version__
+from .io.writers import RUN_FILE, atomic_write
+
 __all__ = [
     "BUNDLED_DATA",
     "RUN_FILE",
@@ -25,8 +28,6 @@ __all__ = [
     "write_run",
     "write_run_record",
 ]
-
-from .io.writers import RUN_FILE, atomic_write
 
 #: What the bundled commune data are (see ``data/README.md``).
 BUNDLED_DATA = {
@@ -43,8 +44,6 @@ _VERSIONED = ("numpy", "pandas", "pyarrow", "numba", "scipy", "shapely", "matplo
 
 def _versions() -> dict[str, str]:
     from importlib import metadata
-
-    from ._version import __version__
 
     out = {"aplcore": __version__, "python": platform.python_version()}
     for name in _VERSIONED:

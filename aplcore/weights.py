@@ -75,7 +75,7 @@ class WeightMatrix:
         rows
             Boolean mask of the rows to compute (others are 0); all rows by default.
         """
-        from .kernels import banded, fca
+        from .kernels import banded, fca  # lazy: numba
 
         needed = np.ones(self.n_rows, dtype=np.bool_) if rows is None else rows
         if self.band_values is not None:
@@ -84,7 +84,7 @@ class WeightMatrix:
 
     def matmat(self, x: np.ndarray) -> np.ndarray:
         """``W @ X`` for a C-contiguous float64 matrix."""
-        from .kernels import banded, fca
+        from .kernels import banded, fca  # lazy: numba
 
         if self.band_values is not None:
             return banded.spmm(self.indptr, self.indices, self.band_values, x, fca.SPMM_TILE)
@@ -131,7 +131,7 @@ def compact_columns(indices: np.ndarray, n_cols: int) -> np.ndarray:
 
 def weight_matrices(travel_times: TravelTimes, decay: Decay) -> tuple[WeightMatrix, WeightMatrix]:
     """``W`` (rows: residence communes) and ``W.T`` (rows: practice communes) for a decay."""
-    from .kernels import banded, csr
+    from .kernels import banded, csr  # lazy: numba
 
     n = travel_times.n_communes
     if decay.kind == "step":

@@ -16,13 +16,14 @@ in the check, never in the timed calls. ``APLCORE_BENCH_SIZE=small`` runs the sm
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import aplcore
 from aplcore.apl import apl_from_arrays
 
 from . import reference
-from .peers import pysal_apl, pysal_e2sfca, pysal_frames
+from .peers import pysal_apl
 from .problems import bench_sizes, real_communes
 
 SIZES = bench_sizes()
@@ -62,21 +63,15 @@ def _group(benchmark, name, problem):
 
 
 # ------------------------------------------------------------------------------ long table
+# Every tool of this group starts from the same long table of integer positions (origin,
+# destination, minutes) and NumPy demand and supply. PySAL access takes DataFrames: it is
+# compared in the "frame" group of bench_user_path.py, where every tool starts from the same
+# DataFrame.
 def test_long_table_aplcore_fused(benchmark, problem, expected):
     args = (problem.origin, problem.destination, problem.minutes, problem.demand, problem.supply)
     assert_agree(apl_from_arrays(*args)[0], expected)
     _group(benchmark, "long-table", problem)
     benchmark(apl_from_arrays, *args)
-
-
-def test_long_table_aplcore_compute_apl(benchmark, problem, prepared, expected):
-    tt = prepared[0]
-    demand = aplcore.apl.pd.Series(problem.demand, index=problem.codes)
-    supply = aplcore.apl.pd.Series(problem.supply, index=problem.codes)
-    assert_agree(aplcore.compute_apl(tt, demand=demand, supply=supply).apl_values, expected)
-    _group(benchmark, "long-table", problem)
-    benchmark.extra_info["note"] = "from TravelTimes (validated pandas inputs)"
-    benchmark(aplcore.compute_apl, tt, demand=demand, supply=supply)
 
 
 def test_long_table_scipy_reference(benchmark, problem, expected):
@@ -85,11 +80,21 @@ def test_long_table_scipy_reference(benchmark, problem, expected):
     benchmark.pedantic(reference.e2sfca_from_long, args=args, rounds=3, warmup_rounds=1)
 
 
-def test_long_table_pysal_access(benchmark, problem, expected):
+def test_long_table_pysal_access_agrees(problem, expected):
+    """PySAL access gives the same APL (not timed here: it starts from DataFrames)."""
     assert_agree(pysal_apl(problem), expected)
-    frames = pysal_frames(problem)
-    _group(benchmark, "long-table", problem)
-    benchmark.pedantic(pysal_e2sfca, args=frames, rounds=1, iterations=1)
+
+
+# ------------------------------------------------------------------------------ from TravelTimes
+# aplcore's API from a prepared TravelTimes and validated pandas inputs: no peer starts there.
+def test_travel_times_aplcore_compute_apl(benchmark, problem, prepared, expected):
+    tt = prepared[0]
+    demand = pd.Series(problem.demand, index=problem.codes)
+    supply = pd.Series(problem.supply, index=problem.codes)
+    assert_agree(aplcore.compute_apl(tt, demand=demand, supply=supply).apl_values, expected)
+    _group(benchmark, "from-travel-times", problem)
+    benchmark.extra_info["note"] = "from TravelTimes (validated pandas inputs)"
+    benchmark(aplcore.compute_apl, tt, demand=demand, supply=supply)
 
 
 # ------------------------------------------------------------------------------ prepare

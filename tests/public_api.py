@@ -1,8 +1,7 @@
 """The public API of aplcore as data: every ``__all__`` and the signature of every public callable.
 
-``tests/test_public_api.py`` compares it with ``tests/public_api.json``, the snapshot taken before a
-restructuring; regenerate the snapshot with ``python tests/public_api.py > tests/public_api.json``
-only when an API change is meant (and said in the CHANGELOG).
+``tests/test_public_api.py`` compares it with ``tests/public_api.json``, the snapshot taken before
+the restructuring of 0.3 (``python tests/public_api.py`` prints the current one).
 """
 
 from __future__ import annotations

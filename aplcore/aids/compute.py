@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,16 +23,15 @@ import pandas as pd
 
 from .._checks import check_codes_exist
 from ..code_history import code_status
-from ..codes import as_code_index, normalise_codes
+from ..codes import normalise_codes
 from ..errors import (
     InputFormatError,
     InvalidValueError,
     MissingCommuneError,
-    Source,
     describe_values,
     type_name,
 )
-from ..tables import read_table
+from ..zoning.compare import commune_zones
 from .catalogue import SITUATIONS, Catalogue, Measure, default_catalogue
 
 __all__ = [
@@ -55,7 +52,6 @@ OUTSIDE_LABELS = ("HZ", "ZV", "HV", "ZAR", "HORS ZONAGE", "HORS_ZONAGE")
 #: Labels of communes without a zone (``NA`` in the national file).
 NO_ZONE_LABELS = ("NA", "NAN", "NONE", "")
 _NO_ZONE = "no zone"
-_CODE_COLUMNS = ("code", "commune", "com_code", "codgeo", "insee")
 
 
 @dataclass(frozen=True)
@@ -200,25 +196,12 @@ def zone_table(zoning: Any) -> pd.Series:
     zoning
         A :class:`~aplcore.Zoning`, a Series indexed by commune code, or a DataFrame with a code
         column (``code``, ``commune``, ``com_code``, ``codgeo``) or index and a ``zone`` column or
-        a national-file level column (``zmed_niveau``: ``1_ZIP``, ``2_ZAC``, ...). Labels ``HZ``,
-        ``ZV``, ``HV`` and ``ZAR`` read as outside ZIP and ZAC; ``NA`` (or a missing label) as no
-        zone, an error only when such a commune is asked about.
+        a national-file level column (``zmed_niveau``: ``1_ZIP``, ``2_ZAC``, ...), read by
+        :func:`aplcore.zoning.compare.commune_zones`. Labels ``HZ``, ``ZV``, ``HV`` and ``ZAR``
+        read as outside ZIP and ZAC; ``NA`` (or a missing label) as no zone, an error only when
+        such a commune is asked about.
     """
-    if hasattr(zoning, "communes") and isinstance(zoning.communes, pd.DataFrame):
-        labels = zoning.communes["zone"]
-    elif isinstance(zoning, pd.Series):
-        labels = zoning
-    elif isinstance(zoning, pd.DataFrame):
-        labels = _labels_of_frame(zoning)
-    elif isinstance(zoning, str | os.PathLike):
-        labels = _labels_of_frame(read_zoning_file(zoning))
-    else:
-        msg = (
-            "zoning must be a Zoning, a commune → zone Series, a table with code and zone "
-            f"columns, found {type_name(zoning)}."
-        )
-        raise InputFormatError(msg)
-    index = as_code_index(labels.index, what="commune codes of the zoning")
+    labels = commune_zones(zoning, what="the zoning")
     zones = [_NO_ZONE if pd.isna(v) else _zone_label(v) for v in labels.to_numpy()]
     bad = sorted({str(v) for v, z in zip(labels.to_numpy(), zones, strict=True) if z is None})
     if bad:
@@ -227,42 +210,7 @@ def zone_table(zoning: Any) -> pd.Series:
             f"national file; ZV, HV of 2017), found {describe_values(bad)}."
         )
         raise InvalidValueError(msg)
-    return pd.Series(zones, index=index, name="zone", dtype=object)
-
-
-def read_zoning_file(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """A zoning table (CSV, Parquet, Excel) with every column as text: codes keep their zeros."""
-    table = read_table(Path(path), text_columns=lambda name: True, what="the zoning")
-    frame = table.data.to_pandas()
-    frame.columns = [str(c).strip() for c in frame.columns]
-    if len(frame) == 0:
-        msg = f"the zoning {path} has no rows."
-        raise InputFormatError(msg, source=Source.of(path))
-    return frame
-
-
-def _labels_of_frame(frame: pd.DataFrame) -> pd.Series:
-    columns = {str(c).lower(): c for c in frame.columns}
-    code = next((columns[c] for c in _CODE_COLUMNS if c in columns), None)
-    zone = columns.get("zone") or next(
-        (columns[c] for c in columns if c.startswith("z") and c.endswith("_niveau")), None
-    )
-    if zone is None:
-        msg = (
-            "the zoning table needs a 'zone' column (or a national-file level column such as "
-            f"zmed_niveau); its columns are {', '.join(map(str, frame.columns))}."
-        )
-        raise InputFormatError(msg)
-    if code is not None:
-        codes = normalise_codes(frame[code], what="commune codes of the zoning")
-        return pd.Series(frame[zone].to_numpy(), index=pd.Index(codes))
-    if str(frame.index.name).lower() in _CODE_COLUMNS:
-        return frame[zone]
-    msg = (
-        f"the zoning table needs a commune code column ({', '.join(_CODE_COLUMNS)}); its columns "
-        f"are {', '.join(map(str, frame.columns))}."
-    )
-    raise InputFormatError(msg)
+    return pd.Series(zones, index=labels.index, name="zone", dtype=object)
 
 
 def _successor(code: str) -> str | None:

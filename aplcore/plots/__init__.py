@@ -34,6 +34,7 @@ from .compose import (
     split_overseas,
 )
 from .geometry import as_geometries
+from .layout import MapLayout
 from .maps import APL_BINS, APL_UNIT, apl_unit, plot_apl_map, plot_zoning_map
 from .render import (
     DEFAULT_DPI,
@@ -56,6 +57,7 @@ __all__ = [
     "MISSING_COLOUR",
     "OVERSEAS_NAMES",
     "ZONE_COLOURS",
+    "MapLayout",
     "add_outlines",
     "add_scale_bar",
     "add_source_line",

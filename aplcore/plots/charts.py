@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ..aggregation import align_on_codes
 from ..errors import InvalidValueError, describe_values
 from .compose import add_source_line
 from .maps import APL_BINS, APL_UNIT, bin_labels, bin_of, check_bins, check_values
@@ -74,8 +75,6 @@ def plot_population_by_class(
     InvalidValueError
         Negative or missing populations.
     """
-    from ..aggregation import align_on_codes
-
     values = check_values(values, what="APL values")
     unit = unit or values.attrs.get("unit") or APL_UNIT
     population = check_values(population, what="population")

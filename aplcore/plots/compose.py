@@ -20,8 +20,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .. import datasets
+from .._version import __version__
 from ..errors import ParameterError
 from .geometry import is_geographic, paths_of
+from .layout import MapLayout
 from .render import DEFAULT_DPI, Engine, draw_geometries, new_figure, save_figure
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -153,8 +156,6 @@ def add_source_line(
     str
         The line written (empty when there is nothing to say).
     """
-    from .._version import __version__
-
     parts = []
     if source:
         parts.append(f"Source: {source.rstrip('.')}.")
@@ -203,8 +204,6 @@ def outline_groups(codes: pd.Index, level: str | pd.Series) -> pd.Series:
             f"None; found {level!r}."
         )
         raise ParameterError(msg)
-    from .. import datasets
-
     table = datasets.load_communes(france=True)
     return table[level].astype(object).reindex(codes)
 
@@ -360,38 +359,48 @@ def compose_map(
         Legend entries (matplotlib artists with labels, e.g. patches).
     legend_title
         Title of the legend: the quantity and its unit.
-    title
-        Figure title (plain words: what, where, which data).
-    source
-        Source of the data, written with the date at the bottom (see :func:`add_source_line`).
-    date
-        Date of the source line: ``True`` for today, ``None`` for none.
-    outlines
-        Level whose borders are drawn over the communes: ``"departement"`` (default),
-        ``"region"``, a Series code → group, or ``None``.
-    insets
-        Draw the overseas départements as insets below metropolitan France when both are
-        present (at their true place, France would be mostly ocean).
-    scale_bar
-        Draw a scale bar on the map (and on each inset: their scales differ).
-    figsize, dpi
-        Figure size in inches and resolution (a PNG is ``figsize * dpi`` pixels).
-    engine, edgecolor, linewidth
-        How communes are drawn (see :func:`aplcore.plots.render.draw_geometries`).
-    path, format
-        When ``path`` is given the figure is written there atomically, as PNG, SVG or PDF
-        (``format``, or the suffix of ``path``).
+    title, source, date, outlines, insets, scale_bar
+        The layout around the communes (see :class:`aplcore.plots.layout.MapLayout`).
+    figsize, dpi, engine, edgecolor, linewidth, path, format
+        How the figure is drawn and written (see :class:`~aplcore.plots.layout.MapLayout`).
 
     Returns
     -------
     matplotlib.figure.Figure
         The map; ``figure.axes[0]`` is the main map, the insets follow.
     """
+    layout = MapLayout(
+        title=title,
+        source=source,
+        date=date,
+        outlines=outlines,
+        insets=insets,
+        scale_bar=scale_bar,
+        figsize=figsize,
+        dpi=dpi,
+        engine=engine,
+        edgecolor=edgecolor,
+        linewidth=linewidth,
+        path=path,
+        format=format,
+    )
+    return draw_map(geometries, colours, handles, legend_title=legend_title, layout=layout)
+
+
+def draw_map(
+    geometries: pd.Series,
+    colours: Sequence[str],
+    handles: Sequence[Any],
+    *,
+    legend_title: str,
+    layout: MapLayout,
+) -> Figure:
+    """:func:`compose_map` with its layout options gathered in a :class:`MapLayout`."""
     colours = list(colours)
-    figure = new_figure(figsize, dpi)
+    figure = new_figure(layout.figsize, layout.dpi)
     main_codes, overseas = split_overseas(geometries.index)
     panels: list[tuple[pd.Index, str | None]]
-    if insets and len(main_codes) and overseas:
+    if layout.insets and len(main_codes) and overseas:
         grid = figure.add_gridspec(2, len(overseas), height_ratios=(5.0, 1.3))
         axes = [figure.add_subplot(grid[0, :])]
         axes += [figure.add_subplot(grid[1, k]) for k in range(len(overseas))]
@@ -402,8 +411,8 @@ def compose_map(
         panels = [(geometries.index, None)]
     position = pd.Series(np.arange(len(geometries)), index=geometries.index)
     groups = None
-    if outlines is not None:
-        groups = outline_groups(geometries.index, outlines)
+    if layout.outlines is not None:
+        groups = outline_groups(geometries.index, layout.outlines)
     for ax, (codes, name) in zip(axes, panels, strict=True):
         rows = position.loc[codes].to_numpy()
         part = geometries.iloc[rows]
@@ -411,13 +420,13 @@ def compose_map(
             ax,
             part,
             [colours[k] for k in rows],
-            engine=engine,
-            edgecolor=edgecolor,
-            linewidth=linewidth,
+            engine=layout.engine,
+            edgecolor=layout.edgecolor,
+            linewidth=layout.linewidth,
         )
         if groups is not None:
             add_outlines(ax, part, groups, linewidth=0.7 if name is None else 0.5)
-        if scale_bar:
+        if layout.scale_bar:
             if name is None:
                 add_scale_bar(ax, below=True)
             else:
@@ -434,9 +443,9 @@ def compose_map(
         title_fontsize="small",
         frameon=True,
     )
-    if title:
-        axes[0].set_title(_wrap(title, 60))
-    add_source_line(figure, source, date=date)
-    if path is not None:
-        save_figure(figure, path, format=format)
+    if layout.title:
+        axes[0].set_title(_wrap(layout.title, 60))
+    add_source_line(figure, layout.source, date=layout.date)
+    if layout.path is not None:
+        save_figure(figure, layout.path, format=layout.format)
     return figure

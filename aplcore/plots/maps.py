@@ -13,8 +13,9 @@ import pandas as pd
 
 from ..codes import normalise_codes
 from ..errors import InputFormatError, InvalidValueError, ParameterError, describe_values, type_name
-from .compose import compose_map
+from .compose import draw_map
 from .geometry import as_geometries
+from .layout import MapLayout
 from .render import DEFAULT_DPI, MISSING_COLOUR, Engine, class_colours, zone_colours
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -237,11 +238,7 @@ def plot_apl_map(
         )
         handles.append(patch(MISSING_COLOUR, label))
     legend_unit = unit or values.attrs.get("unit") or APL_UNIT
-    return compose_map(
-        geometries,
-        colours,
-        handles,
-        legend_title=wrap(legend_unit),
+    layout = MapLayout(
         title=title,
         source=source if source is not None else _default_source(contours),
         date=date,
@@ -256,6 +253,7 @@ def plot_apl_map(
         path=path,
         format=format,
     )
+    return draw_map(geometries, colours, handles, legend_title=wrap(legend_unit), layout=layout)
 
 
 def plot_zoning_map(
@@ -330,11 +328,7 @@ def plot_zoning_map(
         handles.append(patch(colour, text))
     if drawn.isna().any():
         handles.append(patch(MISSING_COLOUR, "no class"))
-    return compose_map(
-        geometries,
-        colours_drawn,
-        handles,
-        legend_title=legend_title,
+    layout = MapLayout(
         title=title,
         source=source if source is not None else _default_source(contours),
         date=date,
@@ -349,3 +343,4 @@ def plot_zoning_map(
         path=path,
         format=format,
     )
+    return draw_map(geometries, colours_drawn, handles, legend_title=legend_title, layout=layout)

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
+from ..io.writers import atomic_write
 from .geometry import is_geographic, only_polygons, paths_of, total_bounds
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -283,8 +284,6 @@ def save_figure(
     ParameterError
         A format other than PNG, SVG or PDF.
     """
-    from ..io.writers import atomic_write
-
     chosen = figure_format(path, format)
     # no creation date: the same figure gives the same file
     metadata = {"png": None, "svg": {"Date": None}, "pdf": {"CreationDate": None}}[chosen]

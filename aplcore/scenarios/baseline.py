@@ -9,34 +9,23 @@ Counting follows :class:`aplcore.GPActivityRules` exactly, vectorised over scena
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .._align import align
+from ..apl import _check_travel_times
 from ..decay import Closed, Decay, get_decay
+from ..demand import AGE_BANDS, band_weights, standardise_population
 from ..errors import InputFormatError, ParameterError, describe_values, type_name
-from ..supply import GPActivityRules, SupplyRules
+from ..supply import GPActivityRules, SupplyRules, count_supply
 from ..traveltimes import TravelTimes
-from .model import (
-    ActivityNoise,
-    AddPractitioners,
-    AddSupply,
-    AgeLimit,
-    Change,
-    DecayChange,
-    NewInstallations,
-    ProjectPopulation,
-    RemovePractitioners,
-    RetireAbove,
-    ScaleActivity,
-    ScaleDemand,
-    ScaleSupply,
-    Scenario,
-    WeightsVintage,
-)
+from ._arrays import CommuneSupply, DemandState, commune_mask, positions_in
+from ._arrays import Practitioners as _Practitioners
+from .model import ActivityNoise, Change, Scenario
 
 __all__ = ["Baseline", "Inputs", "ZoningSpec"]
 
@@ -128,30 +117,6 @@ class Baseline:
 
 
 @dataclass(frozen=True, eq=False)
-class _Practitioners:
-    """The practitioner table as arrays (rows: practitioner × site)."""
-
-    commune: np.ndarray  # int32 position of the row's commune
-    gp: np.ndarray  # position of the row's practitioner
-    ids: pd.Index  # practitioner ids, by position
-    activity: np.ndarray
-    age: np.ndarray  # NaN when unknown
-    gp_indptr: np.ndarray  # int64: rows counted per practitioner (CSR over gp_rows)
-    gp_rows: np.ndarray  # int64: rows under the bounds, grouped by practitioner
-    centre_rows: np.ndarray  # int64: rows counted as recorded (centres de santé)
-    new_install: np.ndarray  # per practitioner
-    sites: np.ndarray  # per practitioner: number of rows under the bounds (at least 1)
-    frame: pd.DataFrame  # validated rows (for non-GP rules)
-    bounded: np.ndarray  # per row: counted under the bounds (a row of gp_rows)
-    commune_indptr: np.ndarray  # int64: rows counted per commune (CSR over commune_rows)
-    commune_rows: np.ndarray  # int64: gp_rows then centre_rows, grouped by commune
-
-    @property
-    def n_gp(self) -> int:
-        return len(self.ids)
-
-
-@dataclass(frozen=True, eq=False)
 class Inputs:
     """A :class:`Baseline` checked once and aligned on the commune index, as arrays."""
 
@@ -167,13 +132,15 @@ class Inputs:
     decay: Decay
     method: str
     core: np.ndarray | None = None  # sorted positions of the reported communes (None: all)
+    #: The rules when they are the GP rules the counting kernels follow (None: other rules).
+    gp_rules: GPActivityRules | None = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "gp_rules", _gp_rules(self.rules))
 
     @classmethod
     def from_baseline(cls, baseline: Baseline) -> Inputs:
         """Validate and align the baseline (the only place its inputs are checked)."""
-        from ..apl import _align, _check_travel_times
-        from ..demand import band_weights, standardise_population
-
         _check_travel_times(baseline.travel_times)
         codes = baseline.travel_times.codes
         n = len(codes)
@@ -184,9 +151,7 @@ class Inputs:
                 raise ParameterError(msg)
             w = band_weights(_weights_arg(baseline.weights))
             std = standardise_population(baseline.population_by_age, _weights_arg(baseline.weights))
-            positions = _positions(codes, std.index, what="population by age")
-            from ..demand import AGE_BANDS
-
+            positions = positions_in(codes, std.index, what="population by age")
             table = baseline.population_by_age.rename(columns=str)[list(AGE_BANDS)]
             ages = np.zeros((n, len(AGE_BANDS)))
             ages[positions] = table.to_numpy(dtype=np.float64)
@@ -194,11 +159,11 @@ class Inputs:
             demand = ages @ weights
             population = ages.sum(axis=1)
         elif baseline.demand is not None:
-            demand = _align(codes, baseline.demand, what="demand", missing="zero")
+            demand = align(codes, baseline.demand, what="demand", missing="zero")
             if baseline.population is None:
                 population = demand.copy()
             else:
-                population = _align(codes, baseline.population, what="population", missing="zero")
+                population = align(codes, baseline.population, what="population", missing="zero")
         else:
             msg = "the baseline needs a demand: population_by_age=, or demand= (and population=)."
             raise ParameterError(msg)
@@ -215,7 +180,7 @@ class Inputs:
                 raise ParameterError(msg)
             practitioners = _practitioner_arrays(baseline.practitioners, codes, baseline.rules)
         elif baseline.supply is not None:
-            supply = _align(codes, baseline.supply, what="supply", missing="zero")
+            supply = align(codes, baseline.supply, what="supply", missing="zero")
         else:
             msg = "the baseline needs a supply: practitioners= or supply=."
             raise ParameterError(msg)
@@ -258,50 +223,43 @@ class Inputs:
     def decay_of(self, scenario: Scenario) -> Decay:
         """The decay a scenario uses (the grouping key of the engine)."""
         change = scenario.one("decay")
-        if change is None:
-            return self.decay
-        assert isinstance(change, DecayChange)
-        decay = get_decay(change.decay) if change.decay is not None else self.decay
-        return decay.with_closed(change.closed) if change.closed is not None else decay
+        return self.decay if change is None else change.apply_decay(self.decay)
 
     def check(self, scenarios: Sequence[Scenario]) -> None:
         """Refuse, before any computation, changes the baseline cannot support."""
         for s in scenarios:
             for c in s.changes:
-                if c.needs_ages and self.ages is None:
-                    msg = (
-                        f"scenario {s.name!r}: {type(c).__name__} needs the population by age "
-                        "band: give the baseline population_by_age= instead of demand=."
-                    )
-                    raise ParameterError(msg)
-                ageing = isinstance(c, AgeLimit | RetireAbove)
-                if (
-                    ageing
-                    and self.practitioners is not None
-                    and np.isnan(self.practitioners.age).any()
-                ):
-                    msg = (
-                        f"scenario {s.name!r}: {type(c).__name__} needs the practitioners' ages: "
-                        "the practitioner table has no 'age' column."
-                    )
-                    raise ParameterError(msg)
-                if (c.per_practitioner or isinstance(c, AgeLimit)) and self.practitioners is None:
-                    msg = (
-                        f"scenario {s.name!r}: {type(c).__name__} changes practitioners: give "
-                        "the baseline practitioners= instead of supply=."
-                    )
-                    raise ParameterError(msg)
-                if isinstance(
-                    c, ScaleSupply | ScaleDemand | ScaleActivity | AddSupply | AddPractitioners
-                ):
-                    codes = _change_codes(c)
-                    unknown = [x for x in codes if x not in self.codes]
-                    if unknown:
-                        msg = (
-                            f"scenario {s.name!r}: {type(c).__name__} names communes that are "
-                            f"not in the travel times: {describe_values(unknown)}."
-                        )
-                        raise ParameterError(msg)
+                self._check_change(s.name, c)
+
+    def _check_change(self, scenario: str, c: Change) -> None:
+        needs = c.requires()
+        name = type(c).__name__
+        if "ages" in needs and self.ages is None:
+            msg = (
+                f"scenario {scenario!r}: {name} needs the population by age "
+                "band: give the baseline population_by_age= instead of demand=."
+            )
+            raise ParameterError(msg)
+        prac = self.practitioners
+        if "practitioner_ages" in needs and prac is not None and np.isnan(prac.age).any():
+            msg = (
+                f"scenario {scenario!r}: {name} needs the practitioners' ages: "
+                "the practitioner table has no 'age' column."
+            )
+            raise ParameterError(msg)
+        if "practitioners" in needs and prac is None:
+            msg = (
+                f"scenario {scenario!r}: {name} changes practitioners: give "
+                "the baseline practitioners= instead of supply=."
+            )
+            raise ParameterError(msg)
+        unknown = [x for x in c.named_communes() if x not in self.codes]
+        if unknown:
+            msg = (
+                f"scenario {scenario!r}: {name} names communes that are "
+                f"not in the travel times: {describe_values(unknown)}."
+            )
+            raise ParameterError(msg)
 
     # ------------------------------------------------------------------ columns
     def columns(self, scenarios: Sequence[Scenario]) -> tuple[np.ndarray, ...]:
@@ -325,43 +283,33 @@ class Inputs:
                 demand[:, col] = self.demand
                 population[:, col] = self.population
                 continue
-            ages = self.ages.copy() if self.ages is not None else None
-            weights = self.weights
-            d, p = self.demand.copy(), self.population.copy()
-            scales = []
+            state = DemandState(
+                codes=self.codes,
+                ages=self.ages.copy() if self.ages is not None else None,
+                weights=self.weights,
+                demand=self.demand.copy(),
+                population=self.population.copy(),
+            )
             for c in changes:
-                if isinstance(c, ProjectPopulation):
-                    assert ages is not None
-                    ages *= _band_factors(c, self.codes)
-                elif isinstance(c, WeightsVintage):
-                    from ..demand import band_weights
-
-                    weights = band_weights(_weights_arg(c.weights)).to_numpy()
-                elif isinstance(c, ScaleDemand):
-                    scales.append(c)
-            if ages is not None:
-                d, p = ages @ weights, ages.sum(axis=1)
-            for c in scales:
-                mask = self._mask(c.communes)
-                d[mask] *= c.factor
-                p[mask] *= c.factor
-            demand[:, col] = d
-            population[:, col] = p
+                c.apply_ages(state)
+            if state.ages is not None:
+                state.demand = state.ages @ state.weights
+                state.population = state.ages.sum(axis=1)
+            for c in changes:
+                c.apply_demand(state)
+            demand[:, col] = state.demand
+            population[:, col] = state.population
         return demand, population
 
     def _mask(self, communes: tuple[str, ...] | None) -> np.ndarray:
-        if communes is None:
-            return np.ones(self.n_communes, dtype=bool)
-        mask = np.zeros(self.n_communes, dtype=bool)
-        mask[self.codes.get_indexer(list(communes))] = True
-        return mask
+        return commune_mask(self.codes, communes)
 
     def _supply_columns(self, scenarios: Sequence[Scenario]) -> np.ndarray:
         k = len(scenarios)
         prac = self.practitioners
         if prac is None:
             supply = np.repeat(self.supply[:, None], k, axis=1)
-        elif isinstance(self.rules, GPActivityRules) and all(map(_noise_only, scenarios)):
+        elif self.gp_rules is not None and all(map(_noise_only, scenarios)):
             supply = self._count_noise(scenarios)
         else:
             activity = np.empty((k, len(prac.commune)))  # one row per scenario
@@ -370,9 +318,10 @@ class Inputs:
                 activity[col] = self._activity(s)
                 keep[col] = _row_mask(self, s.one("age"), s.of("supply"))
             supply = self._count(activity, keep)
+        context = CommuneSupply(self.codes, self.supply, self._counted_new)
         for col, s in enumerate(scenarios):
             for c in s.of("supply"):
-                self._apply_commune_change(c, supply[:, col])
+                c.apply_supply(supply[:, col], context)
         return supply
 
     def _activity(self, scenario: Scenario) -> np.ndarray:
@@ -380,33 +329,13 @@ class Inputs:
         assert prac is not None
         a = prac.activity.copy()
         for c in scenario.of("supply"):
-            if isinstance(c, ScaleActivity):
-                if c.communes is None:
-                    a *= c.factor
-                else:
-                    a[np.isin(prac.commune, self.codes.get_indexer(list(c.communes)))] *= c.factor
-            elif isinstance(c, ActivityNoise):
-                a *= c.factors(prac.n_gp)[prac.gp]
+            c.apply_activity(a, prac, self.codes)
         return a
-
-    def _apply_commune_change(self, c: Change, supply: np.ndarray) -> None:
-        if isinstance(c, AddPractitioners):
-            j = self.codes.get_loc(c.commune)
-            supply[j] += c.count * self._counted_new(c.activity)
-        elif isinstance(c, AddSupply):
-            positions = self.codes.get_indexer(list(c.amounts))
-            supply[positions] += np.fromiter(c.amounts.values(), float, len(c.amounts))
-            np.maximum(supply, 0.0, out=supply)
-        elif isinstance(c, ScaleSupply):
-            supply[self._mask(c.communes)] *= c.factor
-        elif isinstance(c, NewInstallations):
-            weights = self.supply if self.supply.sum() > 0 else np.ones(self.n_communes)
-            supply += c.counts(weights) * self._counted_new(None)
 
     def _counted_new(self, activity: float | None) -> float:
         """Counted supply of one new practitioner (imputed, or a recorded activity)."""
-        rules = self.rules
-        if not isinstance(rules, GPActivityRules):
+        rules = self.gp_rules
+        if rules is None:
             if activity is None:
                 msg = "AddPractitioners/NewInstallations need an activity with non-GP rules."
                 raise ParameterError(msg)
@@ -417,13 +346,13 @@ class Inputs:
 
     def _count(self, activity: np.ndarray, keep: np.ndarray) -> np.ndarray:
         """Supply per commune (n × K) for activity and kept rows (K × rows), by the rules."""
-        from ..kernels.supply import count_gp_columns
+        from ..kernels.supply import count_gp_columns  # lazy: numba
 
         prac = self.practitioners
         assert prac is not None
-        if not isinstance(self.rules, GPActivityRules):
+        rules = self.gp_rules
+        if rules is None:
             return self._count_generic(activity, keep)
-        rules = self.rules
         supply = count_gp_columns(
             prac.gp_indptr,
             prac.gp_rows,
@@ -445,16 +374,15 @@ class Inputs:
         """Supply (n × K) of scenarios whose activity changes are at most one
         :class:`ActivityNoise` each: each factor is computed from its counter inside the counting
         kernel, where it is used (same values as :meth:`_count` on ``ActivityNoise.factors``)."""
-        from ..kernels.supply import count_gp_noise
+        from ..kernels.supply import count_gp_noise  # lazy: numba
 
         prac = self.practitioners
         assert prac is not None
-        rules = self.rules
-        assert isinstance(rules, GPActivityRules)
+        rules = self.gp_rules
+        assert rules is not None
         keys, sigma, shift = noise_streams(
-            [next((c for c in s.of("supply") if isinstance(c, ActivityNoise)), None)
-             for s in scenarios]
-        )  # fmt: skip
+            [next((c for c in s.of("supply") if c.random_activity), None) for s in scenarios]
+        )
         masks: dict[Any, int] = {}
         rows: list[np.ndarray] = []
         keep_of = np.empty(len(scenarios), dtype=np.int64)
@@ -501,17 +429,13 @@ class Inputs:
 
 def _noise_only(scenario: Scenario) -> bool:
     """Whether a scenario changes activity by at most one :class:`ActivityNoise`."""
-    changes = scenario.of("supply")
-    return not any(isinstance(c, ScaleActivity) for c in changes) and (
-        sum(isinstance(c, ActivityNoise) for c in changes) <= 1
-    )
+    edits = [c for c in scenario.of("supply") if c.edits_activity]
+    return len(edits) <= 1 and all(c.random_activity for c in edits)
 
 
 def _mask_key(scenario: Scenario) -> Any:
     """What decides a scenario's kept rows (scenarios with equal keys share one mask)."""
-    removals = tuple(
-        c for c in scenario.of("supply") if isinstance(c, RetireAbove | RemovePractitioners)
-    )
+    removals = tuple(c for c in scenario.of("supply") if c.drops_rows)
     key = (scenario.one("age"), removals)
     try:
         hash(key)
@@ -525,7 +449,7 @@ def noise_streams(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Key, ``sigma`` and ``shift`` of each scenario's :class:`ActivityNoise` (``sigma`` 0, no
     noise, where None): the arguments of :func:`aplcore.kernels.supply.count_gp_noise`."""
-    from ..kernels.random import draw_keys
+    from ..kernels.random import draw_keys  # lazy: numba
 
     present = [k for k, noise in enumerate(noises) if noise is not None]
     seeds = np.array([noises[k].seed for k in present], dtype=np.uint64)  # type: ignore[union-attr]
@@ -562,44 +486,13 @@ def _core_positions(core: Any, codes: pd.Index) -> np.ndarray | None:
     return np.sort(positions).astype(np.int64)
 
 
+def _gp_rules(rules: SupplyRules) -> GPActivityRules | None:
+    """The rules when the counting kernels follow them (the GP rules), else None."""
+    return rules if isinstance(rules, GPActivityRules) else None
+
+
 def _weights_arg(weights: str | Sequence[float]) -> Any:
     return weights if isinstance(weights, str) else list(weights)
-
-
-def _positions(codes: pd.Index, index: pd.Index, *, what: str) -> np.ndarray:
-    positions = codes.get_indexer(index)
-    if (positions < 0).any():
-        unknown = index[positions < 0].tolist()
-        msg = (
-            f"{len(unknown)} communes of the {what} are not in the travel times: "
-            f"{describe_values(unknown)}."
-        )
-        raise ParameterError(msg)
-    return positions
-
-
-def _change_codes(c: Change) -> list[str]:
-    if isinstance(c, AddSupply):
-        return list(c.amounts)
-    if isinstance(c, AddPractitioners):
-        return [c.commune]
-    communes = getattr(c, "communes", None)
-    return list(communes) if communes else []
-
-
-def _band_factors(c: ProjectPopulation, codes: pd.Index) -> np.ndarray:
-    from ..demand import AGE_BANDS
-
-    if isinstance(c.factors, pd.DataFrame):
-        out = np.ones((len(codes), len(AGE_BANDS)))
-        frame = c.factors.rename(columns=str)
-        positions = _positions(codes, pd.Index(frame.index.astype(str)), what="projection")
-        for b, band in enumerate(AGE_BANDS):
-            if band in frame.columns:
-                out[positions, b] = frame[band].to_numpy(dtype=np.float64)
-        return out
-    assert isinstance(c.factors, Mapping)
-    return np.array([c.factors.get(band, 1.0) for band in AGE_BANDS])
 
 
 def _row_mask(inputs: Inputs, age: Change | None, supply: Sequence[Change]) -> np.ndarray:
@@ -609,11 +502,7 @@ def _row_mask(inputs: Inputs, age: Change | None, supply: Sequence[Change]) -> n
     keep = np.ones(len(prac.commune), dtype=bool)
     ages = prac.age.copy()
     for c in supply:
-        if isinstance(c, RetireAbove):
-            ages = ages + c.years
-            keep &= ~(ages > c.age)
-        elif isinstance(c, RemovePractitioners):
-            keep &= ~np.isin(prac.ids[prac.gp], list(c.ids))
+        ages = c.apply_rows(keep, ages, prac)
     max_age = inputs.max_age if age is None else age.max_age  # type: ignore[attr-defined]
     if max_age is not None:
         keep &= ages <= max_age
@@ -623,18 +512,17 @@ def _row_mask(inputs: Inputs, age: Change | None, supply: Sequence[Change]) -> n
 def _practitioner_arrays(
     practitioners: pd.DataFrame, codes: pd.Index, rules: SupplyRules
 ) -> _Practitioners:
-    from ..supply import count_supply
-
     if not isinstance(practitioners, pd.DataFrame):
         msg = f"practitioners must be a DataFrame, found {type_name(practitioners)}."
         raise InputFormatError(msg)
     rows = count_supply(practitioners, rules=rules, max_age=None, detail=True)
     rows = rows.drop(columns="counted")
-    commune = _positions(codes, pd.Index(rows["commune"]), what="practitioner table")
+    commune = positions_in(codes, pd.Index(rows["commune"]), what="practitioner table")
     ids, gp = np.unique(rows["practitioner_id"].astype(str).to_numpy(), return_inverse=True)
     n_rows, n_gp = len(rows), len(ids)
     bounded = (rows["kind"] == "liberal").to_numpy()
-    if isinstance(rules, GPActivityRules) and rules.bound_centres_sante:
+    gp_rules = _gp_rules(rules)
+    if gp_rules is not None and gp_rules.bound_centres_sante:
         bounded = np.ones(n_rows, dtype=bool)
     age = (
         rows["age"].to_numpy(dtype=np.float64) if "age" in rows.columns else np.full(n_rows, np.nan)

@@ -31,6 +31,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputFormatError, ParameterError
+from ..traveltimes import TravelTimes
+from ..traveltimes.geometry import to_geocentric
+from ..traveltimes.roads import multi_source_dijkstra
 
 __all__ = ["dijkstra_on_dask", "road_times_on_dask"]
 
@@ -41,8 +44,6 @@ DEFAULT_CHUNK = 2048
 
 
 def _chunk_search(graph, targets, sources, offsets, cutoff):
-    from ..traveltimes.roads import multi_source_dijkstra
-
     indptr, indices, weights = graph
     target_nodes, target_extra = targets
     return multi_source_dijkstra(
@@ -175,9 +176,6 @@ def road_times_on_dask(
     aplcore.TravelTimes
     """
     from scipy.spatial import cKDTree
-
-    from ..traveltimes import TravelTimes
-    from ..traveltimes.geometry import to_geocentric
 
     if not isinstance(points, pd.DataFrame) or len(points) == 0:
         msg = "points must be a non-empty DataFrame with an id column and lon/lat or x/y."

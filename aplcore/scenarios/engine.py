@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..apl import prepare
 from ..area import check_edge_effects
 from ..decay import Decay
 from ..errors import EdgeEffectWarning, ParameterError
@@ -90,8 +91,6 @@ def _solve_columns(matrix: Any, demand: np.ndarray, supply: np.ndarray) -> np.nd
 def _prepare(travel_times: Any, decay: Decay, method: str) -> Any:
     """:func:`aplcore.prepare`, its edge-effect warning left out (:func:`run_scenarios` gives
     it once per decay, at the caller's line)."""
-    from ..apl import prepare
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", EdgeEffectWarning)
         return prepare(travel_times, decay=decay, method=method)
@@ -152,15 +151,7 @@ def run_scenarios(
         Statistics, tables and maps of the run (reading the folder when ``out`` is given).
     """
     scenarios = list(scenarios)
-    if not scenarios:
-        msg = "no scenarios to run: pass a list of Scenario objects (grid(), monte_carlo(), ...)."
-        raise ParameterError(msg)
-    if store not in STORES:
-        msg = f"store must be one of {list(STORES)}, found {store!r}."
-        raise ParameterError(msg)
-    if int(block_size) != block_size or block_size < 1:
-        msg = f"block_size must be a positive whole number, found {block_size!r}."
-        raise ParameterError(msg)
+    _check_run_options(scenarios, store, block_size)
     table = scenario_table(scenarios)
     inputs = Inputs.from_baseline(baseline)
     inputs.check(scenarios)
@@ -185,33 +176,14 @@ def run_scenarios(
     logger.info(
         "%d scenarios in %d decay groups, blocks of %d", len(scenarios), len(groups), block_size
     )
-    work = target.with_name(f".{target.name}.partial-{os.getpid()}") if target else None
-    if work is not None:
-        shutil.rmtree(work, ignore_errors=True)
-        work.mkdir(parents=True)
-        sink: MemoryStore | NpyStore | ParquetStore | ZarrStore = (
-            ZarrStore.create(work / "apl.zarr", codes)
-            if store == "zarr"
-            else STORES[store].create(work / "apl", codes)
-        )
-    else:
-        size = 8 * len(codes) * len(scenarios)
-        if size > IN_MEMORY_WARNING:
-            logger.warning(
-                "keeping the APL of %d scenarios × %d communes in memory (%.1f GiB); pass out= "
-                "to stream them to disk",
-                len(scenarios),
-                len(codes),
-                size / 2**30,
-            )
-        sink = MemoryStore(codes, [s.name for s in scenarios])
+    work, sink = _open_sink(target, store, codes, scenarios)
     n_terr = len(zoner.territories) if zoner else 0
     zones = np.zeros((n_terr, len(scenarios)), dtype=np.int8)
     try:
         with _Writer(sink) as writer:
             for positions, apl, block_zones in _execute(
-                baseline, inputs, base_matrix, zoner, scenarios, groups, block_size, client,
-                progress,
+                baseline, inputs, base_matrix, zoner, scenarios,
+                list(_blocks(groups, block_size)), client, progress,
             ):  # fmt: skip
                 writer.write([scenarios[k].name for k in positions], positions, apl)
                 if block_zones is not None:
@@ -247,6 +219,45 @@ def run_scenarios(
     finally:
         if work is not None and work.exists():
             shutil.rmtree(work, ignore_errors=True)
+
+
+def _check_run_options(scenarios: list[Scenario], store: str, block_size: int) -> None:
+    if not scenarios:
+        msg = "no scenarios to run: pass a list of Scenario objects (grid(), monte_carlo(), ...)."
+        raise ParameterError(msg)
+    if store not in STORES:
+        msg = f"store must be one of {list(STORES)}, found {store!r}."
+        raise ParameterError(msg)
+    if int(block_size) != block_size or block_size < 1:
+        msg = f"block_size must be a positive whole number, found {block_size!r}."
+        raise ParameterError(msg)
+
+
+def _open_sink(
+    target: Path | None, store: str, codes: pd.Index, scenarios: list[Scenario]
+) -> tuple[Path | None, MemoryStore | NpyStore | ParquetStore | ZarrStore]:
+    """Where the blocks go: a work folder next to ``target`` (None: memory) and its store."""
+    work = target.with_name(f".{target.name}.partial-{os.getpid()}") if target else None
+    if work is not None:
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        sink: MemoryStore | NpyStore | ParquetStore | ZarrStore = (
+            ZarrStore.create(work / "apl.zarr", codes)
+            if store == "zarr"
+            else STORES[store].create(work / "apl", codes)
+        )
+    else:
+        size = 8 * len(codes) * len(scenarios)
+        if size > IN_MEMORY_WARNING:
+            logger.warning(
+                "keeping the APL of %d scenarios × %d communes in memory (%.1f GiB); pass out= "
+                "to stream them to disk",
+                len(scenarios),
+                len(codes),
+                size / 2**30,
+            )
+        sink = MemoryStore(codes, [s.name for s in scenarios])
+    return work, sink
 
 
 class _Writer:
@@ -305,15 +316,13 @@ def _execute(
     base_matrix: Any,
     zoner: Zoner | None,
     scenarios: list[Scenario],
-    groups: dict[Decay, list[int]],
-    block_size: int,
+    blocks: list[tuple[Decay, list[int]]],
     client: Any,
     progress: bool | None,
 ) -> Iterator[tuple[list[int], np.ndarray, np.ndarray | None]]:
     """Yield ``(positions, apl, zones)`` per block, in a fixed order, locally or on Dask."""
     from tqdm.auto import tqdm
 
-    blocks = list(_blocks(groups, block_size))
     bar = tqdm(
         total=len(scenarios),
         unit="scenario",
@@ -340,7 +349,8 @@ def _execute(
             return
         shared = client.scatter((inputs, zoner), broadcast=True, hash=False)
         matrices = {
-            decay: client.scatter(matrix_for(decay), broadcast=True, hash=False) for decay in groups
+            decay: client.scatter(matrix_for(decay), broadcast=True, hash=False)
+            for decay in dict.fromkeys(decay for decay, _ in blocks)
         }
         # a window of blocks in flight: enough to keep every worker busy, few enough that the
         # results waiting to be written stay small

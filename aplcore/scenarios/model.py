@@ -34,8 +34,10 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from ..decay import CONVENTIONS, Closed, Decay
+from ..decay import CONVENTIONS, Closed, Decay, get_decay
+from ..demand import AGE_BANDS, band_weights
 from ..errors import ParameterError, describe_values
+from ._arrays import CommuneSupply, DemandState, Practitioners, commune_mask, positions_in
 
 __all__ = [
     "ActivityNoise",
@@ -87,7 +89,13 @@ def _codes(communes: Iterable[str] | str | None) -> tuple[str, ...] | None:
 
 
 class Change:
-    """Base class of every change: a frozen dataclass with a :attr:`target`."""
+    """Base class of every change: a frozen dataclass with a :attr:`target`.
+
+    A change carries its behaviour: what it needs of the baseline (:meth:`requires`, the
+    communes it names), and how it edits the decay, the demand and the supply of a scenario
+    (the ``apply_*`` methods, which do nothing unless a subclass says otherwise). The engine
+    applies a scenario's changes in their order.
+    """
 
     #: What the change touches: ``supply``, ``demand``, ``decay``, ``age`` or ``zoning``.
     target: ClassVar[str] = ""
@@ -95,6 +103,54 @@ class Change:
     per_practitioner: ClassVar[bool] = False
     #: Whether the change works on populations by age band.
     needs_ages: ClassVar[bool] = False
+    #: Whether the change works on the practitioners' ages (needs an ``age`` column).
+    needs_practitioner_ages: ClassVar[bool] = False
+    #: Whether the change edits the practitioners' activity (:meth:`apply_activity`).
+    edits_activity: ClassVar[bool] = False
+    #: Whether the change drops practitioner rows (:meth:`apply_rows`).
+    drops_rows: ClassVar[bool] = False
+    #: Whether the change is random activity noise the counting kernel can draw itself.
+    random_activity: ClassVar[bool] = False
+
+    def requires(self) -> frozenset[str]:
+        """What the baseline must hold: ``"ages"`` (the population by age band),
+        ``"practitioners"`` (a practitioner table), ``"practitioner_ages"`` (its ages)."""
+        needs = set()
+        if self.needs_ages:
+            needs.add("ages")
+        if self.needs_practitioner_ages:
+            needs.add("practitioner_ages")
+        if self.per_practitioner or self.needs_practitioner_ages:
+            needs.add("practitioners")
+        return frozenset(needs)
+
+    def named_communes(self) -> tuple[str, ...]:
+        """Communes the change names (each must be in the travel times)."""
+        return ()
+
+    def apply_decay(self, decay: Decay) -> Decay:
+        """The decay of a scenario with this change, from the baseline's."""
+        return decay
+
+    def apply_ages(self, state: DemandState) -> None:
+        """Edit the population by age band or the band weights of one scenario."""
+
+    def apply_demand(self, state: DemandState) -> None:
+        """Edit the demand and population of one scenario (after :meth:`apply_ages`)."""
+
+    def apply_activity(
+        self, activity: np.ndarray, practitioners: Practitioners, codes: pd.Index
+    ) -> None:
+        """Edit the activity of each practitioner row, in place."""
+
+    def apply_rows(
+        self, keep: np.ndarray, ages: np.ndarray, practitioners: Practitioners
+    ) -> np.ndarray:
+        """Drop practitioner rows from ``keep`` (in place); return the ages after the change."""
+        return ages
+
+    def apply_supply(self, supply: np.ndarray, context: CommuneSupply) -> None:
+        """Edit one scenario's counted supply per commune, in place."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready description (``{"change": class name, **fields}``)."""
@@ -139,9 +195,23 @@ class ScaleActivity(Change):
     target: ClassVar[str] = "supply"
     per_practitioner: ClassVar[bool] = True
 
+    edits_activity: ClassVar[bool] = True
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "factor", _finite(self.factor, "ScaleActivity.factor"))
         object.__setattr__(self, "communes", _codes(self.communes))
+
+    def named_communes(self) -> tuple[str, ...]:
+        return self.communes or ()
+
+    def apply_activity(
+        self, activity: np.ndarray, practitioners: Practitioners, codes: pd.Index
+    ) -> None:
+        if self.communes is None:
+            activity *= self.factor
+        else:
+            rows = np.isin(practitioners.commune, codes.get_indexer(list(self.communes)))
+            activity[rows] *= self.factor
 
 
 @dataclass(frozen=True)
@@ -155,10 +225,19 @@ class RetireAbove(Change):
     years: float = 0.0
     target: ClassVar[str] = "supply"
     per_practitioner: ClassVar[bool] = True
+    needs_practitioner_ages: ClassVar[bool] = True
+    drops_rows: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "age", _finite(self.age, "RetireAbove.age", positive=True))
         object.__setattr__(self, "years", _finite(self.years, "RetireAbove.years"))
+
+    def apply_rows(
+        self, keep: np.ndarray, ages: np.ndarray, practitioners: Practitioners
+    ) -> np.ndarray:
+        ages = ages + self.years
+        keep &= ~(ages > self.age)
+        return ages
 
 
 @dataclass(frozen=True)
@@ -168,10 +247,17 @@ class RemovePractitioners(Change):
     ids: tuple[str, ...]
     target: ClassVar[str] = "supply"
     per_practitioner: ClassVar[bool] = True
+    drops_rows: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         ids = (self.ids,) if isinstance(self.ids, str) else self.ids
         object.__setattr__(self, "ids", tuple(str(i) for i in ids))
+
+    def apply_rows(
+        self, keep: np.ndarray, ages: np.ndarray, practitioners: Practitioners
+    ) -> np.ndarray:
+        keep &= ~np.isin(practitioners.ids[practitioners.gp], list(self.ids))
+        return ages
 
 
 @dataclass(frozen=True)
@@ -192,6 +278,8 @@ class ActivityNoise(Change):
     draw: int = 0
     target: ClassVar[str] = "supply"
     per_practitioner: ClassVar[bool] = True
+    edits_activity: ClassVar[bool] = True
+    random_activity: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "cv", _finite(self.cv, "ActivityNoise.cv"))
@@ -215,17 +303,22 @@ class ActivityNoise(Change):
     @property
     def key(self) -> np.uint64:
         """The key of this draw's stream (:func:`aplcore.kernels.random.draw_key`)."""
-        from ..kernels.random import draw_keys
+        from ..kernels.random import draw_keys  # lazy: numba
 
         return draw_keys(np.array([self.seed], np.uint64), np.array([self.draw], np.uint64))[0]
 
     def factors(self, n_practitioners: int) -> np.ndarray:
         """The multiplier of each practitioner (the values the counting kernel uses)."""
-        from ..kernels.random import lognormal_factors
+        from ..kernels.random import lognormal_factors  # lazy: numba
 
         if self.sigma == 0.0:
             return np.ones(n_practitioners)
         return lognormal_factors(self.key, int(n_practitioners), self.sigma, self.shift)
+
+    def apply_activity(
+        self, activity: np.ndarray, practitioners: Practitioners, codes: pd.Index
+    ) -> None:
+        activity *= self.factors(practitioners.n_gp)[practitioners.gp]
 
 
 @dataclass(frozen=True)
@@ -254,6 +347,13 @@ class AddPractitioners(Change):
                 self, "activity", _finite(self.activity, "AddPractitioners.activity")
             )
 
+    def named_communes(self) -> tuple[str, ...]:
+        return (self.commune,)
+
+    def apply_supply(self, supply: np.ndarray, context: CommuneSupply) -> None:
+        j = context.codes.get_loc(self.commune)
+        supply[j] += self.count * context.counted_new(self.activity)
+
 
 @dataclass(frozen=True)
 class AddSupply(Change):
@@ -273,6 +373,14 @@ class AddSupply(Change):
     def __hash__(self) -> int:
         return hash(tuple(self.amounts.items()))
 
+    def named_communes(self) -> tuple[str, ...]:
+        return tuple(self.amounts)
+
+    def apply_supply(self, supply: np.ndarray, context: CommuneSupply) -> None:
+        positions = context.codes.get_indexer(list(self.amounts))
+        supply[positions] += np.fromiter(self.amounts.values(), float, len(self.amounts))
+        np.maximum(supply, 0.0, out=supply)
+
 
 @dataclass(frozen=True)
 class ScaleSupply(Change):
@@ -285,6 +393,12 @@ class ScaleSupply(Change):
     def __post_init__(self) -> None:
         object.__setattr__(self, "factor", _finite(self.factor, "ScaleSupply.factor"))
         object.__setattr__(self, "communes", _codes(self.communes))
+
+    def named_communes(self) -> tuple[str, ...]:
+        return self.communes or ()
+
+    def apply_supply(self, supply: np.ndarray, context: CommuneSupply) -> None:
+        supply[commune_mask(context.codes, self.communes)] *= self.factor
 
 
 @dataclass(frozen=True)
@@ -313,6 +427,11 @@ class NewInstallations(Change):
         p = weights / weights.sum()
         return rng.multinomial(total, p).astype(np.float64)
 
+    def apply_supply(self, supply: np.ndarray, context: CommuneSupply) -> None:
+        base = context.baseline
+        weights = base if base.sum() > 0 else np.ones(len(context.codes))
+        supply += self.counts(weights) * context.counted_new(None)
+
 
 # ------------------------------------------------------------------------------- demand
 @dataclass(frozen=True)
@@ -328,8 +447,6 @@ class ProjectPopulation(Change):
     needs_ages: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
-        from ..demand import AGE_BANDS
-
         if isinstance(self.factors, pd.DataFrame):
             columns = [str(c) for c in self.factors.columns]
             values = self.factors.to_numpy(dtype=np.float64)
@@ -361,6 +478,22 @@ class ProjectPopulation(Change):
             return {"change": "ProjectPopulation", "factors_by_commune": table}
         return super().to_dict()
 
+    def apply_ages(self, state: DemandState) -> None:
+        assert state.ages is not None  # checked by requires()
+        state.ages *= self.band_factors(state.codes)
+
+    def band_factors(self, codes: pd.Index) -> np.ndarray:
+        """Factor of each age band (19), or of each commune of ``codes`` and band."""
+        if not isinstance(self.factors, pd.DataFrame):
+            return np.array([self.factors.get(band, 1.0) for band in AGE_BANDS])
+        out = np.ones((len(codes), len(AGE_BANDS)))
+        frame = self.factors.rename(columns=str)
+        positions = positions_in(codes, pd.Index(frame.index.astype(str)), what="projection")
+        for b, band in enumerate(AGE_BANDS):
+            if band in frame.columns:
+                out[positions, b] = frame[band].to_numpy(dtype=np.float64)
+        return out
+
 
 @dataclass(frozen=True)
 class WeightsVintage(Change):
@@ -371,11 +504,13 @@ class WeightsVintage(Change):
     needs_ages: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
-        from ..demand import band_weights
-
         if not isinstance(self.weights, str):
             object.__setattr__(self, "weights", tuple(float(w) for w in self.weights))
         band_weights(self.weights if isinstance(self.weights, str) else list(self.weights))
+
+    def apply_ages(self, state: DemandState) -> None:
+        weights = self.weights if isinstance(self.weights, str) else list(self.weights)
+        state.weights = band_weights(weights).to_numpy()
 
 
 @dataclass(frozen=True)
@@ -390,6 +525,14 @@ class ScaleDemand(Change):
         object.__setattr__(self, "factor", _finite(self.factor, "ScaleDemand.factor"))
         object.__setattr__(self, "communes", _codes(self.communes))
 
+    def named_communes(self) -> tuple[str, ...]:
+        return self.communes or ()
+
+    def apply_demand(self, state: DemandState) -> None:
+        mask = commune_mask(state.codes, self.communes)
+        state.demand[mask] *= self.factor
+        state.population[mask] *= self.factor
+
 
 # ------------------------------------------------------------------------------- others
 @dataclass(frozen=True)
@@ -401,8 +544,6 @@ class DecayChange(Change):
     target: ClassVar[str] = "decay"
 
     def __post_init__(self) -> None:
-        from ..decay import get_decay
-
         if self.decay is not None:
             get_decay(self.decay)
         if self.closed is not None and self.closed not in CONVENTIONS:
@@ -412,6 +553,10 @@ class DecayChange(Change):
             )
             raise ParameterError(msg)
 
+    def apply_decay(self, decay: Decay) -> Decay:
+        decay = get_decay(self.decay) if self.decay is not None else decay
+        return decay.with_closed(self.closed) if self.closed is not None else decay
+
 
 @dataclass(frozen=True)
 class AgeLimit(Change):
@@ -419,6 +564,7 @@ class AgeLimit(Change):
 
     max_age: int | None
     target: ClassVar[str] = "age"
+    needs_practitioner_ages: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         if self.max_age is not None:

@@ -28,6 +28,9 @@ from typing import Any
 
 import pandas as pd
 
+from ..datasets import load_contours
+from ..io.writers import write_csv
+from ..plots import plot_apl_map
 from .results import ScenarioRun
 
 __all__ = ["write_report"]
@@ -63,8 +66,6 @@ def write_report(
     source
         Source line of the maps (say what is synthetic).
     """
-    from ..io.writers import write_csv
-
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     communes = run.summary(quantiles, under=threshold)
@@ -95,8 +96,6 @@ def _maps(
 ) -> None:
     if contours is None:
         try:
-            from ..datasets import load_contours
-
             contours = load_contours(codes=list(run.codes))
         except Exception as exc:  # contours are optional: the tables are the report
             logger.info("no bundled contours for these communes (%s): maps skipped", exc)
@@ -117,8 +116,6 @@ def _maps(
             path=folder / "stability.png",
         )
     if threshold is not None:
-        from ..plots import plot_apl_map
-
         values = pd.Series(run.probability_under(threshold).to_numpy(), index=run.codes)
         plot_apl_map(
             values,

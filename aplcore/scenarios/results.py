@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputFormatError, ParameterError
+from ..plots import plot_apl_map, plot_zoning_map
 from .store import MemoryStore, NpyStore, ParquetStore, ZarrStore
 
 __all__ = ["ScenarioRun"]
@@ -44,7 +45,7 @@ def row_quantiles(values: np.ndarray, q: np.ndarray) -> np.ndarray:
     (:func:`aplcore.kernels.select.select_ranks`: the exact values of the row), and interpolated
     as NumPy does (``_QuantileMethods['linear']``, ``_get_indexes``, ``_get_gamma``, ``_lerp``).
     """
-    from ..kernels.select import select_ranks
+    from ..kernels.select import select_ranks  # lazy: numba
 
     plan = _quantile_plan(values.shape[1], q)
     selected = select_ranks(np.ascontiguousarray(values, dtype=np.float64), plan[0])
@@ -167,7 +168,7 @@ class ScenarioRun:
             msg = f"quantiles must lie in [0, 1], found {list(q)}."
             raise ParameterError(msg)
         extra = 0 if under is None else 1
-        from ..kernels.summary import row_summary
+        from ..kernels.summary import row_summary  # lazy: numba
 
         out = np.empty((len(self.codes), 2 + qs.size + extra))
         threshold = -np.inf if under is None else float(under)
@@ -350,8 +351,6 @@ class ScenarioRun:
     def plot_zone_probability(self, contours: Any, zone: str | None = None, **kwargs: Any) -> Any:
         """Map of the probability that each commune's territory is in ``zone`` (default: the
         first zone, ZIP), with :func:`aplcore.plots.plot_apl_map`; territories outlined."""
-        from ..plots import plot_apl_map
-
         _, _, labels = self._need_zones()
         zone = labels[0] if zone is None else zone
         if zone not in labels:
@@ -369,8 +368,6 @@ class ScenarioRun:
     def plot_stability(self, contours: Any, **kwargs: Any) -> Any:
         """Map of the share of scenarios in which each commune's territory keeps its baseline
         zone, in classes (:func:`aplcore.plots.plot_zoning_map`); territories outlined."""
-        from ..plots import plot_zoning_map
-
         assert self.commune_territory is not None
         same = self.stability()["p_same"].to_numpy()[self.commune_territory]
         classes = pd.Series(pd.Categorical(_stability_class(same), categories=STABILITY_CLASSES,

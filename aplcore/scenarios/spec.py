@@ -73,7 +73,13 @@ from pathlib import Path
 from typing import Any
 
 from ..decay import CONVENTIONS
-from ..errors import InputFormatError, ParameterError
+from ..decay_text import decay_from_text
+from ..errors import AplcoreError, InputFormatError, ParameterError
+from ..io import read_population_by_age, read_practitioners
+from ..tables import code_indexed, read_frame
+from ..tables import read_code_frame as read_code_table
+from ..traveltimes.store import read_travel_times
+from .baseline import Baseline, ZoningSpec
 from .model import (
     AddPractitioners,
     AddSupply,
@@ -126,17 +132,11 @@ class RunSpec:
 
     def build_baseline(self) -> Any:
         """Read the input files and build the :class:`~aplcore.scenarios.Baseline`."""
-        from ..tables import read_code_frame as read_code_table
-        from ..traveltimes.store import read_travel_times
-        from .baseline import Baseline, ZoningSpec
-
         b = self.baseline
         tt = read_travel_times(b["times"], intra_minutes=b["intra_minutes"])
         demand_kwargs = _read_population(b["population"])
         supply_kwargs: dict[str, Any] = {}
         if "practitioners" in b:
-            from ..io import read_practitioners
-
             supply_kwargs["practitioners"] = read_practitioners(b["practitioners"])
         else:
             table = read_code_table(b["supply"], what="the supply table")
@@ -177,13 +177,8 @@ class RunSpec:
 
 
 def _read_population(path: Path) -> dict[str, Any]:
-    from ..io import read_population_by_age
-    from ..tables import read_frame
-
     frame = read_frame(path, what="the population table")
     if "population" in frame.columns and "age" not in frame.columns:
-        from ..tables import code_indexed
-
         table = code_indexed(frame, what="the population table", path=path)
         population = _column(table, "population", path)
         return {"demand": population, "population": population}
@@ -407,9 +402,6 @@ def _scenarios(c: _Checker, data: Mapping) -> list[Scenario]:
 def _decay(c: _Checker, where: str, value: Any) -> Any:
     """A decay name (``drees_gp``) or family with parameters (``exponential:0.1,30``,
     ``step:10,15,20:1,0.67,0.33``), as on the command line."""
-    from ..decay_text import decay_from_text
-    from ..errors import AplcoreError
-
     if not isinstance(value, str):
         c.fail(where, f"expected a decay name or family:parameters, found {value!r}.")
     try:

@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from ..zoning import CappedMethod, ThresholdMethod, classify_zones
+from ..zoning.methods import TerritoryInputs
 from .baseline import ZoningSpec
 from .model import Scenario, ZoningChange
 
@@ -166,8 +168,6 @@ class Zoner:
     def _tiers_only(self) -> bool:
         """Whether the classification is each territory's tier: plain thresholds, or a capped
         method without any cap (every eligible territory then fits)."""
-        from ..zoning import CappedMethod, ThresholdMethod
-
         if isinstance(self.method, ThresholdMethod):
             return True
         return isinstance(self.method, CappedMethod) and not self.inputs.constraints
@@ -175,7 +175,7 @@ class Zoner:
     def _territory_apl(self, apl: np.ndarray) -> np.ndarray:
         """Territory means of a block (territories × scenarios): ``means @ apl``, the terms of
         each territory added in the same order, in parallel over territories."""
-        from ..kernels.summary import segment_means
+        from ..kernels.summary import segment_means  # lazy: numba
 
         m = self.means
         means = segment_means(
@@ -194,8 +194,6 @@ def _territory_inputs(
 ) -> Any:
     """The baseline's :class:`~aplcore.zoning.methods.TerritoryInputs`, as classify_zones builds
     them."""
-    from ..zoning.methods import TerritoryInputs
-
     method = zoning.method
     terr = zoning.territories[_TERRITORY_COLUMNS]
     region = zoning.communes["region"].astype(str).to_numpy()
@@ -235,8 +233,6 @@ def _classify(
     population: np.ndarray,
     standardised: np.ndarray,
 ) -> Any:
-    from ..zoning import classify_zones
-
     thresholds, caps, margin = spec.thresholds, spec.caps, spec.margin
     if change is not None:
         thresholds = change.thresholds if change.thresholds is not None else thresholds

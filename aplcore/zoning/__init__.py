@@ -40,16 +40,19 @@ attribution), :mod:`~aplcore.zoning.methods` (the interface and presets),
 :mod:`~aplcore.zoning.caps`, :mod:`~aplcore.zoning.fill` (the capped fill),
 :mod:`~aplcore.zoning.overrides` (agency choices), :mod:`~aplcore.zoning.checks`,
 :mod:`~aplcore.zoning.report`, :mod:`~aplcore.zoning.composite` (composite-indicator methods),
-:mod:`~aplcore.zoning.national` (the national file, comparisons), :mod:`~aplcore.zoning.session`,
-:mod:`~aplcore.zoning.publish` (annex, tables, maps).
+:mod:`~aplcore.zoning.result` (:class:`Zoning`, annex, tables, maps, the national file),
+:mod:`~aplcore.zoning.compare` (comparing zonings; a zoning as a commune → zone table),
+:mod:`~aplcore.zoning.session`; the national file's reader is :mod:`aplcore.io.national`.
 """
 
 from __future__ import annotations
 
+from ..io.national import read_commune_tvs, read_national_file, zoning_in_force
 from .caps import resolve_caps
 from .checks import check_row
+from .compare import ZoningComparison, compare_zonings
 from .composite import CompositeMethod, Indicator
-from .core import Zoning, ZoningWarning, classify_zones
+from .core import ZoningWarning, classify_zones
 from .methods import (
     METHOD_PRESETS,
     CappedMethod,
@@ -61,16 +64,15 @@ from .methods import (
     get_method,
     register_method,
 )
-from .national import (
-    ZoningComparison,
-    compare_zonings,
-    read_commune_tvs,
-    read_national_file,
-    write_national_file,
-    zoning_in_force,
-)
-from .publish import ZONE_NAMES, decree_annex, format_annex, published_table
 from .report import format_report, national_schema, write_csv
+from .result import (
+    ZONE_NAMES,
+    Zoning,
+    decree_annex,
+    format_annex,
+    published_table,
+    write_national_file,
+)
 from .session import ZoningSession, diff_choices, read_choices
 from .territories import build_territory_table, departement_of
 

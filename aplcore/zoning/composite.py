@@ -43,7 +43,7 @@ from ..errors import InputFormatError, MissingCommuneError, ParameterError, desc
 from .caps import CapsInput, Constraint, MarginInput, build_constraints, resolve_caps
 from .checks import check_row
 from .fill import CAPPED, capped_fill
-from .methods import FIVE_LEVELS, TerritoryInputs, ZoningMethod, ZoningState
+from .method import FIVE_LEVELS, TerritoryInputs, ZoningMethod, ZoningState
 
 __all__ = [
     "IDF_2012_COLOURS",

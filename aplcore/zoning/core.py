@@ -8,12 +8,9 @@ the checks and the report.
 from __future__ import annotations
 
 import logging
-import os
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -37,150 +34,19 @@ from .caps import (
     resolve_caps,
 )
 from .checks import check_caps, check_row, checks_frame
-from .methods import TerritoryInputs, ZoningMethod, ZoningState, get_method
+from .method import TerritoryInputs, ZoningMethod, ZoningState
 from .overrides import OverridesInput, apply_overrides, normalise_overrides
-from .report import build_report, format_report, national_schema, write_csv
+from .presets import get_method
+from .report import build_report
+from .result import Zoning
 from .territories import attribute, build_territory_table, territory_apl
 
 if TYPE_CHECKING:  # pragma: no cover
-    from matplotlib.figure import Figure
+    pass
 
 __all__ = ["Zoning", "ZoningWarning", "classify_zones"]
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Zoning:
-    """Result of :func:`classify_zones`.
-
-    Attributes
-    ----------
-    communes
-        One row per commune (index ``code``): ``territory``, ``departement``, ``region``,
-        ``population``, ``apl`` (communal), ``zone`` (final), ``zone_computed`` (before the
-        agency's choices), ``override`` (reason, or empty).
-    territories
-        One row per territory (index ``territory``): ``apl`` (aggregated), ``population``,
-        ``weight``, ``communes``, ``departement`` and ``region`` of attribution (the région
-        holding the largest share decides a cross-région territory), ``zone`` (computed),
-        ``selection`` (``mandatory``, ``capped``, ``residual``, ``threshold``, ``share``;
-        ``override`` when a territory choice changed it) and ``rank`` (position in the fill
-        order, 0 = lowest APL).
-    report
-        The published-style table (see :mod:`aplcore.zoning.report`).
-    checks
-        Every cap per région (and per département when given), every derogation limit and
-        every method rule: limit, population used, before the choices, mandatory part, met,
-        excess, and the choices that broke it (see :mod:`aplcore.zoning.checks`).
-    caps
-        Caps in inhabitants per région and zone, and the margin.
-    method
-        The method object used.
-    overrides
-        The agency's choices applied (columns ``code``, ``level``, ``zone``, ``reason``,
-        ``commune``, ``population``).
-    qpv
-        QPV classified on their own: ``code``, ``commune``, ``region``, ``departement``,
-        ``population`` (of the QPV), ``zone``, ``zone_computed`` (its commune's computed zone),
-        ``reason``.
-    departement_caps
-        Département caps in inhabitants (empty when none were given).
-    """
-
-    communes: pd.DataFrame
-    territories: pd.DataFrame
-    report: pd.DataFrame
-    checks: pd.DataFrame
-    caps: pd.DataFrame
-    method: ZoningMethod
-    overrides: pd.DataFrame = field(repr=False)
-    qpv: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
-    departement_caps: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
-
-    @property
-    def zones(self) -> tuple[str, ...]:
-        """Zone labels, most priority first (then the method's regional categories)."""
-        return self.method.all_zones
-
-    @property
-    def caps_met(self) -> bool:
-        """Whether every cap, derogation limit and method rule holds after the choices."""
-        return bool(self.checks["met"].all()) if len(self.checks) else True
-
-    @property
-    def broken(self) -> pd.DataFrame:
-        """The checks that fail (which choice breaks which rule)."""
-        return self.checks[~self.checks["met"]]
-
-    def format_report(self) -> str:
-        """The report as a readable plain-text table."""
-        return format_report(self.report, zones=self.zones)
-
-    def to_csv(self, path: str | os.PathLike[str]) -> Path:
-        """Write the report as CSV (atomically)."""
-        return write_csv(self.report, path)
-
-    def to_national_schema(
-        self,
-        *,
-        profession: str = "med",
-        date_arrete: str | None = None,
-        level_codes: Mapping[str, str] | None = None,
-    ) -> pd.DataFrame:
-        """Per-commune table in the national file's schema (``com_code``, ``tvs_code`` or
-        ``bvcv_code``, ``z<prof>_niveau`` with ``1_ZIP``, ``2_ZAC``, ``3_HZ``, ...).
-
-        Parameters
-        ----------
-        profession
-            ``med``, ``ide``, ``mk``, ``sf``, ``dent`` or ``ortho``.
-        date_arrete
-            Optional date of the arrêté for ``z<prof>_date_arrete`` (``dd/mm/yyyy``).
-        level_codes
-            Zone label → level code; defaults to the method's ``level_codes``.
-        """
-        codes = dict(self.method.level_codes if level_codes is None else level_codes)
-        return national_schema(
-            self.communes,
-            level_codes=codes,
-            profession=profession,
-            date_arrete=date_arrete,
-            territory_column=self.method.territory_column,
-        )
-
-    def decree_annex(self, **options: Any) -> pd.DataFrame:
-        """The annex of the arrêté (:func:`aplcore.zoning.publish.decree_annex`)."""
-        from .publish import decree_annex
-
-        return decree_annex(self, **options)
-
-    def published_table(self) -> pd.DataFrame:
-        """The table per département as guides print it (:func:`~.publish.published_table`)."""
-        from .publish import published_table
-
-        return published_table(self)
-
-    def plot_map(self, contours: Any = None, **options: Any) -> Figure:
-        """Map of the zones with territory outlines (:func:`aplcore.zoning.publish.zoning_map`)."""
-        from .publish import zoning_map
-
-        return zoning_map(self, contours, **options)
-
-    def to_geodataframe(self, contours: Any = None) -> Any:
-        """Communes with zone and contour as a GeoDataFrame (needs the ``geo`` extra)."""
-        from .publish import to_geodataframe
-
-        return to_geodataframe(self, contours)
-
-    def write_national_file(self, path: str | os.PathLike[str], **options: Any) -> Path:
-        """Write the national commune-level file (:func:`~.national.write_national_file`)."""
-        from .national import write_national_file
-
-        return write_national_file(self, path, **options)
-
-    def __str__(self) -> str:
-        return self.format_report()
 
 
 def _series(values: object, *, what: str) -> pd.Series:

@@ -43,6 +43,29 @@ OverridesInput = Mapping[str, str] | pd.Series | pd.DataFrame | None
 _TOLERANCE = 1e-6
 
 
+def _overrides_frame(overrides: OverridesInput) -> pd.DataFrame:
+    """The overrides as given, as a table with at least ``code`` and ``zone``."""
+    if isinstance(overrides, pd.DataFrame):
+        frame = overrides.copy()
+        missing = [c for c in ("code", "zone") if c not in frame.columns]
+        if missing:
+            msg = (
+                f"overrides need columns 'code' and 'zone' (optional 'level', 'reason'); missing "
+                f"{describe_values(missing)}, found {describe_values(list(frame.columns))}."
+            )
+            raise InputFormatError(msg)
+    elif isinstance(overrides, Mapping | pd.Series):
+        mapping = dict(overrides)
+        frame = pd.DataFrame({"code": list(mapping), "zone": list(mapping.values())})
+    else:
+        msg = (
+            "overrides must be a mapping territory -> zone or a DataFrame with columns code, zone "
+            f"(and level, reason); found {type_name(overrides)}."
+        )
+        raise InputFormatError(msg)
+    return frame
+
+
 def normalise_overrides(
     overrides: OverridesInput,
     *,
@@ -71,24 +94,7 @@ def normalise_overrides(
     columns = ["code", "level", "zone", "reason", "commune", "population"]
     if overrides is None:
         return pd.DataFrame(columns=columns, dtype=object)
-    if isinstance(overrides, pd.DataFrame):
-        frame = overrides.copy()
-        missing = [c for c in ("code", "zone") if c not in frame.columns]
-        if missing:
-            msg = (
-                f"overrides need columns 'code' and 'zone' (optional 'level', 'reason'); missing "
-                f"{describe_values(missing)}, found {describe_values(list(frame.columns))}."
-            )
-            raise InputFormatError(msg)
-    elif isinstance(overrides, Mapping | pd.Series):
-        mapping = dict(overrides)
-        frame = pd.DataFrame({"code": list(mapping), "zone": list(mapping.values())})
-    else:
-        msg = (
-            "overrides must be a mapping territory -> zone or a DataFrame with columns code, zone "
-            f"(and level, reason); found {type_name(overrides)}."
-        )
-        raise InputFormatError(msg)
+    frame = _overrides_frame(overrides)
     if "level" not in frame.columns:
         frame["level"] = "territory"
     if "reason" not in frame.columns:

@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..io.writers import atomic_write
+
 __all__ = ["build_report", "format_report", "national_schema", "write_csv"]
 
 TOTAL = "total"
@@ -228,8 +230,6 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str], *, index: bool 
     pathlib.Path
         The path written.
     """
-    from ..io.writers import atomic_write
-
     return atomic_write(
         path,
         lambda stream: stream.write(frame.to_csv(index=index).encode("utf-8")),

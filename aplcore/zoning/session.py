@@ -32,8 +32,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputFormatError, ParameterError, describe_values
-from .core import Zoning, ZoningWarning, classify_zones
+from .core import ZoningWarning, classify_zones
 from .report import write_csv
+from .result import Zoning
 
 __all__ = ["CHOICE_COLUMNS", "ZoningSession", "diff_choices", "read_choices"]
 
