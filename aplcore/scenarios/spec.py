@@ -126,7 +126,7 @@ class RunSpec:
 
     def build_baseline(self) -> Any:
         """Read the input files and build the :class:`~aplcore.scenarios.Baseline`."""
-        from ..tables import read_code_frame as read_code_table
+        from ..io import read_code_frame as read_code_table
         from ..traveltimes.store import read_travel_times
         from .baseline import Baseline, ZoningSpec
 
@@ -182,7 +182,7 @@ def _read_population(path: Path) -> dict[str, Any]:
 
     frame = read_frame(path, what="the population table")
     if "population" in frame.columns and "age" not in frame.columns:
-        from ..tables import code_indexed
+        from ..io import code_indexed
 
         table = code_indexed(frame, what="the population table", path=path)
         population = _column(table, "population", path)
