@@ -1,51 +1,161 @@
-"""Value checks shared by the boundaries: finite results, plausible time units, known codes.
+"""Checks shared by every layer: where a row is, finite and non-negative values, options.
 
-Each check names what it found (commune codes, values) and the likely cause, so that a wrong
-number never leaves the library silently.
+Each check names what it found (rows, codes, values) and the likely cause, so that a wrong number
+never leaves the library silently. The module is the lowest of aplcore: it imports only
+:mod:`aplcore.errors`.
 """
 
 from __future__ import annotations
 
-import functools
-import warnings
-from collections.abc import Iterable, Mapping
-from typing import Any, Literal
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .errors import (
-    CommuneCodeError,
-    InvalidValueError,
-    ParameterError,
-    TimeUnitsWarning,
-    UnknownCodeWarning,
-    describe_values,
-)
+from .errors import InputFormatError, InvalidValueError, ParameterError, describe_values
 
 __all__ = [
     "MIN_POSITIVE_DEMAND",
-    "TIME_UNITS",
-    "TimeUnitsWarning",
-    "UnknownCodeWarning",
-    "check_codes_exist",
+    "Locator",
+    "bad_non_negative",
     "check_demand_floor",
     "check_finite_result",
-    "check_time_units",
-    "minutes_from",
+    "check_non_negative_option",
+    "check_non_negative_values",
+    "check_one_of",
+    "non_negative_numbers",
+    "require_columns",
 ]
+
+
+# ------------------------------------------------------------------------------- locating rows
+@dataclass(frozen=True)
+class Locator:
+    """Where rows of a table are, for messages: the one "row N of file X" of aplcore.
+
+    ``base`` is the number of the first row in :meth:`show` (``note`` says it in messages);
+    ``name`` names the source and ``first_line`` is the line of the first data row of a text
+    file (``None`` for binary files and tables in memory), for :meth:`where`.
+    """
+
+    base: int = 1
+    note: str = "row 1 = first data row"
+    name: str | None = None
+    first_line: int | None = None
+    label: str = "row"
+
+    def show(self, rows: np.ndarray, values: Sequence[Any], *, limit: int = 5) -> str:
+        """``row 2: '1002', row 7: 'abc' and 3 more (5 in all)`` (``values[k]`` at ``rows[k]``)."""
+        shown = ", ".join(
+            f"row {int(r) + self.base}: {v!r}" for r, v in zip(rows[:limit], values, strict=False)
+        )
+        if rows.size > limit:
+            return f"{shown} and {rows.size - limit} more ({rows.size} in all)"
+        return shown
+
+    def where(self, rows: Sequence[int] | np.ndarray) -> str:
+        """``"lines 3, 7 of od.csv"`` for text files, ``"rows 0, 4 of od.parquet"`` otherwise."""
+        rows = [int(r) for r in rows]
+        if self.first_line is None:
+            label = self.label if len(rows) == 1 else f"{self.label}s"
+            place = f" of {self.name}" if self.name is not None else ""
+            return f"{label} {describe_values(rows)}{place}"
+        label = "line" if len(rows) == 1 else "lines"
+        return f"{label} {describe_values([r + self.first_line for r in rows])} of {self.name}"
+
+
+# ------------------------------------------------------------------------------- values
+def bad_non_negative(values: np.ndarray) -> np.ndarray:
+    """Mask of the values that are not finite and non-negative (NaN, infinite or below 0)."""
+    values = np.asarray(values, dtype=np.float64)
+    return ~((values >= 0) & (values < np.inf))
+
+
+def check_non_negative_values(
+    values: np.ndarray, *, what: str, labels: Sequence[Any] | None = None, fix: str = ""
+) -> None:
+    """Refuse values that are NaN, infinite or negative, naming them (by label when given).
+
+    Raises
+    ------
+    InvalidValueError
+        Some value is not finite and non-negative.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    bad = bad_non_negative(values)
+    if not bad.any():
+        return
+    if labels is not None:
+        found = [f"{c}: {v}" for c, v in zip(np.asarray(labels)[bad], values[bad], strict=True)]
+    else:
+        found = values[bad].tolist()
+    msg = (
+        f"{what} must be finite and non-negative; found {int(bad.sum())} bad values "
+        f"({describe_values(found)}).{' ' + fix if fix else ''}"
+    )
+    raise InvalidValueError(msg)
+
+
+# ------------------------------------------------------------------------------- options
+def require_columns(
+    available: Sequence[str], columns: Sequence[str], *, where: str, hint: str = ""
+) -> None:
+    """Raise :class:`InputFormatError` naming the ``columns`` absent from ``available``."""
+    missing = [c for c in columns if c not in available]
+    if missing:
+        shown = list(available)[:12]
+        more = " ..." if len(available) > 12 else ""
+        msg = f"{where} lacks the columns {missing}; its columns are {shown}{more}."
+        # a ``{param}`` hint names the arguments that choose the columns (origin=, ...)
+        param = "origin" if "{param}" in hint else None
+        raise InputFormatError(msg, fix=hint.strip() or None, param=param)
+
+
+def check_non_negative_option(
+    value: Any, *, name: str, unit: str = "", allow_none: bool = True
+) -> float | None:
+    """A number option (``max_minutes``, a cutoff...): finite and ``>= 0``, or ``None`` if allowed.
+
+    Raises
+    ------
+    ParameterError
+        Not a number, not finite, negative, or ``None`` where a number is needed.
+    """
+    if value is None and allow_none:
+        return None
+    if (
+        isinstance(value, int | float | np.integer | np.floating)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value >= 0
+    ):
+        return float(value)
+    what = f"a non-negative number{f' of {unit}' if unit else ''}"
+    msg = f"{name} must be {what}{' or None' if allow_none else ''}, found {value!r}."
+    raise ParameterError(msg)
+
+
+def check_one_of(value: Any, allowed: Sequence[Any], *, name: str) -> None:
+    """Refuse an option that is not one of ``allowed``.
+
+    Raises
+    ------
+    ParameterError
+        ``value`` not in ``allowed``.
+    """
+    if value not in allowed:
+        shown = [repr(a) for a in allowed]
+        listed = f"{', '.join(shown[:-1])} or {shown[-1]}" if len(shown) > 1 else shown[0]
+        msg = f"{name} must be {listed}, found {value!r}."
+        raise ParameterError(msg)
+
 
 #: Smallest positive demand accepted (inhabitants, standardised or not). A smaller positive value
 #: is a unit or parsing accident, and dividing the supply by it overflows.
 MIN_POSITIVE_DEMAND = 1e-9
-
-TimeUnit = Literal["minutes", "seconds", "hours"]
-#: Units a travel-time column may be declared in, and the factor to minutes.
-TIME_UNITS: dict[str, float] = {"minutes": 1.0, "seconds": 1.0 / 60.0, "hours": 60.0}
-
-#: Median car time from a commune to its nearest neighbour, in minutes, outside which the times
-#: are taken to be in another unit (French communes: a few minutes; IRIS or grid cells: ~1).
-NEAREST_MEDIAN_RANGE = (0.2, 60.0)
 
 
 # ------------------------------------------------------------------------------- results
@@ -125,255 +235,10 @@ def check_demand_floor(values: np.ndarray, codes: pd.Index, *, what: str = "dema
         raise InvalidValueError(msg)
 
 
-# ------------------------------------------------------------------------------- time units
-def minutes_from(values: np.ndarray, units: str | None) -> np.ndarray:
-    """Travel times converted to minutes from the declared ``units`` (None: minutes).
-
-    Raises
-    ------
-    ParameterError
-        Unknown unit.
-    """
-    if units is None or units == "minutes":
-        return values
-    if units not in TIME_UNITS:
-        msg = f"units must be one of {list(TIME_UNITS)}, found {units!r}."
-        raise ParameterError(msg)
-    return values * TIME_UNITS[units]
-
-
-#: At most this many origins are looked at for the nearest-neighbour median (evenly spaced).
-SAMPLED_ORIGINS = 4096
-
-
-def _nearest_neighbour_minutes(
-    indptr: np.ndarray, indices: np.ndarray, minutes: np.ndarray
-) -> np.ndarray:
-    """For (a sample of) origins, the shortest positive time to another unit."""
-    from .kernels import csr
-
-    n = indptr.size - 1
-    rows = np.arange(n) if n <= SAMPLED_ORIGINS else np.linspace(0, n - 1, SAMPLED_ORIGINS)
-    nearest = csr.nearest_other(
-        np.ascontiguousarray(indptr, dtype=np.int64),
-        np.ascontiguousarray(indices, dtype=np.int32),
-        np.ascontiguousarray(minutes, dtype=np.float64),
-        rows.astype(np.int64),
-    )
-    return nearest[np.isfinite(nearest)]
-
-
-def check_time_units(
-    indptr: np.ndarray,
-    indices: np.ndarray,
-    minutes: np.ndarray,
-    *,
-    catchment: float = 30.0,
-    distinct_given: np.ndarray | None = None,
-    stacklevel: int = 3,
-) -> str | None:
-    """Warn when travel times look like seconds or hours rather than minutes.
-
-    Two signs, on the pairs between distinct units: none inside the catchment although the
-    input had such pairs (with times in seconds, 10 minutes reads 600 and is cut), or a median
-    time to the nearest neighbour far outside what car times between neighbouring communes are
-    (:data:`NEAREST_MEDIAN_RANGE`).
-
-    Parameters
-    ----------
-    indptr, indices, minutes
-        The travel times kept, as a CSR matrix (rows: origins).
-    catchment
-        Longest time kept, minutes (``max_minutes``; 30 for the DREES GP decay).
-    distinct_given
-        Times of the pairs between distinct units as given, before any cut (only needed when
-        the matrix kept fewer such pairs than a tenth of its units).
-    stacklevel
-        Passed to :func:`warnings.warn`.
-
-    Returns
-    -------
-    str or None
-        The warning message issued, or None when the times look like minutes.
-    """
-    indptr, indices, minutes = (np.asarray(a) for a in (indptr, indices, minutes))
-    n = indptr.size - 1
-    nearest = _nearest_neighbour_minutes(indptr, indices, minutes)
-    low, high = NEAREST_MEDIAN_RANGE
-    kept_distinct = minutes.size - n  # canonical matrices hold every self-pair
-    if kept_distinct < max(1, n // 10) and distinct_given is not None and distinct_given.size:
-        given = distinct_given[distinct_given > 0]
-        if given.size < n or not given.size:
-            return None
-        median = float(np.median(given))
-        likely = "seconds" if median / 60.0 <= 24 * 60 else "another unit"
-        cause = (
-            f"only {kept_distinct} of the {distinct_given.size} pairs between distinct units are "
-            f"within {catchment:g} minutes (median of the times given: {median:g}, shortest: "
-            f"{given.min():g})"
-        )
-    elif nearest.size == 0:
-        return None
-    else:
-        median = float(np.median(nearest))
-        found = (
-            f"the median time from a unit to its nearest neighbour is {median:g}, whereas "
-            "neighbouring communes are a few minutes apart"
-        )
-        if median > high:
-            likely, cause = ("seconds" if median / 60.0 <= high else "another unit"), found
-        elif median < low:
-            likely, cause = "hours", found
-        else:
-            return None
-    unit = likely if likely != "another unit" else "seconds"
-    msg = f"travel times do not look like minutes: {cause}. They are likely in {likely};"
-    fix = "declare them with {param}, or convert them to minutes."
-    warning = TimeUnitsWarning(msg, fix=fix, param="units", value=unit)
-    warnings.warn(warning, stacklevel=stacklevel)
-    return msg
-
-
-# ------------------------------------------------------------------------------- codes
-@functools.lru_cache(maxsize=1)
-def _current_codes() -> pd.Index:
-    """Codes of the communes and arrondissements of the latest bundled COG."""
-    try:
-        from .code_history import load_code_history
-
-        history = load_code_history()
-        latest = history["until"].max()
-        units = history["status"].isin(["commune", "arrondissement"])
-        codes = history.loc[(history["until"] == latest) & units, "code"].unique()
-        return pd.Index(codes, dtype=object)
-    except ImportError:  # pragma: no cover - older installs: the bundled communes only
-        from .datasets import load_communes
-
-        return pd.Index(load_communes(france=True).index.astype(str), dtype=object)
-
-
-@functools.lru_cache(maxsize=1)
-def _current_code_set() -> frozenset[str]:
-    return frozenset(_current_codes())
-
-
-#: The last index checked and its codes absent from the current COG (indexes are immutable).
-_LAST_CHECKED: list[tuple[Any, list[str]]] = []
-
-
-def _not_current(codes: Iterable[str]) -> list[str]:
-    """The codes that are not current communes, sorted."""
-    if _LAST_CHECKED and _LAST_CHECKED[0][0] is codes:
-        return _LAST_CHECKED[0][1]
-    values = codes.tolist() if hasattr(codes, "tolist") else list(codes)
-    found = sorted(set(values).difference(_current_code_set()))
-    if isinstance(codes, pd.Index):
-        _LAST_CHECKED[:] = [(codes, found)]
-    return found
-
-
-def _code_status(codes: list[str]) -> pd.DataFrame:
-    """``exists`` and ``unit`` (the current code holding the commune) of each code."""
-    try:  # the commune code history (COG of recent years, merged communes)
-        from .code_history import code_status
-
-        return code_status(codes)[["exists", "unit"]]
-    except ImportError:  # pragma: no cover - older installs: the bundled communes only
-        exists = pd.Index(codes).isin(_current_codes())
-        return pd.DataFrame({"exists": exists, "unit": np.nan}, index=pd.Index(codes))
-
-
-def check_codes_exist(
-    codes: Iterable[str], *, strict: bool = False, what: str = "commune codes", stacklevel: int = 3
-) -> list[str]:
-    """Warn about (or refuse) commune codes that the Code officiel géographique does not hold.
-
-    Parameters
-    ----------
-    codes
-        Unique codes already of the INSEE form (see :func:`aplcore.codes.normalise_codes`).
-    strict
-        Raise instead of warning.
-    what
-        How to name the codes in the message.
-    stacklevel
-        Passed to :func:`warnings.warn`.
-
-    Returns
-    -------
-    list of str
-        The codes that are not current communes (empty when all are).
-
-    Raises
-    ------
-    CommuneCodeError
-        With ``strict=True``, codes that do not exist or no longer exist.
-    """
-    not_current = _not_current(codes)
-    if not not_current:
-        return []
-    status = _code_status([str(c) for c in not_current])
-    absent = status[~status["exists"].to_numpy(dtype=bool)]
-    if absent.empty:
-        return []
-    has_unit = absent["unit"].notna() & (absent["unit"].astype(object) != absent.index)
-    unknown = absent.index[~has_unit.to_numpy()].tolist()
-    merged = {str(c): str(u) for c, u in absent.loc[has_unit.to_numpy(), "unit"].items()}
-    old = list(merged)
-    parts = []
-    if unknown:
-        parts.append(f"{len(unknown)} do not exist: {describe_values(sorted(unknown))}")
-    if old:
-        shown = [f"{c} → {merged[c]}" for c in sorted(old)]
-        parts.append(
-            f"{len(old)} are former codes, now part of another commune: {describe_values(shown)}"
-        )
-    msg = (
-        f"{what} absent from the current Code officiel géographique: {'; '.join(parts)}. Check "
-        "them (typing errors, truncated codes)."
-    )
-    if strict:
-        raise CommuneCodeError(msg, fix=_CODES_FIX.replace(" ({param} makes this an error.)", ""))
-    fix = _CODES_FIX
-    warnings.warn(
-        UnknownCodeWarning(msg, fix=fix, param="strict", value=True), stacklevel=stacklevel
-    )
-    return [*unknown, *old]
-
-
-#: How to settle codes that are not current communes (Python interface).
-_CODES_FIX = (
-    "Move former communes to their current code (aplcore.codes.update), or pass ids='any' for "
-    "identifiers that are not commune codes ({param} makes this an error.)"
-)
-
-
-def short_codes_hint(codes: Iterable[str], *, fix: str) -> str:
-    """What codes of fewer than 5 digits probably are: zero-padded, are they communes?
-
-    Parameters
-    ----------
-    codes
-        The short codes (digits only).
-    fix
-        How to repair codes that lost their leading zero (the caller's option).
-    """
-    shown = list(codes)[:20]
-    padded = pd.Index([c.zfill(5) for c in shown], dtype=object)
-    if padded.isin(_current_codes()).all():
-        return f" They look like codes that lost their leading zero: {fix}."
-    not_communes = [c for c, p in zip(shown, padded, strict=True) if p not in _current_codes()]
-    return (
-        f" Zero-padded, {describe_values(not_communes)} would not be communes either: the codes "
-        "look cut short (a damaged file), not just stripped of a leading zero. Check the file."
-    )
-
-
 def non_negative_numbers(values: pd.Series, *, what: str) -> pd.Series:
     """``values`` as float64, refusing text, NaN, infinite or negative values (named)."""
     numbers = pd.to_numeric(values, errors="coerce").astype("float64")
-    array = numbers.to_numpy()
-    bad = ~np.isfinite(array) | (array < 0)
+    bad = bad_non_negative(numbers.to_numpy())
     if bad.any():
         msg = (
             f"{what} must be non-negative numbers; found {int(bad.sum())} bad values: "

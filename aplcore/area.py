@@ -17,15 +17,18 @@ import logging
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.spatial import cKDTree
 
-from .errors import EdgeEffectWarning, ParameterError
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .decay import Decay
+from . import datasets
+from .datasets import METADATA_KEY, area_label, area_of_table
+from .decay import Decay, get_decay
+from .errors import EdgeEffectWarning, ParameterError, describe_values
+from .traveltimes.crowfly import CrowFlyModel
+from .traveltimes.geometry import commune_points
 
 __all__ = [
     "StudyArea",
@@ -37,9 +40,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Key of the study area in the metadata of travel times (and of saved matrices).
-METADATA_KEY = "study_area"
-
 
 def required_ring_minutes(decay: str | Decay = "drees_gp") -> float:
     """Ring (minutes) that gives border communes their national APL: twice the decay's cutoff.
@@ -49,8 +49,6 @@ def required_ring_minutes(decay: str | Decay = "drees_gp") -> float:
     >>> required_ring_minutes("drees_gp")
     40.0
     """
-    from .decay import get_decay
-
     return 2.0 * float(get_decay(decay).cutoff)
 
 
@@ -172,8 +170,6 @@ def study_area(
     if not ring_minutes >= 0:
         msg = f"ring_minutes must be a non-negative number of minutes, found {ring_minutes!r}."
         raise ParameterError(msg)
-    from . import datasets
-
     if communes is None:
         table = datasets.load_communes(france=True)
         usable = table["population"].notna().to_numpy() & table["lon"].notna().to_numpy()
@@ -189,7 +185,7 @@ def study_area(
         label = f"{len(wanted)} communes"
     else:
         wanted = datasets.load_communes(region=region, departement=departement).index
-        label = _label(region=region, departement=departement)
+        label = area_label(region=region, departement=departement)
     core = wanted.intersection(table.index, sort=False)
     notes = _dropped_note(wanted, core)
     if len(core) == 0:
@@ -202,8 +198,6 @@ def study_area(
 
 
 def _dropped_note(wanted: pd.Index, kept: pd.Index) -> tuple[str, ...]:
-    from .errors import describe_values
-
     dropped = wanted.difference(kept, sort=False)
     if len(dropped) == 0:
         return ()
@@ -215,11 +209,6 @@ def _dropped_note(wanted: pd.Index, kept: pd.Index) -> tuple[str, ...]:
 
 def _within(table: pd.DataFrame, core: pd.Index, minutes: float) -> np.ndarray:
     """Mask of the communes of ``table`` within ``minutes`` (crow-fly) of one of ``core``."""
-    from scipy.spatial import cKDTree
-
-    from .traveltimes.crowfly import CrowFlyModel
-    from .traveltimes.geometry import commune_points
-
     frame = table[["lon", "lat"]].copy()
     frame.index.name = "code"
     codes, xyz = commune_points(frame.reset_index(), code="code")
@@ -231,44 +220,6 @@ def _within(table: pd.DataFrame, core: pd.Index, minutes: float) -> np.ndarray:
         for row in tree.query_ball_point(xyz[inside], r=radius, return_sorted=False):
             keep[row] = True
     return np.asarray(keep, dtype=bool)
-
-
-def _label(*, region: Any, departement: Any) -> str:
-    from . import datasets
-
-    if region is not None:
-        table, value, what = datasets.list_regions(), region, "région"
-    else:
-        table, value, what = datasets.list_departements(), departement, "département"
-    values = [value] if isinstance(value, str) else list(value)
-    by_name = {str(n).casefold(): c for c, n in table["name"].items()}
-    names = []
-    for item in values:
-        code = item if item in table.index else by_name.get(str(item).casefold(), item)
-        name = table["name"].get(code)
-        names.append(f"{code} {name}" if name else str(code))
-    plural = "s" if len(names) > 1 else ""
-    return f"{what}{plural} {', '.join(names)}"
-
-
-def selection_attrs(*, region: Any = None, departement: Any = None) -> dict[str, Any]:
-    """What a commune table selected by région or département says of its area: no ring.
-
-    :func:`aplcore.load_communes` puts it in the table's ``attrs``; travel times built from the
-    table carry it (:func:`area_of_table`), and :func:`aplcore.compute_apl` warns on them.
-    """
-    return {"label": _label(region=region, departement=departement), "ring_minutes": 0.0}
-
-
-def area_of_table(communes: pd.DataFrame) -> dict[str, Any]:
-    """The study-area metadata a commune table carries in its ``attrs`` (``{}`` when none).
-
-    Tables of :func:`aplcore.load_communes` (an area cut at its border) and
-    ``StudyArea.communes`` (an area with its ring) carry it; the travel-time builders copy it
-    into ``TravelTimes.metadata`` for :func:`check_edge_effects`.
-    """
-    info = getattr(communes, "attrs", {}).get(METADATA_KEY)
-    return {METADATA_KEY: dict(info)} if info else {}
 
 
 def check_edge_effects(

@@ -324,8 +324,6 @@ def load_communes(
     if not france:
         # an area cut at its border: travel times built on it carry this, and APL computed on
         # them warns of edge effects (aplcore.study_area adds the ring of neighbours)
-        from .area import METADATA_KEY, selection_attrs
-
         out.attrs[METADATA_KEY] = selection_attrs(region=region, departement=departement)
     return out
 
@@ -399,3 +397,45 @@ def load_contours(
     out.attrs["source"] = _SOURCE
     out.attrs["crs"] = "EPSG:4326"
     return out
+
+
+# ------------------------------------------------------------------ the area a table covers
+#: Key of the study area in the metadata of travel times (and of saved matrices).
+METADATA_KEY = "study_area"
+
+
+def area_label(*, region: Any, departement: Any) -> str:
+    """``"département 36 Indre"``: how an area selected by région or département is named."""
+    if region is not None:
+        table, value, what = list_regions(), region, "région"
+    else:
+        table, value, what = list_departements(), departement, "département"
+    values = [value] if isinstance(value, str) else list(value)
+    by_name = {str(n).casefold(): c for c, n in table["name"].items()}
+    names = []
+    for item in values:
+        code = item if item in table.index else by_name.get(str(item).casefold(), item)
+        name = table["name"].get(code)
+        names.append(f"{code} {name}" if name else str(code))
+    plural = "s" if len(names) > 1 else ""
+    return f"{what}{plural} {', '.join(names)}"
+
+
+def selection_attrs(*, region: Any = None, departement: Any = None) -> dict[str, Any]:
+    """What a commune table selected by région or département says of its area: no ring.
+
+    :func:`aplcore.load_communes` puts it in the table's ``attrs``; travel times built from the
+    table carry it (:func:`area_of_table`), and :func:`aplcore.compute_apl` warns on them.
+    """
+    return {"label": area_label(region=region, departement=departement), "ring_minutes": 0.0}
+
+
+def area_of_table(communes: pd.DataFrame) -> dict[str, Any]:
+    """The study-area metadata a commune table carries in its ``attrs`` (``{}`` when none).
+
+    Tables of :func:`aplcore.load_communes` (an area cut at its border) and
+    ``StudyArea.communes`` (an area with its ring) carry it; the travel-time builders copy it
+    into ``TravelTimes.metadata`` for :func:`check_edge_effects`.
+    """
+    info = getattr(communes, "attrs", {}).get(METADATA_KEY)
+    return {METADATA_KEY: dict(info)} if info else {}

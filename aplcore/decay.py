@@ -152,7 +152,7 @@ class Decay:
 
     def __call__(self, minutes: np.ndarray | float) -> np.ndarray:
         """Weights for an array of travel times (evaluated by the kernel)."""
-        from .kernels.weights import evaluate
+        from .kernels.weights import evaluate  # lazy: numba
 
         times = np.ascontiguousarray(minutes, dtype=np.float64)
         return evaluate(times.ravel(), self.kind_id, self.kernel_params).reshape(times.shape)

@@ -44,7 +44,7 @@ def decay_from_text(spec: str, *, closed: str | None = None) -> Any:
     'linear'
     """
 
-    from .decay import (
+    from .decay import (  # cli startup
         available_decays,
         exponential_decay,
         gaussian_decay,
@@ -53,7 +53,7 @@ def decay_from_text(spec: str, *, closed: str | None = None) -> Any:
         power_decay,
         step_decay,
     )
-    from .errors import ParameterError
+    from .errors import ParameterError  # cli startup
 
     kind, sep, rest = spec.partition(":")
     kind = kind.strip()

@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._checks import non_negative_numbers
+from ._checks import bad_non_negative, non_negative_numbers
 from .codes import as_code_index
 from .errors import InputFormatError, InvalidValueError, ParameterError, describe_values, type_name
-from .io import read_population_by_age
-from .tables import code_indexed, column_names, read_frame
+from .io import code_indexed, read_population_by_age
+from .tables import column_names, read_frame
 
 __all__ = ["AGE_BANDS", "WEIGHT_PRESETS", "band_weights", "standardise_population"]
 
@@ -161,7 +161,7 @@ def standardise_population(
         msg = f"population counts must be numbers; non-numeric columns: {non_numeric}."
         raise InvalidValueError(msg)
     values = counts.to_numpy(dtype=np.float64, na_value=np.nan)
-    bad_rows = ~np.isfinite(values).all(axis=1) | (values < 0).any(axis=1)
+    bad_rows = bad_non_negative(values).any(axis=1)
     if bad_rows.any():
         offending = codes[bad_rows].tolist()
         msg = (

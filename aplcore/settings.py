@@ -17,6 +17,8 @@ import os
 import sys
 from pathlib import Path
 
+from ._version import __version__
+
 __all__ = [
     "cache_enabled",
     "configure_numba_cache",
@@ -67,8 +69,6 @@ def default_numba_cache_dir() -> Path:
     'numba'
     """
     import platformdirs
-
-    from ._version import __version__
 
     try:
         numba_version = importlib.metadata.version("numba")

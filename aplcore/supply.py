@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ._checks import bad_non_negative
 from .codes import normalise_codes
 from .errors import (
     DuplicateError,
@@ -41,6 +42,7 @@ from .errors import (
     describe_values,
     type_name,
 )
+from .io.practitioners import KINDS
 
 __all__ = [
     "KINDS",
@@ -53,8 +55,6 @@ __all__ = [
     "count_supply",
 ]
 
-#: Allowed values of the ``kind`` column.
-KINDS = ("liberal", "centre_sante")
 #: Plausible ages of a practising doctor.
 AGE_RANGE = (20, 100)
 
@@ -379,7 +379,7 @@ def _non_negative(rows: pd.DataFrame, column: str) -> np.ndarray:
         msg = f"{column} must be numbers, found dtype {rows[column].dtype}."
         raise InvalidValueError(msg)
     values = rows[column].to_numpy(dtype=np.float64, na_value=np.nan)
-    bad = ~np.isfinite(values) | (values < 0)
+    bad = bad_non_negative(values)
     if bad.any():
         shown = describe_values(_row_values(rows, column, pd.Series(bad, index=rows.index)))
         msg = f"{column} must be finite and non-negative; {int(bad.sum())} rows are not ({shown})."
@@ -515,7 +515,7 @@ class PhysiotherapistFTERules(SupplyRules):
                 )
                 raise InputFormatError(msg)
             travel = rows["travel_days"].to_numpy(dtype=np.float64, na_value=np.nan)
-            if not np.all(np.isfinite(travel) & (travel >= 0)):
+            if bad_non_negative(travel).any():
                 msg = "travel_days must be finite and non-negative numbers of days."
                 raise InvalidValueError(msg)
             days = days - travel if self.travel == "deduct" else days + travel

@@ -15,13 +15,8 @@ short among them) are errors, never skipped.
 
 from __future__ import annotations
 
-import bz2
-import gzip
-import io
 import logging
 import os
-import re
-import warnings
 import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,8 +26,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
+from ._checks import Locator, require_columns
+from ._csv import SEPARATORS as SEPARATORS  # kept importable from here
+from ._csv import (
+    CsvRequest,
+    header_names,
+    iter_csv,
+    read_csv,
+    refuse_unreadable,
+)
+from ._csv import sniff_separator as sniff_separator  # kept importable from here
 from ._paths import refuse_special_file
-from .errors import IncompleteFileWarning, InputFormatError, describe_values
+from .errors import InputFormatError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -40,10 +45,8 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "CODE_COLUMNS",
     "TableData",
-    "code_indexed",
     "column_names",
     "iter_batches",
-    "read_code_frame",
     "read_frame",
     "read_table",
     "to_arrow",
@@ -65,10 +68,7 @@ CODE_COLUMNS = (
 
 logger = logging.getLogger(__name__)
 
-#: Separators tried when sniffing a CSV header, in order of preference on ties.
-SEPARATORS = (";", ",", "\t", "|")
 _CSV_SUFFIXES = (".csv", ".tsv", ".txt", ".tab")
-_COMPRESSION = {".gz": gzip.open, ".bz2": bz2.open}
 
 
 @dataclass(frozen=True)
@@ -99,18 +99,18 @@ class TableData:
         """Number of data rows."""
         return self.data.num_rows
 
+    @property
+    def _locator(self) -> Locator:
+        """Where the rows of this table are, for messages."""
+        name = self.name if self.path is not None or self.first_line is not None else None
+        return Locator(name=name, first_line=self.first_line)
+
     def where(self, rows: Sequence[int] | np.ndarray) -> str:
         """``"lines 3, 7 of od.csv"`` for text files, ``"rows 0, 4 of od.parquet"`` otherwise."""
-        rows = [int(r) for r in rows]
-        if self.first_line is None:
-            label = "row" if len(rows) == 1 else "rows"
-            place = f" of {self.name}" if self.path is not None else ""
-            return f"{label} {describe_values(rows)}{place}"
-        label = "line" if len(rows) == 1 else "lines"
-        return f"{label} {describe_values([r + self.first_line for r in rows])} of {self.name}"
+        return self._locator.where(rows)
 
 
-def read_table(
+def read_table(  # noqa: PLR0913 - public entry point, keyword options
     source: Any,
     *,
     columns: Sequence[str] | None = None,
@@ -178,19 +178,11 @@ def read_table(
         ]
     text_columns = list(text_columns)
     if isinstance(source, str | os.PathLike):
-        return _read_file(
-            Path(source),
-            columns=columns,
-            text_columns=text_columns,
-            all_text=all_text,
-            what=what,
-            hint=hint,
-            sep=sep,
-            encoding=encoding,
-            sheet=sheet,
-            dictionary=dictionary,
-            csv_dictionary=csv_dictionary,
-        )
+        request = CsvRequest(
+            columns, text_columns, all_text, hint, sep=sep, encoding=encoding,
+            dictionary=csv_dictionary,
+        )  # fmt: skip
+        return _read_file(Path(source), request, what=what, sheet=sheet, dictionary=dictionary)
     source = _needed_pandas_columns(source, columns, where=what, hint=hint)
     data = to_arrow(source, what=what)
     name = f"the {type(source).__name__}"
@@ -298,20 +290,6 @@ def _select(data: pa.Table, columns: Sequence[str] | None, *, where: str, hint: 
     return data.select(list(columns))
 
 
-def require_columns(
-    available: Sequence[str], columns: Sequence[str], *, where: str, hint: str = ""
-) -> None:
-    """Raise :class:`InputFormatError` naming the ``columns`` absent from ``available``."""
-    missing = [c for c in columns if c not in available]
-    if missing:
-        shown = list(available)[:12]
-        more = " ..." if len(available) > 12 else ""
-        msg = f"{where} lacks the columns {missing}; its columns are {shown}{more}."
-        # a ``{param}`` hint names the arguments that choose the columns (origin=, ...)
-        param = "origin" if "{param}" in hint else None
-        raise InputFormatError(msg, fix=hint.strip() or None, param=param)
-
-
 def _strings(data: pa.Table, text_columns: Sequence[str]) -> pa.Table:
     """Cast the text columns to strings (numbers to their decimal text; views to plain strings)."""
     for name in text_columns:
@@ -367,9 +345,7 @@ def column_names(
             return [str(c).strip() for c in frame.columns]
         except (ValueError, OSError, ImportError, zipfile.BadZipFile):
             return []
-    header = _header_line(_first_bytes(path, compression), "latin-1")
-    delimiter = sep if sep is not None else sniff_separator(header)
-    return [n.strip().strip('"') for n in header.split(delimiter)]
+    return header_names(path, compression, sep)
 
 
 def iter_batches(
@@ -401,10 +377,8 @@ def iter_batches(
     if kind == "parquet":
         yield from _parquet_batches(path, columns, text_columns, hint=hint, batch_rows=batch_rows)
     elif kind == "csv":
-        yield from _csv_batches(
-            path, compression, columns, text_columns, sep=sep, encoding=encoding, hint=hint,
-            batch_rows=batch_rows,
-        )  # fmt: skip
+        request = CsvRequest(columns, text_columns, hint=hint, sep=sep, encoding=encoding)
+        yield from iter_csv(path, compression, request, batch_rows=batch_rows)
     else:
         table = read_table(path, columns=columns, text_columns=text_columns, what=what, hint=hint)
         yield from table.data.to_batches(max_chunksize=batch_rows)
@@ -431,89 +405,9 @@ def _parquet_batches(
         for batch in handle.iter_batches(batch_size=batch_rows, columns=list(columns)):
             yield _strings(pa.Table.from_batches([batch]), text_columns).to_batches()[0]
     except (pa.ArrowException, OSError) as exc:
-        _refuse_unreadable(path, exc)
+        refuse_unreadable(path, exc)
         msg = f"cannot read {path.name} as Parquet ({exc}). The file may be truncated."
         raise InputFormatError(msg) from exc
-
-
-def _refuse_unreadable(path: Path, exc: BaseException) -> None:
-    """A file that cannot be opened is not "truncated": say what stops the reading."""
-    text = str(exc)
-    if isinstance(exc, PermissionError) or "Permission denied" in text:
-        msg = f"cannot read {path.name}: permission denied. Check the file's permissions."
-        raise InputFormatError(msg) from exc
-    if isinstance(exc, IsADirectoryError) or "Is a directory" in text:
-        msg = f"{path} is a folder, not a table file."
-        raise InputFormatError(msg) from exc
-
-
-def _csv_batches(
-    path: Path,
-    compression: str | None,
-    columns: Sequence[str],
-    text_columns: list[str],
-    *,
-    sep: str | None,
-    encoding: str | None,
-    hint: str,
-    batch_rows: int,
-) -> Iterator[pa.RecordBatch]:
-    import pyarrow.csv as pacsv
-
-    head = _first_bytes(path, compression)
-    if encoding is None:
-        try:
-            head.decode("utf-8")
-            encoding = "utf-8"
-        except UnicodeDecodeError as exc:
-            # a cut inside a multi-byte character at the end of the sample is still UTF-8
-            encoding = "utf-8" if exc.start > len(head) - 4 else "latin-1"
-    header = _header_line(head, encoding)
-    delimiter = sep if sep is not None else sniff_separator(header)
-    names = [n.strip().strip('"') for n in header.split(delimiter)]
-    require_columns(names, columns, where=path.name, hint=hint)
-    invalid: list[Any] = []
-
-    def on_invalid_row(row: Any) -> str:
-        invalid.append(row)
-        return "skip"
-
-    utf8 = encoding.replace("-", "").lower() == "utf8"
-    # about 40 bytes per O-D row: blocks of ``batch_rows`` rows
-    read = pacsv.ReadOptions(
-        encoding="utf8" if utf8 else encoding, block_size=max(1 << 20, batch_rows * 40)
-    )
-    parse = pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_invalid_row)
-    convert = pacsv.ConvertOptions(
-        include_columns=list(columns),
-        column_types=dict.fromkeys([c for c in text_columns if c in names], pa.string()),
-        null_values=[""],
-        strings_can_be_null=True,
-    )
-    try:
-        reader = pacsv.open_csv(
-            _csv_source(path, compression),
-            read_options=read,
-            parse_options=parse,
-            convert_options=convert,
-        )
-        for batch in reader:
-            if invalid:
-                break
-            yield batch
-    except pa.ArrowInvalid as exc:
-        raise InputFormatError(_parse_error_message(path, str(exc))) from exc
-    except (OSError, EOFError) as exc:
-        _refuse_unreadable(path, exc)
-        msg = f"cannot read {path.name} ({exc}): the file is truncated or not {compression}."
-        raise InputFormatError(msg) from exc
-    if invalid:
-        lines = _all_lines(path, compression, encoding)
-        raise InputFormatError(
-            _field_count_message(path, lines, delimiter, invalid),
-            fix="or give the separator with {param} if it was not guessed right.",
-            param="sep",
-        )
 
 
 # ---------------------------------------------------------------------------------------- files
@@ -541,53 +435,31 @@ def _kind(path: Path) -> tuple[str, str | None]:
 
 
 def _read_file(
-    path: Path,
-    *,
-    columns: Sequence[str] | None,
-    text_columns: list[str],
-    all_text: bool,
-    what: str,
-    hint: str,
-    sep: str | None,
-    encoding: str | None,
-    sheet: str | int | None,
-    dictionary: bool,
-    csv_dictionary: bool = False,
+    path: Path, request: CsvRequest, *, what: str, sheet: str | int | None, dictionary: bool
 ) -> TableData:
+    """A table file by its format (``dictionary``: Parquet text columns as dictionaries)."""
     kind, compression = _kind(path)
     if not path.is_file():
         refuse_special_file(path, what=what)
         msg = f"{what}: no such file {str(path)!r}; give the path of an existing file."
         raise FileNotFoundError(msg)
-    where = f"{path.name}"
+    columns, text_columns, hint = request.columns, list(request.text_columns), request.hint
+    where = path.name
+    first_line = None if kind in ("parquet", "feather") else 2
     if kind == "parquet":
         data = _read_parquet(
             path, columns, text_columns, where=where, hint=hint, dictionary=dictionary
         )
-        first_line = None
     elif kind == "feather":
         data = _read_feather(path, columns, where=where, hint=hint)
-        first_line = None
     elif kind == "excel":
         data = _read_excel(
-            path, columns, text_columns, all_text=all_text, sheet=sheet, where=where, hint=hint
-        )
-        first_line = 2
-    else:
-        data = _read_csv(
-            path,
-            compression,
-            columns=columns,
-            text_columns=text_columns,
-            all_text=all_text,
-            sep=sep,
-            encoding=encoding,
-            where=where,
+            path, columns, text_columns, all_text=request.all_text, sheet=sheet, where=where,
             hint=hint,
-            dictionary=csv_dictionary,
-        )
-        first_line = 2
-    if all_text:
+        )  # fmt: skip
+    else:
+        data = read_csv(path, compression, request)
+    if request.all_text:
         text_columns = list(data.column_names)
     data = _strings(data, text_columns)
     return TableData(data, path.name, first_line, path)
@@ -607,7 +479,7 @@ def _read_parquet(
     try:
         schema = pq.read_schema(path)
     except (pa.ArrowException, OSError) as exc:
-        _refuse_unreadable(path, exc)
+        refuse_unreadable(path, exc)
         msg = (
             f"cannot read {path.name} as Parquet ({exc}). The file may be truncated or not Parquet."
         )
@@ -632,7 +504,7 @@ def _read_parquet(
             read_dictionary=as_dictionary or None,
         )
     except (pa.ArrowException, OSError) as exc:
-        _refuse_unreadable(path, exc)
+        refuse_unreadable(path, exc)
         msg = f"cannot read {path.name} as Parquet ({exc}). The file may be truncated."
         raise InputFormatError(msg) from exc
 
@@ -643,7 +515,7 @@ def _read_feather(path: Path, columns: Sequence[str] | None, *, where: str, hint
     try:
         data = feather.read_table(path, memory_map=True)
     except (pa.ArrowException, OSError) as exc:
-        _refuse_unreadable(path, exc)
+        refuse_unreadable(path, exc)
         msg = f"cannot read {path.name} as Feather/Arrow IPC ({exc}). The file may be truncated."
         raise InputFormatError(msg) from exc
     return _select(data, columns, where=where, hint=hint)
@@ -689,353 +561,6 @@ def _read_excel(
     )
 
 
-def _csv_source(path: Path, compression: str | None) -> Any:
-    """What pyarrow reads: the path (it decompresses .gz and .bz2 itself) or the zip member."""
-    if compression == ".zip":
-        with zipfile.ZipFile(path) as archive:
-            members = [m for m in archive.namelist() if not m.endswith("/")]
-            if len(members) != 1:
-                msg = f"{path.name} must hold exactly one CSV file, found {len(members)} files."
-                raise InputFormatError(msg)
-            return io.BytesIO(archive.read(members[0]))
-    return str(path)
-
-
-def _first_bytes(path: Path, compression: str | None, size: int = 1 << 16) -> bytes:
-    """The first bytes of a (possibly compressed) text file."""
-    try:
-        if compression == ".zip":
-            return _csv_source(path, compression).read(size)
-        opener = _COMPRESSION.get(compression or "", open)
-        with opener(path, "rb") as stream:
-            return stream.read(size)
-    except (OSError, EOFError) as exc:
-        _refuse_unreadable(path, exc)
-        msg = f"cannot read {path.name} ({exc}): the file is truncated or not {compression}."
-        raise InputFormatError(msg) from exc
-
-
-def _all_lines(path: Path, compression: str | None, encoding: str) -> list[str]:
-    """Every line of the file, decoded (error messages only)."""
-    if compression == ".zip":
-        raw = _csv_source(path, compression).read()
-    else:
-        opener = _COMPRESSION.get(compression or "", open)
-        with opener(path, "rb") as stream:
-            raw = stream.read()
-    return raw.decode(encoding, errors="replace").splitlines()
-
-
-def sniff_separator(header: str) -> str:
-    """The most frequent of ``;``, ``,``, tab and ``|`` in a header line (``,`` if none)."""
-    counts = {s: header.count(s) for s in SEPARATORS}
-    best = max(counts, key=lambda s: counts[s])
-    return best if counts[best] else ","
-
-
-def _header_line(raw: bytes, encoding: str) -> str:
-    end = raw.find(b"\n")
-    line = raw[: end if end >= 0 else len(raw)]
-    text = line.decode(encoding, errors="replace")
-    return text.lstrip("\ufeff").rstrip("\r")
-
-
-def _read_csv(
-    path: Path,
-    compression: str | None,
-    *,
-    columns: Sequence[str] | None,
-    text_columns: list[str],
-    all_text: bool,
-    sep: str | None,
-    encoding: str | None,
-    where: str,
-    hint: str,
-    dictionary: bool = False,
-) -> pa.Table:
-    head = _first_bytes(path, compression)
-    if not head.strip():
-        msg = f"{path.name} is empty: expected a header line, then one row per line."
-        raise InputFormatError(msg)
-    if not encoding and b"\x00" in head:
-        utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
-        found = "UTF-16 text" if utf16 else "NUL bytes: a binary file or UTF-16 text"
-        msg = (
-            f"{path.name} is not a UTF-8 or Latin-1 text table (found {found}). Save it as "
-            "CSV UTF-8, or give the table as Parquet or Excel."
-        )
-        raise InputFormatError(msg)
-    if compression is None and (encoding or "utf-8").replace("-", "").lower() == "utf8":
-        _refuse_cut_character(path, head)
-    encodings = [encoding] if encoding else ["utf-8", "latin-1"]
-    for position, enc in enumerate(encodings):
-        try:
-            data = _parse_csv(
-                path,
-                compression,
-                _header_line(head, enc),
-                columns=columns,
-                text_columns=text_columns,
-                all_text=all_text,
-                sep=sep,
-                encoding=enc,
-                where=where,
-                hint=hint,
-                dictionary=dictionary,
-            )
-        except _NotUtf8Error:
-            if position + 1 < len(encodings):
-                continue
-            msg = f"{path.name} is not valid {enc} text;"
-            fix = "pass {param} (e.g. 'latin-1')."
-            raise InputFormatError(msg, fix=fix, param="encoding") from None
-        if position > 0:
-            _refuse_mixed_encodings(path, compression)
-            logger.warning("%s is not UTF-8: read as %s", path.name, enc)
-        return data
-    raise AssertionError  # pragma: no cover - the loop returns or raises
-
-
-class _NotUtf8Error(Exception):
-    pass
-
-
-#: A UTF-8 encoded accented letter (two bytes), which Latin-1 would read as two letters ('Ã©').
-_UTF8_PAIR = re.compile(rb"[\xc2-\xdf][\x80-\xbf]")
-
-
-def _refuse_mixed_encodings(path: Path, compression: str | None) -> None:
-    """A file that is not UTF-8 but holds UTF-8 letters mixes two encodings: reading it as
-    Latin-1 would silently turn the UTF-8 letters into two characters each ('Ã©' for 'é')."""
-    lines = _all_lines(path, compression, "latin-1")
-    raw_lines = [line.encode("latin-1") for line in lines]
-    utf8 = [k for k, raw in enumerate(raw_lines, 1) if _UTF8_PAIR.search(raw)]
-    if not utf8:
-        return
-    other = [k for k, raw in enumerate(raw_lines, 1) if _not_utf8(raw)]
-    msg = (
-        f"{path.name} mixes encodings: line {utf8[0]} is UTF-8 text and line "
-        f"{other[0] if other else '?'} is not (Latin-1 or Windows-1252). Save the whole file in "
-        "one encoding (UTF-8)."
-    )
-    raise InputFormatError(msg)
-
-
-def _refuse_cut_character(path: Path, head: bytes) -> None:
-    """A UTF-8 file that ends in the middle of a character was cut short while written."""
-    size = path.stat().st_size
-    with open(path, "rb") as stream:
-        stream.seek(max(0, size - 4))
-        tail = stream.read()
-    while tail and 0x80 <= tail[0] <= 0xBF:  # the window may start inside a character
-        tail = tail[1:]
-    try:
-        tail.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        cut = exc.reason == "unexpected end of data" and exc.end == len(tail)
-        cut_at = size - len(tail) + exc.start  # position of the incomplete character
-        before = head[:cut_at] if cut_at <= len(head) else head + tail[: exc.start]
-        # UTF-8 elsewhere in the file, or no other non-ASCII byte: not a Latin-1 text
-        if cut and (_UTF8_PAIR.search(before) or max(before, default=0) < 0x80):
-            msg = (
-                f"{path.name} ends in the middle of a character: it was cut short while "
-                "written. Write or download the file again."
-            )
-            raise InputFormatError(msg) from None
-
-
-def _not_utf8(raw: bytes) -> bool:
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return True
-    return False
-
-
-def _parse_csv(
-    path: Path,
-    compression: str | None,
-    header: str,
-    *,
-    columns: Sequence[str] | None,
-    text_columns: list[str],
-    all_text: bool,
-    sep: str | None,
-    encoding: str,
-    where: str,
-    hint: str,
-    dictionary: bool = False,
-) -> pa.Table:
-    import pyarrow.csv as pacsv
-
-    delimiter = sep if sep is not None else sniff_separator(header)
-    names = [n.strip().strip('"') for n in header.split(delimiter)]
-    if columns is not None:
-        require_columns(names, columns, where=where, hint=hint)
-    as_text = names if all_text else [c for c in text_columns if c in names]
-    invalid: list[Any] = []
-
-    def on_invalid_row(row: Any) -> str:
-        invalid.append(row)
-        return "skip"
-
-    utf8 = encoding.replace("-", "").lower() == "utf8"
-    read = pacsv.ReadOptions(
-        encoding="utf8" if utf8 else encoding, block_size=_block_size(path, dictionary)
-    )
-    parse = pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_invalid_row)
-    # large strings: 64-bit offsets, as the code kernels read them (no conversion)
-    text_type = pa.dictionary(pa.int32(), pa.string()) if dictionary else pa.large_string()
-    convert = pacsv.ConvertOptions(
-        include_columns=list(columns) if columns is not None else None,
-        column_types=dict.fromkeys(as_text, text_type),
-        null_values=[""],
-        strings_can_be_null=True,
-    )
-    try:
-        data = pacsv.read_csv(
-            _csv_source(path, compression),
-            read_options=read,
-            parse_options=parse,
-            convert_options=convert,
-        )
-    except pa.ArrowInvalid as exc:
-        text = str(exc)
-        if "invalid UTF8" in text and utf8:
-            raise _NotUtf8Error from exc
-        raise InputFormatError(_parse_error_message(path, text)) from exc
-    except (OSError, EOFError) as exc:
-        _refuse_unreadable(path, exc)
-        msg = f"cannot read {path.name} ({exc}): the file is truncated or not {compression}."
-        raise InputFormatError(msg) from exc
-    try:
-        names = data.column_names
-    except UnicodeDecodeError as exc:  # a header that is not UTF-8
-        raise _NotUtf8Error from exc
-    data = data.rename_columns([c.strip() for c in names])
-    if utf8 and any(pa.types.is_binary(t) for t in data.schema.types):
-        raise _NotUtf8Error  # pyarrow keeps undecodable columns as bytes
-    if invalid:
-        lines = _all_lines(path, compression, encoding)
-        raise InputFormatError(
-            _field_count_message(path, lines, delimiter, invalid),
-            fix="or give the separator with {param} if it was not guessed right.",
-            param="sep",
-        )
-    if compression is None:
-        _check_last_value_whole(path, delimiter, encoding, n_rows=data.num_rows)
-    return data
-
-
-#: CSV blocks: at most this large (few chunks for the code kernels), at least this small.
-LARGEST_BLOCK = 1 << 24
-SMALLEST_BLOCK = 1 << 20
-
-
-def _block_size(path: Path, dictionary: bool) -> int:
-    """Bytes per CSV block: about eight blocks per core (pyarrow parses blocks in parallel),
-    within [1 MiB, 16 MiB]; 16 MiB with dictionaries, which are built once per block."""
-    if dictionary:
-        return LARGEST_BLOCK
-    per_block = path.stat().st_size // (8 * (os.cpu_count() or 1))
-    return int(min(LARGEST_BLOCK, max(SMALLEST_BLOCK, per_block)))
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _why_cut(last: str, others: list[str]) -> str | None:
-    """Why the last value of a file without a final line break looks cut short (or None)."""
-    if not last:
-        return "the last value is empty"
-    if others and len(last) < min(len(v) for v in others):
-        return (
-            f"the last value {last!r} is shorter than that column on the lines before (at "
-            f"least {min(len(v) for v in others)} characters, e.g. {others[-1]!r})"
-        )
-    if last[-1] in ".eE+-" and others and all(_is_number(v) for v in others):
-        return f"the last value {last!r} is a number cut short"
-    return None
-
-
-def _check_last_value_whole(path: Path, delimiter: str, encoding: str, *, n_rows: int) -> None:
-    """Refuse a file cut inside its last value (``...,2`` for ``...,25.0``), flag a doubtful one.
-
-    A file written whole ends with a line break. Without one, the last line is refused when its
-    last value is empty, shorter than that column on every line before, or a number cut after
-    its point (the other fields are whole: a missing one is a field-count error); otherwise a
-    warning says the last line may be incomplete (no reader can tell '11.7' from '11.75' cut).
-    """
-    size = path.stat().st_size
-    with open(path, "rb") as stream:
-        stream.seek(max(0, size - (1 << 14)))
-        tail = stream.read()
-    if not tail or tail.endswith((b"\n", b"\r")) or n_rows == 0:
-        return
-    whole = size <= (1 << 14)
-    # drop the header (whole file) or the first line read, which may be partial
-    lines = tail.decode(encoding, errors="replace").splitlines()[1:]
-    if not lines:
-        return
-    last = lines[-1].split(delimiter)[-1].strip().strip('"')
-    others = [line.split(delimiter)[-1].strip().strip('"') for line in lines[-51:-1]]
-    others = [v for v in others if v]
-    where = f"line {len(lines) + 1}" if whole else "the last line"
-    reason = _why_cut(last, others)
-    if reason is None:
-        msg = (
-            f"{path.name} does not end with a line break: if it was cut short while written, "
-            f"its last line ({where}: {lines[-1][-60:]!r}) may be incomplete."
-        )
-        warnings.warn(msg, IncompleteFileWarning, stacklevel=6)
-        return
-    msg = (
-        f"{path.name}, {where}: {reason}, and the file does not end with a line break: it looks "
-        "cut short while written. Write or download the file again."
-    )
-    raise InputFormatError(msg)
-
-
-def _field_count_message(path: Path, lines: list[str], delimiter: str, invalid: list[Any]) -> str:
-    first = invalid[0]
-    line = first.number
-    if line is None:
-        target = first.text.rstrip("\r")
-        line = next((k for k, t in enumerate(lines, 1) if t.rstrip("\r") == target), None)
-    n_lines = len(lines)
-    while n_lines and not lines[n_lines - 1].strip():
-        n_lines -= 1
-    where = f"line {line}" if line is not None else "a line"
-    truncated = ""
-    if line is not None and line == n_lines and first.actual_columns < first.expected_columns:
-        truncated = " This is the last line: the file looks truncated (cut short while written)."
-    more = f" ({len(invalid)} such lines in all)" if len(invalid) > 1 else ""
-    shown = first.text if len(first.text) <= 80 else first.text[:77] + "..."
-    sep_name = {"\t": "tab", ";": "';'", ",": "','", "|": "'|'"}.get(delimiter, repr(delimiter))
-    return (
-        f"{path.name}, {where}: expected {first.expected_columns} fields separated by {sep_name}, "
-        f"found {first.actual_columns}: {shown!r}{more}.{truncated} Fix the line"
-    )
-
-
-def _parse_error_message(path: Path, text: str) -> str:
-    column = ""
-    if "In CSV column #" in text:
-        number = text.split("In CSV column #", 1)[1].split(":", 1)[0]
-        if number.strip().isdigit():
-            column = f", column {int(number) + 1}"
-    return (
-        f"cannot read {path.name}{column} as CSV ({text}). Expected a header line, then one row "
-        "per line with the same number of fields: the file may be truncated (an unclosed quote) "
-        "or in another format."
-    )
-
-
 def read_frame(
     path: Path, *, what: str, sep: str | None = None, sheet: str | int | None = None
 ) -> pd.DataFrame:
@@ -1058,29 +583,4 @@ def read_frame(
     if len(frame) == 0:
         msg = f"{what} {path} has no rows."
         raise InputFormatError(msg)
-    return frame
-
-
-def read_code_frame(path: Path, *, what: str) -> pd.DataFrame:
-    """Read a table (see :func:`read_frame`) indexed by its ``code`` (or ``commune``) column."""
-    return code_indexed(read_frame(path, what=what), what=what, path=path)
-
-
-def code_indexed(frame: pd.DataFrame, *, what: str, path: Path) -> pd.DataFrame:
-    from .codes import as_code_index
-
-    if frame.index.name in ("code", "commune"):
-        frame = frame.reset_index()
-    for column in ("code", "commune"):
-        if column in frame.columns:
-            frame = frame.set_index(column)
-            break
-    else:
-        msg = (
-            f"{what} {path} needs a 'code' (or 'commune') column of commune codes; found "
-            f"columns {', '.join(map(str, frame.columns))}."
-        )
-        raise InputFormatError(msg)
-    frame.index = as_code_index(frame.index, what=f"commune codes of {path.name}")
-    frame.index.name = "code"
     return frame

@@ -110,7 +110,7 @@ def test_marks_of_several_chunks_are_the_distinct_keys():
 
 @pytest.mark.parametrize("kind", [pa.string(), pa.large_string()])
 def test_long_chunks_are_read_one_by_one_as_the_joined_column(kind):
-    from aplcore.codes import SHORTEST_CHUNKS
+    from aplcore.codes.arrow import SHORTEST_CHUNKS
 
     rng = np.random.default_rng(2)
     values = np.array(VALID, dtype=object)[rng.integers(0, len(VALID), 3 * SHORTEST_CHUNKS)]

@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._checks import check_codes_exist
 from ..code_history import code_status
 from ..codes import normalise_codes
+from ..codes.history import check_codes_exist
 from ..errors import (
     InputFormatError,
     InvalidValueError,

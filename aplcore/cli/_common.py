@@ -208,8 +208,8 @@ def read_table(
 
 
 def read_code_table(path: Path, *, what: str) -> pd.DataFrame:
-    """:func:`aplcore.tables.read_code_frame`: a table indexed by its commune codes."""
-    from ..tables import read_code_frame
+    """:func:`aplcore.io.read_code_frame`: a table indexed by its commune codes."""
+    from ..io import read_code_frame
 
     return read_code_frame(path, what=what)
 

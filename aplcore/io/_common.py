@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..codes import CODE_PATTERN
+from .._checks import Locator
+from ..codes import CODE_PATTERN, as_code_index
 from ..errors import (
     CommuneCodeError,
     DuplicateError,
@@ -20,6 +21,7 @@ from ..errors import (
     InvalidValueError,
     describe_values,
 )
+from ..tables import read_frame, read_table, to_arrow
 
 logger = logging.getLogger("aplcore.io")
 
@@ -39,16 +41,15 @@ class Table:
     #: whether the table was read from a file (named ``name``)
     from_file: bool = True
 
+    @property
+    def locator(self) -> Locator:
+        """Where the rows of this table are, for messages (0-based positions in frames)."""
+        name = self.name if self.from_file else None
+        return Locator(name=name, first_line=self.first_line, label="position")
+
     def where(self, positions: Sequence[int] | np.ndarray) -> str:
         """``"lines 3, 7 of pop.csv"`` (text files) or ``"positions 0, 4"`` (0-based rows)."""
-        positions = [int(p) for p in positions]
-        if self.first_line is None:
-            label = "position" if len(positions) == 1 else "positions"
-            place = f" of {self.name}" if self.from_file else ""
-            return f"{label} {describe_values(positions)}{place}"
-        label = "line" if len(positions) == 1 else "lines"
-        lines = describe_values([p + self.first_line for p in positions])
-        return f"{label} {lines} of {self.name}"
+        return self.locator.where(positions)
 
     def truncation_hint(self, positions: Sequence[int] | np.ndarray) -> str:
         """A hint when the offending rows include the last one of a file."""
@@ -65,8 +66,6 @@ def load_text_table(source: Source, *, what: str, sheet: str | int | None = None
     compressed; parse errors name the file and the line. Cells of text files stay strings so
     that codes keep their leading zeros; numbers are converted later by :func:`to_numbers`.
     """
-    from ..tables import read_table, to_arrow
-
     if not isinstance(source, str | PathLike):
         if isinstance(source, pd.DataFrame):
             frame = source.reset_index() if _has_named_index(source) else source.copy()
@@ -263,3 +262,27 @@ def to_numbers(
             )
             raise InvalidValueError(msg)
     return values
+
+
+def read_code_frame(path: Path, *, what: str) -> pd.DataFrame:
+    """Read a table (see :func:`read_frame`) indexed by its ``code`` (or ``commune``) column."""
+    return code_indexed(read_frame(path, what=what), what=what, path=path)
+
+
+def code_indexed(frame: pd.DataFrame, *, what: str, path: Path) -> pd.DataFrame:
+    """``frame`` indexed by its ``code`` (or ``commune``) column of commune codes, checked."""
+    if frame.index.name in ("code", "commune"):
+        frame = frame.reset_index()
+    for column in ("code", "commune"):
+        if column in frame.columns:
+            frame = frame.set_index(column)
+            break
+    else:
+        msg = (
+            f"{what} {path} needs a 'code' (or 'commune') column of commune codes; found "
+            f"columns {', '.join(map(str, frame.columns))}."
+        )
+        raise InputFormatError(msg)
+    frame.index = as_code_index(frame.index, what=f"commune codes of {path.name}")
+    frame.index.name = "code"
+    return frame

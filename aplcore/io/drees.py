@@ -12,6 +12,7 @@ import csv
 import logging
 import math
 import re
+from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -118,6 +119,47 @@ def read_drees_apl(path: str | PathLike[str], year: int = 2023) -> pd.DataFrame:
     finally:
         workbook.close()
     where = f"sheet {sheet_name!r} of {path.name}"
+    header_at, pop_year = _header(rows, where=where, year=year)
+    start = header_at + 1
+    if start < len(rows) and not _text(rows[start][0]) and _text(rows[start][2]).startswith("En"):
+        start += 1  # units line
+    data = [
+        (i + 1, row)
+        for i, row in enumerate(rows[start:], start=start)
+        if row and any(c is not None and _text(c) != "" for c in row[: len(_HEADER)])
+    ]
+    if not data:
+        msg = f"{where}: no commune rows after the header (line {header_at + 1})."
+        raise InputFormatError(msg)
+    lines = np.array([line for line, _ in data])
+    cells = [list(row[: len(_HEADER)]) + [None] * (len(_HEADER) - len(row)) for _, row in data]
+    text_codes = _codes([c[0] for c in cells], lines, where=where)
+    out = pd.DataFrame(index=pd.Index(text_codes, dtype=object, name="code"))
+    out["name"] = [_text(c[1]) for c in cells]
+    for j, (label, column) in enumerate(_HEADER[2:], start=2):
+        out[column] = _numbers([c[j] for c in cells], lines, where=where, what=label)
+    dup = out.index.duplicated(keep=False)
+    if dup.any():
+        msg = (
+            f"{where}: communes listed more than once: "
+            f"{describe_values(sorted(set(out.index[dup])))} on lines "
+            f"{describe_values(lines[dup].tolist())}. Keep one row per commune."
+        )
+        raise DuplicateError(msg)
+    out.attrs.update(
+        {
+            "source": str(path),
+            "sheet": sheet_name,
+            "year": year,
+            "population_year": int(pop_year.group(1)) if pop_year else None,
+        }
+    )
+    logger.info("%s: %d communes", where, len(out))
+    return out
+
+
+def _header(rows: list[Any], *, where: str, year: int) -> tuple[int, re.Match[str] | None]:
+    """Row of the DREES header (checked column by column) and the year of its populations."""
     header_at = next(
         (
             i
@@ -155,20 +197,11 @@ def read_drees_apl(path: str | PathLike[str], year: int = 2023) -> pd.DataFrame:
             year,
             year - 2,
         )
-    start = header_at + 1
-    if start < len(rows) and not _text(rows[start][0]) and _text(rows[start][2]).startswith("En"):
-        start += 1  # units line
-    data = [
-        (i + 1, row)
-        for i, row in enumerate(rows[start:], start=start)
-        if row and any(c is not None and _text(c) != "" for c in row[: len(_HEADER)])
-    ]
-    if not data:
-        msg = f"{where}: no commune rows after the header (line {header_at + 1})."
-        raise InputFormatError(msg)
-    lines = np.array([line for line, _ in data])
-    cells = [list(row[: len(_HEADER)]) + [None] * (len(_HEADER) - len(row)) for _, row in data]
-    codes = [c[0] for c in cells]
+    return header_at, pop_year
+
+
+def _codes(codes: list[object], lines: np.ndarray, *, where: str) -> list[str]:
+    """The commune codes of the data rows, as text; numbers and other forms refused."""
     numeric_codes = [i for i, c in enumerate(codes) if isinstance(c, int | float)]
     if numeric_codes:
         msg = (
@@ -187,28 +220,7 @@ def read_drees_apl(path: str | PathLike[str], year: int = 2023) -> pd.DataFrame:
             "codes such as '18001' or '2A004'."
         )
         raise CommuneCodeError(msg)
-    out = pd.DataFrame(index=pd.Index(text_codes, dtype=object, name="code"))
-    out["name"] = [_text(c[1]) for c in cells]
-    for j, (label, column) in enumerate(_HEADER[2:], start=2):
-        out[column] = _numbers([c[j] for c in cells], lines, where=where, what=label)
-    dup = out.index.duplicated(keep=False)
-    if dup.any():
-        msg = (
-            f"{where}: communes listed more than once: "
-            f"{describe_values(sorted(set(out.index[dup])))} on lines "
-            f"{describe_values(lines[dup].tolist())}. Keep one row per commune."
-        )
-        raise DuplicateError(msg)
-    out.attrs.update(
-        {
-            "source": str(path),
-            "sheet": sheet_name,
-            "year": year,
-            "population_year": int(pop_year.group(1)) if pop_year else None,
-        }
-    )
-    logger.info("%s: %d communes", where, len(out))
-    return out
+    return text_codes
 
 
 def _numbers(values: list[object], lines: np.ndarray, *, where: str, what: str) -> np.ndarray:
@@ -260,6 +272,105 @@ def _number(text: str) -> float:
     return float(re.sub(r"[\s\u202f\u00a0]", "", text).replace(",", "."))
 
 
+@dataclass(frozen=True)
+class _ParameterSheet:
+    """The rows of the DREES 'Paramètres' sheet, with the lookups its sections need."""
+
+    rows: list[list[str]]
+    where: str
+
+    @property
+    def first(self) -> list[str]:
+        return [r[0] if r else "" for r in self.rows]
+
+    def find(self, prefix: str, *, start: int = 0) -> int:
+        first = self.first
+        for i in range(start, len(self.rows)):
+            if first[i].lower().startswith(prefix.lower()):
+                return i
+        msg = (
+            f"{self.where}: no row starting with {prefix!r}; is this the DREES 'Paramètres' sheet?"
+        )
+        raise InputFormatError(msg)
+
+    def cell(self, i: int, j: int) -> str:
+        return self.rows[i][j] if j < len(self.rows[i]) else ""
+
+    def number(self, i: int, j: int, what: str) -> float:
+        try:
+            return _number(self.cell(i, j))
+        except ValueError as exc:
+            msg = f"{self.where}, row {i + 1}: {what} must be a number, found {self.cell(i, j)!r}."
+            raise InputFormatError(msg) from exc
+
+    def numbers_in(self, i: int) -> list[float]:
+        return [_number(m) for m in re.findall(r"\d[\d\s\u202f\u00a0]*\d|\d", self.first[i])]
+
+
+def _activity(sheet: _ParameterSheet) -> dict[str, Any]:
+    """The counting rule of a GP's activity: zero below, floor, cap, new installations."""
+    zero_row = sheet.find("Moins de")
+    floor_row = sheet.find("Entre", start=zero_row)
+    cap_row = sheet.find("Plus de", start=zero_row)
+    exceptions = sheet.first[sheet.find("Exceptions")]
+    new_install = re.search(r"offre de ([\d\s\u202f\u00a0]+) consultations", exceptions)
+    if new_install is None:
+        msg = f"{sheet.where}: cannot read the activity imputed to new GPs in {exceptions[:80]!r}."
+        raise InputFormatError(msg)
+    return {
+        "zero_below": sheet.numbers_in(zero_row)[0],
+        "floor_from": sheet.numbers_in(floor_row)[0],
+        "floor": sheet.number(floor_row, 1, "the activity floor"),
+        "cap": sheet.number(cap_row, 1, "the activity cap"),
+        "new_install": _number(new_install.group(1)),
+        "centres_de_sante_bounds": "ne sont pas appliquées" not in exceptions,
+    }
+
+
+def _decay(sheet: _ParameterSheet) -> tuple[list[float], list[float]]:
+    """The distance decay table: band upper bounds (minutes) and weights."""
+    first = sheet.first
+    decay_row = sheet.find("Décroissance")
+    breaks: list[float] = []
+    weights: list[float] = []
+    i = sheet.find("Temps de trajet", start=decay_row) + 1
+    while i < len(sheet.rows) and first[i]:
+        values = sheet.numbers_in(i)
+        weights.append(sheet.number(i, 1, "a distance weight"))
+        if first[i].lower().startswith(("moins", "entre")):
+            breaks.append(values[-1])
+        i += 1
+    if len(weights) != len(breaks) + 1 or not breaks:
+        msg = f"{sheet.where}, rows {decay_row + 1}-{i}: cannot read the distance decay table."
+        raise InputFormatError(msg)
+    return breaks, weights
+
+
+def _age_weights(sheet: _ParameterSheet) -> dict[int, pd.Series]:
+    """The consumption weight of each age band, by year."""
+    rows, where = sheet.rows, sheet.where
+    header = sheet.find("Tranche d'âge")
+    years = [int(m.group(1)) for c in rows[header][1:] if (m := re.search(r"(\d{4})", c))]
+    if not years:
+        msg = f"{where}, row {header + 1}: no year in the age-weight header {rows[header]!r}."
+        raise InputFormatError(msg)
+    band_rows = rows[header + 1 : header + 1 + len(AGE_BANDS)]
+    if len(band_rows) != len(AGE_BANDS) or not band_rows[-1][0].lower().startswith("plus de 90"):
+        msg = (
+            f"{where}, row {header + 2}: expected {len(AGE_BANDS)} age bands from 'Moins de 5 "
+            "ans' to 'Plus de 90 ans'."
+        )
+        raise InputFormatError(msg)
+    return {
+        y: pd.Series(
+            [sheet.number(header + 1 + k, j + 1, f"the {y} weight") for k in range(len(AGE_BANDS))],
+            index=pd.Index(AGE_BANDS, name="band"),
+            name=f"weight_{y}",
+        )
+        for j, y in enumerate(years)
+    }
+
+
 def read_drees_parameters(path_or_csv: str | PathLike[str]) -> dict[str, Any]:
     """Read the ``Paramètres`` sheet of the DREES workbook (``.xlsx``, or a CSV dump of it).
 
@@ -291,79 +402,11 @@ def read_drees_parameters(path_or_csv: str | PathLike[str]) -> dict[str, Any]:
     InputFormatError
         A section that cannot be found or read (the message names it and the row).
     """
-    rows, where = _parameter_rows(path_or_csv)
-    first = [r[0] if r else "" for r in rows]
-
-    def find(prefix: str, *, start: int = 0) -> int:
-        for i in range(start, len(rows)):
-            if first[i].lower().startswith(prefix.lower()):
-                return i
-        msg = f"{where}: no row starting with {prefix!r}; is this the DREES 'Paramètres' sheet?"
-        raise InputFormatError(msg)
-
-    def cell(i: int, j: int) -> str:
-        return rows[i][j] if j < len(rows[i]) else ""
-
-    def number(i: int, j: int, what: str) -> float:
-        try:
-            return _number(cell(i, j))
-        except ValueError as exc:
-            msg = f"{where}, row {i + 1}: {what} must be a number, found {cell(i, j)!r}."
-            raise InputFormatError(msg) from exc
-
-    def numbers_in(i: int) -> list[float]:
-        return [_number(m) for m in re.findall(r"\d[\d\s\u202f\u00a0]*\d|\d", first[i])]
-
-    field = first[find("Champ de l'indicateur") + 1]
-    zero_row = find("Moins de")
-    floor_row = find("Entre", start=zero_row)
-    cap_row = find("Plus de", start=zero_row)
-    exceptions = first[find("Exceptions")]
-    new_install = re.search(r"offre de ([\d\s\u202f\u00a0]+) consultations", exceptions)
-    if new_install is None:
-        msg = f"{where}: cannot read the activity imputed to new GPs in {exceptions[:80]!r}."
-        raise InputFormatError(msg)
-    activity = {
-        "zero_below": numbers_in(zero_row)[0],
-        "floor_from": numbers_in(floor_row)[0],
-        "floor": number(floor_row, 1, "the activity floor"),
-        "cap": number(cap_row, 1, "the activity cap"),
-        "new_install": _number(new_install.group(1)),
-        "centres_de_sante_bounds": "ne sont pas appliquées" not in exceptions,
-    }
-    decay_row = find("Décroissance")
-    breaks: list[float] = []
-    weights: list[float] = []
-    i = find("Temps de trajet", start=decay_row) + 1
-    while i < len(rows) and first[i]:
-        values = numbers_in(i)
-        weights.append(number(i, 1, "a distance weight"))
-        if first[i].lower().startswith(("moins", "entre")):
-            breaks.append(values[-1])
-        i += 1
-    if len(weights) != len(breaks) + 1 or not breaks:
-        msg = f"{where}, rows {decay_row + 1}-{i}: cannot read the distance decay table."
-        raise InputFormatError(msg)
-    header = find("Tranche d'âge")
-    years = [int(m.group(1)) for c in rows[header][1:] if (m := re.search(r"(\d{4})", c))]
-    if not years:
-        msg = f"{where}, row {header + 1}: no year in the age-weight header {rows[header]!r}."
-        raise InputFormatError(msg)
-    band_rows = rows[header + 1 : header + 1 + len(AGE_BANDS)]
-    if len(band_rows) != len(AGE_BANDS) or not band_rows[-1][0].lower().startswith("plus de 90"):
-        msg = (
-            f"{where}, row {header + 2}: expected {len(AGE_BANDS)} age bands from 'Moins de 5 "
-            "ans' to 'Plus de 90 ans'."
-        )
-        raise InputFormatError(msg)
-    age_weights = {
-        y: pd.Series(
-            [number(header + 1 + k, j + 1, f"the {y} weight") for k in range(len(AGE_BANDS))],
-            index=pd.Index(AGE_BANDS, name="band"),
-            name=f"weight_{y}",
-        )
-        for j, y in enumerate(years)
-    }
+    sheet = _ParameterSheet(*_parameter_rows(path_or_csv))
+    field = sheet.first[sheet.find("Champ de l'indicateur") + 1]
+    activity = _activity(sheet)
+    breaks, weights = _decay(sheet)
+    age_weights = _age_weights(sheet)
     return {
         "field": field,
         "activity": activity,

@@ -14,7 +14,8 @@ __all__ = ["PRACTITIONER_COLUMNS", "read_practitioners"]
 
 #: Columns of the practitioner table, in order.
 PRACTITIONER_COLUMNS = ("practitioner_id", "commune", "activity", "age", "kind", "new_install")
-_KINDS = ("liberal", "centre_sante")
+#: Allowed values of the ``kind`` column (practice types).
+KINDS = ("liberal", "centre_sante")
 _TRUE = {"true", "1", "yes", "oui", "vrai", "y", "o", "t"}
 _FALSE = {"false", "0", "no", "non", "faux", "n", "f", ""}
 
@@ -87,11 +88,11 @@ def read_practitioners(
         kind = kind.replace(
             {"": "liberal", "centre de santé": "centre_sante", "cds": "centre_sante"}
         )
-        bad = ~kind.isin(_KINDS).to_numpy()
+        bad = ~kind.isin(KINDS).to_numpy()
         if bad.any():
             rows = np.flatnonzero(bad)
             msg = (
-                f"{what}: kind must be one of {list(_KINDS)}; found "
+                f"{what}: kind must be one of {list(KINDS)}; found "
                 f"{describe_values(frame['kind'].iloc[rows].tolist())} at {table.where(rows)}."
             )
             raise InvalidValueError(msg)

@@ -75,9 +75,9 @@ from typing import Any
 from ..decay import CONVENTIONS
 from ..decay_text import decay_from_text
 from ..errors import AplcoreError, InputFormatError, ParameterError
-from ..io import read_population_by_age, read_practitioners
-from ..tables import code_indexed, read_frame
-from ..tables import read_code_frame as read_code_table
+from ..io import code_indexed, read_population_by_age, read_practitioners
+from ..io import read_code_frame as read_code_table
+from ..tables import read_frame
 from ..traveltimes.store import read_travel_times
 from .baseline import Baseline, ZoningSpec
 from .model import (

@@ -15,9 +15,9 @@ TravelTimes`` stays light.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from .._lazy import attach
 from .model import TravelTimes
 
 _LAZY: dict[str, str] = {
@@ -41,18 +41,7 @@ _LAZY: dict[str, str] = {
 __all__ = ["TravelTimes", *sorted(_LAZY)]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        msg = f"module 'aplcore.traveltimes' has no attribute {name!r}"
-        raise AttributeError(msg)
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = attach(__name__, {k: f"{__name__}.{v}" for k, v in _LAZY.items()})
 
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -22,17 +22,16 @@ import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from importlib import resources
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from ..area import area_of_table
+from .._checks import bad_non_negative, check_non_negative_option
+from ..datasets import area_of_table
 from ..errors import InputFormatError, InvalidValueError, ParameterError, describe_values
 from .geometry import commune_points
-
-if TYPE_CHECKING:
-    from .model import TravelTimes
+from .model import TravelTimes
 
 __all__ = [
     "DREES_BAND_EDGES",
@@ -279,17 +278,11 @@ def travel_times_crow_fly(
     """
     from scipy.spatial import cKDTree
 
-    from .model import TravelTimes
-
     model = CrowFlyModel() if model is None else model
     if not isinstance(model, CrowFlyModel):
         msg = f"model must be a CrowFlyModel, found {type(model).__name__}."
         raise ParameterError(msg)
-    if not (
-        isinstance(max_minutes, int | float) and math.isfinite(max_minutes) and max_minutes >= 0
-    ):
-        msg = f"max_minutes must be a non-negative number of minutes, found {max_minutes!r}."
-        raise ParameterError(msg)
+    check_non_negative_option(max_minutes, name="max_minutes", unit="minutes", allow_none=False)
     codes, xyz = commune_points(communes, code=code, crs=crs, repair_integers=repair_integers)
     radius_m = model.max_distance_km(float(max_minutes)) * 1000.0
     if radius_m >= 0:
@@ -327,7 +320,7 @@ def travel_times_crow_fly(
 
 def _finite_non_negative(values: np.ndarray | pd.Series, *, what: str) -> np.ndarray:
     array = np.asarray(values, dtype=np.float64).ravel()
-    bad = ~np.isfinite(array) | (array < 0)
+    bad = bad_non_negative(array)
     if bad.any():
         rows = np.flatnonzero(bad)
         msg = (

@@ -22,6 +22,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from .._checks import bad_non_negative, check_non_negative_option
 from ..codes import as_code_index
 from ..errors import InputFormatError, InvalidValueError, ParameterError, describe_values
 
@@ -69,9 +70,7 @@ def intra_commune_minutes(
     InvalidValueError
         Negative, NaN or infinite areas (the codes are listed).
     """
-    if not (isinstance(minutes, int | float) and math.isfinite(minutes) and minutes >= 0):
-        msg = f"minutes must be a non-negative number, found {minutes!r}."
-        raise ParameterError(msg)
+    check_non_negative_option(minutes, name="minutes", allow_none=False)
     if method == "constant":
         if area_km2 is None and codes is None:
             return float(minutes)
@@ -100,7 +99,7 @@ def intra_commune_minutes(
         raise InputFormatError(msg)
     index = as_code_index(area_km2.index, what="area_km2 codes")
     values = pd.to_numeric(area_km2, errors="coerce").to_numpy(dtype=np.float64)
-    bad = ~np.isfinite(values) | (values < 0)
+    bad = bad_non_negative(values)
     if bad.any():
         shown = describe_values([f"{c}: {v!r}" for c, v in area_km2[bad].items()])
         msg = (

@@ -13,12 +13,13 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from .._checks import TimeUnit
+from .._checks import Locator
 from ..codes import Ids, as_code_index
 from ..errors import (
     DuplicateError,
@@ -28,13 +29,14 @@ from ..errors import (
     describe_values,
     type_name,
 )
+from ..io.od import WHAT
+from ..tables import read_table
+from .build import BuildOptions, Columns, Duplicates, IntraMinutes, build, from_columns
+from .units import TimeUnit
 
 __all__ = ["TravelTimes"]
 
 logger = logging.getLogger(__name__)
-
-Duplicates = Literal["error", "min", "first"]
-IntraMinutes = float | pd.Series | None
 
 
 @dataclass(frozen=True, eq=False)
@@ -90,7 +92,7 @@ class TravelTimes:
 
     # ------------------------------------------------------------------ builders
     @classmethod
-    def from_frame(
+    def from_frame(  # noqa: PLR0913 - public entry point, keyword options
         cls,
         df: Any,
         *,
@@ -159,41 +161,27 @@ class TravelTimes:
         MissingCommuneError
             Missing self-pairs with ``intra_minutes=None``.
         """
-        from ..codes import RowNumbers
-        from ..tables import read_table
-        from .table import WHAT, from_columns
-
+        # positional, in the order of the fields of BuildOptions (no sentinel, no symmetrising)
+        options = BuildOptions(
+            max_minutes, intra_minutes, duplicates, None, None, ids, repair_integers, units, strict
+        )
         if not _is_table_object(df):
             msg = f"expected a pandas DataFrame, found {type_name(df)}."
             raise InputFormatError(msg)
+        names = Columns(origin, destination, minutes)
         table = read_table(
             df,
-            columns=[origin, destination, minutes],
-            text_columns=[origin, destination],
+            columns=list(names),
+            text_columns=list(names[:2]),
             what=WHAT,
             hint=" Name them with origin=, destination=, minutes=.",
         )
-        return from_columns(
-            table.data,
-            origin=origin,
-            destination=destination,
-            minutes=minutes,
-            communes=communes,
-            intra_minutes=intra_minutes,
-            duplicates=duplicates,
-            max_minutes=max_minutes,
-            not_computed=None,
-            symmetrise=None,
-            ids=ids,
-            repair_integers=repair_integers,
-            rows=RowNumbers(0, "row 0 = first row"),
-            metadata=metadata,
-            units=units,
-            strict=strict,
-        )
+        rows = Locator(0, "row 0 = first row")
+        csr = from_columns(table.data, names, options, communes=communes, rows=rows)
+        return cls.from_csr(*csr, metadata=metadata)
 
     @classmethod
-    def from_arrays(
+    def from_arrays(  # noqa: PLR0913 - public entry point, keyword options
         cls,
         codes: pd.Index | np.ndarray | list[str],
         origin: np.ndarray,
@@ -222,9 +210,9 @@ class TravelTimes:
         intra_minutes, duplicates, max_minutes, ids, metadata
             As in :meth:`from_frame`.
         """
-        from ..codes import RowNumbers
-        from .table import build
-
+        options = BuildOptions(
+            max_minutes=max_minutes, intra_minutes=intra_minutes, duplicates=duplicates, ids=ids
+        )
         index = _unit_index(codes, ids=ids)
         origin = np.asarray(origin)
         destination = np.asarray(destination)
@@ -253,17 +241,15 @@ class TravelTimes:
         sorted_codes = pd.Index(index.to_numpy()[order], dtype=object)
         remap = np.empty(len(index), dtype=np.int32)
         remap[order] = np.arange(len(index), dtype=np.int32)
-        return build(
+        csr = build(
             sorted_codes,
             remap[origin],
             remap[destination],
             np.ascontiguousarray(values, dtype=np.float64),
-            rows=RowNumbers(0, "row 0 = first row"),
-            intra_minutes=intra_minutes,
-            duplicates=duplicates,
-            max_minutes=max_minutes,
-            metadata=metadata,
+            options,
+            rows=Locator(0, "row 0 = first row"),
         )
+        return cls.from_csr(*csr, metadata=metadata)
 
     @classmethod
     def from_csr(
@@ -286,7 +272,7 @@ class TravelTimes:
     # ------------------------------------------------------------------ checks and views
     def _has_self_pair(self) -> np.ndarray:
         """Whether each commune has its ``i → i`` pair."""
-        from ..kernels import csr
+        from ..kernels import csr  # lazy: numba
 
         diagonal = np.arange(self.n_communes, dtype=np.int32)
         return csr.row_has_column(self.indptr, self.indices, diagonal)
@@ -308,8 +294,6 @@ class TravelTimes:
         Built by Arrow (codes taken from the index, no Python string per pair); the code columns
         have pandas' default string dtype.
         """
-        import pyarrow as pa
-
         names = pa.array([str(c) for c in self.codes], type=pa.string())
         table = pa.table(
             {
@@ -355,7 +339,7 @@ class TravelTimes:
         metadata = {**self.metadata, "subset_of": self.n_communes}
         sub = TravelTimes.from_csr(self.codes[keep], indptr, indices, minutes, metadata)
         if not sub._has_self_pair().all():
-            from ..kernels import csr
+            from ..kernels import csr  # lazy: numba
 
             zeros = np.zeros(sub.n_communes, dtype=np.float64)
             indptr, indices, minutes, _, _ = csr.canonical_rows(
@@ -366,8 +350,6 @@ class TravelTimes:
 
 
 def _is_table_object(df: Any) -> bool:
-    import pyarrow as pa
-
     return isinstance(df, pd.DataFrame | pa.Table | pa.RecordBatch) or hasattr(
         df, "__arrow_c_stream__"
     )

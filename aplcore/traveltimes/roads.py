@@ -30,18 +30,24 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from .._checks import bad_non_negative, check_non_negative_option
 from .._paths import refuse_special_file
-from ..area import area_of_table
-from ..errors import InputFormatError, InvalidValueError, ParameterError, describe_values
+from ..datasets import area_of_table
+from ..errors import (
+    InputFormatError,
+    InvalidValueError,
+    MismatchError,
+    ParameterError,
+    describe_values,
+)
 from ..settings import progress_enabled
-
-if TYPE_CHECKING:
-    from .model import TravelTimes
+from .geometry import commune_points, to_geocentric
+from .model import TravelTimes
 
 __all__ = [
     "RoadGraph",
@@ -100,7 +106,7 @@ class RoadGraph:
         return int(self.indices.size)
 
     @classmethod
-    def from_edges(
+    def from_edges(  # noqa: PLR0913 - public entry point, keyword options
         cls,
         n_nodes: int,
         tail: np.ndarray,
@@ -131,7 +137,7 @@ class RoadGraph:
                 f"edge arrays must have the same length, found {tail.size}, {head.size}, {w.size}."
             )
             raise InputFormatError(msg)
-        bad = ~np.isfinite(w) | (w < 0)
+        bad = bad_non_negative(w)
         if bad.any():
             rows = np.flatnonzero(bad)
             msg = (
@@ -375,7 +381,26 @@ def _canonical(values: Any, dtype: Any) -> np.ndarray:
     return array if array.flags.writeable else array.copy()
 
 
-def multi_source_dijkstra(
+def _checked_graph(
+    indptr: np.ndarray, indices: np.ndarray, weights: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The CSR arrays of a graph in the kernels' dtypes, checked to agree, weights ``>= 0``."""
+    indptr = _canonical(indptr, np.int64)
+    indices = _canonical(indices, np.int32)
+    weights = _canonical(weights, np.float64)
+    if indices.size != weights.size or indptr[-1] != indices.size:
+        msg = (
+            f"CSR arrays disagree: indptr[-1] = {indptr[-1]}, {indices.size} indices, "
+            f"{weights.size} weights."
+        )
+        raise InputFormatError(msg)
+    if bad_non_negative(weights).any():
+        msg = "edge weights must be finite and >= 0 (Dijkstra needs non-negative weights)."
+        raise InvalidValueError(msg)
+    return indptr, indices, weights
+
+
+def multi_source_dijkstra(  # noqa: PLR0913 - public entry point, keyword options
     indptr: np.ndarray,
     indices: np.ndarray,
     weights: np.ndarray,
@@ -423,26 +448,11 @@ def multi_source_dijkstra(
     import numba
     from tqdm.auto import tqdm
 
-    from ..kernels import dijkstra
+    from ..kernels import dijkstra  # lazy: numba
 
-    indptr = _canonical(indptr, np.int64)
-    indices = _canonical(indices, np.int32)
-    weights = _canonical(weights, np.float64)
+    indptr, indices, weights = _checked_graph(indptr, indices, weights)
     n_nodes = indptr.size - 1
-    if indices.size != weights.size or indptr[-1] != indices.size:
-        msg = (
-            f"CSR arrays disagree: indptr[-1] = {indptr[-1]}, {indices.size} indices, "
-            f"{weights.size} weights."
-        )
-        raise InputFormatError(msg)
-    if weights.size and not (np.isfinite(weights).all() and weights.min() >= 0):
-        msg = "edge weights must be finite and >= 0 (Dijkstra needs non-negative weights)."
-        raise InvalidValueError(msg)
-    if not (
-        isinstance(cutoff, int | float | np.floating) and math.isfinite(cutoff) and cutoff >= 0
-    ):
-        msg = f"cutoff must be a non-negative finite number, found {cutoff!r}."
-        raise ParameterError(msg)
+    check_non_negative_option(cutoff, name="cutoff", allow_none=False)
     src = _canonical(sources, np.int32)
     if src.size and (src.min() < 0 or src.max() >= n_nodes):
         msg = f"sources must be node positions in [0, {n_nodes}), found others."
@@ -510,7 +520,7 @@ def multi_source_dijkstra(
 
 
 # ---------------------------------------------------------------------------------- communes
-def travel_times_from_graph(
+def travel_times_from_graph(  # noqa: PLR0913 - public entry point, keyword options
     G: Any,
     communes: pd.DataFrame,
     max_minutes: float = 30,
@@ -582,7 +592,7 @@ def travel_times_from_graph(
     )
 
 
-def travel_times_from_road_graph(
+def travel_times_from_road_graph(  # noqa: PLR0913 - public entry point, keyword options
     road: RoadGraph,
     communes: pd.DataFrame,
     max_minutes: float = 30,
@@ -596,19 +606,9 @@ def travel_times_from_road_graph(
     repair_integers: bool = False,
 ) -> TravelTimes:
     """:func:`travel_times_from_graph` on a graph already converted with :func:`graph_to_csr`."""
-    from scipy.sparse import csr_array
-    from scipy.sparse.csgraph import connected_components
     from scipy.spatial import cKDTree
 
-    from ..errors import MismatchError
-    from .geometry import commune_points, to_geocentric
-    from .model import TravelTimes
-
-    if not (
-        isinstance(max_minutes, int | float) and math.isfinite(max_minutes) and max_minutes >= 0
-    ):
-        msg = f"max_minutes must be a non-negative number of minutes, found {max_minutes!r}."
-        raise ParameterError(msg)
+    check_non_negative_option(max_minutes, name="max_minutes", unit="minutes", allow_none=False)
     if not (math.isfinite(access_speed_kmh) and access_speed_kmh > 0):
         msg = f"access_speed_kmh must be a positive speed in km/h, found {access_speed_kmh!r}."
         raise ParameterError(msg)
@@ -626,25 +626,7 @@ def travel_times_from_road_graph(
     snap_node = node_pos[nearest].astype(np.int32)
     access_s = snap_m / 1000.0 / access_speed_kmh * 3600.0
 
-    n_comp, labels = connected_components(
-        csr_array((road.seconds, road.indices, road.indptr), shape=(road.n_nodes, road.n_nodes)),
-        directed=True,
-        connection="strong",
-    )
-    largest = np.argmax(np.bincount(labels, minlength=n_comp))
-    outside = labels[snap_node] != largest
-    disconnected = codes[outside].tolist()
-    if disconnected:
-        text = (
-            f"{len(disconnected)} communes snap to nodes outside the largest strongly connected "
-            f"part of the road graph and may reach or be reached by few others: "
-            f"{describe_values(disconnected)}"
-        )
-        if on_disconnected == "error":
-            msg = text + ". Use a graph covering them (or on_disconnected='warn')."
-            raise MismatchError(msg)
-        if on_disconnected == "warn":
-            logger.warning(text)
+    disconnected = _disconnected(road, codes, snap_node, on_disconnected)
 
     cutoff_s = float(max_minutes) * 60.0
     src, tgt, seconds = multi_source_dijkstra(
@@ -689,3 +671,33 @@ def travel_times_from_road_graph(
         intra_minutes=intra_minutes,
         metadata=metadata,
     )
+
+
+def _disconnected(
+    road: RoadGraph, codes: pd.Index, snap_node: np.ndarray, on_disconnected: str
+) -> list[str]:
+    """Communes snapped outside the largest strongly connected part of the graph (warned of,
+    or refused with ``on_disconnected="error"``)."""
+    from scipy.sparse import csr_array
+    from scipy.sparse.csgraph import connected_components
+
+    n_comp, labels = connected_components(
+        csr_array((road.seconds, road.indices, road.indptr), shape=(road.n_nodes, road.n_nodes)),
+        directed=True,
+        connection="strong",
+    )
+    largest = np.argmax(np.bincount(labels, minlength=n_comp))
+    outside = labels[snap_node] != largest
+    disconnected = codes[outside].tolist()
+    if disconnected:
+        text = (
+            f"{len(disconnected)} communes snap to nodes outside the largest strongly connected "
+            f"part of the road graph and may reach or be reached by few others: "
+            f"{describe_values(disconnected)}"
+        )
+        if on_disconnected == "error":
+            msg = text + ". Use a graph covering them (or on_disconnected='warn')."
+            raise MismatchError(msg)
+        if on_disconnected == "warn":
+            logger.warning(text)
+    return disconnected

@@ -22,7 +22,7 @@ import os
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
@@ -31,9 +31,8 @@ from .._paths import refuse_special_file
 from ..codes import CODE_PATTERN, normalise_codes
 from ..errors import InputFormatError, MismatchError, describe_values
 from ..io.writers import atomic_write
-
-if TYPE_CHECKING:
-    from .model import TravelTimes
+from .model import TravelTimes
+from .table import travel_times_from_table
 
 __all__ = [
     "FORMAT_VERSION",
@@ -165,8 +164,6 @@ def load_travel_times(
     MismatchError
         The stored commune list differs from ``communes``, or does not match its stored hash.
     """
-    from .model import TravelTimes
-
     path = Path(path)
     fmt = _format(path)
     if not path.is_file():
@@ -174,48 +171,10 @@ def load_travel_times(
         msg = f"travel-time matrix not found: {path}."
         raise InputFormatError(msg)
     if fmt == "parquet":
-        import pyarrow.parquet as pq
-
-        table = pq.read_table(path, read_dictionary=["origin", "destination"])
-        raw = (table.schema.metadata or {}).get(_KEY)
-        if raw is None:
-            msg = (
-                f"{path.name} has no aplcore metadata: it was not written by save_travel_times. "
-                "Read a plain O-D table with aplcore.travel_times_from_table instead."
-            )
-            raise InputFormatError(msg)
-        header = json.loads(raw)
-        codes = pd.Index(header["codes"], dtype=object)
-        o = _positions(table["origin"], codes)
-        d = _positions(table["destination"], codes)
-        if (o < 0).any() or (d < 0).any():
-            msg = f"{path.name} is corrupt: some pairs use codes absent from its commune list."
-            raise MismatchError(msg)
-        minutes = table["minutes"].to_numpy().astype(np.float64, copy=False)
+        header, codes, o, d, minutes = _read_parquet_matrix(path)
         indptr = None
     else:
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                if "metadata" not in data.files:
-                    msg = (
-                        f"{path.name} has no aplcore metadata: it was not written by "
-                        "save_travel_times."
-                    )
-                    raise InputFormatError(msg)
-                header = json.loads(str(data["metadata"]))
-                codes = pd.Index(data["codes"].astype(object), dtype=object)
-                indptr = data["indptr"].astype(np.int64)
-                d = data["indices"].astype(np.int32)
-                minutes = data["minutes"].astype(np.float64)
-        except (zipfile.BadZipFile, EOFError, KeyError, ValueError, OSError) as exc:
-            if isinstance(exc, InputFormatError | FileNotFoundError):
-                raise
-            msg = (
-                f"{path.name} is not a readable matrix file ({type(exc).__name__}: {exc}): "
-                "corrupt, cut short while written, or not written by save_travel_times. "
-                "Write it again (aplcore matrix, or aplcore.save_travel_times)."
-            )
-            raise InputFormatError(msg) from exc
+        header, codes, indptr, d, minutes = _read_npz_matrix(path)
     stored = header.get("codes_sha256")
     if stored != codes_hash(codes):
         msg = (
@@ -224,29 +183,7 @@ def load_travel_times(
         )
         raise MismatchError(msg)
     if communes is not None:
-        wanted = (
-            normalise_codes(list(communes), what="communes")
-            if header.get("ids", "commune") == "commune"
-            else pd.Index([str(c) for c in communes], dtype=object)
-        )
-        if codes_hash(wanted) != stored:
-            missing = wanted.difference(codes).tolist()
-            extra = codes.difference(wanted).tolist()
-            parts = []
-            if missing:
-                parts.append(f"{len(missing)} communes are not in it ({describe_values(missing)})")
-            if extra:
-                parts.append(
-                    f"it has {len(extra)} communes not asked for ({describe_values(extra)})"
-                )
-            if not parts:
-                parts.append("the lists differ by duplicated codes")
-            msg = (
-                f"{path.name} was built for another commune list ({header['n_communes']} "
-                f"communes, method {header.get('method')!r}): {'; '.join(parts)}. Rebuild the "
-                "matrix for these communes, or subset it with TravelTimes.subset."
-            )
-            raise MismatchError(msg)
+        _check_commune_list(path, header, codes, communes)
     metadata = dict(header.get("metadata") or {})
     metadata["loaded_from"] = path.name
     if indptr is not None and _canonical(path, codes, indptr, d, minutes):
@@ -262,6 +199,85 @@ def load_travel_times(
         ids=header.get("ids", "commune"),
         metadata=metadata,
     )
+
+
+def _read_parquet_matrix(path: Path) -> tuple[dict[str, Any], pd.Index, Any, Any, np.ndarray]:
+    """(header, codes, origin positions, destination positions, minutes) of a Parquet matrix."""
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path, read_dictionary=["origin", "destination"])
+    raw = (table.schema.metadata or {}).get(_KEY)
+    if raw is None:
+        msg = (
+            f"{path.name} has no aplcore metadata: it was not written by save_travel_times. "
+            "Read a plain O-D table with aplcore.travel_times_from_table instead."
+        )
+        raise InputFormatError(msg)
+    header = json.loads(raw)
+    codes = pd.Index(header["codes"], dtype=object)
+    o = _positions(table["origin"], codes)
+    d = _positions(table["destination"], codes)
+    if (o < 0).any() or (d < 0).any():
+        msg = f"{path.name} is corrupt: some pairs use codes absent from its commune list."
+        raise MismatchError(msg)
+    minutes = table["minutes"].to_numpy().astype(np.float64, copy=False)
+    return header, codes, o, d, minutes
+
+
+def _read_npz_matrix(
+    path: Path,
+) -> tuple[dict[str, Any], pd.Index, np.ndarray, np.ndarray, np.ndarray]:
+    """(header, codes, indptr, indices, minutes) of a ``.npz`` matrix."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if "metadata" not in data.files:
+                msg = (
+                    f"{path.name} has no aplcore metadata: it was not written by save_travel_times."
+                )
+                raise InputFormatError(msg)
+            header = json.loads(str(data["metadata"]))
+            codes = pd.Index(data["codes"].astype(object), dtype=object)
+            indptr = data["indptr"].astype(np.int64)
+            indices = data["indices"].astype(np.int32)
+            minutes = data["minutes"].astype(np.float64)
+    except (zipfile.BadZipFile, EOFError, KeyError, ValueError, OSError) as exc:
+        if isinstance(exc, InputFormatError | FileNotFoundError):
+            raise
+        msg = (
+            f"{path.name} is not a readable matrix file ({type(exc).__name__}: {exc}): "
+            "corrupt, cut short while written, or not written by save_travel_times. "
+            "Write it again (aplcore matrix, or aplcore.save_travel_times)."
+        )
+        raise InputFormatError(msg) from exc
+    return header, codes, indptr, indices, minutes
+
+
+def _check_commune_list(
+    path: Path, header: dict[str, Any], codes: pd.Index, communes: Iterable[str] | pd.Index
+) -> None:
+    """Refuse a matrix built for another list of communes than ``communes``."""
+    wanted = (
+        normalise_codes(list(communes), what="communes")
+        if header.get("ids", "commune") == "commune"
+        else pd.Index([str(c) for c in communes], dtype=object)
+    )
+    if codes_hash(wanted) == header.get("codes_sha256"):
+        return
+    missing = wanted.difference(codes).tolist()
+    extra = codes.difference(wanted).tolist()
+    parts = []
+    if missing:
+        parts.append(f"{len(missing)} communes are not in it ({describe_values(missing)})")
+    if extra:
+        parts.append(f"it has {len(extra)} communes not asked for ({describe_values(extra)})")
+    if not parts:
+        parts.append("the lists differ by duplicated codes")
+    msg = (
+        f"{path.name} was built for another commune list ({header['n_communes']} "
+        f"communes, method {header.get('method')!r}): {'; '.join(parts)}. Rebuild the "
+        "matrix for these communes, or subset it with TravelTimes.subset."
+    )
+    raise MismatchError(msg)
 
 
 def _positions(column: Any, codes: pd.Index) -> np.ndarray:
@@ -327,8 +343,6 @@ def read_travel_times(
     commune codes absent from the current COG an error; ``sep``, ``sheet`` and
     ``repair_integers`` are those of :func:`aplcore.traveltimes.travel_times_from_table`.
     """
-    from .table import travel_times_from_table
-
     suffix = path.suffix.lower()
     if suffix == ".npz" or (suffix in (".parquet", ".pq") and _is_saved_matrix(path)):
         return load_travel_times(path)

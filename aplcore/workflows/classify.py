@@ -64,7 +64,7 @@ def territory_table(path: PathLike, column: str | None = None) -> pd.DataFrame:
 
 
 def _population(apl_table: pd.DataFrame, apl: PathLike, population: PathLike | None) -> Any:
-    from ..tables import read_code_frame
+    from ..io import read_code_frame
 
     if population is not None:
         pop_table = read_code_frame(Path(population), what="the population table")
@@ -134,7 +134,7 @@ def classify_files(
         The national zoning file in force, compared with the recomputed zoning.
     """
     from .._checks import non_negative_numbers
-    from ..tables import read_code_frame
+    from ..io import read_code_frame
     from ..zoning import classify_zones, compare_zonings, read_choices, zoning_in_force
 
     options = _caps_options(caps, margin, caps_file)

@@ -1,145 +1,27 @@
-"""Commune codes: 5-character INSEE COG strings such as ``"01001"``, ``"2A004"`` or ``"75056"``.
+"""Columns of identifiers encoded by Arrow as positions into one sorted index of codes.
 
-Codes are never integers in aplcore. Inputs with integer-looking codes are rejected unless the
-caller asks for a repair, which is only done when it is unambiguous (a number of at most 5 digits
-whose zero-padding gives a valid code).
+The work runs on the distinct values (about 35 000 communes), never per row.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from .errors import CommuneCodeError, DuplicateError, ParameterError, describe_values
+from .._checks import Locator
+from ..errors import CommuneCodeError, ParameterError, describe_values
+from .forms import _CODE_REGEX, TEXT_CODES_FIX, short_codes_hint
 
-__all__ = [
-    "CODE_PATTERN",
-    "CodeColumn",
-    "Ids",
-    "RowNumbers",
-    "as_code_index",
-    "encode_codes",
-    "normalise_codes",
-]
+__all__ = ["CodeColumn", "Ids", "RowNumbers", "encode_codes"]
 
 logger = logging.getLogger(__name__)
-
-#: Metropolitan codes (2 digits or 2A/2B, then 3 digits) and overseas codes (97x + 2 digits).
-CODE_PATTERN = re.compile(r"^(?:\d{2}|2[AB])\d{3}$")
-_CODE_REGEX = CODE_PATTERN.pattern
-#: How to keep the leading zeros of codes stored as numbers.
-_TEXT_CODES_FIX = (
-    "Read the column as text (e.g. pandas.read_csv(..., dtype={'code': str})) or pass {param} to "
-    "zero-pad whole numbers."
-)
-
-
-def _is_integer_dtype(values: pd.Series) -> bool:
-    return pd.api.types.is_integer_dtype(values) or pd.api.types.is_float_dtype(values)
-
-
-def normalise_codes(
-    values: pd.Series | pd.Index | np.ndarray | list[object],
-    *,
-    what: str = "commune codes",
-    repair_integers: bool = False,
-) -> pd.Index:
-    """Check commune codes and return them as a string index.
-
-    Parameters
-    ----------
-    values
-        The codes as read.
-    what
-        How to name these codes in an error message (for instance ``"origin codes"``).
-    repair_integers
-        Zero-pad integer codes (``1001`` → ``"01001"``). Only done when every value is a
-        non-negative whole number below 100 000; the repair is logged.
-
-    Returns
-    -------
-    pandas.Index
-        The codes, dtype ``object`` of Python ``str``, in input order.
-
-    Raises
-    ------
-    CommuneCodeError
-        Codes that are numbers (unless repaired), missing, or not of the INSEE form.
-    """
-    series = pd.Series(values, copy=False) if not isinstance(values, pd.Series) else values
-    if _is_integer_dtype(series) and len(series) > 0:
-        if not repair_integers:
-            msg = (
-                f"{what} must be 5-character strings such as '01001' or '2A004', found numbers "
-                f"({describe_values(series.head(5).tolist())}): leading zeros are lost that way."
-            )
-            raise CommuneCodeError(msg, fix=_TEXT_CODES_FIX, param="repair_integers", value=True)
-        series = _repair_integer_codes(series, what=what)
-    if series.isna().any():
-        rows = np.flatnonzero(series.isna().to_numpy())
-        positions = describe_values(rows.tolist())
-        msg = f"{what} must not be missing; found missing codes at positions {positions}."
-        raise CommuneCodeError(msg)
-    text = series.astype(str)
-    bad = ~text.str.fullmatch(_CODE_REGEX)
-    if bad.any():
-        offending = text[bad].unique().tolist()
-        hint = ""
-        if all(v.isdigit() and len(v) < 5 for v in offending[:20]):
-            from ._checks import short_codes_hint
-
-            hint = short_codes_hint(offending, fix="read them as text")
-        msg = (
-            f"{what} must be INSEE codes of 5 characters (2 digits or 2A/2B, then 3 digits, e.g. "
-            f"'01001', '2A004', '97411'); found {describe_values(offending)}.{hint}"
-        )
-        raise CommuneCodeError(msg)
-    return pd.Index(text.to_numpy(dtype=object), dtype=object)
-
-
-def _repair_integer_codes(series: pd.Series, *, what: str) -> pd.Series:
-    numbers = series.to_numpy(dtype=float)
-    whole = np.isfinite(numbers) & (numbers == np.round(numbers)) & (numbers >= 0) & (numbers < 1e5)
-    if not whole.all():
-        offending = series[~whole].head(5).tolist()
-        msg = (
-            f"cannot repair {what}: integer repair needs whole numbers between 0 and 99999, found "
-            f"{describe_values(offending)}. Read the codes as text instead."
-        )
-        raise CommuneCodeError(msg)
-    logger.warning(
-        "repaired %d %s given as integers by zero-padding to 5 digits", len(series), what
-    )
-    return pd.Series([f"{int(v):05d}" for v in numbers], index=series.index, dtype=object)
-
-
-def as_code_index(
-    values: pd.Series | pd.Index | np.ndarray | list[object],
-    *,
-    what: str = "commune codes",
-    repair_integers: bool = False,
-) -> pd.Index:
-    """Like :func:`normalise_codes`, and also reject duplicated codes.
-
-    Raises
-    ------
-    DuplicateError
-        A code appears more than once.
-    """
-    index = normalise_codes(values, what=what, repair_integers=repair_integers)
-    if index.has_duplicates:
-        dup = index[index.duplicated()].unique().tolist()
-        msg = f"{what} must be unique, found duplicated codes {describe_values(dup)}."
-        fix = "Aggregate the rows per commune (e.g. df.groupby(code).sum()) before passing them."
-        raise DuplicateError(msg, fix=fix, param="values")
-    return index
-
 
 # ------------------------------------------------------------------ encoding columns of codes
 #: Which identifiers a table holds: INSEE commune codes (validated), or any non-empty text.
@@ -155,21 +37,8 @@ class CodeColumn:
     what: str
 
 
-@dataclass(frozen=True)
-class RowNumbers:
-    """How rows are numbered in messages: ``row_base`` is the number of the first row."""
-
-    base: int = 1
-    note: str = "row 1 = first data row"
-
-    def show(self, rows: np.ndarray, values: Sequence[Any], *, limit: int = 5) -> str:
-        """``row 2: '1002', row 7: 'abc' and 3 more (5 in all)`` (``values[k]`` at ``rows[k]``)."""
-        shown = ", ".join(
-            f"row {int(r) + self.base}: {v!r}" for r, v in zip(rows[:limit], values, strict=False)
-        )
-        if rows.size > limit:
-            return f"{shown} and {rows.size - limit} more ({rows.size} in all)"
-        return shown
+#: How rows are numbered in messages (the one row locator of :mod:`aplcore._checks`).
+RowNumbers = Locator
 
 
 def encode_codes(
@@ -212,8 +81,6 @@ def encode_codes(
         Missing identifiers, numbers given as codes, or (``ids="commune"``) codes that are not
         INSEE codes; the message lists the rows.
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
     if ids not in ("commune", "any"):
         msg = f"ids must be 'commune' or 'any', found {ids!r}."
@@ -269,9 +136,8 @@ def _encode_commune_text(columns: Sequence[CodeColumn]) -> tuple[pd.Index, list[
     all valid INSEE codes, read from the string buffers by a kernel (no string hashed): rows of
     plain text one by one, dictionaries once each; ``None`` when the general path is needed
     (other types, missing values, any value that is not a code: that path names the rows)."""
-    import pyarrow as pa
 
-    from .kernels import codes as kernel
+    from ..kernels import codes as kernel  # lazy: numba
 
     chunked = []
     for column in columns:
@@ -344,7 +210,7 @@ def _index_of_keys(present: np.ndarray) -> pd.Index:
 def _text_keys(values: Any, seen: np.ndarray) -> list[np.ndarray] | None:
     """The key of every row of a column of plain text (marked in ``seen``); ``None`` if some
     value is not a commune code."""
-    from .kernels import codes as kernel
+    from ..kernels import codes as kernel  # lazy: numba
 
     out = np.empty(len(values), dtype=np.int32)
     start = 0
@@ -363,7 +229,7 @@ def _dictionary_keys(
     """(keys of the dictionary, int32 indices) of every chunk of a dictionary-encoded column:
     each distinct dictionary (the batches of a Parquet row group share one) is read once and
     all its values are marked in ``seen``, used or not, as the general path keeps them."""
-    from .kernels import codes as kernel
+    from ..kernels import codes as kernel  # lazy: numba
 
     pieces = []
     for chunk in values.chunks:
@@ -400,7 +266,6 @@ def _few_chunks(values: Any) -> list[Any]:
 def _string_buffers(array: Any) -> tuple[np.ndarray, np.ndarray]:
     """Offsets (int64, absolute in the data) and bytes of an Arrow string array, no copy for
     large strings."""
-    import pyarrow as pa
 
     _, offsets, data = array.buffers()
     width = 8 if pa.types.is_large_string(array.type) else 4
@@ -420,8 +285,6 @@ def _dictionary(
     """Pieces of the column in row order: (distinct values as Arrow strings, int32 index of
     every row of the piece). Parquet dictionary chunks stay pieces of their own (no pass to
     unify their dictionaries); missing values are refused."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
     values = column.values
     if isinstance(values, pa.Array):
@@ -482,8 +345,6 @@ def _identity(array: Any) -> tuple[Any, ...]:
 
 def _numbers_as_text(values: Any, *, label: str, ids: Ids, repair: bool) -> tuple[Any, np.ndarray]:
     """Numbers given as identifiers: refused, or (repair / ``ids="any"``) taken as text."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
     distinct = pc.unique(values)
     numbers = np.asarray(distinct.to_numpy(zero_copy_only=False), dtype=np.float64)
@@ -493,7 +354,7 @@ def _numbers_as_text(values: Any, *, label: str, ids: Ids, repair: bool) -> tupl
             f"{label} must be 5-character strings such as '01001' or '2A004', found numbers "
             f"({shown}): leading zeros are lost that way."
         )
-        raise CommuneCodeError(msg, fix=_TEXT_CODES_FIX, param="repair_integers", value=True)
+        raise CommuneCodeError(msg, fix=TEXT_CODES_FIX, param="repair_integers", value=True)
     limit = 1e5 if ids == "commune" else 2.0**63
     whole = (
         np.isfinite(numbers) & (numbers == np.round(numbers)) & (numbers >= 0) & (numbers < limit)
@@ -517,8 +378,6 @@ def _numbers_as_text(values: Any, *, label: str, ids: Ids, repair: bool) -> tupl
 
 def _full_match(values: np.ndarray, pattern: str) -> np.ndarray:
     """Whether each string matches ``pattern`` whole, by Arrow (no Python call per value)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
     if values.size == 0:
         return np.zeros(0, dtype=bool)
@@ -552,16 +411,11 @@ def _check_vocabulary(
                 logger.warning("repaired %d codes that lost their leading zeros", int(bad.sum()))
                 text = text.where(~short, text.str.zfill(5))
                 bad = ~text.str.fullmatch(_CODE_REGEX).to_numpy(dtype=bool)
-            from ._checks import short_codes_hint
-
             hint = short_codes_hint(
                 text[bad].unique().tolist(),
                 fix="pass {param} (or read the column as text)",
             )
     if bad.any():
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
         bad_values = pa.array(values[bad].tolist(), type=pa.large_string())
         for column, pieces in zip(columns, encoded, strict=True):
             found, shown, start = [], [], 0
@@ -581,17 +435,3 @@ def _check_vocabulary(
                 )
                 raise CommuneCodeError(msg, param="repair_integers", value=True)
     return text.to_numpy(dtype=object)
-
-
-# --- Commune code history (mergers and splits of the COG) -------------------------------------
-# Implemented in aplcore.code_history (bundled table built by data/build_code_history.py).
-
-from .code_history import (  # noqa: E402
-    COG_YEARS,
-    CommuneSplitWarning,
-    code_status,
-    load_code_history,
-    update,
-)
-
-__all__ += ["COG_YEARS", "CommuneSplitWarning", "code_status", "load_code_history", "update"]
