@@ -38,6 +38,10 @@ FLAGS: dict[str, Any] = {
     "territory_column": lambda value: "--territory-column",
     "population": lambda value: "--population",
     "caps_file": lambda value: "--caps-file",
+    "out": lambda value: "--out",
+    "map": lambda value: "--map",
+    "caps": lambda value: "--cap",
+    "communes": lambda value: "--communes",
 }
 
 #: Fixes of the Python interface that the command line words its own way ("" when it has none).

