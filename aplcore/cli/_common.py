@@ -207,20 +207,6 @@ def read_table(
     return read_frame(path, what=what, sep=sep, sheet=sheet)
 
 
-def read_code_table(path: Path, *, what: str) -> pd.DataFrame:
-    """:func:`aplcore.io.read_code_frame`: a table indexed by its commune codes."""
-    from ..io import read_code_frame
-
-    return read_code_frame(path, what=what)
-
-
-def as_numbers(values: pd.Series, *, what: str) -> pd.Series:
-    """:func:`aplcore._checks.non_negative_numbers`, imported when a command runs."""
-    from .._checks import non_negative_numbers  # cli startup
-
-    return non_negative_numbers(values, what=what)
-
-
 def print_error(command: str, message: str) -> None:
     sys.stderr.write(f"{PROG} {command}: error: {message}\n")
 
@@ -239,10 +225,3 @@ def show_warning(
 
     text = for_the_command_line(message, flags) if isinstance(message, Warning) else str(message)
     sys.stderr.write(f"{PROG} {command}: warning: {text}\n")
-
-
-def write_text(text: str, path: Path) -> None:
-    """Write a UTF-8 text file atomically (over an existing one: the command checked it)."""
-    from ..io import atomic_write
-
-    atomic_write(path, lambda stream: stream.write(text.encode("utf-8")), overwrite=True)

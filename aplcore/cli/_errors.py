@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import sys
 import threading
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
@@ -308,12 +307,3 @@ def ignore_further_interrupts() -> None:
 def exit_code_of_interrupt(exc: KeyboardInterrupt) -> int:
     """130 for Ctrl-C, 143 for SIGTERM (the shell conventions)."""
     return 143 if isinstance(exc, Terminated) else 130
-
-
-def stderr_line(text: str) -> None:
-    """Write one line on stderr, even if stderr is closed."""
-    try:
-        sys.stderr.write(text + "\n")
-        sys.stderr.flush()
-    except (OSError, ValueError):  # pragma: no cover - nothing left to report to
-        pass

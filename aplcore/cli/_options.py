@@ -65,15 +65,6 @@ def parse_decay(spec: str, *, closed: str | None = None) -> Any:
         raise CommandError(f"--{exc}") from None
 
 
-def describe_decay(decay: Any) -> str:
-    """How a decay is printed: its name and band edges (``drees_gp, bands [a, b)``)."""
-    from ..decay import BAND_NOTATION
-
-    if decay.kind == "step":
-        return f"{decay.name}, bands {BAND_NOTATION[decay.closed]}"
-    return decay.name
-
-
 def max_age(text: str) -> int | None:
     """``--max-age``: a whole number of years, or ``none`` for no limit."""
     if text.strip().lower() in ("none", "all", "any"):
@@ -97,10 +88,6 @@ def add_supply_options(parser: argparse.ArgumentParser) -> None:
         metavar="AGE",
         help="keep GPs aged this or less (65, the DREES rule); 'none' for all ages",
     )
-
-
-def describe_max_age(value: int | None) -> str:
-    return f"GPs aged ≤ {value}" if value is not None else "GPs of any age"
 
 
 def ring_minutes(text: str) -> float | None:
@@ -271,10 +258,3 @@ def add_map_file_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--dpi", type=dpi, default=200.0, metavar="DPI", help="resolution of the map (200)"
     )
-
-
-def check_map_file(path: Any) -> None:
-    """Refuse a ``--map`` file that is not PNG, SVG or PDF before any computation."""
-    if path is not None and path.suffix.lower() not in (".png", ".svg", ".pdf"):
-        msg = f"--map must end in .png, .svg or .pdf, found {path.name!r}."
-        raise CommandError(msg)

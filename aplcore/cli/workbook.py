@@ -128,13 +128,9 @@ def cmd_zone(args: argparse.Namespace) -> int:
 
 def _zoning_options(args: argparse.Namespace) -> dict[str, Any]:
     """The keyword arguments of :func:`aplcore.workflows.zoning_from_workbook` the options give."""
-    from .classify import _parse_caps
+    from ..io.caps import caps_from_text  # cli startup
 
-    options: dict[str, Any] = {}
-    caps = _parse_caps(args.cap)
-    if caps:
-        options["caps"] = caps
-        options["cap_unit"] = "share" if max(caps.values()) <= 1 else "inhabitants"
+    options: dict[str, Any] = caps_from_text(args.cap)
     if args.margin is not None:
         options["margin"] = args.margin
     if args.thresholds:

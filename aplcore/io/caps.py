@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..errors import DuplicateError, InputFormatError, InvalidValueError, describe_values
+from ..errors import (
+    DuplicateError,
+    InputFormatError,
+    InvalidValueError,
+    ParameterError,
+    describe_values,
+)
 from ..tables import read_frame
 
-__all__ = ["read_caps_file"]
+__all__ = ["caps_from_text", "read_caps_file"]
 
 
 def read_caps_file(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -81,3 +88,32 @@ def read_caps_file(path: str | os.PathLike[str]) -> dict[str, Any]:
             raise InvalidValueError(msg)
         options["margin"] = per_region["min"].rename("margin")
     return options
+
+
+def caps_from_text(items: Iterable[str]) -> dict[str, Any]:
+    """``caps`` and ``cap_unit`` of caps written ``ZONE=VALUE`` (``ZIP=0.713``, a share, or
+    ``ZIP=1834765``, inhabitants): the same kind for every zone; ``{}`` for none."""
+    caps: dict[str, float] = {}
+    for item in items:
+        zone, sep, number = item.partition("=")
+        try:
+            value = float(number)
+        except ValueError:
+            value = float("nan")
+        if not sep or not zone.strip() or not value >= 0:
+            msg = (
+                "{param} must look like ZONE=VALUE with a share (ZIP=0.713) or a number of "
+                f"inhabitants (ZIP=1834765), found {item!r}."
+            )
+            raise ParameterError(msg, param="caps", value=item)
+        caps[zone.strip()] = value
+    if not caps:
+        return {}
+    if min(caps.values()) <= 1 < max(caps.values()):
+        found = ", ".join(f"{z}={v:g}" for z, v in caps.items())
+        msg = (
+            "{param} values must all be shares (at most 1) or all be inhabitants (more than 1), "
+            f"found {found}."
+        )
+        raise ParameterError(msg, param="caps", value=found)
+    return {"caps": caps, "cap_unit": "share" if max(caps.values()) <= 1 else "inhabitants"}

@@ -4,28 +4,130 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import InputFormatError, ParameterError, Source
+from .._checks import non_negative_numbers
+from ..errors import InputFormatError, MissingCommuneError, ParameterError, Source
+from ..io import read_code_frame, read_territories
+from ..io.caps import read_caps_file
+from ..runinfo import write_run
+from ..zoning import (
+    classify_zones,
+    compare_zonings,
+    format_annex,
+    read_choices,
+    zoning_in_force,
+)
+from .summary import ZONING_NAMES
+from .workbook import _finite
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
     from ..zoning import Zoning
 
-__all__ = ["ClassifiedFiles", "classify_files", "territory_table"]
+__all__ = ["ClassifiedFiles", "classify_files", "classify_outputs", "territory_table"]
 
 PathLike = str | os.PathLike[str]
 
 
 @dataclass(frozen=True)
 class ClassifiedFiles:
-    """The zoning of :func:`classify_files`, and its comparison with the zoning in force."""
+    """The zoning of :func:`classify_files`, and its comparison with the zoning in force.
+
+    ``settings`` and ``data`` are the parameters and inputs, as recorded in the run record.
+    """
 
     zoning: Zoning
     comparison: Any = None
+    method: str = "zonage_2025"
+    settings: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, str] = field(default_factory=dict)
+
+    def tables(self, *, date_arrete: str | None = None) -> dict[str, pd.DataFrame]:
+        """The tables of the zoning (and of the comparison), by role (see
+        :func:`classify_outputs`), ready to write: no cap is an empty cell, not ``inf``."""
+        zoning = self.zoning
+        tables = {
+            "communes": zoning.communes,
+            "territories": _finite(zoning.territories),
+            "report": _finite(zoning.report).set_index("region"),
+            "checks": _finite(zoning.checks),
+            "national": zoning.to_national_schema(date_arrete=date_arrete).set_index("com_code"),
+            "table": _finite(zoning.published_table()).reset_index().set_index("region"),
+            "annex": zoning.decree_annex().set_index("zone"),
+        }
+        if self.comparison is not None:
+            comparison = self.comparison
+            tables["comparison_communes"] = comparison.communes
+            for part, frame in (
+                ("departements", comparison.by_departement),
+                ("regions", comparison.by_region),
+                ("transitions", comparison.transitions),
+            ):
+                tables[f"comparison_{part}"] = frame.reset_index()
+        return tables
+
+    def annex_text(self) -> str:
+        """The decree annex as text."""
+        return format_annex(self.zoning.decree_annex(), title=f"Annexe : zones ({self.method})")
+
+    def draw_maps(self, paths: Mapping[str, Path], *, dpi: float = 200.0) -> list[str]:
+        """The zoning map (``paths["map"]``) and the comparison map (``"comparison_map"``) that
+        ``paths`` asks for; a map that cannot be drawn is a text file saying why. Returns notes."""
+        notes = []
+        method = self.method
+        title = ZONING_NAMES.get(method, f"Zoning ({method} method)")
+        source = f"zoning: aplcore classify, method {method}"
+        for role, draw in (
+            ("map", lambda p: self.zoning.plot_map(path=p, title=title, source=source, dpi=dpi)),
+            ("comparison_map",
+             lambda p: self.comparison.plot(path=p, source="aplcore classify", dpi=dpi)),
+        ):  # fmt: skip
+            if role not in paths:
+                continue
+            try:
+                draw(paths[role])
+            except MissingCommuneError as exc:
+                paths[role].write_text(f"no map: {exc}\n", encoding="utf-8")
+                if role == "map":
+                    notes.append(f"no map ({exc})")
+        return notes
+
+    def write_record(self, path: Path, *, outputs: Sequence[Path], **settings: Any) -> Path:
+        """The run record: the method and its thresholds and caps, the inputs, the output
+        ``settings`` given (and ``argv``, the command line)."""
+        argv = settings.pop("argv", None)
+        return write_run(path, "classify", settings={**self.settings, **settings},
+                         outputs=outputs, data=self.data, argv=argv)  # fmt: skip
+
+
+def classify_outputs(
+    out: PathLike, *, maps: bool = True, map_format: str = "png", comparison: bool = False
+) -> dict[str, Path]:
+    """The files of a classification in the folder ``out``, by role."""
+    out = Path(out)
+    names = {
+        role: out / name
+        for role, name in (
+            ("communes", "zoning_communes.csv"), ("territories", "zoning_territories.csv"),
+            ("report", "zoning_report.csv"), ("checks", "zoning_checks.csv"),
+            ("national", "zonage_communes.csv"), ("table", "zoning_table_by_departement.csv"),
+            ("annex", "decree_annex.csv"), ("annex_text", "decree_annex.txt"),
+            ("run", "run.json"),
+        )
+    }  # fmt: skip
+    if maps:
+        names["map"] = out / f"zoning_map.{map_format}"
+    if comparison:
+        for part in ("communes", "departements", "regions", "transitions"):
+            names[f"comparison_{part}"] = out / f"comparison_{part}.csv"
+        if maps:
+            names["comparison_map"] = out / f"comparison_map.{map_format}"
+    return names
 
 
 def territory_table(path: PathLike, column: str | None = None) -> pd.DataFrame:
@@ -34,7 +136,6 @@ def territory_table(path: PathLike, column: str | None = None) -> pd.DataFrame:
     ``column`` chooses the territory column (default: ``territory``, or the only column besides
     ``departement`` and ``region``).
     """
-    from ..io import read_territories
 
     table = read_territories(path)
     extra = [c for c in table.columns if c not in ("departement", "region")]
@@ -64,7 +165,6 @@ def territory_table(path: PathLike, column: str | None = None) -> pd.DataFrame:
 
 
 def _population(apl_table: pd.DataFrame, apl: PathLike, population: PathLike | None) -> Any:
-    from ..io import read_code_frame
 
     if population is not None:
         pop_table = read_code_frame(Path(population), what="the population table")
@@ -82,7 +182,6 @@ def _population(apl_table: pd.DataFrame, apl: PathLike, population: PathLike | N
 def _caps_options(
     caps: dict[str, float] | None, margin: float | None, caps_file: PathLike | None
 ) -> dict[str, Any]:
-    from ..io.caps import read_caps_file
 
     if caps_file is not None and (caps or margin is not None):
         msg = "give the caps either with {param} or with the caps and margin, not both."
@@ -133,9 +232,6 @@ def classify_files(
     in_force
         The national zoning file in force, compared with the recomputed zoning.
     """
-    from .._checks import non_negative_numbers
-    from ..io import read_code_frame
-    from ..zoning import classify_zones, compare_zonings, read_choices, zoning_in_force
 
     options = _caps_options(caps, margin, caps_file)
     apl_table = read_code_frame(Path(apl), what="the APL table")
@@ -164,4 +260,15 @@ def classify_files(
         current = zoning_in_force(in_force)
         current = current[current.index.isin(zoning.communes.index)]
         comparison = compare_zonings(current, zoning, labels=("in force", "recomputed"))
-    return ClassifiedFiles(zoning, comparison)
+    settings = {
+        "method": getattr(zoning.method, "name", method),
+        "zones": list(getattr(zoning.method, "zones", ())),
+        "thresholds": list(getattr(zoning.method, "thresholds", None) or ()) or None,
+        "caps": dict(caps) if caps else None, "margin": margin,
+        "caps_file": str(caps_file) if caps_file is not None else None,
+        "territory_column": territory_column, "strict": bool(strict),
+    }  # fmt: skip
+    inputs = {"apl": apl, "territories": territories, "population": population,
+              "choices": choices, "in_force": in_force}  # fmt: skip
+    data = {key: str(path) for key, path in inputs.items() if path is not None}
+    return ClassifiedFiles(zoning, comparison, method, settings=settings, data=data)
