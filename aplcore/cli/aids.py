@@ -3,74 +3,50 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ._common import check_inputs, check_outputs, echo, read_table, write_table
+from ._options import FILE, REQUIRED, add_command, add_options, opt
 
-if TYPE_CHECKING:  # pragma: no cover
-    pass
+# fmt: off
+#: What ``aplcore aids`` is asked: one commune, or a plan of installations.
+WHAT_OPTIONS = (
+    opt("--commune", "commune code, e.g. 36044", metavar="CODE"),
+    opt("--plan", "installations: commune (or code)[, date, count, situations, days_per_week, "
+        "yearly_fees, ...], one row per installation", FILE),
+)
+#: The other options of ``aplcore aids``: one row per option.
+OPTIONS = (
+    opt("--zoning", "commune → zone table: code and zone columns (or com_code and zmed_niveau)",
+        FILE, REQUIRED),
+    opt("--date", "date deciding which aids apply", REQUIRED, metavar="YYYY-MM-DD"),
+    opt("--profile", "who the doctor is: first_installation, installation, "
+        "coordinated_installation, replacement, recent_graduate, secondary_practice, "
+        "training_supervisor, student, intern, or one situation (default: every measure of the "
+        "zone; with --plan, first_installation)", metavar="NAME"),
+    opt("--days-per-week", "liberal activity, days a week", type=float, metavar="N"),
+    opt("--yearly-fees", "yearly fees in euros", type=float, metavar="EUR"),
+    opt("--horizon-years", "years counted for yearly aids without a duration in the source (with "
+        "--plan)", type=int, default=1, metavar="N"),
+    opt("--catalogue", "another aids catalogue (TOML)", FILE),
+    opt("--out", "also write the table (.csv or .parquet)", FILE),
+)
+# fmt: on
 
 
-def add_parsers(
-    sub: Any, *, verbose: argparse.ArgumentParser, writer: argparse.ArgumentParser
-) -> None:
+def add_parsers(sub: Any, *, verbose: Any, writer: Any) -> None:
     """Add ``aplcore aids``."""
-    parser = sub.add_parser(
-        "aids",
-        parents=[verbose, writer],
+    parser = add_command(
+        sub, "aids", func=cmd_aids, parents=[verbose, writer],
         help="installation aids in a commune on a date, or the cost of a plan",
         description="List the installation and retention aids a GP could claim in a commune on "
         "a date, from a zoning (the demo's apl table, 'aplcore classify' communes, or the "
         "national zoning file), with amounts and sources; or, with --plan, the public cost of "
         "a set of installations by measure and year.",
         epilog="Example: aplcore aids --commune 36044 --zoning zoning.csv --date 2026-03-01",
-    )
-    what = parser.add_mutually_exclusive_group(required=True)
-    what.add_argument("--commune", metavar="CODE", help="commune code, e.g. 36044")
-    what.add_argument(
-        "--plan",
-        type=Path,
-        metavar="FILE",
-        help="installations: commune (or code)[, date, count, situations, days_per_week, "
-        "yearly_fees, ...], one row per installation",
-    )
-    parser.add_argument(
-        "--zoning",
-        type=Path,
-        required=True,
-        metavar="FILE",
-        help="commune → zone table: code and zone columns (or com_code and zmed_niveau)",
-    )
-    parser.add_argument(
-        "--date", required=True, metavar="YYYY-MM-DD", help="date deciding which aids apply"
-    )
-    parser.add_argument(
-        "--profile",
-        metavar="NAME",
-        help="who the doctor is: first_installation, installation, coordinated_installation, "
-        "replacement, recent_graduate, secondary_practice, training_supervisor, student, "
-        "intern, or one situation (default: every measure of the zone; with --plan, "
-        "first_installation)",
-    )
-    parser.add_argument(
-        "--days-per-week", type=float, metavar="N", help="liberal activity, days a week"
-    )
-    parser.add_argument("--yearly-fees", type=float, metavar="EUR", help="yearly fees in euros")
-    parser.add_argument(
-        "--horizon-years",
-        type=int,
-        default=1,
-        metavar="N",
-        help="years counted for yearly aids without a duration in the source (with --plan)",
-    )
-    parser.add_argument(
-        "--catalogue", type=Path, metavar="FILE", help="another aids catalogue (TOML)"
-    )
-    parser.add_argument(
-        "--out", type=Path, metavar="FILE", help="also write the table (.csv or .parquet)"
-    )
-    parser.set_defaults(func=cmd_aids)
+    )  # fmt: skip
+    add_options(parser.add_mutually_exclusive_group(required=True), WHAT_OPTIONS)
+    add_options(parser, OPTIONS)
 
 
 def _profile(args: argparse.Namespace, *, default: str | None) -> Any:

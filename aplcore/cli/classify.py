@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 from ._common import (
@@ -14,108 +13,17 @@ from ._common import (
     output_files,
     write_table,
 )
-from ._options import add_map_options, describe_zoning_rule
-
-
-def add_parsers(
-    sub: Any, *, verbose: argparse.ArgumentParser, writer: argparse.ArgumentParser
-) -> None:
-    """Add ``aplcore classify``."""
-    parser = sub.add_parser(
-        "classify",
-        parents=[verbose, writer],
-        help="zoning from an APL table and a territory table",
-        description="Classify territories (ZIP/ZAC/HZ) from communal APL and a commune → "
-        "territory table; writes the communes, the territories and the cap report.",
-    )
-    parser.add_argument(
-        "--apl",
-        type=Path,
-        required=True,
-        metavar="FILE",
-        help="APL table: code, apl, population (e.g. the output of 'aplcore compute')",
-    )
-    parser.add_argument(
-        "--territories",
-        type=Path,
-        required=True,
-        metavar="FILE",
-        help="commune → territory table: code, territory[, departement, region]",
-    )
-    parser.add_argument(
-        "--territory-column",
-        metavar="NAME",
-        help="territory column of the territory table (default: 'territory', or its only "
-        "column besides departement and region)",
-    )
-    parser.add_argument(
-        "--population",
-        type=Path,
-        metavar="FILE",
-        help="population by commune (code, population) when the APL table has none",
-    )
-    parser.add_argument("--method", default="zonage_2025", help="zoning method (zonage_2025)")
-    parser.add_argument(
-        "--thresholds", type=float, nargs="+", metavar="APL", help="APL thresholds of the zones"
-    )
-    parser.add_argument(
-        "--cap",
-        action="append",
-        default=[],
-        metavar="ZONE=VALUE",
-        help="regional population cap, a share (ZIP=0.713) or inhabitants (ZIP=1834765); "
-        "repeat per zone",
-    )
-    parser.add_argument(
-        "--margin",
-        type=float,
-        metavar="N",
-        help="extra inhabitants the method's margin zone may use (2346 for ZIP in "
-        "Centre-Val de Loire 2025)",
-    )
-    parser.add_argument(
-        "--caps-file",
-        type=Path,
-        metavar="FILE",
-        help="caps of several régions: a table with columns region, zone, value (shares "
-        "≤ 1 or inhabitants) and optionally margin, one row per région and zone; instead of "
-        "--cap and --margin",
-    )
-    parser.add_argument(
-        "--choices",
-        type=Path,
-        metavar="FILE",
-        help="the agency's choices (CSV), one row per choice: code, level (territory, commune "
-        "or qpv), zone, reason[, commune, population]",
-    )
-    parser.add_argument(
-        "--in-force",
-        type=Path,
-        metavar="FILE",
-        help="the zoning in force: the national DataSanté file (com_code, zmed_niveau); the "
-        "outputs then also compare it with the recomputed zoning",
-    )
-    parser.add_argument(
-        "--date-arrete",
-        type=date_arrete,
-        metavar="DD/MM/YYYY",
-        help="date of the arrêté that adopts the zoning, written in the national file",
-    )
-    parser.add_argument(
-        "--strict",
-        action="store_true",
-        help="strict rule checks: refuse a zoning that breaks a cap or a rule of the method "
-        "(default: write it and list what it breaks in zoning_checks.csv)",
-    )
-    add_map_options(parser)
-    parser.add_argument(
-        "--out",
-        type=Path,
-        required=True,
-        metavar="DIR",
-        help="output folder (communes, territories, report)",
-    )
-    parser.set_defaults(func=cmd_classify)
+from ._options import (
+    DIR,
+    FILE,
+    FLAG,
+    MAP_OPTIONS,
+    REQUIRED,
+    ZONING_OPTIONS,
+    add_command,
+    describe_zoning_rule,
+    opt,
+)
 
 
 def date_arrete(text: str) -> str:
@@ -128,6 +36,48 @@ def date_arrete(text: str) -> str:
         msg = f"expected a date written DD/MM/YYYY (e.g. 05/01/2026), found {text!r}"
         raise argparse.ArgumentTypeError(msg) from None
     return text
+
+
+# fmt: off
+#: The options of ``aplcore classify`` besides the shared groups: one row per option.
+OPTIONS = (
+    opt("--apl", "APL table: code, apl, population (e.g. the output of 'aplcore compute')", FILE,
+        REQUIRED),
+    opt("--territories", "commune → territory table: code, territory[, departement, region]",
+        FILE, REQUIRED),
+    opt("--territory-column", "territory column of the territory table (default: 'territory', or "
+        "its only column besides departement and region)", metavar="NAME"),
+    opt("--population", "population by commune (code, population) when the APL table has none",
+        FILE),
+)
+CHOICE_OPTIONS = (
+    opt("--margin", "extra inhabitants the method's margin zone may use (2346 for ZIP in "
+        "Centre-Val de Loire 2025)", type=float, metavar="N"),
+    opt("--caps-file", "caps of several régions: a table with columns region, zone, value (shares "
+        "≤ 1 or inhabitants) and optionally margin, one row per région and zone; instead of "
+        "--cap and --margin", FILE),
+    opt("--choices", "the agency's choices (CSV), one row per choice: code, level (territory, "
+        "commune or qpv), zone, reason[, commune, population]", FILE),
+    opt("--in-force", "the zoning in force: the national DataSanté file (com_code, zmed_niveau); "
+        "the outputs then also compare it with the recomputed zoning", FILE),
+    opt("--date-arrete", "date of the arrêté that adopts the zoning, written in the national file",
+        type=date_arrete, metavar="DD/MM/YYYY"),
+    opt("--strict", "strict rule checks: refuse a zoning that breaks a cap or a rule of the "
+        "method (default: write it and list what it breaks in zoning_checks.csv)", FLAG),
+)
+OUT_OPTIONS = (opt("--out", "output folder (communes, territories, report)", DIR, REQUIRED),)
+# fmt: on
+
+
+def add_parsers(sub: Any, *, verbose: Any, writer: Any) -> None:
+    """Add ``aplcore classify``."""
+    add_command(
+        sub, "classify", OPTIONS, ZONING_OPTIONS, CHOICE_OPTIONS, MAP_OPTIONS, OUT_OPTIONS,
+        func=cmd_classify, parents=[verbose, writer],
+        help="zoning from an APL table and a territory table",
+        description="Classify territories (ZIP/ZAC/HZ) from communal APL and a commune → "
+        "territory table; writes the communes, the territories and the cap report.",
+    )  # fmt: skip
 
 
 def cmd_classify(args: argparse.Namespace) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ._common import (
     Steps,
@@ -19,18 +19,20 @@ from ._common import (
     echo,
 )
 from ._options import (
+    DECAY_OPTIONS,
+    DIR,
+    FILE,
+    MAP_OPTIONS,
+    RING_OPTIONS,
+    SUPPLY_OPTIONS,
+    TRAVEL_TIME_OPTIONS,
     add_area_options,
-    add_decay_options,
-    add_map_options,
-    add_ring_option,
-    add_supply_options,
-    add_travel_time_options,
+    add_command,
+    add_options,
     chosen_area,
+    opt,
     parse_decay,
 )
-
-if TYPE_CHECKING:  # pragma: no cover
-    pass
 
 __all__ = ["add_parsers", "cmd_demo"]
 
@@ -52,49 +54,36 @@ DEFAULT_REGION = "24"
 DEFAULT_OUT = "aplcore-output"
 
 
-def add_parsers(
-    sub: Any, *, verbose: argparse.ArgumentParser, writer: argparse.ArgumentParser
-) -> None:
+# fmt: off
+#: The options of ``aplcore demo`` besides the shared groups: one row per option.
+OUT_OPTIONS = (
+    opt("--out", f"output folder ({DEFAULT_OUT}/)", DIR, default=Path(DEFAULT_OUT)),
+)
+OPTIONS = (
+    opt("--age-bands", "population by sex and age band (INSEE) to standardise demand; default: "
+        "total population", FILE),
+)
+SYNTHETIC_OPTIONS = (
+    opt("--seed", "seed of the synthetic GP table (0)", type=int, default=0),
+    opt("--territory", "zoning territory (epci: the TVS table is not bundled)",
+        choices=("epci", "commune", "departement"), default="epci"),
+)
+# fmt: on
+
+
+def add_parsers(sub: Any, *, verbose: Any, writer: Any) -> None:
     """Add ``aplcore demo``."""
-    parser = sub.add_parser(
-        "demo",
-        parents=[verbose, writer],
+    parser = add_command(
+        sub, "demo", func=cmd_demo, parents=[verbose, writer],
         help="the whole job on real communes with a synthetic GP table",
-        description=(
-            "APL and zoning of the real communes of an area (bundled data) with crow-fly or road "
-            "travel times and a SYNTHETIC GP activity table (no real one is public). Writes "
-            "tables, maps and run.json to --out; a second run replaces the outputs of the "
-            "previous demo in that folder."
-        ),
-    )
+        description="APL and zoning of the real communes of an area (bundled data) with crow-fly "
+        "or road travel times and a SYNTHETIC GP activity table (no real one is public). Writes "
+        "tables, maps and run.json to --out; a second run replaces the outputs of the previous "
+        "demo in that folder.",
+    )  # fmt: skip
     add_area_options(parser, default_region=DEFAULT_REGION)
-    add_ring_option(parser)
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=Path(DEFAULT_OUT),
-        metavar="DIR",
-        help=f"output folder ({DEFAULT_OUT}/)",
-    )
-    add_travel_time_options(parser)
-    parser.add_argument(
-        "--age-bands",
-        type=Path,
-        metavar="FILE",
-        help="population by sex and age band (INSEE) to standardise demand; default: total "
-        "population",
-    )
-    add_decay_options(parser)
-    add_supply_options(parser)
-    parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic GP table (0)")
-    parser.add_argument(
-        "--territory",
-        choices=("epci", "commune", "departement"),
-        default="epci",
-        help="zoning territory (epci: the TVS table is not bundled)",
-    )
-    add_map_options(parser)
-    parser.set_defaults(func=cmd_demo)
+    add_options(parser, RING_OPTIONS, OUT_OPTIONS, TRAVEL_TIME_OPTIONS, OPTIONS, DECAY_OPTIONS,
+                SUPPLY_OPTIONS, SYNTHETIC_OPTIONS, MAP_OPTIONS)  # fmt: skip
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -8,27 +8,20 @@ from collections.abc import Callable
 from typing import Any
 
 from ._common import echo
+from ._options import add_command
 
 
-def add_parsers(
-    sub: Any, *, verbose: argparse.ArgumentParser, writer: argparse.ArgumentParser
-) -> None:
+def add_parsers(sub: Any, *, verbose: Any, writer: Any) -> None:
     """Add ``aplcore info`` and ``aplcore warmup``."""
-    parser = sub.add_parser(
-        "info",
-        parents=[verbose],
-        help="versions, threads, Numba cache",
+    add_command(
+        sub, "info", func=cmd_info, parents=[verbose], help="versions, threads, Numba cache",
         description="Versions of aplcore and its dependencies, threads and the Numba cache.",
-    )
-    parser.set_defaults(func=cmd_info)
-    parser = sub.add_parser(
-        "warmup",
-        parents=[verbose],
-        help="compile and cache the kernels",
+    )  # fmt: skip
+    add_command(
+        sub, "warmup", func=cmd_warmup, parents=[verbose], help="compile and cache the kernels",
         description="Run tiny cases through the public functions so that Numba compiles the "
         "kernels and caches them on disk; prints the time each took.",
-    )
-    parser.set_defaults(func=cmd_warmup)
+    )  # fmt: skip
 
 
 def numba_cache_location() -> str:

@@ -3,41 +3,45 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 from ._common import CommandError, Steps, check_inputs, check_outputs, committed, echo
-from ._options import add_area_options, add_ring_option, add_travel_time_options, chosen_area
+from ._options import (
+    FILE,
+    REQUIRED,
+    RING_OPTIONS,
+    TRAVEL_TIME_OPTIONS,
+    add_area_options,
+    add_command,
+    add_options,
+    chosen_area,
+    opt,
+)
+
+# fmt: off
+#: The options of ``aplcore matrix`` besides the shared groups: one row per option.
+COMMUNE_OPTIONS = (
+    opt("--communes", "communes: code, lon, lat (or x, y)", FILE),
+)
+OUT_OPTIONS = (
+    opt("--out", "O-D table (.csv) or matrix with metadata (.parquet, .npz)", FILE, REQUIRED),
+)
+# fmt: on
 
 
-def add_parsers(
-    sub: Any, *, verbose: argparse.ArgumentParser, writer: argparse.ArgumentParser
-) -> None:
+def add_parsers(sub: Any, *, verbose: Any, writer: Any) -> None:
     """Add ``aplcore matrix``."""
-    parser = sub.add_parser(
-        "matrix",
-        parents=[verbose, writer],
+    parser = add_command(
+        sub, "matrix", COMMUNE_OPTIONS, func=cmd_matrix, parents=[verbose, writer],
         help="travel-time matrix of communes (crow-fly or road graph)",
         description="Travel times between communes within --max-minutes, from straight-line "
         "distances (calibrated on Metric) or a road graph. Communes from --communes (code, "
         "lon, lat) or from the bundled data (--region, --departement, --france); an area of the "
         "bundled data comes with its ring of neighbours (--ring-minutes), recorded in .parquet "
         "and .npz matrices so that 'aplcore compute' reports the area only.",
-    )
-    parser.add_argument(
-        "--communes", type=Path, metavar="FILE", help="communes: code, lon, lat (or x, y)"
-    )
+    )  # fmt: skip
     add_area_options(parser, default_region=None)
-    add_ring_option(parser)
-    add_travel_time_options(parser)
-    parser.add_argument(
-        "--out",
-        type=Path,
-        required=True,
-        metavar="FILE",
-        help="O-D table (.csv) or matrix with metadata (.parquet, .npz)",
-    )
-    parser.set_defaults(func=cmd_matrix)
+    add_options(parser, RING_OPTIONS, TRAVEL_TIME_OPTIONS, OUT_OPTIONS)
 
 
 def cmd_matrix(args: argparse.Namespace) -> int:

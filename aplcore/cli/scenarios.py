@@ -7,11 +7,28 @@ from pathlib import Path
 from typing import Any
 
 from ._common import CommandError, committed, echo
+from ._options import DIR, FLAG, REQUIRED, add_command, opt
+
+# fmt: off
+#: The options of ``aplcore scenarios run`` and ``report``: one row per option.
+RUN_OPTIONS = (
+    opt("spec", "the TOML spec", type=Path),
+    opt("--out", "output folder", DIR, REQUIRED),
+    opt("--scheduler", "address of a dask.distributed scheduler (tcp://host:8786): blocks of "
+        "scenarios run on its workers (needs aplcore[dask])", metavar="ADDRESS"),
+    opt("--no-maps", "tables only, no maps", FLAG),
+)
+REPORT_OPTIONS = (
+    opt("dir", "a folder written by 'aplcore scenarios run'", type=Path),
+    opt("--out", "report folder (DIR/report)", DIR),
+    opt("--quantiles", None, type=float, nargs="+", default=[0.05, 0.5, 0.95], metavar="Q"),
+    opt("--threshold", None, type=float, default=2.5, metavar="APL"),
+    opt("--no-maps", "tables only, no maps", FLAG),
+)
+# fmt: on
 
 
-def add_parsers(
-    sub: Any, *, verbose: argparse.ArgumentParser, writer: argparse.ArgumentParser
-) -> None:
+def add_parsers(sub: Any, *, verbose: Any, writer: Any) -> None:
     """Add ``aplcore scenarios run`` and ``aplcore scenarios report``."""
     parser = sub.add_parser(
         "scenarios",
@@ -21,37 +38,17 @@ def add_parsers(
         "schema is documented in aplcore.scenarios.spec.",
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    run = actions.add_parser(
-        "run",
-        parents=[verbose, writer],
+    add_command(
+        actions, "run", RUN_OPTIONS, func=cmd_run, parents=[verbose, writer],
         help="run the scenarios of a spec into a folder",
         description="Run the scenarios of SPEC; the APL of every scenario streams to OUT "
         "(Parquet blocks) with the scenario table, the zones and the report.",
-    )
-    run.add_argument("spec", type=Path, help="the TOML spec")
-    run.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
-    run.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        help="address of a dask.distributed scheduler (tcp://host:8786): blocks of scenarios "
-        "run on its workers (needs aplcore[dask])",
-    )
-    run.add_argument("--no-maps", action="store_true", help="tables only, no maps")
-    run.set_defaults(func=cmd_run)
-    report = actions.add_parser(
-        "report",
-        parents=[verbose],
+    )  # fmt: skip
+    add_command(
+        actions, "report", REPORT_OPTIONS, func=cmd_report, parents=[verbose],
         help="tables and maps of a finished run",
         description="Write the tables and maps of a run folder into DIR/report (or --out).",
-    )
-    report.add_argument("dir", type=Path, help="a folder written by 'aplcore scenarios run'")
-    report.add_argument("--out", type=Path, metavar="DIR", help="report folder (DIR/report)")
-    report.add_argument(
-        "--quantiles", type=float, nargs="+", default=[0.05, 0.5, 0.95], metavar="Q"
-    )
-    report.add_argument("--threshold", type=float, default=2.5, metavar="APL")
-    report.add_argument("--no-maps", action="store_true", help="tables only, no maps")
-    report.set_defaults(func=cmd_report)
+    )  # fmt: skip
 
 
 def _client(address: str | None) -> Any:

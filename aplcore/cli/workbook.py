@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ._common import (
     check_inputs,
@@ -12,81 +12,56 @@ from ._common import (
     committed,
     echo,
 )
-from ._options import describe_zoning_rule
-
-if TYPE_CHECKING:  # pragma: no cover
-    pass
+from ._options import (
+    DIR,
+    FILE,
+    FLAG,
+    REQUIRED,
+    ZONING_OPTIONS,
+    add_command,
+    describe_zoning_rule,
+    opt,
+)
 
 BUNDLED_TERRITORIES = ("epci", "departement", "commune")
 
 
-def add_parsers(
-    sub: Any, *, verbose: argparse.ArgumentParser, writer: argparse.ArgumentParser
-) -> None:
+# fmt: off
+#: The options of ``aplcore zone`` besides the shared groups: one row per option.
+OPTIONS = (
+    opt("--apl", "the DREES workbook (.xlsx; pip install 'aplcore[xlsx]') or a table with code, "
+        "the APL column and a population column", FILE, REQUIRED),
+    opt("--apl-column", "APL column to zone on: apl_65 (GPs aged 65 or less, the 2025 GP zoning) "
+        "or apl (all ages) for the workbook; any column of a table", REQUIRED, metavar="NAME"),
+    opt("--year", "sheet year of the workbook (2023: 'APL 2023')", type=int, default=2023),
+    opt("--population-column", "total population column of a table (pop_total, the workbook's)",
+        default="pop_total", metavar="NAME"),
+    opt("--territories", "territories: those of the bundled communes (epci, the default) or a "
+        "commune → territory table (code, territory[, departement, region]), e.g. your TVS table",
+        default="epci", metavar="epci|departement|commune|FILE"),
+    opt("--codes-to", "COG year the codes are brought to (default: 2025, the bundled communes', "
+        "with bundled territories; unchanged with a table of your own)", type=int,
+        metavar="YEAR"),
+)
+OUT_OPTIONS = (
+    opt("--margin", "margin of the margin zone", type=float, metavar="N"),
+    opt("--out", "output folder", DIR, REQUIRED),
+    opt("--no-map", "skip the map", FLAG),
+)
+# fmt: on
+
+
+def add_parsers(sub: Any, *, verbose: Any, writer: Any) -> None:
     """Add ``aplcore zone``."""
-    parser = sub.add_parser(
-        "zone",
+    add_command(
+        sub, "zone", OPTIONS, ZONING_OPTIONS, OUT_OPTIONS, func=cmd_zone,
         parents=[verbose, writer],
         help="zoning from the DREES APL workbook (or a CSV) in one step",
         description="Read published APL (the DREES workbook, sheet 'APL YEAR', or a CSV/Parquet "
         "table), take the APL column you choose (apl_65 for GP zonings), bring merged communes "
         "to their current code, group communes into territories and classify them. Writes the "
         "communes, territories, cap report, code changes, a map and run.json to --out.",
-    )
-    parser.add_argument(
-        "--apl",
-        type=Path,
-        required=True,
-        metavar="FILE",
-        help="the DREES workbook (.xlsx; pip install 'aplcore[xlsx]') or a table with code, "
-        "the APL column and a population column",
-    )
-    parser.add_argument(
-        "--apl-column",
-        required=True,
-        metavar="NAME",
-        help="APL column to zone on: apl_65 (GPs aged 65 or less, the 2025 GP zoning) or apl "
-        "(all ages) for the workbook; any column of a table",
-    )
-    parser.add_argument(
-        "--year", type=int, default=2023, help="sheet year of the workbook (2023: 'APL 2023')"
-    )
-    parser.add_argument(
-        "--population-column",
-        default="pop_total",
-        metavar="NAME",
-        help="total population column of a table (pop_total, the workbook's)",
-    )
-    parser.add_argument(
-        "--territories",
-        default="epci",
-        metavar="epci|departement|commune|FILE",
-        help="territories: those of the bundled communes (epci, the default) or a commune → "
-        "territory table (code, territory[, departement, region]), e.g. your TVS table",
-    )
-    parser.add_argument(
-        "--codes-to",
-        type=int,
-        metavar="YEAR",
-        help="COG year the codes are brought to (default: 2025, the bundled communes', with "
-        "bundled territories; unchanged with a table of your own)",
-    )
-    parser.add_argument("--method", default="zonage_2025", help="zoning method (zonage_2025)")
-    parser.add_argument(
-        "--thresholds", type=float, nargs="+", metavar="APL", help="APL thresholds of the zones"
-    )
-    parser.add_argument(
-        "--cap",
-        action="append",
-        default=[],
-        metavar="ZONE=VALUE",
-        help="regional population cap, a share (ZIP=0.713) or inhabitants (ZIP=1834765); "
-        "repeat per zone",
-    )
-    parser.add_argument("--margin", type=float, metavar="N", help="margin of the margin zone")
-    parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
-    parser.add_argument("--no-map", action="store_true", help="skip the map")
-    parser.set_defaults(func=cmd_zone)
+    )  # fmt: skip
 
 
 def cmd_zone(args: argparse.Namespace) -> int:
