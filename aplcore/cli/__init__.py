@@ -38,6 +38,13 @@ import traceback
 import warnings
 from collections.abc import Sequence
 
+from .._interrupts import (
+    Terminated,
+    exit_code_of_interrupt,
+    ignore_further_interrupts,
+    interruptible,
+    start_worker_threads,
+)
 from .._version import __version__
 from . import aids, classify, compute, demo, info, matrix, scenarios, workbook
 from ._common import (
@@ -50,15 +57,7 @@ from ._common import (
     show_warning,
     write_table,
 )
-from ._errors import (
-    Terminated,
-    describe_failure,
-    exit_code_of_interrupt,
-    ignore_further_interrupts,
-    interruptible,
-    log_unraisable,
-    start_worker_threads,
-)
+from ._errors import describe_failure, log_unraisable
 from .info import numba_cache_location, warmup_cases
 
 __all__ = [

@@ -153,7 +153,7 @@ def test_ctrl_c_during_parallel_kernels_in_a_real_process(tmp_path: Path, delay:
 
 
 def test_an_interruption_waits_while_numba_compiles():
-    from aplcore.cli._errors import _inside_compiler
+    from aplcore._interrupts import _inside_compiler
 
     namespace: dict = {}
     exec(
