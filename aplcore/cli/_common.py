@@ -113,49 +113,6 @@ class Steps:
             self._bar = None
 
 
-def check_inputs(paths: Sequence[Path | None]) -> list[Path]:
-    from .._paths import refuse_special_file
-
-    found = []
-    for path in paths:
-        if path is None:
-            continue
-        refuse_special_file(path, what="input")
-        if not path.exists():
-            msg = f"input file not found: {path}. Check the path (relative to {Path.cwd()})."
-            raise CommandError(msg)
-        found.append(path)
-    return found
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return a.resolve() == b.resolve() or (a.exists() and b.exists() and a.samefile(b))
-    except OSError:
-        return False
-
-
-def check_outputs(outputs: Sequence[Path], inputs: Sequence[Path], *, overwrite: bool) -> None:
-    """Refuse to write over an input (always) or an existing output (unless ``overwrite``)."""
-    for out in outputs:
-        for source in inputs:
-            if _same_file(out, source):
-                msg = (
-                    f"refusing to write {out}: it is an input of this command. "
-                    "Choose another output path."
-                )
-                raise CommandError(msg)
-    existing = [out for out in outputs if out.exists()]
-    if existing and not overwrite:
-        shown = ", ".join(str(p) for p in existing[:3])
-        more = f" and {len(existing) - 3} more" if len(existing) > 3 else ""
-        msg = (
-            f"output already exists: {shown}{more}. Pass --overwrite to replace it, or choose "
-            "another output path."
-        )
-        raise CommandError(msg)
-
-
 def check_out_folder(out: Path) -> None:
     """Refuse an ``--out`` folder that is an existing file."""
     if out.exists() and not out.is_dir():

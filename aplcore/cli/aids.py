@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ._common import check_inputs, check_outputs, echo, read_table, write_table
+from .._paths import check_paths
+from ._common import echo, read_table, write_table
 from ._options import FILE, REQUIRED, add_command, add_options, opt
 
 # fmt: off
@@ -71,9 +72,8 @@ def cmd_aids(args: argparse.Namespace) -> int:
     """``aplcore aids``."""
     from ..aids import cost, for_commune, load_catalogue
 
-    inputs = check_inputs([args.zoning, args.plan, args.catalogue])
-    if args.out is not None:
-        check_outputs([args.out], inputs, overwrite=args.overwrite)
+    outputs = [args.out] if args.out is not None else []
+    check_paths([args.zoning, args.plan, args.catalogue], outputs, overwrite=args.overwrite)
     catalogue = load_catalogue(args.catalogue)
     zoning = args.zoning
     if args.commune is not None:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from .._paths import check_paths
 from ._common import (
-    check_inputs,
     check_out_folder,
-    check_outputs,
     echo,
     output_files,
     write_table,
@@ -84,13 +83,11 @@ def cmd_classify(args: argparse.Namespace) -> int:
     """``aplcore classify``."""
     from ..workflows.classify import classify_files, classify_outputs  # cli startup
 
-    inputs = check_inputs(
-        [args.apl, args.territories, args.population, args.choices, args.in_force, args.caps_file]
-    )
     check_out_folder(args.out)
     names = classify_outputs(args.out, maps=not args.no_maps, map_format=args.map_format,
                              comparison=args.in_force is not None)  # fmt: skip
-    check_outputs(list(names.values()), inputs, overwrite=args.overwrite)
+    files = [args.apl, args.territories, args.population, args.choices, args.in_force]
+    check_paths([*files, args.caps_file], list(names.values()), overwrite=args.overwrite)
     result = classify_files(
         args.apl, args.territories, territory_column=args.territory_column,
         population=args.population, method=args.method, thresholds=args.thresholds,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ._common import Steps, check_inputs, check_outputs, committed, echo, logger
+from .._paths import check_paths
+from ._common import Steps, committed, echo, logger
 from ._options import (
     DECAY_OPTIONS,
     FILE,
@@ -63,10 +64,10 @@ def cmd_compute(args: argparse.Namespace) -> int:
     """``aplcore compute``."""
     from ..workflows.compute import COMPUTE_STEPS, compute_files, compute_outputs  # cli startup
 
-    inputs = check_inputs([args.times, args.population, args.practitioners])
     decay = parse_decay(args.decay, closed=args.closed)
     names = compute_outputs(args.out, map=args.map)
-    check_outputs(list(names.values()), inputs, overwrite=args.overwrite)
+    inputs = [args.times, args.population, args.practitioners]
+    check_paths(inputs, list(names.values()), overwrite=args.overwrite)
     read_options = {
         "intra_minutes": args.intra_minutes, "columns": tuple(args.od_columns), "sep": args.sep,
         "sheet": sheet_of(args), "repair_integers": args.repair_codes, "units": args.time_units,

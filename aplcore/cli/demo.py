@@ -10,11 +10,10 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from .._paths import check_paths
 from ._common import (
     Steps,
-    check_inputs,
     check_out_folder,
-    check_outputs,
     committed,
     echo,
 )
@@ -93,15 +92,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     area_options = chosen_area(args, default_region=DEFAULT_REGION)
     decay = parse_decay(args.decay, closed=args.closed)
-    inputs = check_inputs([args.roads, args.age_bands])
     maps = not args.no_maps and _shapely_available()
     check_out_folder(args.out)
     names = demo_outputs(args.out, maps=maps, map_format=args.map_format)
     ours = previous_demo_outputs(args.out)  # replaced without asking
-    check_outputs(
-        [p for p in names.values() if p.name not in ours], inputs, overwrite=args.overwrite
-    )
-    check_outputs(list(names.values()), inputs, overwrite=True)  # never over an input
+    new = [p for p in names.values() if p.name not in ours]
+    check_paths([args.roads, args.age_bands], new, overwrite=args.overwrite)
+    check_paths([args.roads, args.age_bands], list(names.values()), overwrite=True)
     steps = Steps([*_demo_steps(), "writing outputs"])
     try:
         with steps.step("communes"):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ._common import CommandError, Steps, check_inputs, check_outputs, committed, echo
+from .._paths import check_paths
+from ._common import CommandError, Steps, committed, echo
 from ._options import (
     FILE,
     REQUIRED,
@@ -48,9 +49,8 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     """``aplcore matrix``."""
     from ..workflows.matrix import commune_matrix, matrix_outputs  # cli startup
 
-    inputs = check_inputs([args.communes, args.roads])
     names = matrix_outputs(args.out)
-    check_outputs(list(names.values()), inputs, overwrite=args.overwrite)
+    check_paths([args.communes, args.roads], list(names.values()), overwrite=args.overwrite)
     area = None
     if args.communes is None:
         area = chosen_area(args, default_region=None)

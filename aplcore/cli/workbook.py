@@ -6,9 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from .._paths import check_paths
 from ._common import (
-    check_inputs,
-    check_outputs,
     committed,
     echo,
 )
@@ -70,9 +69,8 @@ def cmd_zone(args: argparse.Namespace) -> int:
     from ..workflows.workbook import workbook_outputs, zoning_from_workbook
 
     territory_file = None if args.territories in BUNDLED_TERRITORIES else Path(args.territories)
-    inputs = check_inputs([args.apl, territory_file])
     names = workbook_outputs(args.out, map=not args.no_map)
-    check_outputs(list(names.values()), inputs, overwrite=args.overwrite)
+    check_paths([args.apl, territory_file], list(names.values()), overwrite=args.overwrite)
     territories: Any = args.territories
     if territory_file is not None:
         territories = territory_table(territory_file)
