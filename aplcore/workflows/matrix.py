@@ -13,9 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..area import study_area
 from ..errors import ParameterError, reading
-from ..io import output_set, write_csv
+from ..io import output_set, read_code_frame, write_csv
 from ..runinfo import BUNDLED_DATA, run_file_beside, write_run
-from ..tables import read_code_frame
 from ..traveltimes.store import save_travel_times
 from .demo import travel_times
 
