@@ -1,28 +1,5 @@
-"""The ``aplcore`` command line.
-
-Subcommands:
-
-``demo``
-    The whole job on the bundled real communes: travel times, demand, a synthetic GP table, APL,
-    zoning, a summary table and maps, written to an output folder.
-``compute``
-    APL from the user's files (O-D table or matrix, population, practitioners).
-``classify``
-    Zoning from an APL table and a commune → territory table.
-``zone``
-    Zoning from the DREES APL workbook (or a CSV): the APL column chosen, merged communes
-    updated, territories, zones.
-``matrix``
-    Travel-time matrix of communes (crow-fly or road graph).
-``aids``
-    Installation aids a GP could claim in a commune on a date, or the public cost of a plan.
-``scenarios``
-    Many scenarios (grids, Monte Carlo draws, named changes) from a TOML spec, and their report:
-    per-commune distributions, zone probabilities and zoning stability.
-``info``
-    Versions, threads and the Numba cache.
-``warmup``
-    Compile (and cache) the kernels by running tiny cases through the public functions.
+"""The ``aplcore`` command line: each command parses its options, calls one library function,
+writes the result and prints its summary (``aplcore --help`` lists the commands).
 
 Only the standard library is imported at module level, so that ``aplcore --help`` answers
 instantly; NumPy, pandas, Numba and the heavy aplcore modules are imported inside the commands.
@@ -73,16 +50,8 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    # the demo pipeline (aplcore.workflows) is imported on first use: ``aplcore --help`` stays
-    # instant
-    if name in ("run_demo", "summarise"):
-        from .. import workflows
-
-        return getattr(workflows, name)
-    msg = f"module {__name__!r} has no attribute {name!r}"
-    raise AttributeError(msg)
-
+# run_demo and summarise (aplcore.workflows) are imported on first use, as from cli.demo
+from .demo import __getattr__ as __getattr__
 
 #: Commands that run parallel kernels (their worker threads are started with signals blocked).
 #: ``zone``, ``classify`` and ``aids`` run none: they read APL values and classify them.

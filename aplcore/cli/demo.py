@@ -43,7 +43,7 @@ def __getattr__(name: str) -> Any:
         from .. import workflows
 
         return getattr(workflows, name)
-    msg = f"module {__name__!r} has no attribute {name!r}"
+    msg = f"module 'aplcore.cli' has no attribute {name!r}"
     raise AttributeError(msg)
 
 

@@ -93,7 +93,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             maps=not args.no_maps,
         )  # fmt: skip
         (work / "spec.toml").write_bytes(args.spec.read_bytes())
-        _write_run(args, spec, run, work)
+        spec.write_record(work, run, scheduler=args.scheduler, maps=not args.no_maps,
+                          argv=["aplcore", *args.argv])  # fmt: skip
     echo(
         f"aplcore scenarios: {len(run.names)} scenarios of {len(run.codes)} communes in {args.out}"
     )
@@ -104,43 +105,6 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _is_a_run(folder: Path) -> bool:
     """A folder written by ``aplcore scenarios run`` (replaced by ``--overwrite``)."""
     return (folder / "meta.json").is_file()
-
-
-def _write_run(args: argparse.Namespace, spec: Any, run: Any, folder: Path) -> None:
-    """``run.json`` in the run folder: the baseline's parameters, the inputs, the command line."""
-    from ..decay import get_decay
-    from ..runinfo import RUN_FILE, write_run
-
-    b = spec.baseline
-    decay = get_decay(b["decay"], closed=b["closed"])
-    zoning = dict(spec.zoning) if spec.zoning is not None else None
-    if zoning is not None:
-        zoning.pop("territories", None)
-    settings = {
-        "decay": decay.name,
-        "decay_kind": decay.kind,
-        "decay_params": list(decay.params),
-        "closed": decay.closed,
-        "method": b["method"],
-        "max_age": b["max_age"] or None,
-        "weights": b["weights"],
-        "intra_minutes": b["intra_minutes"],
-        "zoning": zoning,
-        "scenarios": len(run.names),
-        "block_size": spec.block_size,
-        "quantiles": list(spec.quantiles),
-        "threshold": spec.threshold,
-        "store": spec.store,
-        "scheduler": args.scheduler,
-        "maps": not args.no_maps,
-    }
-    data = {"spec": args.spec, **{k: b[k] for k in ("times", "population", "practitioners",
-            "supply") if b.get(k) is not None}}  # fmt: skip
-    if spec.zoning is not None:
-        data["territories"] = spec.zoning["territories"]
-    outputs = [p for p in folder.iterdir() if p.name != RUN_FILE]
-    write_run(folder, "scenarios run", settings=settings, outputs=outputs, data=data,
-              argv=["aplcore", *args.argv])  # fmt: skip
 
 
 def cmd_report(args: argparse.Namespace) -> int:

@@ -72,11 +72,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..decay import CONVENTIONS
+from ..decay import CONVENTIONS, get_decay
 from ..decay_text import decay_from_text
 from ..errors import AplcoreError, InputFormatError, ParameterError
 from ..io import code_indexed, read_population_by_age, read_practitioners
 from ..io import read_code_frame as read_code_table
+from ..runinfo import RUN_FILE, write_run
 from ..tables import read_frame
 from ..traveltimes.store import read_travel_times
 from .baseline import Baseline, ZoningSpec
@@ -129,6 +130,31 @@ class RunSpec:
     threshold: float | None = 2.5
     store: str = "parquet"
     inputs: list[Path] = field(default_factory=list)
+
+    def write_record(self, folder: Path, run: Any, **options: Any) -> Path:
+        """``run.json`` in the run folder ``folder``: the baseline's parameters, the inputs,
+        the run ``options`` given (``scheduler``, ``maps``) and ``argv``, the command line."""
+        b = self.baseline
+        argv = options.pop("argv", None)
+        decay = get_decay(b["decay"], closed=b["closed"])
+        zoning = dict(self.zoning) if self.zoning is not None else None
+        if zoning is not None:
+            zoning.pop("territories", None)
+        settings = {
+            "decay": decay.name, "decay_kind": decay.kind, "decay_params": list(decay.params),
+            "closed": decay.closed, "method": b["method"], "max_age": b["max_age"] or None,
+            "weights": b["weights"], "intra_minutes": b["intra_minutes"], "zoning": zoning,
+            "scenarios": len(run.names), "block_size": self.block_size,
+            "quantiles": list(self.quantiles), "threshold": self.threshold, "store": self.store,
+            **options,
+        }  # fmt: skip
+        files = ("times", "population", "practitioners", "supply")
+        data = {"spec": self.path, **{k: b[k] for k in files if b.get(k) is not None}}
+        if self.zoning is not None:
+            data["territories"] = self.zoning["territories"]
+        outputs = [p for p in Path(folder).iterdir() if p.name != RUN_FILE]
+        return write_run(folder, "scenarios run", settings=settings, outputs=outputs, data=data,
+                         argv=argv)  # fmt: skip
 
     def build_baseline(self) -> Any:
         """Read the input files and build the :class:`~aplcore.scenarios.Baseline`."""
