@@ -71,7 +71,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     ``--out`` together (or not at all)."""
     from ..io.writers import staged_folder
     from ..scenarios import run_scenarios
-    from ..scenarios.report import write_report
+    from ..scenarios.report import format_summary, write_report
     from ..scenarios.spec import load_spec
 
     spec = load_spec(args.spec)
@@ -98,7 +98,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     echo(
         f"aplcore scenarios: {len(run.names)} scenarios of {len(run.codes)} communes in {args.out}"
     )
-    _print_summary(summary)
+    for line in format_summary(summary).splitlines():
+        echo(line)
     return 0
 
 
@@ -110,7 +111,7 @@ def _is_a_run(folder: Path) -> bool:
 def cmd_report(args: argparse.Namespace) -> int:
     """``aplcore scenarios report``."""
     from ..scenarios import ScenarioRun
-    from ..scenarios.report import write_report
+    from ..scenarios.report import format_summary, write_report
 
     run = ScenarioRun.open(args.dir)
     out = args.out or args.dir / "report"
@@ -122,22 +123,6 @@ def cmd_report(args: argparse.Namespace) -> int:
         maps=not args.no_maps,
     )
     echo(f"aplcore scenarios report: {len(run.names)} scenarios, tables and maps in {out}")
-    _print_summary(summary)
+    for line in format_summary(summary).splitlines():
+        echo(line)
     return 0
-
-
-def _print_summary(summary: dict[str, Any]) -> None:
-    for key, value in summary.items():
-        if key == "zoning":
-            z = value
-            echo(
-                f"  zoning: {z['share_territories_always_same']:.1%} of territories "
-                f"({z['share_population_always_same']:.1%} of the population) keep their zone "
-                f"in every scenario; on average {z['mean_population_changed']:,.0f} inhabitants "
-                f"change zone (at most {z['max_population_changed']:,.0f})"
-            )
-        elif isinstance(value, dict):
-            echo(
-                f"  {key.replace('_', ' ')}: mean {value['mean']:,.0f} "
-                f"(90 % of scenarios between {value['q0.05']:,.0f} and {value['q0.95']:,.0f})"
-            )

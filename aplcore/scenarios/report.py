@@ -33,7 +33,7 @@ from ..io.writers import write_csv
 from ..plots import plot_apl_map
 from .results import ScenarioRun
 
-__all__ = ["write_report"]
+__all__ = ["format_summary", "write_report"]
 
 logger = logging.getLogger(__name__)
 
@@ -127,3 +127,23 @@ def _maps(
             source=source,
             path=folder / "probability_under.png",
         )
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    """The summary :func:`write_report` returns, one indented line per quantity."""
+    lines = []
+    for key, value in summary.items():
+        if key == "zoning":
+            z = value
+            lines.append(
+                f"  zoning: {z['share_territories_always_same']:.1%} of territories "
+                f"({z['share_population_always_same']:.1%} of the population) keep their zone "
+                f"in every scenario; on average {z['mean_population_changed']:,.0f} inhabitants "
+                f"change zone (at most {z['max_population_changed']:,.0f})"
+            )
+        elif isinstance(value, dict):
+            lines.append(
+                f"  {key.replace('_', ' ')}: mean {value['mean']:,.0f} "
+                f"(90 % of scenarios between {value['q0.05']:,.0f} and {value['q0.95']:,.0f})"
+            )
+    return "\n".join(lines)
