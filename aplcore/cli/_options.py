@@ -41,6 +41,15 @@ def add_options(parser: Any, *tables: Iterable[Option]) -> None:
             parser.add_argument(*flags.split(), **keywords)
 
 
+def with_defaults(args: argparse.Namespace, *tables: Iterable[Option]) -> argparse.Namespace:
+    """``args`` completed with the defaults of the options of ``tables`` it lacks (a command
+    function called with a namespace built by hand, as the command line would give it)."""
+    parser = argparse.ArgumentParser(add_help=False)
+    add_options(parser, *tables)
+    defaults = {action.dest: action.default for action in parser._actions}
+    return argparse.Namespace(**{**defaults, "argv": [], **vars(args)})
+
+
 def add_command(sub: Any, name: str, *tables: Iterable[Option], func: Any, **keywords: Any) -> Any:
     """Add the command ``name`` with the options of ``tables``; ``keywords`` go to
     ``add_parser`` (``help``, ``description``, ``parents``)."""

@@ -22,6 +22,7 @@ from ._options import (
     add_command,
     describe_zoning_rule,
     opt,
+    with_defaults,
 )
 
 
@@ -83,6 +84,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
     """``aplcore classify``."""
     from ..workflows.classify import classify_files, classify_outputs  # cli startup
 
+    args = with_defaults(args, OPTIONS, ZONING_OPTIONS, CHOICE_OPTIONS, MAP_OPTIONS, OUT_OPTIONS)
     check_out_folder(args.out)
     names = classify_outputs(args.out, maps=not args.no_maps, map_format=args.map_format,
                              comparison=args.in_force is not None)  # fmt: skip
