@@ -272,10 +272,15 @@ def test_date_outside_every_entry_names_the_periods(tmp_path):
 
 def test_zoning_forms_and_errors():
     national = pd.DataFrame(
-        {"com_code": ["01001", "36001"], "tvs_code": ["x", "y"], "zmed_niveau": ["1_ZIP", "5_HZ"]}
+        {"com_code": ["01001", "36001"], "tvs_code": ["x", "y"], "zmed_niveau": ["1_ZIP", "3_HZ"]}
     )
     zones = aids.zone_table(national)
     assert zones.to_dict() == {"01001": "ZIP", "36001": "HZ"}
+    # the codes the national-file reader refuses are refused here too (one check)
+    for code in ("5_HZ", "3_ZV", "2_Sous_dotee"):
+        bad = national.assign(zmed_niveau=["1_ZIP", code])
+        with pytest.raises(InvalidValueError, match=rf"level codes no national file carries: '{code}'"):
+            aids.zone_table(bad)
     with_na = pd.DataFrame(
         {"com_code": ["01001", "01002", "01004"], "zmed_niveau": ["4_ZAR", "NA", "2_ZAC"]}
     )

@@ -33,10 +33,12 @@ def session():
 
 
 def test_proposal_choices_and_gauges(session):
+    # C spans régions 24 and 27: the 2025 preset classifies each région's part on its own
     assert session.proposal.territories["zone"].to_dict() == {
         "A": "ZIP",
         "B": "ZIP",
-        "C": "ZAC",
+        "C@24": "ZAC",
+        "C@27": "ZAC",
         "D": "ZAC",
         "E": "HZ",
     }
@@ -64,18 +66,47 @@ def test_broken_rules_name_the_choice(session):
     assert session.broken().empty
 
 
-def test_majority_region_decides_a_cross_region_territory():
-    # FAQ_mg (25/05/2018) p. 10: "le TVS est alors qualifié dans sa globalité par l'ARS qui
-    # abrite dans cette zone la part de population la plus importante"
+def test_majority_region_decides_a_cross_region_territory_in_2017():
+    # faq_zonage_medecins_generalistes_2018.txt (FAQ_mg, 25/05/2018) p. 10, "Comment qualifier
+    # le TVS au regard de son niveau d'APL ?": "le TVS est alors qualifié dans sa globalité par
+    # l'ARS qui abrite dans cette zone la part de population la plus importante"
     apl, pop, table, caps = data()
-    other = ZoningSession(apl, population=pop, territory=table, caps=caps, agency="27")
+    caps_2017 = pd.DataFrame({"ZIP": [200, 100], "ZAC": [200, 100]}, index=["24", "27"])
+    kwargs = {"population": pop, "territory": table, "caps": caps_2017, "method": "zonage_2017"}
+    other = ZoningSession(apl, agency="27", **kwargs)
     with pytest.raises(ParameterError, match=r"région 24 holds the largest share"):
-        other.choose("C", "HZ")
+        other.choose("C", "ZV")
     with pytest.raises(ParameterError, match=r"commune 18001 is in région 24"):
         other.choose("QN1", "ZIP", level="qpv", commune="18001", population=10)
-    mine = ZoningSession(apl, population=pop, territory=table, caps=caps, agency="24")
+    mine = ZoningSession(apl, agency="24", **kwargs)
     mine.choose("C", "ZIP")  # 24 holds 100 of C's 130 residents
-    assert mine.zoning.communes.at["89001", "zone"] == "ZIP"
+    assert mine.zoning.communes.at["89001", "zone"] == "ZIP"  # the whole TVS, 27's part too
+
+
+def test_each_region_qualifies_its_own_communes_in_2025():
+    # guide_zonage_medecins_centre_val_de_loire_2025.txt, "Gestion des TVS situés sur plusieurs
+    # régions administratives": "L'ARS Centre-Val de Loire a procédé à la qualification des
+    # communes de sa région pour le TVS situé sur plusieurs régions administratives. Ainsi, a
+    # été pris en compte seulement la population des communes de sa région administrative dans
+    # le calcul du plafond de population régionale."
+    apl, pop, table, caps = data()
+    # TVS C: 100 residents in 24 (37001), 30 in 27 (89001); APL of the whole TVS
+    # (3.0 * 100 + 3.1 * 30) / 130 = 3.023 for both parts: ZAC (2.71 < APL <= 3.98)
+    other = ZoningSession(apl, population=pop, territory=table, caps=caps, agency="27")
+    terr = other.proposal.territories
+    assert terr.at["C@27", "apl"] == pytest.approx((3.0 * 100 + 3.1 * 30) / 130, abs=1e-12)
+    assert terr.at["C@24", "apl"] == terr.at["C@27", "apl"]
+    assert (terr.at["C@27", "region"], terr.at["C@27", "population"]) == ("27", 30)
+    # agency 27 holds 30 % of the TVS and still chooses for its own communes
+    z = other.choose("C@27", "ZIP", reason="commune isolée")
+    assert z.communes.at["89001", "zone"] == "ZIP"
+    assert z.communes.at["37001", "zone"] == "ZAC"  # 24's communes are 24's to qualify
+    gauges = other.gauges().set_index(["region", "zone"])
+    assert gauges.loc[("27", "ZIP"), "population"] == 30  # only 27's residents count for 27
+    with pytest.raises(ParameterError, match=r"région 24 holds the largest share"):
+        other.choose("C@24", "ZIP")
+    with pytest.raises(ParameterError, match=r"territory C spans régions .*'C@24', 'C@27'"):
+        other.choose("C", "ZIP")
 
 
 def test_choices_saved_replayed_and_diffed(session, tmp_path):
@@ -105,7 +136,7 @@ def test_choices_saved_replayed_and_diffed(session, tmp_path):
 def test_a_bad_choice_leaves_the_session_unchanged(session):
     session.choose("D", "HZ")
     with pytest.raises(ParameterError, match="unknown zones"):
-        session.choose("C", "ZZZ")
+        session.choose("C@24", "ZZZ")
     assert session.choices["code"].tolist() == ["D"]
 
 

@@ -8,7 +8,9 @@ Sources: ``FAQ_mg.pdf`` (DREES/Ministry FAQ on the arrêté of 13 November 2017,
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -23,7 +25,23 @@ from aplcore.zoning import (
     get_method,
     register_method,
 )
-from aplcore.zoning.methods import DEFAULT_LEVEL_CODES, KNOWN_LEVEL_CODES
+from aplcore.zoning.methods import (
+    ASSUMED_LEVEL_CODES,
+    DEFAULT_LEVEL_CODES,
+    KNOWN_LEVEL_CODES,
+)
+
+
+DOCS = Path(__file__).resolve().parents[1] / ".." / "shared" / "docs"
+
+
+def _doc(name: str) -> str:
+    """The reference document, whitespace collapsed and apostrophes straightened."""
+    path = DOCS / name
+    if not path.exists():
+        pytest.skip(f"reference document {path} absent (expected in ../shared/docs)")
+    text = unicodedata.normalize("NFKC", path.read_text(encoding="utf-8")).replace("\u2019", "'")
+    return " ".join(text.split())
 
 
 def one_commune_per_territory(apl, pop, dep="45"):
@@ -158,10 +176,18 @@ def test_tvs_weighting_is_a_preset_parameter():
 # --- 7: derogations of 2025 --------------------------------------------------------------------
 
 
+QPV_2025 = (
+    "elle peut classer les quartiers prioritaires de la ville (QPV) en **zone d'interventions "
+    "prioritaires** (ZIP) ou en **zone d'actions complémentaires** (ZAC) sans classer "
+    "l'intégralité du TVS auxquels ils appartiennent dans une de ces catégories, le tout dans le "
+    "respect des parts de populations"
+)
+
+
 def test_qpv_counted_with_their_own_population():
-    # Guide Centre-Val de Loire 2025, "La maille applicable": "elle peut classer les quartiers
-    # prioritaires de la ville (QPV) en ZIP ou en ZAC sans classer l'intégralité du TVS ...
-    # le tout dans le respect des parts de populations"
+    # guide_zonage_medecins_centre_val_de_loire_2025.txt, "La maille applicable" (QPV_2025,
+    # checked word for word against the document below)
+    assert QPV_2025 in _doc("guide_zonage_medecins_centre_val_de_loire_2025.txt")
     apl, pop, tvs = one_commune_per_territory([2.0, 3.0, 5.0], [100, 100, 1000])
     qpv = pd.DataFrame(
         {
@@ -189,6 +215,54 @@ def test_qpv_counted_with_their_own_population():
         classify_zones(
             apl, population=pop, territory=tvs, overrides=qpv.drop(columns=["population"])
         )
+
+
+def test_2025_qpv_in_zip_or_zac_only():
+    # guide_zonage_medecins_centre_val_de_loire_2025.txt, "La maille applicable": QPV_2025, "en
+    # zone d'interventions prioritaires (ZIP) ou en zone d'actions complémentaires (ZAC)": a
+    # QPV classified on its own in HZ has no ground in the guide
+    text = _doc("guide_zonage_medecins_centre_val_de_loire_2025.txt")
+    assert QPV_2025 in text
+    assert METHOD_PRESETS["zonage_2025"].qpv_zones == ("ZIP", "ZAC")
+    apl, pop, tvs = one_commune_per_territory([2.0, 3.0, 5.0], [100, 100, 1000])
+
+    def qpv(zone):
+        return pd.DataFrame(
+            {"code": ["QN1"], "level": "qpv", "commune": ["45002"], "population": 30, "zone": zone}
+        )
+
+    kwargs = {"population": pop, "territory": tvs, "caps": {"ZIP": 200, "ZAC": 200}}
+    for zone in ("ZIP", "ZAC"):
+        z = classify_zones(apl, overrides=qpv(zone), strict=True, **kwargs)
+        assert z.qpv.at[0, "zone"] == zone
+        assert z.checks.set_index("constraint").loc["QPV zones", "met"]
+    with pytest.raises(ParameterError, match=r"QPV zones: 30 inhabitants, broken by qpv QN1 -> HZ"):
+        classify_zones(apl, overrides=qpv("HZ"), strict=True, **kwargs)
+
+
+def test_2017_commune_choices_only_overseas():
+    # faq_zonage_medecins_generalistes_2018.txt p. 4: "La règle générale est que ces TVS sont
+    # constitués des bassins de vie INSEE 2012, ou, lorsque ces bassins de vie sont très peuplés
+    # (+ 50 000 habitants), des territoires de vie INSEE" with the exceptions "pour l'Outre-Mer,
+    # la maille retenue est le bassin de vie (sauf pour Mayotte) et la commune" (and QPV, p. 4):
+    # outside the overseas territories the 2017 unit is the TVS, never the commune
+    text = _doc("faq_zonage_medecins_generalistes_2018.txt")
+    assert "pour l'Outre-Mer, la maille retenue est le bassin de vie (sauf pour Mayotte) et la commune" in text
+    assert METHOD_PRESETS["zonage_2017"].commune_choices == "overseas_only"
+    codes = ["45001", "45002", "45003", "97601", "97602"]
+    apl = pd.Series([2.0, 3.0, 3.2, 3.0, 3.2], index=codes)
+    pop = pd.Series([100.0, 100.0, 50.0, 100.0, 50.0], index=codes)
+    tvs = pd.Series(["A", "B", "B", "M", "M"], index=codes)
+    kwargs = {"population": pop, "territory": tvs, "method": "zonage_2017", "caps": {"ZIP": 500}}
+    commune = pd.DataFrame({"code": ["45003"], "level": ["commune"], "zone": ["ZAC"]})
+    with pytest.raises(ParameterError, match=r"TVS unit: 50 inhabitants, broken by commune 45003"):
+        classify_zones(apl, overrides=commune, strict=True, **kwargs)
+    overseas = pd.DataFrame({"code": ["97602"], "level": ["commune"], "zone": ["ZAC"]})
+    z = classify_zones(apl, overrides=overseas, strict=True, **kwargs)
+    assert z.communes.at["97602", "zone"] == "ZAC"
+    assert z.checks.set_index("constraint").loc["TVS unit", "met"].all()
+    # the 2025 method allows the commune within its 5 % limit (test below)
+    assert METHOD_PRESETS["zonage_2025"].commune_choices == "allowed"
 
 
 def test_2017_qpv_on_its_own_only_in_a_vivier_territory():
@@ -232,13 +306,30 @@ def test_commune_substitution_limited_to_5_percent_by_default():
 # --- 8: level codes ----------------------------------------------------------------------------
 
 
-def test_level_codes_are_the_ones_real_files_carry():
-    # zonage_medecins_national_2025_05/README.md: "Levels: 1_ZIP, 2_ZAC, 3_HZ, 4_ZAR, NA";
-    # datasante_zonages_format_sample: 1_Tres_sous_dotee ... 5_Sur_dotee, 5b_Non_prioritaire, NC
-    known = set(KNOWN_LEVEL_CODES["med"]) | set(KNOWN_LEVEL_CODES["other"])
-    assert set(DEFAULT_LEVEL_CODES.values()) <= known
-    assert "5_HZ" not in DEFAULT_LEVEL_CODES.values()
-    assert "3_ZV" not in DEFAULT_LEVEL_CODES.values()
+def test_level_codes_are_the_ones_real_files_carry(shared_raw):
+    # KNOWN_LEVEL_CODES must hold exactly the codes the real files at hand carry: the national
+    # GP file (zmed_niveau) and the DataSanté format sample (z<prof>_niveau of the other
+    # professions); a code aplcore writes without having seen it is a stated assumption
+    national = pd.read_csv(
+        shared_raw / "zonage_medecins_national_2025_05/zonage_medecins_par_commune.csv",
+        dtype=str,
+        keep_default_na=False,
+    )
+    sample = pd.read_csv(
+        shared_raw / "datasante_zonages_format_sample/zonages.csv", dtype=str, keep_default_na=False
+    )
+    seen_med = set(national["zmed_niveau"]) | set(sample["zmed_niveau"])
+    others = [c for c in sample.columns if c.endswith("_niveau") and c != "zmed_niveau"]
+    seen_other = set(sample[others].to_numpy().ravel())
+    assert set(KNOWN_LEVEL_CODES["med"]) == seen_med
+    assert set(KNOWN_LEVEL_CODES["other"]) == seen_other
+    assert "NC" not in seen_other  # "NC" is a bvcv_code (Mayotte), not a level
+    assert not set(ASSUMED_LEVEL_CODES) & (seen_med | seen_other)
+    assert all(ASSUMED_LEVEL_CODES.values())  # each with its reason
+    written = set(DEFAULT_LEVEL_CODES.values())
+    assert written <= seen_med | seen_other | set(ASSUMED_LEVEL_CODES)
+    assert "5_HZ" not in written
+    assert "3_ZV" not in written
 
 
 def test_zar_is_an_optional_regional_category():
@@ -262,7 +353,7 @@ def test_other_professions_are_written_on_bassins_de_vie():
     z = classify_zones(apl, population=pop, territory=tvs, method="physiotherapists_2018")
     out = z.to_national_schema(profession="mk")
     assert list(out.columns) == ["com_code", "bvcv_code", "zmk_niveau"]
-    assert set(out["zmk_niveau"]) <= set(KNOWN_LEVEL_CODES["other"])
+    assert set(out["zmk_niveau"]) <= set(KNOWN_LEVEL_CODES["other"]) | set(ASSUMED_LEVEL_CODES)
 
 
 # --- the method interface ----------------------------------------------------------------------

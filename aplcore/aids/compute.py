@@ -31,6 +31,7 @@ from ..errors import (
     describe_values,
     type_name,
 )
+from ..io.national import level_labels
 from ..zoning.compare import commune_zones
 from .catalogue import SITUATIONS, Catalogue, Measure, default_catalogue
 
@@ -175,8 +176,6 @@ def as_date(value: object, *, what: str = "date") -> dt.date:
 
 def _zone_label(label: object) -> str | None:
     text = str(label).strip().upper()
-    if "_" in text and text.split("_", 1)[0].isdigit():  # national file: 1_ZIP, 2_ZAC, 5_HZ
-        text = text.split("_", 1)[1]
     if text in ("ZIP+", "ZIP_RENFORCEE", "ZIP RENFORCEE", "ZIP_RENFORCÉE"):
         return "ZIP"  # a reinforced ZIP (Île-de-France) is a ZIP for the aids
     if text in ("ZIP", "ZAC"):
@@ -201,7 +200,8 @@ def zone_table(zoning: Any) -> pd.Series:
         read as outside ZIP and ZAC; ``NA`` (or a missing label) as no zone, an error only when
         such a commune is asked about.
     """
-    labels = commune_zones(zoning, what="the zoning")
+    labels = commune_zones(zoning, what="the zoning")  # refuses 5_HZ, 3_ZV as the reader does
+    labels = level_labels(labels)
     zones = [_NO_ZONE if pd.isna(v) else _zone_label(v) for v in labels.to_numpy()]
     bad = sorted({str(v) for v, z in zip(labels.to_numpy(), zones, strict=True) if z is None})
     if bad:

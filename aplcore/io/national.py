@@ -4,9 +4,10 @@ The file has one row per commune: ``com_code``, ``tvs_code`` (territoire de vie-
 zoning unit), ``bvcv_code`` (bassin de vie / canton-ville, the other professions' unit), and per
 profession ``z<prof>_niveau`` and ``z<prof>_date_arrete`` (``prof`` in ``med``, ``ide``, ``mk``,
 ``sf``, ``dent``, ``ortho``). Level codes are those real files carry
-(:data:`KNOWN_LEVEL_CODES`): médecins ``1_ZIP``, ``2_ZAC``, ``3_HZ``,
-``4_ZAR``, ``NA`` (result not available); other professions ``1_Tres_sous_dotee`` ...
-``5_Sur_dotee``, ``5b_Non_prioritaire``, ``NC`` (not concerned). Other columns are kept as read.
+(:data:`KNOWN_LEVEL_CODES`): médecins ``1_ZIP``, ``2_ZAC``, ``3_HZ``, ``4_ZAR``, ``NA``
+(result not available); other professions ``1_Tres_sous_dotee``, ``3_intermediaire``,
+``4_Tres_dotee``, ``5_Sur_dotee``, ``5b_Non_prioritaire``, and the ``2_Sous_dotee`` aplcore
+writes (an assumption, :data:`ASSUMED_LEVEL_CODES`). Other columns are kept as read.
 
 * :func:`read_national_file` reads it (all columns as text; ``NA`` stays the code ``"NA"``);
 * :func:`zoning_in_force` gives the zone of each commune for one profession;
@@ -31,9 +32,12 @@ from ..errors import InputFormatError, InvalidValueError, ParameterError, descri
 from .writers import atomic_write
 
 __all__ = [
+    "ASSUMED_LEVEL_CODES",
     "KNOWN_LEVEL_CODES",
     "LEVEL_ORDER",
     "PROFESSIONS",
+    "accepted_level_codes",
+    "check_level_codes",
     "level_labels",
     "read_commune_tvs",
     "read_national_file",
@@ -44,22 +48,40 @@ __all__ = [
 #: Profession suffixes of the national file.
 PROFESSIONS = ("med", "ide", "mk", "sf", "dent", "ortho")
 
-#: Every level code seen in a real national file, per kind of profession.
+#: Every level code seen in a real national file, per kind of profession, and only those:
+#: ``zonage_medecins_national_2025_05`` (``zmed_niveau``: ``1_ZIP``, ``2_ZAC``, ``3_HZ``,
+#: ``4_ZAR``, ``NA``) and ``datasante_zonages_format_sample`` (``1_Tres_sous_dotee``,
+#: ``3_intermediaire``, ``4_Tres_dotee``, ``5_Sur_dotee``, ``5b_Non_prioritaire``).
 KNOWN_LEVEL_CODES = {
     "med": ("1_ZIP", "2_ZAC", "3_HZ", "4_ZAR", "NA"),
     "other": (
         "1_Tres_sous_dotee",
-        "2_Sous_dotee",
         "3_intermediaire",
         "4_Tres_dotee",
         "5_Sur_dotee",
         "5b_Non_prioritaire",
-        "NC",
     ),
 }
 
-#: Level code → zone label, for reading (médecins labels ZIP / ZAC / HZ / ZAR; ``NA`` and ``NC``
-#: stay as they are: no result / not concerned).
+#: Level codes aplcore writes although no real file at hand carries them, with the reason.
+ASSUMED_LEVEL_CODES: dict[str, str] = {
+    "2_Sous_dotee": (
+        "the under-served level of the five-level zonings: the files at hand show levels 1, 3, "
+        "4, 5 and 5b only; the code follows their spelling (1_Tres_sous_dotee, 4_Tres_dotee)"
+    ),
+}
+
+
+def accepted_level_codes(profession: str = "med") -> tuple[str, ...]:
+    """Level codes a national file may carry for ``profession``: those seen in real files,
+    then (other professions) the assumed ones aplcore writes."""
+    if profession == "med":
+        return KNOWN_LEVEL_CODES["med"]
+    return (*KNOWN_LEVEL_CODES["other"], *ASSUMED_LEVEL_CODES)
+
+
+#: Level code → zone label, for reading (médecins labels ZIP / ZAC / HZ / ZAR; ``NA`` stays as
+#: it is: no result).
 _LABELS = {
     "1_ZIP": "ZIP",
     "2_ZAC": "ZAC",
@@ -72,7 +94,6 @@ _LABELS = {
     "4_Tres_dotee": "well_served",
     "5_Sur_dotee": "over_served",
     "5b_Non_prioritaire": "not_priority",
-    "NC": "NC",
 }
 
 #: Zone labels of the national file, most priority first, for ordering tables and maps.
@@ -156,16 +177,39 @@ def _check_levels(frame: pd.DataFrame, prof: str, path: Path) -> None:
     if column not in frame.columns:
         msg = f"{path}: no column {column!r} for profession {prof!r}."
         raise InputFormatError(msg)
-    known = KNOWN_LEVEL_CODES["med" if prof == "med" else "other"]
-    values = frame[column].str.strip()
-    bad = ~values.isin(known) & (values != "")
+    check_level_codes(frame[column], profession=prof, where=f"{path}: {column}")
+
+
+def check_level_codes(values: pd.Series, *, profession: str = "med", where: str) -> None:
+    """Refuse level codes no national file carries (``5_HZ``, ``3_ZV``, ...).
+
+    Parameters
+    ----------
+    values
+        Level codes indexed by commune code (empty cells are allowed).
+    profession
+        ``med`` for GPs, another suffix for the five-level professions, ``"any"`` for the codes
+        of every profession.
+    where
+        What the values are, for the message (file and column).
+
+    Raises
+    ------
+    InvalidValueError
+        Unknown codes, with the communes holding them and the accepted codes.
+    """
+    if profession == "any":
+        known = (*accepted_level_codes("med"), *accepted_level_codes("other"))
+    else:
+        known = accepted_level_codes(profession)
+    text = values.astype(str).str.strip()
+    bad = ~text.isin(known) & (text != "")
     if bad.any():
-        found = sorted(set(values[bad]))
-        rows = frame.index[bad.to_numpy()][:5].tolist()
+        found = sorted(set(text[bad]))
+        rows = values.index[bad.to_numpy()][:5].tolist()
         msg = (
-            f"{path}: {column} holds level codes no national file carries: "
-            f"{describe_values(found)} (communes {describe_values(rows)}). Expected "
-            f"{describe_values(known)}."
+            f"{where} holds level codes no national file carries: {describe_values(found)} "
+            f"(communes {describe_values(rows)}). Expected {describe_values(known)}."
         )
         raise InvalidValueError(msg)
 

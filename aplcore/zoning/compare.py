@@ -22,7 +22,7 @@ import pandas as pd
 from ..codes import as_code_index, normalise_codes
 from ..datasets import load_communes
 from ..errors import InputFormatError, InvalidValueError, Source, describe_values, type_name
-from ..io.national import LEVEL_ORDER, level_labels
+from ..io.national import LEVEL_ORDER, check_level_codes, level_labels
 from ..plots import plot_zoning_map
 from ..tables import read_table
 from .report import write_csv
@@ -61,17 +61,21 @@ def commune_zones(zoning: Any, *, what: str = "the zoning") -> pd.Series:
     ------
     InputFormatError
         Another kind of object, or a table without a zone column.
+    InvalidValueError
+        Level codes the national-file reader refuses (``5_HZ``, ``3_ZV``, ``2_Sous_dotee`` in
+        ``zmed_niveau``: :func:`aplcore.io.national.check_level_codes`).
     CommuneCodeError, DuplicateError
         Commune codes not of the INSEE form, or listed twice.
     """
+    profession = "any"  # plain labels: the level codes of any profession
     if hasattr(zoning, "communes") and isinstance(zoning.communes, pd.DataFrame):
         labels = zoning.communes["zone"]
     elif isinstance(zoning, pd.Series):
         labels = zoning
     elif isinstance(zoning, pd.DataFrame):
-        labels = _labels_of_frame(zoning, what)
+        labels, profession = _labels_of_frame(zoning, what)
     elif isinstance(zoning, str | os.PathLike):
-        labels = _labels_of_frame(read_zoning_file(zoning, what=what), what)
+        labels, profession = _labels_of_frame(read_zoning_file(zoning, what=what), what)
     else:
         msg = (
             f"{what} must be a Zoning, a commune → zone Series or a table with code and zone "
@@ -79,7 +83,11 @@ def commune_zones(zoning: Any, *, what: str = "the zoning") -> pd.Series:
         )
         raise InputFormatError(msg)
     index = as_code_index(labels.index, what=f"commune codes of {what}")
-    return pd.Series(labels.to_numpy(), index=index, name="zone")
+    labels = pd.Series(labels.to_numpy(), index=index, name="zone")
+    coded = labels.astype(str).str.strip().str.match(r"^\d+[a-z]?_") & labels.notna()
+    if coded.any():
+        check_level_codes(labels[coded], profession=profession, where=f"{what}'s level codes")
+    return labels
 
 
 def read_zoning_file(path: str | os.PathLike[str], *, what: str = "the zoning") -> pd.DataFrame:
@@ -93,7 +101,8 @@ def read_zoning_file(path: str | os.PathLike[str], *, what: str = "the zoning") 
     return frame
 
 
-def _labels_of_frame(frame: pd.DataFrame, what: str) -> pd.Series:
+def _labels_of_frame(frame: pd.DataFrame, what: str) -> tuple[pd.Series, str]:
+    """The zone column (labels, or level codes of a profession) and that profession."""
     columns = {str(c).lower(): c for c in frame.columns}
     levels = [c for c in columns if c.startswith("z") and c.endswith("_niveau")]
     if "zone" in columns:
@@ -106,11 +115,13 @@ def _labels_of_frame(frame: pd.DataFrame, what: str) -> pd.Series:
             f"zmed_niveau; its columns are {describe_values(list(frame.columns), limit=10)}."
         )
         raise InputFormatError(msg)
+    name = str(zone).lower()
+    profession = name[1 : -len("_niveau")] if name.endswith("_niveau") else "any"
     code = next((columns[c] for c in CODE_COLUMNS if c in columns), None)
     if code is None:
-        return frame[zone]
+        return frame[zone], profession
     codes = normalise_codes(frame[code], what=f"commune codes of {what}")
-    return pd.Series(frame[zone].to_numpy(), index=pd.Index(codes))
+    return pd.Series(frame[zone].to_numpy(), index=pd.Index(codes)), profession
 
 
 def _level_labels_of(zoning: Any, what: str) -> pd.Series:

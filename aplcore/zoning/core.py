@@ -39,7 +39,7 @@ from .overrides import OverridesInput, apply_overrides, normalise_overrides
 from .presets import get_method
 from .report import build_report
 from .result import Zoning
-from .territories import attribute, build_territory_table, territory_apl
+from .territories import attribute, build_territory_table, split_by_region, territory_apl
 
 if TYPE_CHECKING:  # pragma: no cover
     pass
@@ -185,7 +185,13 @@ def classify_zones(
         on_violation = "raise"
     apl, pop, weights = _inputs(apl, population, standardised, meth, repair=repair_integers)
     table = _territory_table(territory, apl.index, meth, region=region, departement=departement)
+    parent = pd.Series(dtype=object)
+    if getattr(meth, "cross_region", "majority") == "own_region":
+        whole = territory_apl(apl, weights, table)
+        table, parent = split_by_region(table)
     terr = _territory_frame(apl, pop, weights, table, attribution)
+    if len(parent):  # each région's part keeps the whole territory's APL
+        terr.loc[parent.index, "apl"] = whole.reindex(parent.to_numpy()).to_numpy()
     regions = pd.Index(sorted(table["region"].unique()), dtype=object, name="region")
     region_pop = pop.groupby(table["region"].to_numpy()).sum().reindex(regions)
     resolved, constraints = meth.caps(

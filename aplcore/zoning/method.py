@@ -42,10 +42,11 @@ __all__ = [
 Weighting = Literal["population", "standardised"]
 
 #: Level codes of the national zoning file (``zmed_niveau`` and the other professions'
-#: ``z<prof>_niveau``), as real files carry them: médecins ``1_ZIP``, ``2_ZAC``, ``3_HZ``,
-#: ``4_ZAR`` (a regional category seen in 23 départements) and ``NA``; other professions
-#: ``1_Tres_sous_dotee`` ... ``5_Sur_dotee``, ``5b_Non_prioritaire`` and ``NC``. The 2017
-#: zones de vigilance and hors vivier carry no aid: the files give them ``3_HZ``.
+#: ``z<prof>_niveau``) that aplcore writes: médecins ``1_ZIP``, ``2_ZAC``, ``3_HZ``, ``4_ZAR``
+#: (a regional category seen in 23 départements); other professions ``1_Tres_sous_dotee`` ...
+#: ``5_Sur_dotee`` and ``5b_Non_prioritaire``. The 2017 zones de vigilance and hors vivier carry
+#: no aid: the files give them ``3_HZ``. ``2_Sous_dotee`` is an assumption
+#: (:data:`aplcore.io.national.ASSUMED_LEVEL_CODES`).
 DEFAULT_LEVEL_CODES: dict[str, str] = {
     "ZIP": "1_ZIP",
     "ZAC": "2_ZAC",

@@ -27,7 +27,9 @@ subclasses :class:`ZoningMethod` (usually a frozen dataclass) and, to be reachab
 
 from __future__ import annotations
 
+from ..io.national import ASSUMED_LEVEL_CODES as ASSUMED_LEVEL_CODES
 from ..io.national import KNOWN_LEVEL_CODES as KNOWN_LEVEL_CODES
+from ..io.national import accepted_level_codes as accepted_level_codes
 from .method import (
     DEFAULT_LEVEL_CODES,
     TerritoryInputs,
@@ -46,6 +48,7 @@ from .presets import (
 )
 
 __all__ = [
+    "ASSUMED_LEVEL_CODES",
     "DEFAULT_LEVEL_CODES",
     "METHOD_PRESETS",
     "CappedMethod",
@@ -54,6 +57,7 @@ __all__ = [
     "ThresholdMethod",
     "ZoningMethod",
     "ZoningState",
+    "accepted_level_codes",
     "get_method",
     "register_method",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ..io.national import (
     PROFESSIONS,
+    check_level_codes,
     level_labels,
     read_commune_tvs,
     read_national_file,
@@ -20,6 +21,7 @@ from .result import write_national_file
 __all__ = [
     "PROFESSIONS",
     "ZoningComparison",
+    "check_level_codes",
     "compare_zonings",
     "level_labels",
     "read_commune_tvs",

@@ -7,9 +7,12 @@ Choices ("overrides") are of three levels:
 * ``commune``: the commune substituted for the territory (2025 guide, "La maille applicable":
   "substituer à l'échelle du TVS l'échelle de la commune ... sans excéder 5 % de la population
   régionale"); limited by ``commune_override_limit`` or the method's default;
-* ``qpv``: a quartier prioritaire classified on its own ("classer les QPV en ZIP ou en ZAC sans
-  classer l'intégralité du TVS"), with the QPV's own population (column ``population``) counted
-  against the caps in its zone, and taken out of its host commune (column ``commune``).
+* ``qpv``: a quartier prioritaire classified on its own (2025 guide, "La maille applicable":
+  "elle peut classer les quartiers prioritaires de la ville (QPV) en zone d'interventions
+  prioritaires (ZIP) ou en zone d'actions complémentaires (ZAC) sans classer l'intégralité du
+  TVS auxquels ils appartiennent dans une de ces catégories, le tout dans le respect des parts
+  de populations"), with the QPV's own population (column ``population``) counted against the
+  caps in its zone, and taken out of its host commune (column ``commune``).
 
 Territory choices apply first, then commune choices (which win); QPV are separate units. Every
 cap and rule is then checked again (:mod:`aplcore.zoning.checks`), naming the choices that break

@@ -176,6 +176,23 @@ class CappedMethod(ZoningMethod):
     commune_substitution_share
         Default limit of commune-level choices, as a share of the regional population (2025
         guide: "sans excéder 5 % de la population régionale"); None for none.
+    commune_choices
+        ``"allowed"`` (2025: the commune may replace the TVS within the limit above) or
+        ``"overseas_only"`` (2017: the TVS is the unit; the commune only overseas, FAQ of
+        25/05/2018, "pour l'Outre-Mer, la maille retenue est ... la commune"): a commune-level
+        choice elsewhere breaks the rule ``TVS unit``. QPV choices are never commune choices.
+    qpv_zones
+        Zones a QPV classified on its own may take (2025 guide: "classer les quartiers
+        prioritaires de la ville (QPV) en zone d'interventions prioritaires (ZIP) ou en zone
+        d'actions complémentaires (ZAC)"); None: any zone.
+    cross_region
+        Who classifies a territory spanning régions. ``"majority"`` (2017 FAQ p. 10: "le TVS
+        est alors qualifié dans sa globalité par l'ARS qui abrite dans cette zone la part de
+        population la plus importante"): one zone, decided by that région. ``"own_region"``
+        (2025 guide, "Gestion des TVS situés sur plusieurs régions administratives": "L'ARS
+        Centre-Val de Loire a procédé à la qualification des communes de sa région"): the
+        territory is split into one part per région (``<territory>@<région>``), each keeping the
+        whole territory's APL, classified by its own région and counted against its caps.
     level_codes
         Zone label → level code of the national zoning file.
     """
@@ -195,15 +212,29 @@ class CappedMethod(ZoningMethod):
     selection_cap: str | None = None
     regional_zones: tuple[str, ...] = ()
     commune_substitution_share: float | None = None
+    commune_choices: Literal["allowed", "overseas_only"] = "allowed"
+    qpv_zones: tuple[str, ...] | None = None
+    cross_region: Literal["majority", "own_region"] = "majority"
     level_codes: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_LEVEL_CODES))
 
     takes_caps: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "regional_zones", tuple(self.regional_zones))
+        if self.qpv_zones is not None:
+            object.__setattr__(self, "qpv_zones", tuple(self.qpv_zones))
+            unknown = [z for z in self.qpv_zones if z not in (*self.zones, *self.regional_zones)]
+            if unknown:
+                msg = (
+                    f"method {self.name!r}: qpv_zones must be zones of the method "
+                    f"{describe_values(self.zones)}, found {describe_values(unknown)}."
+                )
+                raise ParameterError(msg)
         for name, value, allowed in (
             ("margin_rule", self.margin_rule, ("inside", "above")),
             ("vivier", self.vivier, ("capped", "all-zip")),
+            ("commune_choices", self.commune_choices, ("allowed", "overseas_only")),
+            ("cross_region", self.cross_region, ("majority", "own_region")),
         ):
             if value not in allowed:
                 msg = (
@@ -337,7 +368,10 @@ class CappedMethod(ZoningMethod):
           threshold (commune-level choices are judged on the commune's APL; QPV are not judged);
         * ``QPV in the vivier`` (2017): a QPV classified on its own lies in a vivier territory
           (FAQ p. 4: "si un QPV est situé pour une partie au moins au sein d'un TVS appartenant
-          au vivier"; otherwise the 5 % regional adaptation applies to its TVS).
+          au vivier"; otherwise the 5 % regional adaptation applies to its TVS);
+        * ``TVS unit`` (``commune_choices="overseas_only"``, 2017): no commune-level choice
+          outside the overseas départements (codes ``97...``);
+        * ``QPV zones`` (``qpv_zones``, 2025): a QPV classified on its own takes one of them.
         """
         communes = state.communes
         t_apl = state.territories["apl"].reindex(communes["territory"]).to_numpy()
@@ -365,6 +399,9 @@ class CappedMethod(ZoningMethod):
         if self.outside_threshold is not None:
             ineligible &= ~(t_apl > self.outside_threshold)  # judged by the outside margin
         rules.append(("eligibility", ineligible))
+        if self.commune_choices == "overseas_only":
+            overseas = communes.index.to_series().str.startswith("97").to_numpy()
+            rules.append(("TVS unit", commune_level & ~overseas))
         pop = communes["population"].to_numpy(dtype=np.float64)
         region = communes["region"].to_numpy(dtype=object)
         rows = []
@@ -385,7 +422,26 @@ class CappedMethod(ZoningMethod):
             if self.outside_threshold is not None and lower is not None:
                 rows.append(self._outside_margin(state, r, in_r, t_apl, zone_idx, lower))
                 rows.append(self._qpv_in_vivier(state, r))
+            if self.qpv_zones is not None:
+                rows.append(self._qpv_zones(state, r))
         return rows
+
+    def _qpv_zones(self, state: ZoningState, region: object) -> dict:
+        """2025: a QPV classified on its own is put in ZIP or ZAC only (guide, "La maille")."""
+        qpv = state.qpv
+        used, blamed = 0.0, ""
+        if len(qpv):
+            bad = (qpv["region"].to_numpy() == region) & ~qpv["zone"].isin(self.qpv_zones)
+            used = float(qpv.loc[bad, "population"].sum())
+            blamed = ", ".join(f"qpv {c} -> {z}" for c, z in qpv.loc[bad, ["code", "zone"]].values)
+        return check_row(
+            region=region,
+            constraint="QPV zones",
+            kind="rule",
+            limit=0.0,
+            used=used,
+            broken_by=blamed,
+        )
 
     def _qpv_in_vivier(self, state: ZoningState, region: object) -> dict:
         """2017: a QPV is classified on its own only when its TVS is in the vivier (FAQ p. 4)."""
@@ -640,6 +696,8 @@ METHOD_PRESETS: dict[str, ZoningMethod] = {
         weighting="population",
         vivier="capped",
         selection_cap="ZIP_B",
+        commune_choices="overseas_only",
+        cross_region="majority",
     ),
     # Arrêté of 9 May 2025: ZIP / ZAC / HZ; thresholds 2.71 and 3.98 (Centre-Val de Loire guide,
     # "La classification des zones"). TVS value: the 2017 arrêté weights by resident population,
@@ -657,6 +715,8 @@ METHOD_PRESETS: dict[str, ZoningMethod] = {
         weighting="population",
         margin_rule="inside",
         commune_substitution_share=0.05,
+        qpv_zones=("ZIP", "ZAC"),
+        cross_region="own_region",
     ),
     "physiotherapists_2018": ShareMethod(
         name="physiotherapists_2018", shares=(0.068, 0.060, 0.651, 0.098, 0.124)

@@ -81,8 +81,10 @@ class Zoning:
         agency's choices), ``override`` (reason, or empty).
     territories
         One row per territory (index ``territory``): ``apl`` (aggregated), ``population``,
-        ``weight``, ``communes``, ``departement`` and ``region`` of attribution (the région
-        holding the largest share decides a cross-région territory), ``zone`` (computed),
+        ``weight``, ``communes``, ``departement`` and ``region`` of attribution (with the 2017
+        rule the région holding the largest share decides a cross-région territory; with the
+        2025 rule, ``cross_region="own_region"``, such a territory is one row per région part,
+        ``<territory>@<région>``), ``zone`` (computed),
         ``selection`` (``mandatory``, ``capped``, ``residual``, ``threshold``, ``share``;
         ``override`` when a territory choice changed it) and ``rank`` (position in the fill
         order, 0 = lowest APL).

@@ -14,10 +14,14 @@ This is what DREES's Zonage_ARS application lets an agency do by hand, as an obj
     session.save("choices.csv")            # a plain table: replay with ZoningSession.replay
 
 Choices are a plain table (``code, level, zone, reason, commune, population``) that can be
-saved, replayed on new data and diffed (:func:`diff_choices`). A territory spanning régions is
-set by the région holding the largest share of its residents (2017 FAQ, "La gestion des
-territoires de vie-santé situés sur deux régions"): a session run for another région
-(``agency=``) may not choose it.
+saved, replayed on new data and diffed (:func:`diff_choices`). A territory spanning régions
+follows the method's ``cross_region`` rule. 2017 (``"majority"``): it is set by the région
+holding the largest share of its residents (FAQ of 25/05/2018 p. 10, "qualifié dans sa
+globalité par l'ARS qui abrite dans cette zone la part de population la plus importante"), and
+a session run for another région (``agency=``) may not choose it. 2025 (``"own_region"``):
+each agency qualifies the communes of its own région (Centre-Val de Loire guide, "Gestion des
+TVS situés sur plusieurs régions administratives"): the territory is one part per région,
+``<territory>@<région>``, and the agency chooses its own part only.
 """
 
 from __future__ import annotations
@@ -156,6 +160,14 @@ class ZoningSession:
             return
         terr = self.proposal.territories
         communes = self.proposal.communes
+        parts = [t for t in terr.index if str(t).startswith(f"{code}@")]
+        if level == "territory" and code not in terr.index and parts:
+            msg = (
+                f"territory {code} spans régions and the method {self.proposal.method.name!r} splits it: "
+                f"each région qualifies its own communes (2025 rule). Choose its parts "
+                f"{describe_values(parts)} (the agency of région {self.agency} its own one)."
+            )
+            raise ParameterError(msg)
         if level == "territory" and code in terr.index:
             decider = terr.at[code, "region"]
             regions = set(communes.loc[communes["territory"] == code, "region"])

@@ -38,6 +38,7 @@ __all__ = [
     "attribute",
     "build_territory_table",
     "departement_of",
+    "split_by_region",
     "territory_apl",
 ]
 
@@ -281,3 +282,31 @@ def territory_apl(
     groups = pd.Series(table["territory"].to_numpy(), index=table.index, name="territory")
     result = aggregate(apl, weights, groups, what=what)
     return result[what]
+
+
+def split_by_region(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """One territory per région part of every territory spanning régions.
+
+    The communes of a territory on several régions move to ``<territory>@<région>`` (the 2025
+    rule: each agency qualifies the communes of its own région); other territories are kept.
+
+    Returns
+    -------
+    table
+        The commune table with the split territory codes.
+    parent
+        Part code → territory it was split from (empty when no territory spans régions).
+    """
+    regions_per = table.groupby("territory")["region"].nunique()
+    cross = regions_per.index[regions_per > 1]
+    if not len(cross):
+        return table, pd.Series(dtype=object, name="parent")
+    in_cross = table["territory"].isin(cross).to_numpy()
+    parts = table.loc[in_cross, "territory"].astype(str) + "@" + table.loc[in_cross, "region"].astype(str)
+    parent = pd.Series(
+        table.loc[in_cross, "territory"].to_numpy(), index=parts.to_numpy(), name="parent"
+    )
+    parent = parent[~parent.index.duplicated()]
+    table = table.copy()
+    table.loc[in_cross, "territory"] = parts.to_numpy()
+    return table, parent
