@@ -279,7 +279,9 @@ def test_zoning_forms_and_errors():
     # the codes the national-file reader refuses are refused here too (one check)
     for code in ("5_HZ", "3_ZV", "2_Sous_dotee"):
         bad = national.assign(zmed_niveau=["1_ZIP", code])
-        with pytest.raises(InvalidValueError, match=rf"level codes no national file carries: '{code}'"):
+        with pytest.raises(
+            InvalidValueError, match=rf"level codes no national file carries: '{code}'"
+        ):
             aids.zone_table(bad)
     with_na = pd.DataFrame(
         {"com_code": ["01001", "01002", "01004"], "zmed_niveau": ["4_ZAR", "NA", "2_ZAC"]}

@@ -135,9 +135,9 @@ def _units(n_units: int = 20, seed: int = 0):
     return codes, population, territory, index, rng
 
 
-def _classify(method, codes, population, territory, **options):
+def _classify(method, codes, population, territory, region=None, **options):
     apl = pd.Series(0.0, index=codes)  # not used by composite methods
-    region = pd.Series("11", index=codes)
+    region = pd.Series("11", index=codes) if region is None else region
     return classify_zones(
         apl, population=population, territory=territory, method=method, region=region, **options
     )
@@ -321,8 +321,50 @@ def test_nurses_2011_preset():
     }
     zoning = _classify(method, codes, population, territory)
     assert zoning.territories["zone"].value_counts()["intermediate"] == 8
-    five = dataclasses.replace(method, adaptation_max=5)  # the plan's own count for IDF
-    assert five.adaptation_max == 5
+
+
+def test_nurses_2011_limit_of_its_region():
+    # sros_ambulatoire_ile_de_france_2012.txt, "Adaptation de l'ARS": "dans la limite de 10 % de
+    # la totalité des zones par région. Pour l'Ile de France, au total, 5 zones de la région
+    # peuvent être théoriquement modifiées." and "ce découpage correspond à 294 territoires"
+    text = _sros()
+    assert "dans la limite de 10 % de la totalité des zones par région" in text
+    assert "Pour l'Ile de France, au total, 5 zones de la région peuvent être" in text
+    assert "ce découpage correspond à 294 territoires" in text
+    n = 294
+    codes, population, territory, index, rng = _units(n)
+    data = pd.DataFrame(
+        {c: rng.random(n) for c in ("fees_per_nurse", "share_over_75", "standardised_density")},
+        index=index,
+    ).assign(mileage_per_nurse=rng.random(n))
+    method = nurses_2011(
+        data,
+        thresholds=(0.1, 0.3, 0.7, 0.9),
+        mileage_direction="higher_is_worse",
+        weights=dict.fromkeys(data.columns, 1.0),
+    )
+    assert method.adaptation_max_by_region == {"11": 5}
+    base = _classify(method, codes, population, territory)
+    up = {"very_under_served": "under_served", "under_served": "intermediate"}
+    movable = base.territories["zone"][lambda z: z.isin(list(up))].head(6)
+    moves = {t: up[z] for t, z in movable.items()}
+
+    def run(choices, region):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return _classify(method, codes, population, territory, overrides=choices, region=region)
+
+    def row(zoning):
+        return zoning.checks.set_index("constraint").loc["territories moved one level"]
+
+    idf = pd.Series("11", index=codes)
+    five = row(run(dict(list(moves.items())[:5]), idf))
+    assert (five["limit"], five["used"], bool(five["met"])) == (5, 5, True)
+    six = row(run(moves, idf))
+    assert (six["limit"], six["used"], bool(six["met"])) == (5, 6, False)
+    # another région: 10 % of its 294 territories, 29
+    other = row(run(moves, pd.Series("24", index=codes)))
+    assert (other["limit"], other["used"], bool(other["met"])) == (29, 6, True)
 
 
 def test_composite_errors():

@@ -70,7 +70,7 @@ def test_majority_region_decides_a_cross_region_territory_in_2017():
     # faq_zonage_medecins_generalistes_2018.txt (FAQ_mg, 25/05/2018) p. 10, "Comment qualifier
     # le TVS au regard de son niveau d'APL ?": "le TVS est alors qualifié dans sa globalité par
     # l'ARS qui abrite dans cette zone la part de population la plus importante"
-    apl, pop, table, caps = data()
+    apl, pop, table, _ = data()
     caps_2017 = pd.DataFrame({"ZIP": [200, 100], "ZAC": [200, 100]}, index=["24", "27"])
     kwargs = {"population": pop, "territory": table, "caps": caps_2017, "method": "zonage_2017"}
     other = ZoningSession(apl, agency="27", **kwargs)

@@ -31,7 +31,6 @@ from aplcore.zoning.methods import (
     KNOWN_LEVEL_CODES,
 )
 
-
 DOCS = Path(__file__).resolve().parents[1] / ".." / "shared" / "docs"
 
 
@@ -247,7 +246,10 @@ def test_2017_commune_choices_only_overseas():
     # la maille retenue est le bassin de vie (sauf pour Mayotte) et la commune" (and QPV, p. 4):
     # outside the overseas territories the 2017 unit is the TVS, never the commune
     text = _doc("faq_zonage_medecins_generalistes_2018.txt")
-    assert "pour l'Outre-Mer, la maille retenue est le bassin de vie (sauf pour Mayotte) et la commune" in text
+    assert (
+        "pour l'Outre-Mer, la maille retenue est le bassin de vie (sauf pour Mayotte) et la commune"
+        in text
+    )
     assert METHOD_PRESETS["zonage_2017"].commune_choices == "overseas_only"
     codes = ["45001", "45002", "45003", "97601", "97602"]
     apl = pd.Series([2.0, 3.0, 3.2, 3.0, 3.2], index=codes)

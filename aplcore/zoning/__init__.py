@@ -25,9 +25,10 @@ Rules, for the capped methods (details in :class:`~aplcore.zoning.methods.Capped
   attribution;
 * a mandatory tier (2017 zone A, ``APL <= 2.5``) is never cut: if it alone exceeds a cap, a
   :class:`ZoningWarning` says so and ``checks["mandatory_over_cap"]`` is true;
-* a territory spanning régions counts each région's residents against that région's caps and is
-  decided by the région holding the largest share (below the national selection threshold it is
-  ZIP automatically);
+* a territory spanning régions counts each région's residents against that région's caps; in
+  2017 it is decided by the région holding the largest share (below the national selection
+  threshold it is ZIP automatically); in 2025 each région qualifies its own communes (the
+  territory is one part per région, ``<territory>@<région>``; ``cross_region`` of the method);
 * the agency's choices (territory, commune or QPV level) are applied last; every cap, derogation
   limit and rule of the method is then checked again (``strict=True`` raises).
 

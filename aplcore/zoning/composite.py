@@ -52,6 +52,7 @@ __all__ = [
     "IDF_2025_INDICATORS",
     "IDF_2025_SCENARIO_WEIGHTS",
     "IDF_2025_ZONES",
+    "IDF_REGION",
     "CompositeMethod",
     "Indicator",
     "ageing_criterion",
@@ -258,6 +259,10 @@ class CompositeMethod(ZoningMethod):
         territories of each région (``None``: no such limit checked).
     adaptation_max
         The same limit as a number of territories per région (overrides the share).
+    adaptation_max_by_region
+        Région code → the number of territories a document states for that région (overrides
+        the share and ``adaptation_max`` there; the 2012 Île-de-France plan: « Pour l'Ile de
+        France, au total, 5 zones de la région peuvent être théoriquement modifiées »).
     weighting
         Population weighting of the territory APL shown in the report.
     level_codes
@@ -275,6 +280,7 @@ class CompositeMethod(ZoningMethod):
     cap_rule: Literal["separate", "cumulative"] = "separate"
     adaptation_share: float | None = None
     adaptation_max: int | None = None
+    adaptation_max_by_region: Mapping[str, int] | None = None
     weighting: Literal["population", "standardised"] = "population"
     level_codes: Mapping[str, str] = field(default_factory=dict)
 
@@ -312,6 +318,17 @@ class CompositeMethod(ZoningMethod):
                 raise ParameterError(msg)
         if self.adaptation_share is not None and not 0 <= self.adaptation_share <= 1:
             msg = f"method {self.name!r}: adaptation_share must lie in [0, 1] (0.10 for 10 %)."
+            raise ParameterError(msg)
+        bad_max = {
+            k: v
+            for k, v in (self.adaptation_max_by_region or {}).items()
+            if not isinstance(v, int) or v < 0
+        }
+        if bad_max:
+            msg = (
+                f"method {self.name!r}: adaptation_max_by_region maps région codes to numbers of "
+                f"territories (non-negative integers), found {bad_max}."
+            )
             raise ParameterError(msg)
         if self.data is not None and not isinstance(self.data, pd.DataFrame):
             msg = f"method {self.name!r}: data must be a DataFrame indexed by territory code."
@@ -464,7 +481,8 @@ class CompositeMethod(ZoningMethod):
 
     def checks(self, state: ZoningState) -> list[dict]:
         """The ±1-level rule and the limit on the number of territories the agency moved."""
-        if self.adaptation_share is None and self.adaptation_max is None:
+        by_region = dict(self.adaptation_max_by_region or {})
+        if self.adaptation_share is None and self.adaptation_max is None and not by_region:
             return []
         communes = state.communes
         level = {z: i for i, z in enumerate(self.zones)}
@@ -484,7 +502,9 @@ class CompositeMethod(ZoningMethod):
             n = int(in_region.sum())
             if n == 0:
                 continue
-            limit = self.adaptation_max
+            limit = by_region.get(str(region), self.adaptation_max)
+            if limit is None and self.adaptation_share is None:
+                continue
             if limit is None:
                 limit = math.floor(self.adaptation_share * n + 1e-9)
             moved_here = per_territory.index[in_region & per_territory["moved"].to_numpy()]
@@ -598,6 +618,10 @@ def idf_2012_gp(
     )
 
 
+#: INSEE code of the Île-de-France région, the région of the 2012 plan.
+IDF_REGION = "11"
+
+
 def nurses_2011(
     data: pd.DataFrame,
     *,
@@ -624,11 +648,13 @@ def nurses_2011(
     (higher is worse: more need per nurse), ``share_over_75`` (higher is worse),
     ``standardised_density`` (lower is worse), ``mileage_per_nurse``.
 
-    The plan's limit reads « 10 % de la totalité des zones par région », yet it counts « au
-    total, 5 zones de la région » for 294 territories: the method checks the 10 % share of the
-    territories of each région; pass ``adaptation_max=5`` through :func:`dataclasses.replace` for
-    the plan's count. The plan does not say how the indicators are put on one scale:
-    ``normalisation`` is percentiles unless told otherwise.
+    The plan states the limit twice: the national rule « 10 % de la totalité des zones par
+    région », and for its own région « Pour l'Ile de France, au total, 5 zones de la région
+    peuvent être théoriquement modifiées » (294 territories: 10 % would be 29). The preset
+    applies what the plan says for its région: at most 5 territories moved in Île-de-France
+    (région code ``"11"``, :data:`IDF_REGION`), 10 % of the territories in any other région. The
+    plan does not say how the indicators are put on one scale: ``normalisation`` is percentiles
+    unless told otherwise.
     """
     columns: dict[str, Direction] = {
         "fees_per_nurse": "higher_is_worse",
@@ -651,6 +677,7 @@ def nurses_2011(
         thresholds=tuple(thresholds),
         cut=cut,
         adaptation_share=0.10,
+        adaptation_max_by_region={IDF_REGION: 5},
     )
 
 

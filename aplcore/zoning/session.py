@@ -163,8 +163,9 @@ class ZoningSession:
         parts = [t for t in terr.index if str(t).startswith(f"{code}@")]
         if level == "territory" and code not in terr.index and parts:
             msg = (
-                f"territory {code} spans régions and the method {self.proposal.method.name!r} splits it: "
-                f"each région qualifies its own communes (2025 rule). Choose its parts "
+                f"territory {code} spans régions and the method "
+                f"{self.proposal.method.name!r} splits it: each région qualifies its own "
+                f"communes (2025 rule). Choose its parts "
                 f"{describe_values(parts)} (the agency of région {self.agency} its own one)."
             )
             raise ParameterError(msg)

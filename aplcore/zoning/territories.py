@@ -302,7 +302,11 @@ def split_by_region(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     if not len(cross):
         return table, pd.Series(dtype=object, name="parent")
     in_cross = table["territory"].isin(cross).to_numpy()
-    parts = table.loc[in_cross, "territory"].astype(str) + "@" + table.loc[in_cross, "region"].astype(str)
+    parts = (
+        table.loc[in_cross, "territory"].astype(str)
+        + "@"
+        + table.loc[in_cross, "region"].astype(str)
+    )
     parent = pd.Series(
         table.loc[in_cross, "territory"].to_numpy(), index=parts.to_numpy(), name="parent"
     )
