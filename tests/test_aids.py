@@ -25,6 +25,9 @@ DOCS = Path(__file__).resolve().parents[1] / ".." / "shared" / "docs"
 FILES = {
     "cvl2025": "guide_zonage_medecins_centre_val_de_loire_2025.txt",
     "elus2019": "guide_acces_aux_soins_elus_2019.txt",
+    "fir92_2025": "fir_territorial_hauts_de_seine_2025.txt",
+    "faq2018": "faq_zonage_medecins_generalistes_2018.txt",
+    "sros2012": "sros_ambulatoire_ile_de_france_2012.txt",
 }
 CAT = aids.default_catalogue()
 
@@ -45,59 +48,9 @@ def _doc(source: str) -> str:
     return _normalised(path.read_text(encoding="utf-8"))
 
 
-# ------------------------------------------------------------------ figures quoted from sources
-
-QUOTES = [
-    # (measure, source, text of the source the figures come from)
-    ("caim", "cvl2025", "50 % dès l'installation en ZIP et 50 % après 1 an"),
-    ("caim", "cvl2025", "Jusqu'à 50 000 € pour un temps plein sur 5 ans"),
-    ("caim", "elus2019", "50 000€ si son signataire a une activité libérale de quatre jours"),
-    ("caim", "elus2019", "avoir une activité libérale de 2,5 jours minimum par semaine"),
-    ("coscom", "cvl2025", "5 000 € par an pouvant être majoré si 1 250 €"),
-    ("coscom", "elus2019", "un complément mensuel de 300 € dans le cadre de l'accueil"),
-    ("cotram", "cvl2025", "10 % des honoraires dans la limite de 20 000 € par an sur 3 ans"),
-    ("cstm", "cvl2025", "25 % des honoraires dans la limite de 50 000 € par an, renouvelable"),
-    (
-        "cstm",
-        "elus2019",
-        "Depuis février 2019, les médecins exerçant au moins 10 jours par an dans une zone "
-        "sous-dense | de 25% lorsqu",
-    ),
-    ("contrat_debut_exercice", "cvl2025", "exerçant au moins 80 % de son activité en ZIP ou ZAC"),
-    ("contrat_debut_exercice", "cvl2025", "29 à 34 jours par trimestre | 6 675 € trimestriel"),
-    ("contrat_debut_exercice", "cvl2025", "53 jours et + par trimestre | 12 000 € trimestriels"),
-    ("installation_zip_2026", "cvl2025", "une aide ponctuelle de 10 000 € pour les médecins"),
-    ("installation_zac_2026", "cvl2025", "une aide ponctuelle de 5 000 € pour les médecins"),
-    ("secondary_practice_zip_2026", "cvl2025", "une aide ponctuelle de 3 000 € création ex-nihilo"),
-    ("advanced_consultations_zip_2026", "cvl2025", "rémunérées à 200 € par demi-journée"),
-    ("training_supervisor_zip_2026", "cvl2025", "800 € en ZIP (contre 350 € avant)"),
-    ("training_supervisor_other_2026", "cvl2025", "500 € hors ZIP"),
-    ("cesp", "elus2019", "allocation mensuelle de 1 200 €"),
-    ("local_study_allowance", "elus2019", "soit environ 25 500 € par an"),
-    ("state_intern_transport", "elus2019", "indemnité de transport de 130 € bruts mensuels"),
-    ("state_intern_housing", "elus2019", "indemnité d'hébergement de 200 € bruts mensuels"),
-    ("local_intern_stage_bursary", "elus2019", "fixé à 5 100 € par an par voie réglementaire"),
-    ("university_supervisor_allowance", "elus2019", "(600 € par mois et par terrain de stage)"),
-    ("ptmg", "elus2019", "garantie de revenus (6 900 € bruts)"),
-    ("pias", "elus2019", "une aide à l'investissement de 2 300 €"),
-    ("pias", "elus2019", "5% des revenus annuels (plafonné à 4 600 €)"),
-    ("retired_doctors_contribution_exemption", "elus2019", "inférieur à 80 000 € par an"),
-    ("ptmg", "elus2019", "Elles seront fusionnées en 2020"),
-    ("caim", "cvl2025", "LES CONTRATS INCITATIFS (valable jusqu'au 31/12/2025)"),
-    ("installation_zip_2026", "cvl2025", "(à partir du 1<sup>er</sup> janvier 2026)"),
-]
-
-
-@pytest.mark.parametrize(("measure", "source", "quote"), QUOTES)
-def test_quoted_figures_are_in_the_source(measure, source, quote):
-    text = _doc(source)
-    parts = [_normalised(p) for p in quote.split("|")]  # "|" separates table cells
-    position = 0
-    for part in parts:
-        found = text.find(part, position)
-        assert found >= 0, f"{part!r} not found in {FILES[source]}"
-        position = found
-    assert CAT[measure].source in FILES
+# ------------------------------------------------------------------ figures and their sources
+# Every figure, zone and date is bound to its passage by tests/test_aids_sources.py (and the
+# binding is proven by tests/test_aids_mutations.py); the tests here check the rules applied.
 
 
 def test_every_measure_names_its_source_section_and_dates():
@@ -109,7 +62,8 @@ def test_every_measure_names_its_source_section_and_dates():
         assert CAT.sources[m.source]["file"] == FILES[m.source]
         if m.source == "cvl2025":
             assert m.pages == "16-19"  # section 05 of the guide's contents: pages 16 to 19
-        assert m.amount is not None or m.rule in ("none", "share_of_fees", "quarterly_table")
+        rules = ("none", "share_of_fees", "quarterly_table", "share_of_base")
+        assert m.amount is not None or m.rule in rules
         if m.rule == "none":
             assert m.amount is None
             assert m.amount_note
@@ -129,7 +83,7 @@ def test_convention_2016_contracts():
     assert CAT["ptmg"].payment_schedule == "not stated in the source"
     assert caim.min_days_per_week == 2.5
     assert coscom.amount == 5000
-    assert ("hopital_de_proximite", 1250, "year") in coscom.supplements
+    assert aids.Supplement("hopital_de_proximite", 1250, "year") in coscom.supplements
     assert (cotram.rate, cotram.cap_per_year, cotram.duration_years) == (0.10, 20000, 3)
     assert (cstm.rate, cstm.cap_per_year, cstm.duration_years) == (0.25, 50000, 3)
     assert cstm.valid_from == dt.date(2019, 2, 1)  # the 25 % rate "depuis février 2019"
@@ -240,21 +194,27 @@ def test_share_of_fees_capped_per_year():
 def test_dates_decide_which_entries_apply():
     before = aids.for_commune("36001", ZONING, on="2025-12-31", profile="first_installation")
     after = aids.for_commune("36001", ZONING, on=dt.date(2026, 1, 1), profile="first_installation")
-    assert "caim" in before.measures.index
+    # in 2022-2025 the Hauts-de-Seine statement of the CAIM applies; sector unknown: depends
+    assert before.measures.loc["caim_2022", "status"] == "depends"
+    assert before.measures.loc["caim_2022", "depends_on"] == "sector in 1 or 2_optam"
+    assert "caim" in before.excluded.index  # the 2025 guide's statement, kept with its source
+    assert "caim_2022" in before.excluded.loc["caim", "reason"]
     assert "installation_zip_2026" not in before.measures.index
-    assert "caim" not in after.measures.index
+    assert "caim_2022" not in after.measures.index
     assert after.measures.loc["installation_zip_2026", "total"] == 10000
     zac = aids.for_commune("36002", ZONING, on="2026-03-01", profile="first_installation")
     assert zac.measures.loc["installation_zac_2026", "total"] == 5000
-    assert "installation_zip_2026" not in zac.measures.index
+    assert "installation_zip_2026" in zac.excluded.index
     hz = aids.for_commune("36044", ZONING, on="2026-03-01", profile="first_installation")
     assert hz.zone == "HZ"
     assert hz.total == 0
-    assert hz.measures.empty
+    assert hz.measures["eligible"].sum() == 0
+    # the FMT majoration over 67 is tied to no zone: it depends on the doctor's age
+    assert hz.measures.loc["fmt_over_67_2026", "depends_on"] == "age > 67"
 
 
 def test_date_outside_every_entry_names_the_periods(tmp_path):
-    with pytest.raises(CatalogueError, match=r"2010-01-01.*covers from 2016-10-20 on"):
+    with pytest.raises(CatalogueError, match=r"2010-01-01.*covers from 2011-09-22 on"):
         aids.for_commune("36001", ZONING, on="2010-01-01")
     small = tmp_path / "small.toml"
     small.write_text(
@@ -301,8 +261,9 @@ def test_zoning_forms_and_errors():
     assert aids.zone_table(FakeZoning()).to_dict() == {"36001": "ZAC", "36002": "HZ"}
     reinforced = pd.Series({"75101": "ZIP_renforcee", "75102": "ZIP+"})
     assert set(aids.zone_table(reinforced)) == {"ZIP"}  # Île-de-France's reinforced ZIP
+    assert aids.zone_table(pd.Series({"36001": "very_under_served"})).iloc[0] == "very_under_served"
     with pytest.raises(InvalidValueError, match="GP zones"):
-        aids.zone_table(pd.Series({"36001": "very_under_served"}))
+        aids.zone_table(pd.Series({"36001": "banana"}))
     with pytest.raises(MissingCommuneError, match="36999 is not in the zoning"):
         aids.for_commune("36999", ZONING, on="2026-03-01")
     with pytest.raises(AplcoreError, match="commune code"):
@@ -316,9 +277,14 @@ def test_zoning_forms_and_errors():
 
 def test_cost_by_measure_and_year():
     plan = pd.DataFrame({"commune": ["36001", "36002", "36044"], "count": [2, 1, 1]})
-    result = aids.cost(plan, ZONING, on="2025-06-01")
+    unknown = aids.cost(plan, ZONING, on="2025-06-01")
+    # the sector is unknown: the CAIM depends on it and is not costed, nor assumed
+    assert "caim_2022" not in unknown.by_measure_year.index
+    assert "depends on sector" in unknown.not_costed.loc["caim_2022", "reason"]
+    assert unknown.not_costed.loc["caim_2022", "installations"] == 1
+    result = aids.cost(plan, ZONING, on="2025-06-01", profile={"sector": "1"})
     # CAIM (ZIP only): 2 × 50 000 €, half at installation (2025), half after one year (2026)
-    assert result.by_measure_year.loc["caim"].to_dict() == {
+    assert result.by_measure_year.loc["caim_2022"].to_dict() == {
         2025: 50000,
         2026: 50000,
         "total": 100000,
@@ -338,12 +304,14 @@ def test_cost_rows_with_their_own_date_and_profile():
             "date": ["2025-11-15", "2026-01-10", None],
             "situations": ["occasional_practice", "first_installation", "advanced_consultations"],
             "yearly_fees": [40_000, None, None],
+            "days_per_year": [12, None, None],
             "half_days_per_year": [None, None, 40],
         }
     )
     result = aids.cost(plan, ZONING, on="2026-03-01", horizon_years=2)
     by = result.by_measure_year
-    assert by.loc["cstm"].to_dict() == {2025: 10000, 2026: 10000, 2027: 10000, "total": 30000}
+    # 2025: the 2022-2025 CSTM (no duration: the horizon's 2 years), majoration zone unknown
+    assert by.loc["cstm_2022"].to_dict() == {2025: 10000, 2026: 10000, 2027: 0, "total": 20000}
     assert by.loc["installation_zip_2026", "total"] == 10000
     assert by.loc["advanced_consultations_zip_2026", "total"] == 2 * 40 * 200  # 2 years counted
     assert result.by_year.sum() == result.total
@@ -467,10 +435,10 @@ def test_cli_aids_for_a_commune(tmp_path, capsys):
 
 def test_cli_aids_errors_in_one_line(tmp_path, capsys):
     zoning = _demo_like_zoning(tmp_path)
-    rc = main(["aids", "--commune", "36001", "--zoning", str(zoning), "--date", "2012-01-01"])
+    rc = main(["aids", "--commune", "36001", "--zoning", str(zoning), "--date", "2010-01-01"])
     err = capsys.readouterr().err
     assert rc == 1
-    assert "covers from 2016-10-20 on" in err
+    assert "covers from 2011-09-22 on" in err
     assert len(err.strip().splitlines()) == 1
     rc = main(["aids", "--commune", "36999", "--zoning", str(zoning), "--date", "2026-01-01"])
     assert rc == 1
@@ -521,4 +489,9 @@ def test_cli_aids_on_a_national_zoning_file(tmp_path, capsys):
     assert main([*args, "--profile", "installation", "--days-per-week", "3"]) == 0
     out = capsys.readouterr().out
     assert "commune 01001: zone ZIP on 2025-06-01" in out
-    assert "caim: Contrat d'aide à l'installation des médecins (CAIM) = 37 500 €" in out
+    # the 2022-2025 statement of the CAIM; the sector is not given: it depends on it
+    assert "caim_2022: Contrat d'aide à l'installation des médecins (CAIM)" in out
+    assert "depends on: sector in 1 or 2_optam" in out
+    assert main([*args, "--profile", "installation", "--days-per-week", "3", "--sector", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "= 37 500 €" in out  # 50 000 € × 3 / 4 days

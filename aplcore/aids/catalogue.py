@@ -24,13 +24,19 @@ import pandas as pd
 from ..errors import CatalogueError
 
 __all__ = [
+    "CONDITION_FIELDS",
+    "NOT_STATED",
     "RULES",
     "SITUATIONS",
     "ZONES",
+    "Assumption",
     "Catalogue",
     "CatalogueError",
+    "Condition",
     "EligibilityRule",
     "Measure",
+    "Quote",
+    "Supplement",
     "default_catalogue",
     "load_catalogue",
 ]
@@ -42,12 +48,47 @@ RULES = (
     "per_month",
     "share_of_fees",
     "per_half_day",
+    "share_of_base",
     "period_not_stated",
     "quarterly_table",
     "none",
 )
-#: Zone labels of the catalogue: ``HZ`` is anything outside ZIP and ZAC, ``*`` any zone.
-ZONES = ("ZIP", "ZAC", "HZ", "*")
+#: Zone labels of the catalogue: ``HZ`` is anything outside ZIP and ZAC, ``*`` any zone; the
+#: 2012 Île-de-France GP zones (``deficitaire``, ``fragile``) and the five levels of the other
+#: professions, for the measures of the 2011-2012 conventions.
+ZONES = (
+    "ZIP",
+    "ZAC",
+    "HZ",
+    "deficitaire",
+    "fragile",
+    "very_under_served",
+    "under_served",
+    "intermediate",
+    "well_served",
+    "over_served",
+    "*",
+)
+#: What ``valid_to`` says when no document gives an end date.
+NOT_STATED = "not stated"
+#: Profile fields a condition (``conditions``, ``or_if``) or a supplement (``when``) may name.
+CONDITION_FIELDS = (
+    "age",
+    "successor_age",
+    "sector",
+    "days_per_year",
+    "days_per_week",
+    "half_days_per_month",
+    "commune_population",
+    "zrr",
+    "zfu",
+    "qpv",
+    "majorated_zone",
+    "hopital_de_proximite",
+    "yearly_income",
+)
+#: Operators of a condition.
+OPERATORS = (">=", ">", "<", "<=", "==", "in")
 #: Situations a measure is for; a :class:`~aplcore.aids.Profile` lists the ones that apply.
 SITUATIONS = (
     "installation",
@@ -65,6 +106,9 @@ SITUATIONS = (
     "intern",
     "isolated_seasonal",
     "retired",
+    "practice",
+    "health_centre",
+    "medical_assistant",
 )
 
 _REQUIRED = {
@@ -82,7 +126,18 @@ _REQUIRED = {
     "section": str,
 }
 _OPTIONAL = {
-    "valid_to": dt.date,
+    "valid_to": (dt.date, str),
+    "quotes": list,
+    "assumptions": list,
+    "conditions": list,
+    "or_if": list,
+    "group": str,
+    "preferred": bool,
+    "preference_note": str,
+    "cap_half_days_per_month": int,
+    "rates": list,
+    "base": str,
+    "max_days_per_year": int,
     "pages": str,
     "validity_note": str,
     "amount_note": str,
@@ -111,6 +166,7 @@ _RULE_KEYS = {
     "per_month": ("amount",),
     "share_of_fees": ("rate", "cap_per_year"),
     "per_half_day": ("amount",),
+    "share_of_base": ("rates", "base"),
     "period_not_stated": ("amount",),
     "quarterly_table": ("table",),
     "none": ("amount_note",),
@@ -124,17 +180,81 @@ _ELIGIBILITY_REQUIRED = {
     "source": str,
     "section": str,
 }
-_ELIGIBILITY_OPTIONAL = {"valid_to": dt.date, "pages": str, "validity_note": str}
+_ELIGIBILITY_OPTIONAL = {
+    "valid_to": (dt.date, str),
+    "pages": str,
+    "validity_note": str,
+    "quotes": list,
+    "assumptions": list,
+}
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A condition on the profile: ``field op value`` (``age >= 60``)."""
+
+    field: str
+    op: str
+    value: Any
+
+    def __str__(self) -> str:
+        value = self.value
+        if isinstance(value, tuple):
+            value = " or ".join(map(str, value))
+        elif isinstance(value, bool):
+            return self.field if value else f"not {self.field}"
+        elif isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return f"{self.field} {self.op} {value}"
+
+
+@dataclass(frozen=True)
+class Supplement:
+    """An addition to a measure's amount when ``when`` holds (a situation or a profile field):
+    ``amount`` euros ``per`` year, month or once, or ``rate`` times the amount."""
+
+    when: str
+    amount: float | None = None
+    per: str = "year"
+    rate: float | None = None
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A passage of a source document giving some fields of an entry (``{...}`` marks them)."""
+
+    fields: tuple[str, ...]
+    source: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """A figure no passage gives, with the rule (``basis``) it follows and the reason."""
+
+    field: str
+    basis: str
+    reason: str
+
+
+def _period_text(start: dt.date, end: dt.date | None) -> str:
+    if end is None:
+        return f"from {start.isoformat()} (no end date stated in the sources)"
+    return f"{start.isoformat()} to {end.isoformat()}"
 
 
 @dataclass(frozen=True)
 class Measure:
     """One aid: who can claim it, where, when, how much, and where the figures come from.
 
-    Attributes mirror the keys of ``catalogue.toml``; ``valid_to`` is ``None`` when the sources
-    give no end date. Amounts are in euros; ``schedule`` lists (months after the start of the
-    contract, share paid); ``supplements`` lists (situation, amount, ``"year"`` or ``"month"``);
-    ``table`` rows are (min days, max days or 0, minimum fees, ceiling) per quarter.
+    Attributes mirror the keys of ``catalogue.toml``; ``valid_to`` is ``None`` when no source
+    gives an end date (``valid_to = "not stated"`` in the file). Amounts are in euros;
+    ``schedule`` lists (months after the start of the contract, share paid); ``supplements``
+    are :class:`Supplement`; ``table`` rows are (min days, max days or 0, minimum fees,
+    ceiling) per quarter; ``conditions`` must all hold, and outside ``zones`` the measure still
+    applies when one of ``or_if`` holds; ``quotes`` bind figures to their passages and
+    ``assumptions`` state the figures no passage gives. Entries of one ``group`` state the same
+    scheme from different sources; the ``preferred`` one applies where several are in force.
     """
 
     id: str
@@ -159,7 +279,7 @@ class Measure:
     min_days_per_week: float | None = None
     schedule: tuple[tuple[int, float], ...] = ((0, 1.0),)
     duration_years: int | None = None
-    supplements: tuple[tuple[str, float, str], ...] = ()
+    supplements: tuple[Supplement, ...] = ()
     rate: float | None = None
     cap_per_year: float | None = None
     table: tuple[tuple[int, int, float, float], ...] = ()
@@ -170,21 +290,36 @@ class Measure:
     activity_rate: float | None = None
     activity_cap: float | None = None
     income_limit: float | None = None
+    cap_half_days_per_month: int | None = None
+    rates: tuple[float, ...] = ()
+    base: str = ""
+    max_days_per_year: int | None = None
+    conditions: tuple[Condition, ...] = ()
+    or_if: tuple[Condition, ...] = ()
+    group: str = ""
+    preferred: bool = False
+    preference_note: str = ""
+    quotes: tuple[Quote, ...] = ()
+    assumptions: tuple[Assumption, ...] = ()
 
     def valid_on(self, day: dt.date) -> bool:
         """Whether the measure is in force on ``day``."""
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
 
     def applies_to_zone(self, zone: str) -> bool:
-        """Whether a commune of zone ``zone`` (``ZIP``, ``ZAC`` or ``HZ``) is eligible."""
+        """Whether a commune of zone ``zone`` is in the measure's zones (``or_if`` aside)."""
         return "*" in self.zones or zone in self.zones
 
     @property
     def period(self) -> str:
         """Validity as text, e.g. ``2016-10-20 to 2025-12-31``."""
-        if self.valid_to is None:
-            return f"from {self.valid_from.isoformat()} (no end date in the sources)"
-        return f"{self.valid_from.isoformat()} to {self.valid_to.isoformat()}"
+        return _period_text(self.valid_from, self.valid_to)
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """Every source the entry's figures come from, its own first."""
+        others = sorted({q.source for q in self.quotes} - {self.source})
+        return (self.source, *others)
 
     @property
     def payment_schedule(self) -> str:
@@ -199,6 +334,7 @@ class Measure:
         return {
             "per_year": f"yearly{years}",
             "share_of_fees": f"yearly{years}",
+            "share_of_base": "yearly",
             "per_month": "monthly",
             "quarterly_table": "quarterly",
             "per_half_day": "per half-day worked",
@@ -225,10 +361,17 @@ class EligibilityRule:
     valid_to: dt.date | None = None
     pages: str = ""
     validity_note: str = ""
+    quotes: tuple[Quote, ...] = ()
+    assumptions: tuple[Assumption, ...] = ()
 
     def valid_on(self, day: dt.date) -> bool:
         """Whether the rule is in force on ``day``."""
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+    @property
+    def period(self) -> str:
+        """Validity as text."""
+        return _period_text(self.valid_from, self.valid_to)
 
 
 @dataclass(frozen=True)
@@ -343,8 +486,10 @@ def _check_keys(
     for key, value in raw.items():
         expected = required.get(key) or optional[key]
         ok = isinstance(value, expected)
-        if expected is dt.date:  # TOML date-times are datetimes, a subclass of date
-            ok = ok and not isinstance(value, dt.datetime)
+        if expected is dt.date or isinstance(expected, tuple):
+            ok = ok and not isinstance(value, dt.datetime)  # TOML date-times: not dates
+        if expected == (dt.date, str) and isinstance(value, str):
+            ok = value == NOT_STATED
         if expected is float:
             ok = isinstance(value, int | float) and not isinstance(value, bool)
         if not ok:
@@ -355,7 +500,9 @@ def _check_keys(
             raise CatalogueError(msg)
 
 
-def _type_name(expected: type) -> str:
+def _type_name(expected: type | tuple) -> str:
+    if expected == (dt.date, str):
+        return f"a date (YYYY-MM-DD, unquoted) or {NOT_STATED!r}"
     names = {
         str: "text",
         list: "a list",
@@ -377,7 +524,7 @@ def _check_zones(zones: Sequence[object], where: str) -> tuple[str, ...]:
 
 def _check_dates(raw: Mapping[str, Any], where: str) -> None:
     end = raw.get("valid_to")
-    if end is not None and end < raw["valid_from"]:
+    if isinstance(end, dt.date) and end < raw["valid_from"]:
         msg = f"{where}: valid_to {end} is before valid_from {raw['valid_from']}."
         raise CatalogueError(msg)
 
@@ -425,10 +572,97 @@ def _measure(raw: Mapping[str, Any], *, sources: Mapping[str, Any], path: str, n
         values["supplements"] = _supplements(raw["supplements"], where)
     if "table" in raw:
         values["table"] = _table(raw["table"], where)
+    if "rates" in raw:
+        values["rates"] = _rates(raw["rates"], where)
+    for key in ("conditions", "or_if"):
+        if key in raw:
+            values[key] = _conditions(raw[key], where, key)
+    _common(values, raw, sources, where)
     if values.get("prorated") and "full_time_days_per_week" not in raw:
         msg = f"{where}: a prorated amount needs full_time_days_per_week."
         raise CatalogueError(msg)
     return Measure(**values)
+
+
+def _common(
+    values: dict[str, Any], raw: Mapping[str, Any], sources: Mapping[str, Any], where: str
+) -> None:
+    """Keys of measures and eligibility rules alike: end date, quotes, assumptions."""
+    if raw.get("valid_to") == NOT_STATED:
+        values["valid_to"] = None
+    values["quotes"] = _quotes(raw.get("quotes", []), sources, where)
+    values["assumptions"] = _assumptions(raw.get("assumptions", []), where)
+
+
+def _quotes(rows: list, sources: Mapping[str, Any], where: str) -> tuple[Quote, ...]:
+    out = []
+    for row in rows:
+        ok = (
+            isinstance(row, dict)
+            and set(row) == {"fields", "source", "text"}
+            and isinstance(row["fields"], list)
+            and all(isinstance(f, str) for f in row["fields"])
+            and isinstance(row["text"], str)
+            and row["source"] in sources
+        )
+        if not ok:
+            msg = (
+                f"{where}: quotes must be [{{fields = [...], source = <one of "
+                f'{", ".join(sources)}>, text = "... {{n}} ..."}}, ...], found {row!r}.'
+            )
+            raise CatalogueError(msg)
+        out.append(Quote(tuple(row["fields"]), row["source"], row["text"]))
+    return tuple(out)
+
+
+def _assumptions(rows: list, where: str) -> tuple[Assumption, ...]:
+    out = []
+    for row in rows:
+        ok = isinstance(row, dict) and set(row) == {"field", "basis", "reason"}
+        ok = ok and all(isinstance(v, str) and v for v in row.values())
+        if not ok:
+            msg = (
+                f"{where}: assumptions must be [{{field = ..., basis = ..., reason = ...}}, "
+                f"...], found {row!r}."
+            )
+            raise CatalogueError(msg)
+        out.append(Assumption(row["field"], row["basis"], row["reason"]))
+    return tuple(out)
+
+
+def _conditions(rows: list, where: str, key: str) -> tuple[Condition, ...]:
+    out = []
+    for row in rows:
+        ok = (
+            isinstance(row, dict)
+            and set(row) == {"field", "op", "value"}
+            and row["field"] in CONDITION_FIELDS
+            and row["op"] in OPERATORS
+            and (row["op"] != "in" or isinstance(row["value"], list))
+        )
+        if not ok:
+            msg = (
+                f"{where}: {key} must be [{{field = <one of {', '.join(CONDITION_FIELDS)}>, op = "
+                f"<one of {', '.join(OPERATORS)}>, value = ...}}, ...], found {row!r}."
+            )
+            raise CatalogueError(msg)
+        value = row["value"]
+        if isinstance(value, list):
+            value = tuple(str(v) for v in value)
+        elif isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        out.append(Condition(row["field"], row["op"], value))
+    return tuple(out)
+
+
+def _rates(rows: list, where: str) -> tuple[float, ...]:
+    ok = bool(rows) and all(
+        isinstance(r, int | float) and not isinstance(r, bool) and 0 <= r <= 10 for r in rows
+    )
+    if not ok:
+        msg = f"{where}: rates must be a non-empty list of shares (0.5 for 50 %), found {rows!r}."
+        raise CatalogueError(msg)
+    return tuple(float(r) for r in rows)
 
 
 def _schedule(rows: list, where: str) -> tuple[tuple[int, float], ...]:
@@ -447,23 +681,33 @@ def _schedule(rows: list, where: str) -> tuple[tuple[int, float], ...]:
     return schedule
 
 
-def _supplements(rows: list, where: str) -> tuple[tuple[str, float, str], ...]:
+def _supplements(rows: list, where: str) -> tuple[Supplement, ...]:
     out = []
     for row in rows:
-        ok = (
-            isinstance(row, list)
-            and len(row) == 3
-            and row[0] in SITUATIONS
-            and isinstance(row[1], int | float)
-            and row[2] in ("year", "month")
-        )
+        if isinstance(row, list) and len(row) == 3:  # the older [situation, amount, per] form
+            row = {"when": row[0], "amount": row[1], "per": row[2]}
+        ok = isinstance(row, dict) and row.get("when") in (*SITUATIONS, *CONDITION_FIELDS)
+        number = row.get("amount", row.get("rate")) if isinstance(row, dict) else None
+        ok = ok and isinstance(number, int | float) and not isinstance(number, bool)
+        if ok and "amount" in row:
+            ok = set(row) <= {"when", "amount", "per"} and row.get("per", "year") in (
+                "year",
+                "month",
+                "once",
+            )
+        elif ok:
+            ok = set(row) == {"when", "rate"}
         if not ok:
             msg = (
-                f"{where}: supplements must be [[situation, amount, 'year' or 'month'], ...], "
+                f"{where}: supplements must be [{{when = <situation or profile field>, amount = "
+                f"euros, per = 'year', 'month' or 'once'}} or {{when = ..., rate = share}}, ...], "
                 f"found {row!r}."
             )
             raise CatalogueError(msg)
-        out.append((row[0], float(row[1]), row[2]))
+        if "amount" in row:
+            out.append(Supplement(row["when"], float(row["amount"]), row.get("per", "year")))
+        else:
+            out.append(Supplement(row["when"], rate=float(row["rate"])))
     return tuple(out)
 
 
@@ -499,7 +743,23 @@ def _eligibility(
     _check_dates(raw, where)
     values = dict(raw)
     values["zones"] = _check_zones(raw["zones"], where)
+    _common(values, raw, sources, where)
     return EligibilityRule(**values)
+
+
+def _check_groups(measures: Sequence[Measure], path: str) -> None:
+    """At most one preferred entry per group."""
+    groups: dict[str, list[str]] = {}
+    for m in measures:
+        if m.group and m.preferred:
+            groups.setdefault(m.group, []).append(m.id)
+    two = {g: ids for g, ids in groups.items() if len(ids) > 1}
+    if two:
+        msg = (
+            f"aids catalogue {path}: at most one preferred entry per group, found {two}. Keep "
+            "preferred = true on the entry applied by default."
+        )
+        raise CatalogueError(msg)
 
 
 def load_catalogue(path: str | os.PathLike[str] | None = None) -> Catalogue:
@@ -567,6 +827,7 @@ def _build(data: Mapping[str, Any], path: str) -> Catalogue:
             f"{', '.join(duplicated)} twice."
         )
         raise CatalogueError(msg)
+    _check_groups(measures, path)
     eligibility = tuple(
         _eligibility(raw, sources=sources, path=path) for raw in data.get("eligibility", [])
     )

@@ -32,7 +32,48 @@ OPTIONS = (
     opt("--catalogue", "another aids catalogue (TOML)", FILE),
     opt("--out", "also write the table (.csv or .parquet)", FILE),
 )
+_KNOWN = "the practice is {} (or not); unknown when left out"
+#: Conditions of eligibility: left out, the measures that need them "depend on" them.
+CONDITION_OPTIONS = (
+    opt("--age", "the doctor's age", type=float, metavar="YEARS"),
+    opt("--successor-age", "age of the doctor taken in (COTRAM)", type=float, metavar="YEARS"),
+    opt("--sector", "convention sector (2_optam: with OPTAM)", choices=("1", "2", "2_optam")),
+    opt("--days-per-year", "days a year worked in the zone (CSTM)", type=float, metavar="N"),
+    opt("--half-days-per-month", "half-days of advanced consultations a month", type=float,
+        metavar="N"),
+    opt("--commune-population", "inhabitants of the commune", type=float, metavar="N"),
+    opt("--zrr", _KNOWN.format("in a zone de revitalisation rurale"),
+        action=argparse.BooleanOptionalAction, default=None),
+    opt("--zfu", _KNOWN.format("in a zone franche urbaine"),
+        action=argparse.BooleanOptionalAction, default=None),
+    opt("--qpv", _KNOWN.format("in a quartier prioritaire"),
+        action=argparse.BooleanOptionalAction, default=None),
+    opt("--majorated-zone", _KNOWN.format("in a zone of the 2022-2025 majorations"),
+        action=argparse.BooleanOptionalAction, default=None),
+    opt("--hopital-de-proximite", _KNOWN.format("partly in a hôpital de proximité"),
+        action=argparse.BooleanOptionalAction, default=None),
+    opt("--yearly-income", "yearly income from activity", type=float, metavar="EUR"),
+    opt("--fmt-per-year", "yearly forfait médecin traitant", type=float, metavar="EUR"),
+)
 # fmt: on
+#: Profile fields the options give (``aplcore.aids.Profile``).
+_PROFILE_OPTIONS = (
+    "days_per_week",
+    "yearly_fees",
+    "age",
+    "successor_age",
+    "sector",
+    "days_per_year",
+    "half_days_per_month",
+    "commune_population",
+    "zrr",
+    "zfu",
+    "qpv",
+    "majorated_zone",
+    "hopital_de_proximite",
+    "yearly_income",
+    "fmt_per_year",
+)
 
 
 def add_parsers(sub: Any, *, verbose: Any, writer: Any) -> None:
@@ -48,24 +89,20 @@ def add_parsers(sub: Any, *, verbose: Any, writer: Any) -> None:
     )  # fmt: skip
     add_options(parser.add_mutually_exclusive_group(required=True), WHAT_OPTIONS)
     add_options(parser, OPTIONS)
+    add_options(
+        parser.add_argument_group(
+            "conditions of eligibility (left out: the measures that need them 'depend on' them)"
+        ),
+        CONDITION_OPTIONS,
+    )
 
 
 def _profile(args: argparse.Namespace, *, default: str | None) -> Any:
-    """The profile of ``--profile`` (or ``default``) with ``--days-per-week`` and
-    ``--yearly-fees``; ``None`` (every measure of the zone) when none is given."""
-    from dataclasses import replace
+    """The profile of ``--profile`` (or ``default``) with the profile options given."""
+    from ..aids import resolve_profile  # cli startup
 
-    from ..aids import SITUATIONS, Profile, resolve_profile
-
-    changes = {
-        k: v
-        for k, v in (("days_per_week", args.days_per_week), ("yearly_fees", args.yearly_fees))
-        if v is not None
-    }
-    profile = resolve_profile(args.profile or default)
-    if not changes:
-        return profile
-    return replace(profile or Profile(situations=SITUATIONS), **changes)
+    changes = {name: getattr(args, name) for name in _PROFILE_OPTIONS}
+    return resolve_profile(args.profile or default, **changes)
 
 
 def cmd_aids(args: argparse.Namespace) -> int:
