@@ -566,22 +566,28 @@ def _measure(raw: Mapping[str, Any], *, sources: Mapping[str, Any], path: str, n
             if values[key] < 0:
                 msg = f"{where}: {key} must be non-negative, found {values[key]}."
                 raise CatalogueError(msg)
-    if "schedule" in raw:
-        values["schedule"] = _schedule(raw["schedule"], where)
-    if "supplements" in raw:
-        values["supplements"] = _supplements(raw["supplements"], where)
-    if "table" in raw:
-        values["table"] = _table(raw["table"], where)
-    if "rates" in raw:
-        values["rates"] = _rates(raw["rates"], where)
-    for key in ("conditions", "or_if"):
-        if key in raw:
-            values[key] = _conditions(raw[key], where, key)
+    values.update(_structured(raw, where))
     _common(values, raw, sources, where)
     if values.get("prorated") and "full_time_days_per_week" not in raw:
         msg = f"{where}: a prorated amount needs full_time_days_per_week."
         raise CatalogueError(msg)
     return Measure(**values)
+
+
+def _structured(raw: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """The list-valued keys of a measure, checked: schedule, supplements, table, rates,
+    conditions, or_if."""
+    readers = {
+        "schedule": _schedule,
+        "supplements": _supplements,
+        "table": _table,
+        "rates": _rates,
+    }
+    values = {key: read(raw[key], where) for key, read in readers.items() if key in raw}
+    for key in ("conditions", "or_if"):
+        if key in raw:
+            values[key] = _conditions(raw[key], where, key)
+    return values
 
 
 def _common(
