@@ -280,7 +280,8 @@ def territory_apl(
     Territories whose weight sums to 0 get NaN (they are then classified in the residual zone).
     """
     groups = pd.Series(table["territory"].to_numpy(), index=table.index, name="territory")
-    result = aggregate(apl, weights, groups, what=what)
+    # sums in commune-code order: the same territory APL, to the last bit, whatever the row order
+    result = aggregate(apl.sort_index(), weights, groups, what=what)
     return result[what]
 
 
