@@ -64,7 +64,7 @@ def write_synthetic_region(
     import osmium
 
     rng = np.random.default_rng(seed)
-    n = int(round(side_km / spacing_km)) + 1
+    n = round(side_km / spacing_km) + 1
     half = side_km / 2
     grid = np.linspace(-half, half, n)
     gx, gy = np.meshgrid(grid, grid, indexing="ij")  # node (i, j): column i, row j

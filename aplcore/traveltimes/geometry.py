@@ -8,8 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..codes import Ids, as_code_index
-from ..errors import InputFormatError, InvalidValueError, describe_values
-from .model import _unit_index
+from ..errors import DuplicateError, InputFormatError, InvalidValueError, describe_values
 
 __all__ = [
     "GEOCENTRIC_CRS",
@@ -174,3 +173,14 @@ def _points(
         )
         raise InvalidValueError(msg)
     return codes, x, y, point_crs
+
+
+def _unit_index(codes: Any, *, ids: Ids) -> pd.Index:
+    if ids == "commune":
+        return as_code_index(codes, what="commune codes")
+    index = pd.Index([str(c) for c in codes], dtype=object)
+    if index.has_duplicates:
+        dup = index[index.duplicated()].unique().tolist()
+        msg = f"unit codes must be unique, found duplicated codes {describe_values(dup)}."
+        raise DuplicateError(msg)
+    return index

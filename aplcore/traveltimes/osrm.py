@@ -293,7 +293,7 @@ def default_cache_dir() -> Path:
 
 
 # ---------------------------------------------------------------------------------- public
-def travel_times_from_osrm(
+def travel_times_from_osrm(  # noqa: PLR0913 - public entry point, keyword options
     points: pd.DataFrame,
     url: str,
     *,
@@ -405,7 +405,9 @@ def travel_times_from_osrm(
         (Path(cache_dir) if cache_dir is not None else default_cache_dir()) if cache else None,
         key,
     )
-    run = _Run(client, store, snapped, xyz, cutoff_s, top_mps, data_version)
+    # requests send the points as given: a snapped location snaps again a little elsewhere
+    lonlat = np.column_stack([lon, lat])
+    run = _Run(client, store, lonlat, xyz, cutoff_s, top_mps, data_version)
     parts, from_cache = run.all(blocks, workers=int(workers), progress=progress)
     src = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
     dst = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
@@ -505,13 +507,16 @@ def _snap(
     data_version = None
     for start in range(0, n, max_table_size):
         stop = min(n, start + max_table_size)
+        group = lonlat[start:stop]
+        if len(group) == 1:  # OSRM wants two coordinates at least
+            group = np.repeat(group, 2, axis=0)
         answer = client.table(
-            lonlat[start:stop],
+            group,
             sources=np.zeros(1, dtype=np.int64),
             destinations=None,
             what=f"snapping points {start}-{stop - 1}",
         )
-        snapped[start:stop] = [w["location"] for w in answer["destinations"]]
+        snapped[start:stop] = [w["location"] for w in answer["destinations"]][: stop - start]
         data_version = _data_version(answer) or data_version
     return snapped, _haversine_m(lonlat, snapped), data_version
 
@@ -559,7 +564,7 @@ class _Run:
         self,
         client: _Client,
         store: _Cache,
-        snapped: np.ndarray,
+        lonlat: np.ndarray,
         xyz: np.ndarray,
         cutoff_s: float,
         top_mps: float,
@@ -567,7 +572,7 @@ class _Run:
     ) -> None:
         self.client = client
         self.store = store
-        self.snapped = snapped
+        self.lonlat = lonlat
         self.xyz = xyz
         self.cutoff_s = cutoff_s
         self.top_mps = top_mps
@@ -628,6 +633,11 @@ class _Run:
     def block(self, block: _Block) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Ask one block, keep its pairs within the cut-off, cache them."""
         coords = np.unique(np.concatenate([block.sources, block.destinations]))
+        if coords.size == 1:  # only the self pair, which is not asked
+            empty = np.zeros(0, dtype=np.int64)
+            pairs = (empty, empty, np.zeros(0))
+            self.store.write(block, pairs)
+            return pairs
         src_at = np.searchsorted(coords, block.sources)
         dst_at = np.searchsorted(coords, block.destinations)
         what = (
@@ -635,7 +645,7 @@ class _Run:
             f"{int(block.sources[0])}, {len(block.destinations)} destinations)"
         )
         answer = self.client.table(
-            self.snapped[coords], sources=src_at, destinations=dst_at, what=what
+            self.lonlat[coords], sources=src_at, destinations=dst_at, what=what
         )
         version = _data_version(answer)
         if version != self.data_version:
