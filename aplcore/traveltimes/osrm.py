@@ -49,7 +49,7 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
@@ -59,9 +59,7 @@ from ..errors import FarFromRoadWarning, OsrmError, ParameterError, describe_val
 from ..io.writers import atomic_write
 from ..settings import progress_enabled
 from .geometry import point_lonlat, to_geocentric
-
-if TYPE_CHECKING:
-    from .model import TravelTimes
+from .model import TravelTimes
 
 __all__ = ["DEFAULT_TOP_SPEED_KMH", "travel_times_from_osrm"]
 
@@ -373,8 +371,6 @@ def travel_times_from_osrm(  # noqa: PLR0913 - public entry point, keyword optio
     ParameterError
         Out-of-range parameters.
     """
-    from .model import TravelTimes
-
     _check_parameters(max_minutes, top_speed_kmh, max_table_size, workers, timeout, retries)
     codes, lon, lat = point_lonlat(
         points, code=code, crs=crs, repair_integers=repair_integers, ids=ids
