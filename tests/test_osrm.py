@@ -146,7 +146,7 @@ def test_exact_on_the_synthetic_region_where_the_bound_matters(region, region_se
         region_server.url,
         ids="any",
         max_minutes=30,
-        max_table_size=SERVER_TABLE_SIZE,
+        max_table_size=100,  # blocks of 10 000 pairs: the 400 points need several
         cache_dir=tmp_path,
     )
     assert_exact(tt, points, full, 30)

@@ -70,8 +70,10 @@ logger = logging.getLogger(__name__)
 DEFAULT_TOP_SPEED_KMH = 130.0
 #: Relative margin on the bound radius for the engine's distance approximations.
 DISTANCE_MARGIN = 0.01
-#: Largest extent of a group of sources, as a share of the bound radius.
-GROUP_EXTENT = 1.0
+#: Largest extent of a group of sources, as a share of the bound radius. Unbounded: OSRM's MLD
+#: table costs about one graph search per coordinate sent, whatever the pairs, so the fewest
+#: coordinates (the largest groups the table size allows) beat the fewest pairs.
+GROUP_EXTENT = float("inf")
 #: Cache format; part of the key.
 CACHE_VERSION = 1
 #: Pairs whose snapped locations are closer than this are not used to check the top speed
