@@ -32,12 +32,14 @@ __all__ = [
     "DuplicateError",
     "EdgeEffectWarning",
     "EmptyTerritoryWarning",
+    "FarFromRoadWarning",
     "IncompleteFileWarning",
     "InputFormatError",
     "InvalidValueError",
     "LostSupplyWarning",
     "MismatchError",
     "MissingCommuneError",
+    "OsrmError",
     "OutputBusyError",
     "OutputExistsError",
     "OutputSetError",
@@ -193,6 +195,11 @@ class MismatchError(AplcoreError):
     """Objects built for different commune sets or different methods combined together."""
 
 
+class OsrmError(AplcoreError):
+    """An OSRM server that refuses a request or cannot be reached, or OSRM tools that are missing
+    or fail on an extract."""
+
+
 class AplcoreWarning(_Pointed, UserWarning):
     """Base class of aplcore's warnings (same ``fix``, ``source``, ``param`` and ``value`` as
     :class:`AplcoreError`)."""
@@ -293,6 +300,10 @@ class EdgeEffectWarning(AplcoreWarning):
 
 class IncompleteFileWarning(AplcoreWarning):
     """A text table that does not end with a line break: its last line may have been cut."""
+
+
+class FarFromRoadWarning(AplcoreWarning):
+    """Points that a routing engine snaps to a road far from them (their times start there)."""
 
 
 class EmptyTerritoryWarning(AplcoreWarning):

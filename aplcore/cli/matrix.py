@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from .._paths import check_paths
@@ -43,6 +44,10 @@ def add_parsers(sub: Any, *, verbose: Any, writer: Any) -> None:
     )  # fmt: skip
     add_area_options(parser, default_region=None)
     add_options(parser, RING_OPTIONS, TRAVEL_TIME_OPTIONS, OUT_OPTIONS)
+    parser.add_argument("--osrm", metavar="URL", help="OSRM server for road times (table service)")
+    parser.add_argument(
+        "--osrm-pbf", type=Path, metavar="FILE", help="road times from a local OSRM on this extract"
+    )
 
 
 def cmd_matrix(args: argparse.Namespace) -> int:
@@ -61,7 +66,8 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     try:
         with steps.step("travel times"):
             result = commune_matrix(args.communes, area=area, ring_minutes=args.ring_minutes,
-                                    roads=args.roads, max_minutes=args.max_minutes)  # fmt: skip
+                                    roads=args.roads, osrm=args.osrm, osrm_pbf=args.osrm_pbf,
+                                    max_minutes=args.max_minutes)  # fmt: skip
         with steps.step("writing outputs"):
             result.write(args.out, overwrite=args.overwrite, argv=["aplcore", *args.argv],
                          on_commit=committed)  # fmt: skip

@@ -5,6 +5,7 @@
 * :mod:`~aplcore.traveltimes.table`: from origin-destination tables (files or frames);
 * :mod:`~aplcore.traveltimes.crowfly`: the calibrated crow-fly model;
 * :mod:`~aplcore.traveltimes.roads`: road graphs, bounded Dijkstra;
+* :mod:`~aplcore.traveltimes.osrm`: an OSRM server's table service;
 * :mod:`~aplcore.traveltimes.intra`: intra-commune times;
 * :mod:`~aplcore.traveltimes.geometry`: commune points and distances;
 * :mod:`~aplcore.traveltimes.store`: save and load matrices with their metadata.
@@ -28,6 +29,7 @@ _LAZY: dict[str, str] = {
     "CrowFlyModel": "crowfly",
     "calibrate_crow_fly": "crowfly",
     "travel_times_from_graph": "roads",
+    "travel_times_from_osrm": "osrm",
     "RoadGraph": "roads",
     "graph_to_csr": "roads",
     "multi_source_dijkstra": "roads",
@@ -48,6 +50,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .crowfly import CrowFlyModel, calibrate_crow_fly, travel_times_crow_fly
     from .geometry import commune_points, pair_distance_km
     from .intra import intra_commune_minutes
+    from .osrm import travel_times_from_osrm
     from .roads import RoadGraph, graph_to_csr, multi_source_dijkstra, travel_times_from_graph
     from .store import load_travel_times, save_travel_times
     from .table import read_od_table, symmetrise_pairs, travel_times_from_table

@@ -7,10 +7,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..codes import as_code_index
-from ..errors import InputFormatError, InvalidValueError, describe_values
+from ..codes import Ids, as_code_index
+from ..errors import DuplicateError, InputFormatError, InvalidValueError, describe_values
 
-__all__ = ["GEOCENTRIC_CRS", "LAMBERT93", "commune_points", "pair_distance_km", "to_geocentric"]
+__all__ = [
+    "GEOCENTRIC_CRS",
+    "LAMBERT93",
+    "commune_points",
+    "pair_distance_km",
+    "point_lonlat",
+    "to_geocentric",
+]
 
 #: Geocentric (earth-centred, earth-fixed) coordinates in metres.
 GEOCENTRIC_CRS = "EPSG:4978"
@@ -53,6 +60,7 @@ def commune_points(
     code: str = "code",
     crs: Any = None,
     repair_integers: bool = False,
+    ids: Ids = "commune",
 ) -> tuple[pd.Index, np.ndarray]:
     """Commune codes and geocentric coordinates from a table of points.
 
@@ -69,6 +77,8 @@ def commune_points(
         CRS of ``x``/``y`` (default Lambert-93, EPSG:2154); ignored for lon/lat.
     repair_integers
         Zero-pad codes given as integers.
+    ids
+        ``"commune"`` (INSEE codes, validated) or ``"any"`` (any unique text: grid cells, IRIS...).
 
     Returns
     -------
@@ -84,6 +94,39 @@ def commune_points(
     InvalidValueError
         Missing or out-of-range coordinates (with row numbers).
     """
+    codes, x, y, point_crs = _points(
+        communes, code=code, crs=crs, repair_integers=repair_integers, ids=ids
+    )
+    return codes, to_geocentric(x, y, point_crs)
+
+
+def point_lonlat(
+    points: pd.DataFrame,
+    *,
+    code: str = "code",
+    crs: Any = None,
+    repair_integers: bool = False,
+    ids: Ids = "commune",
+) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+    """Codes, longitudes and latitudes (WGS84 degrees) of a table of points.
+
+    The same table as :func:`commune_points` (``lon``/``lat`` or ``x``/``y`` in ``crs``), for
+    the sources that need degrees (a routing server).
+    """
+    codes, x, y, point_crs = _points(
+        points, code=code, crs=crs, repair_integers=repair_integers, ids=ids
+    )
+    if point_crs != "EPSG:4326":
+        from pyproj import Transformer
+
+        x, y = Transformer.from_crs(point_crs, "EPSG:4326", always_xy=True).transform(x, y)
+    return codes, np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+
+
+def _points(
+    communes: pd.DataFrame, *, code: str, crs: Any, repair_integers: bool, ids: Ids
+) -> tuple[pd.Index, np.ndarray, np.ndarray, Any]:
+    """Codes, x, y and the CRS of x/y, checked."""
     if not isinstance(communes, pd.DataFrame):
         msg = (
             f"communes must be a pandas DataFrame with columns code, lon, lat (or x, y), found "
@@ -94,7 +137,11 @@ def commune_points(
         msg = "communes is empty: expected one row per commune with its coordinates."
         raise InputFormatError(msg)
     raw_codes = communes[code] if code in communes.columns else communes.index
-    codes = as_code_index(raw_codes, what="commune codes", repair_integers=repair_integers)
+    codes = (
+        as_code_index(raw_codes, what="commune codes", repair_integers=repair_integers)
+        if ids == "commune"
+        else _unit_index(raw_codes, ids=ids)
+    )
     cols = set(communes.columns)
     if {"lon", "lat"} <= cols or {"longitude", "latitude"} <= cols:
         xcol, ycol = ("lon", "lat") if {"lon", "lat"} <= cols else ("longitude", "latitude")
@@ -125,4 +172,15 @@ def commune_points(
             f"{rows.size} bad rows (0-based positions): {shown}. Fix or drop those communes."
         )
         raise InvalidValueError(msg)
-    return codes, to_geocentric(x, y, point_crs)
+    return codes, x, y, point_crs
+
+
+def _unit_index(codes: Any, *, ids: Ids) -> pd.Index:
+    if ids == "commune":
+        return as_code_index(codes, what="commune codes")
+    index = pd.Index([str(c) for c in codes], dtype=object)
+    if index.has_duplicates:
+        dup = index[index.duplicated()].unique().tolist()
+        msg = f"unit codes must be unique, found duplicated codes {describe_values(dup)}."
+        raise DuplicateError(msg)
+    return index

@@ -20,9 +20,8 @@ import pandas as pd
 import pyarrow as pa
 
 from .._checks import Locator
-from ..codes import Ids, as_code_index
+from ..codes import Ids
 from ..errors import (
-    DuplicateError,
     InputFormatError,
     InvalidValueError,
     MissingCommuneError,
@@ -32,6 +31,7 @@ from ..errors import (
 from ..io.od import WHAT
 from ..tables import read_table
 from .build import BuildOptions, Columns, Duplicates, IntraMinutes, build, from_columns
+from .geometry import _unit_index
 from .units import TimeUnit
 
 __all__ = ["TravelTimes"]
@@ -353,17 +353,6 @@ def _is_table_object(df: Any) -> bool:
     return isinstance(df, pd.DataFrame | pa.Table | pa.RecordBatch) or hasattr(
         df, "__arrow_c_stream__"
     )
-
-
-def _unit_index(codes: Any, *, ids: Ids) -> pd.Index:
-    if ids == "commune":
-        return as_code_index(codes, what="commune codes")
-    index = pd.Index([str(c) for c in codes], dtype=object)
-    if index.has_duplicates:
-        dup = index[index.duplicated()].unique().tolist()
-        msg = f"unit codes must be unique, found duplicated codes {describe_values(dup)}."
-        raise DuplicateError(msg)
-    return index
 
 
 def _check_invariants(

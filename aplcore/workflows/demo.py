@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..area import StudyArea, study_area
-from ..errors import OutputExistsError, Source
+from ..errors import OutputExistsError, ParameterError, Source
+from ..osrm import local_osrm
+from ..traveltimes.osrm import travel_times_from_osrm
 from .summary import ZONE_LABELS, ZONING_NAMES, summarise
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -517,16 +519,26 @@ def travel_times(
     communes: pd.DataFrame,
     *,
     roads: str | Path | None = None,
+    osrm: str | None = None,
+    osrm_pbf: str | Path | None = None,
     max_minutes: float = 30.0,
     notes: list[str] | None = None,
 ) -> TravelTimes:
-    """Travel times between communes (``lon``, ``lat``): crow-fly, or over a road graph.
+    """Travel times between communes (``lon``, ``lat``): crow-fly, over a road graph, or from
+    an OSRM server (``osrm`` its URL, or ``osrm_pbf`` an extract served locally).
 
     ``notes`` receives a sentence on how they were obtained.
     """
     notes = [] if notes is None else notes
     frame = communes.reset_index()
     frame = frame.rename(columns={frame.columns[0]: "code"})[["code", "lon", "lat"]]
+    sources = {"roads": roads, "osrm": osrm, "osrm_pbf": osrm_pbf}
+    chosen = [name for name, value in sources.items() if value is not None]
+    if len(chosen) > 1:
+        msg = f"give one source of road times, found {', '.join(chosen)}."
+        raise ParameterError(msg)
+    if osrm is not None or osrm_pbf is not None:
+        return _osrm_travel_times(frame, osrm, osrm_pbf, max_minutes, notes)
     if roads is None:
         from ..traveltimes.crowfly import travel_times_crow_fly
 
@@ -552,6 +564,30 @@ def travel_times(
         if snap["median"] > 2000:
             note += ": the graph does not cover most communes, check that it spans the area"
     notes.append(note + ".")
+    return tt
+
+
+def _osrm_travel_times(
+    frame: pd.DataFrame,
+    url: str | None,
+    pbf: str | Path | None,
+    max_minutes: float,
+    notes: list[str],
+) -> TravelTimes:
+    if url is not None:
+        tt = travel_times_from_osrm(frame, url, max_minutes=max_minutes)
+    else:
+        with local_osrm(Path(str(pbf))) as server:
+            tt = travel_times_from_osrm(
+                frame, server.url, max_minutes=max_minutes, max_table_size=server.max_table_size
+            )
+    meta = tt.metadata["osrm"]
+    where = url if url is not None else Path(str(pbf)).name
+    notes.append(
+        f"travel times: OSRM car durations from {where} (data "
+        f"{meta['data_version'] or 'version not reported'}), pairs within {max_minutes:g} min; "
+        f"{meta['pairs_requested']} pairs asked in {meta['blocks']} blocks."
+    )
     return tt
 
 

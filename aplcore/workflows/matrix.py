@@ -126,6 +126,8 @@ def commune_matrix(
     area: Mapping[str, Any] | None = None,
     ring_minutes: float | None = None,
     roads: PathLike | None = None,
+    osrm: str | None = None,
+    osrm_pbf: PathLike | None = None,
     max_minutes: float = 30.0,
 ) -> CommuneMatrix:
     """Travel times between the communes of a file, or of an area of the bundled communes.
@@ -140,6 +142,8 @@ def commune_matrix(
         in the matrix's metadata.
     roads
         A road graph (GraphML) instead of crow-fly distances.
+    osrm, osrm_pbf
+        Road times from an OSRM server (its URL), or from a local one serving this extract.
     max_minutes
         Longest travel time kept.
     """
@@ -164,8 +168,15 @@ def commune_matrix(
     frame = frame.copy()
     frame.index.name = "code"
     notes: list[str] = []
-    with reading(roads or communes or "the communes"):
-        tt = travel_times(frame, roads=roads, max_minutes=max_minutes, notes=notes)
+    with reading(roads or osrm_pbf or communes or "the communes"):
+        tt = travel_times(
+            frame,
+            roads=roads,
+            osrm=osrm,
+            osrm_pbf=osrm_pbf,
+            max_minutes=max_minutes,
+            notes=notes,
+        )
     if chosen is not None:
         tt = dataclasses.replace(tt, metadata={**tt.metadata, **chosen.metadata()})
     recorded = dict(tt.metadata.get("study_area") or {})
@@ -173,5 +184,6 @@ def commune_matrix(
     settings = {
         "communes": source, "travel_times": "road graph" if roads is not None else "crow-fly",
         "max_minutes": max_minutes, "study_area": recorded or None,
+        "osrm": tt.metadata.get("osrm"),
     }  # fmt: skip
     return CommuneMatrix(tt, source, notes=notes, area=chosen, settings=settings, data=data)
