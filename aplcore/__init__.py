@@ -56,6 +56,7 @@ _LAZY: dict[str, str] = {
     "save_travel_times": "aplcore.traveltimes.store",
     "load_travel_times": "aplcore.traveltimes.store",
     "read_table": "aplcore.tables",
+    "implausible_values": "aplcore.plausibility",
     # data
     "load_communes": "aplcore.datasets",
     "load_contours": "aplcore.datasets",
@@ -99,6 +100,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         step_decay,
     )
     from .demand import AGE_BANDS, WEIGHT_PRESETS, standardise_population
+    from .plausibility import implausible_values
     from .plots import plot_apl_map, plot_population_by_class, plot_zoning_map
     from .supply import (
         DentistFTERules,

@@ -97,8 +97,12 @@ def align(
         _check_values(array, series.index, what=what)
         return array
     unknown = positions < 0
+    if unknown.any():  # codes written another way (surrounding spaces) are the same communes
+        normalised = normalise_codes(series.index, what=f"commune codes of the {what}")
+        positions = codes.get_indexer(normalised)
+        unknown = positions < 0
     if unknown.any():
-        offending = normalise_codes(series.index[unknown], what=f"commune codes of the {what}")
+        offending = normalised[unknown]
         msg = (
             f"{len(offending)} communes of the {what} are not in the travel times: "
             f"{describe_values(offending.tolist())}. Build the travel times over these communes "

@@ -99,6 +99,30 @@ def check_non_negative_values(
     raise InvalidValueError(msg)
 
 
+# ------------------------------------------------------------------------------- columns
+#: A byte-order mark before the first column name, as UTF-8 and as read in Latin-1/Windows-1252.
+_BOMS = ("\ufeff", "\u00ef\u00bb\u00bf")
+
+
+def clean_column_name(name: object) -> str:
+    """A column name without what surrounds it by accident: spaces (also non-breaking), a
+    byte-order mark, quotes. The one normalisation of column names of every reader."""
+    text = str(name)
+    for mark in _BOMS:
+        text = text.removeprefix(mark)
+    return text.strip().strip('"').strip()
+
+
+def column_case_hint(missing: Sequence[str], available: Sequence[str]) -> str:
+    """`` Column names are case-sensitive: found 'Code' for 'code'.`` when that is why."""
+    folded = {clean_column_name(a).casefold(): a for a in available}
+    near = [(folded[m.casefold()], m) for m in missing if m.casefold() in folded]
+    if not near:
+        return ""
+    shown = ", ".join(f"{a!r} for {m!r}" for a, m in near)
+    return f" Column names are case-sensitive: found {shown}; rename them."
+
+
 # ------------------------------------------------------------------------------- options
 def require_columns(
     available: Sequence[str], columns: Sequence[str], *, where: str, hint: str = ""
@@ -108,7 +132,8 @@ def require_columns(
     if missing:
         shown = list(available)[:12]
         more = " ..." if len(available) > 12 else ""
-        msg = f"{where} lacks the columns {missing}; its columns are {shown}{more}."
+        near = column_case_hint(missing, available)
+        msg = f"{where} lacks the columns {missing}; its columns are {shown}{more}.{near}"
         # a ``{param}`` hint names the arguments that choose the columns (origin=, ...)
         param = "origin" if "{param}" in hint else None
         raise InputFormatError(msg, fix=hint.strip() or None, param=param)

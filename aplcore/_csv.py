@@ -25,7 +25,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from ._checks import require_columns
+from ._checks import clean_column_name, require_columns
 from .errors import IncompleteFileWarning, InputFormatError
 
 __all__ = ["SEPARATORS", "CsvRequest", "header_names", "iter_csv", "read_csv", "sniff_separator"]
@@ -95,8 +95,9 @@ def plan_csv(
 ) -> CsvPlan:
     """The plan of a CSV file: its header read in ``encoding``, the columns checked."""
     header = header_line(head, encoding)
-    delimiter = request.sep if request.sep is not None else sniff_separator(header)
-    names = [n.strip().strip('"') for n in header.split(delimiter)]
+    excel = excel_separator(head)
+    delimiter = request.sep or excel or sniff_separator(header)
+    names = [clean_column_name(n) for n in header.split(delimiter)]
     if request.columns is not None:
         require_columns(names, request.columns, where=path.name, hint=request.hint)
     as_text = names if request.all_text else [c for c in request.text_columns if c in names]
@@ -110,7 +111,9 @@ def plan_csv(
     text_type = pa.dictionary(pa.int32(), pa.string()) if request.dictionary else pa.large_string()
     block_size = block_size or _block_size(path, request.dictionary)
     read = pacsv.ReadOptions(
-        encoding="utf8" if _is_utf8(encoding) else encoding, block_size=block_size
+        encoding="utf8" if _is_utf8(encoding) else encoding,
+        block_size=block_size,
+        skip_rows=0 if excel is None else 1,
     )
     parse = pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_invalid_row)
     convert = pacsv.ConvertOptions(
@@ -124,9 +127,10 @@ def plan_csv(
 
 def header_names(path: Path, compression: str | None, sep: str | None) -> list[str]:
     """The column names of a CSV file's header, read cheaply."""
-    header = header_line(first_bytes(path, compression), "latin-1")
-    delimiter = sep if sep is not None else sniff_separator(header)
-    return [n.strip().strip('"') for n in header.split(delimiter)]
+    head = first_bytes(path, compression)
+    header = header_line(head, "latin-1")
+    delimiter = sep or excel_separator(head) or sniff_separator(header)
+    return [clean_column_name(n) for n in header.split(delimiter)]
 
 
 def read_csv(path: Path, compression: str | None, request: CsvRequest) -> pa.Table:
@@ -135,7 +139,10 @@ def read_csv(path: Path, compression: str | None, request: CsvRequest) -> pa.Tab
     _refuse_not_text(path, head, request.encoding)
     if compression is None and _is_utf8(request.encoding or "utf-8"):
         _refuse_cut_character(path, head)
-    encodings = [request.encoding] if request.encoding else ["utf-8", "latin-1"]
+    excel = excel_separator(head)
+    if excel is not None:
+        logger.info("%s: Excel's first line 'sep=%s' names the separator", path.name, excel)
+    encodings = [request.encoding] if request.encoding else ["utf-8", "cp1252", "latin-1"]
     for position, encoding in enumerate(encodings):
         plan = plan_csv(path, compression, request, encoding=encoding, head=head)
         try:
@@ -176,6 +183,8 @@ def _parse_whole(plan: CsvPlan) -> pa.Table:
             parse_options=plan.parse,
             convert_options=plan.convert,
         )
+    except UnicodeDecodeError as exc:  # bytes that this (non-UTF-8) encoding does not define
+        raise _NotUtf8Error from exc
     except pa.ArrowInvalid as exc:
         text = str(exc)
         if "invalid UTF8" in text and plan.utf8:
@@ -187,7 +196,7 @@ def _parse_whole(plan: CsvPlan) -> pa.Table:
         names = data.column_names
     except UnicodeDecodeError as exc:  # a header that is not UTF-8
         raise _NotUtf8Error from exc
-    data = data.rename_columns([c.strip() for c in names])
+    data = data.rename_columns([clean_column_name(c) for c in names])
     if plan.utf8 and any(pa.types.is_binary(t) for t in data.schema.types):
         raise _NotUtf8Error  # pyarrow keeps undecodable columns as bytes
     plan.refuse_invalid_rows()
@@ -291,7 +300,21 @@ def sniff_separator(header: str) -> str:
     return best if counts[best] else ","
 
 
+#: Excel's first line naming the separator (``sep=;``), before the header.
+_EXCEL_SEP = re.compile(rb"^(?:\xef\xbb\xbf)?sep=(.)\r?$")
+
+
+def excel_separator(raw: bytes) -> str | None:
+    """The separator an Excel ``sep=;`` first line names, or None when there is no such line."""
+    end = raw.find(b"\n")
+    found = _EXCEL_SEP.match(raw[: end if end >= 0 else len(raw)])
+    return found.group(1).decode("latin-1") if found else None
+
+
 def header_line(raw: bytes, encoding: str) -> str:
+    """The header line (below Excel's ``sep=`` line when there is one), without a BOM."""
+    if excel_separator(raw) is not None:
+        raw = raw[raw.find(b"\n") + 1 :]
     end = raw.find(b"\n")
     line = raw[: end if end >= 0 else len(raw)]
     text = line.decode(encoding, errors="replace")

@@ -43,6 +43,7 @@ from .errors import (
     InputFormatError,
     ParameterError,
 )
+from .plausibility import check_plausible
 from .result import APLResult, LostSupplyWarning
 from .traveltimes import TravelTimes
 from .weights import WeightMatrix, weight_matrices
@@ -328,8 +329,7 @@ def prepare(
     if method not in METHODS:
         msg = f"unknown method {method!r}; methods are {list(METHODS)}."
         raise ParameterError(msg)
-    resolved = get_decay(decay, closed=closed)
-    check_edge_effects(travel_times.metadata, decay=resolved, stacklevel=_stacklevel)
+    resolved = _resolve_decay(travel_times, decay, closed, stacklevel=_stacklevel + 1)
     n = travel_times.n_communes
     w, w_t = weight_matrices(travel_times, resolved)
     step1, step2 = w_t, w
@@ -406,6 +406,16 @@ def _inverse(values: np.ndarray) -> np.ndarray:
     out = np.zeros_like(values)
     np.divide(1.0, values, out=out, where=values > 0)
     return out
+
+
+def _resolve_decay(
+    travel_times: TravelTimes, decay: str | Decay, closed: Closed | None, *, stacklevel: int
+) -> Decay:
+    """The decay, checked against the matrix: within its bound, and the edge effects."""
+    resolved = get_decay(decay, closed=closed)
+    travel_times.check_reach(resolved)
+    check_edge_effects(travel_times.metadata, decay=resolved, stacklevel=stacklevel)
+    return resolved
 
 
 def compute_apl(
@@ -486,8 +496,7 @@ def compute_apl(
     from .kernels import csr, fca  # lazy: numba
 
     _check_travel_times(travel_times)
-    resolved = get_decay(decay, closed=closed)
-    check_edge_effects(travel_times.metadata, decay=resolved, stacklevel=3)
+    resolved = _resolve_decay(travel_times, decay, closed, stacklevel=4)
     codes = travel_times.codes
     p, s, pop = _inputs(codes, demand, supply, population, missing_demand, scale)
     apl, weighted, r = fca.e2sfca_rows(
@@ -571,6 +580,13 @@ def _inputs(
     p = align(codes, demand, what="demand", missing=missing_demand, aligner=aligner)
     check_demand_floor(p, codes)
     s = align(codes, supply, what="supply", missing="zero", aligner=aligner)
+    check_plausible("commune_population", p, labels=codes, what="demand", stacklevel=5)
     if population is None:
         return p, s, None
-    return p, s, align(codes, population, what="population", missing="error", aligner=aligner)
+    pop = align(codes, population, what="population", missing="error", aligner=aligner)
+    if pop.sum() > 0:
+        # a demand below the population is legitimate (women, people aged 60+): only the
+        # upper side of the range is checked here
+        ratio = max(1.0, p.sum() / pop.sum())
+        check_plausible("standardised_ratio", ratio, what="demand / population", stacklevel=5)
+    return p, s, pop

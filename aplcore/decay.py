@@ -89,12 +89,18 @@ class Decay:
         ``"literal"`` (first band ``[0, a)``, the others ``(a, b]``: the official sheet's words).
     name
         A label for reports.
+    allow_rising
+        Step weights that rise with the travel time are accepted (otherwise refused).
+
+    Every way to build a decay validates it here: edges positive and increasing, as many
+    weights as edges, weights in ``[0, 1]`` and non-increasing, positive cut-offs and scales.
     """
 
     kind: str
     params: tuple[float, ...]
     closed: Closed = "left"
     name: str = field(default="custom", compare=False)
+    allow_rising: bool = field(default=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.kind not in _KIND_IDS:
@@ -106,9 +112,27 @@ class Decay:
                 f"found {self.closed!r}."
             )
             raise ParameterError(msg)
-        if not all(math.isfinite(p) for p in self.params):
+        try:
+            params = tuple(float(p) for p in self.params)
+        except (TypeError, ValueError):
+            msg = f"decay parameters must be numbers, found {self.params!r}."
+            raise ParameterError(msg) from None
+        if not all(math.isfinite(p) for p in params):
             msg = f"decay parameters must be finite, found {self.params}."
             raise ParameterError(msg)
+        object.__setattr__(self, "params", params)
+        if self.kind == "step":
+            _check_steps(params, allow_rising=self.allow_rising)
+            return
+        names = PARAMETERS[self.kind]
+        if len(params) != len(names):
+            msg = (
+                f"a decay of kind {self.kind!r} has {len(names)} parameters "
+                f"({', '.join(names)}), found {len(params)}: {list(params)}."
+            )
+            raise ParameterError(msg)
+        for name, value in zip(names, params, strict=True):
+            _positive(value, name)
 
     @property
     def kind_id(self) -> int:
@@ -164,6 +188,7 @@ def step_decay(
     *,
     closed: Closed = "left",
     name: str = "step",
+    allow_rising: bool = False,
 ) -> Decay:
     """A step decay: weight ``weights[k]`` on the band ending at ``edges[k]``, 0 beyond the last.
 
@@ -172,11 +197,14 @@ def step_decay(
     edges
         Increasing band upper edges in minutes (the first band starts at 0).
     weights
-        One weight per band, in ``[0, +inf)``; usually decreasing from 1.
+        One weight per band, in ``[0, 1]``, non-increasing (a farther band weighs no more).
     closed
         ``"left"``: bands ``[a, b)``; ``"right"``: bands ``(a, b]``.
     name
         Label for reports.
+    allow_rising
+        Accept weights that rise with the travel time (a band of weight 0 before a farther
+        band of positive weight, for instance): say so when it is meant.
 
     Examples
     --------
@@ -189,23 +217,69 @@ def step_decay(
     """
     e = tuple(float(x) for x in edges)
     w = tuple(float(x) for x in weights)
-    if len(e) == 0 or len(e) != len(w):
+    _check_counts(len(e), len(w))
+    return Decay("step", (*e, *w), closed, name, allow_rising)
+
+
+def _check_counts(n_edges: int, n_weights: int) -> None:
+    if n_edges == 0 or n_edges != n_weights:
         msg = (
-            f"a step decay needs as many weights as edges (at least one), found {len(e)} edges "
-            f"and {len(w)} weights."
+            f"a step decay needs as many weights as edges (at least one), found {n_edges} edges "
+            f"and {n_weights} weights."
         )
         raise ParameterError(msg)
+
+
+def _check_steps(params: tuple[float, ...], *, allow_rising: bool) -> None:
+    """Edges positive and increasing; weights in [0, 1], non-increasing unless allowed."""
+    if len(params) % 2:
+        msg = (
+            f"a step decay's parameters are its edges then as many weights, found an odd count "
+            f"({len(params)}): {list(params)}."
+        )
+        raise ParameterError(msg)
+    m = len(params) // 2
+    e, w = params[:m], params[m:]
+    _check_counts(len(e), len(w))
     if any(b <= a for a, b in itertools.pairwise(e)) or e[0] <= 0:
         msg = f"step edges must be positive and strictly increasing, found {list(e)}."
         raise ParameterError(msg)
     if any(x < 0 for x in w):
         msg = f"step weights must be non-negative, found {list(w)}."
         raise ParameterError(msg)
-    return Decay("step", (*e, *w), closed, name)
+    if any(x > 1 for x in w):
+        msg = (
+            f"step weights lie in [0, 1] (1: full weight), found {list(w)}. Divide them by the "
+            "largest (percentages: by 100)."
+        )
+        raise ParameterError(msg)
+    rising = [(e[k + 1], w[k], w[k + 1]) for k in range(m - 1) if w[k + 1] > w[k]]
+    if rising and not allow_rising:
+        where, before, after = rising[0]
+        msg = (
+            f"step weights must not increase with the travel time (a farther practice weighs no "
+            f"more than a nearer one), found {list(w)}: {after:g} after {before:g} on the band "
+            f"ending at {where:g} min. Are the weights in reverse order?"
+        )
+        fix = "If the rise is meant, say so with {param}."
+        raise ParameterError(msg, fix=fix, param="allow_rising", value=True)
+
+
+#: The parameters of each continuous decay, in the order of ``Decay.params``.
+PARAMETERS: dict[str, tuple[str, ...]] = {
+    "linear": ("cutoff",),
+    "exponential": ("cutoff", "beta"),
+    "gaussian": ("cutoff", "sigma"),
+    "power": ("cutoff", "beta", "t0"),
+}
 
 
 def _positive(value: float, what: str) -> float:
-    value = float(value)
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        msg = f"{what} must be a positive number, found {value!r}."
+        raise ParameterError(msg) from None
     if not (value > 0 and math.isfinite(value)):
         msg = f"{what} must be a positive number, found {value!r}."
         raise ParameterError(msg)

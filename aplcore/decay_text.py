@@ -72,19 +72,7 @@ def decay_from_text(spec: str, *, closed: str | None = None) -> Any:
             f"{', '.join(DECAY_FAMILIES.values())}."
         )
         raise ParameterError(msg)
-    try:
-        groups = [[float(x) for x in part.split(",") if x.strip()] for part in rest.split(":")]
-    except ValueError:
-        groups = []
-    expected = {"linear": (1,), "exponential": (2,), "gaussian": (2,), "power": (2, 3)}
-    shape_ok = (
-        len(groups) == 2 and len(groups[0]) == len(groups[1]) > 0
-        if kind == "step"
-        else len(groups) == 1 and len(groups[0]) in expected[kind]
-    )
-    if not shape_ok or any(not math.isfinite(v) for g in groups for v in g):
-        msg = f"decay {spec!r}: expected {DECAY_FAMILIES[kind]} (numbers, minutes)."
-        raise ParameterError(msg)
+    groups = _numbers(spec, kind, rest)
     edges = {"closed": closed or "left"}
     values = groups[0]
     try:
@@ -101,3 +89,56 @@ def decay_from_text(spec: str, *, closed: str | None = None) -> Any:
     except ParameterError as exc:
         msg = f"decay {spec!r}: {exc}"
         raise ParameterError(msg) from None
+
+
+#: The parameter names of each family, in the order they are written.
+_NAMES = {
+    "linear": ("CUTOFF",),
+    "exponential": ("BETA", "CUTOFF"),
+    "gaussian": ("SIGMA", "CUTOFF"),
+    "power": ("BETA", "CUTOFF", "T0"),
+}
+
+
+def _numbers(spec: str, kind: str, rest: str) -> list[list[float]]:
+    """The numbers of ``FAMILY:PARAMETERS``, each error naming the parameter that is off."""
+    from .errors import ParameterError  # cli startup
+
+    def fail(problem: str) -> None:
+        msg = f"decay {spec!r}: {problem}; expected {DECAY_FAMILIES[kind]} (numbers, minutes)."
+        raise ParameterError(msg)
+
+    parts = rest.split(":")
+    if kind == "step" and len(parts) != 2:
+        fail(f"a step decay has two lists (edges, then weights), found {len(parts)}")
+    if kind != "step" and len(parts) != 1:
+        fail(f"found {len(parts)} groups separated by ':', expected one")
+    labels = [("EDGE", "WEIGHT")] if kind == "step" else [_NAMES[kind]]
+    groups: list[list[float]] = []
+    for k, part in enumerate(parts):
+        values = []
+        for position, text in enumerate(x.strip() for x in part.split(",")):
+            if kind == "step":
+                name = f"{labels[0][k]} {position + 1}"
+            else:
+                names = labels[0]
+                name = names[position] if position < len(names) else f"value {position + 1}"
+            try:
+                number = float(text)
+            except ValueError:
+                fail(f"{name} is {text!r}, not a number" if text else f"{name} is empty")
+            if not math.isfinite(number):
+                fail(f"{name} is {text!r}, not a finite number")
+            values.append(number)
+        groups.append(values)
+    if kind == "step":
+        if len(groups[0]) != len(groups[1]):
+            fail(f"{len(groups[0])} edges but {len(groups[1])} weights (one weight per band)")
+        return groups
+    names = _NAMES[kind]
+    n = len(groups[0])
+    if n < len(names) - (kind == "power"):
+        fail(f"{', '.join(names[n:])} missing")
+    if n > len(names):
+        fail(f"{n} numbers, at most {len(names)} ({', '.join(names)})")
+    return groups

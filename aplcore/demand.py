@@ -19,6 +19,7 @@ from ._checks import bad_non_negative, non_negative_numbers
 from .codes import as_code_index
 from .errors import InputFormatError, InvalidValueError, ParameterError, describe_values, type_name
 from .io import code_indexed, read_population_by_age
+from .plausibility import check_plausible
 from .tables import column_names, read_frame
 
 __all__ = ["AGE_BANDS", "WEIGHT_PRESETS", "band_weights", "standardise_population"]
@@ -58,6 +59,10 @@ def band_weights(weights: Weights) -> pd.Series:
     pandas.Series
         The 19 weights indexed by :data:`AGE_BANDS`.
     """
+    return _band_weights(weights, stacklevel=3)
+
+
+def _band_weights(weights: Weights, *, stacklevel: int) -> pd.Series:
     if isinstance(weights, str):
         if weights not in WEIGHT_PRESETS:
             msg = (
@@ -89,6 +94,9 @@ def band_weights(weights: Weights) -> pd.Series:
     if not all(math.isfinite(v) and v >= 0 for v in values):
         msg = f"age-band weights must be finite and non-negative, found {values}."
         raise ParameterError(msg)
+    check_plausible(
+        "age_weight", values, labels=AGE_BANDS, what="age-band weights", stacklevel=stacklevel
+    )
     return pd.Series(values, index=pd.Index(AGE_BANDS, name="band"), name="weight")
 
 
@@ -169,8 +177,18 @@ def standardise_population(
             f"missing, negative or infinite counts: {describe_values(offending)}."
         )
         raise InvalidValueError(msg)
-    w = band_weights(weights).to_numpy()
+    w = _band_weights(weights, stacklevel=3).to_numpy()
     standardised = values @ w
+    totals = values.sum(axis=1)
+    check_plausible(
+        "commune_population", totals, labels=codes.tolist(), what="population by age band"
+    )
+    if totals.sum() > 0:
+        check_plausible(
+            "standardised_ratio",
+            standardised.sum() / totals.sum(),
+            what="standardised population",
+        )
     if renormalise:
         total, weighted = values.sum(), standardised.sum()
         if weighted > 0:

@@ -33,6 +33,7 @@ __all__ = [
     "EdgeEffectWarning",
     "EmptyTerritoryWarning",
     "FarFromRoadWarning",
+    "ImplausibleValueWarning",
     "IncompleteFileWarning",
     "InputFormatError",
     "InvalidValueError",
@@ -286,7 +287,15 @@ def type_name(value: object) -> str:
     return name
 
 
-class TimeUnitsWarning(AplcoreWarning):
+class ImplausibleValueWarning(AplcoreWarning):
+    """A value that parses but lies outside its plausible range, likely in another unit.
+
+    The ranges are listed in :data:`aplcore.plausibility.RANGES`; silence the warning for one
+    call with :func:`aplcore.implausible_values`.
+    """
+
+
+class TimeUnitsWarning(ImplausibleValueWarning):
     """Travel times whose values look like seconds or hours rather than minutes."""
 
 

@@ -27,12 +27,13 @@ none).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from ._checks import bad_non_negative
+from ._checks import bad_non_negative, clean_column_name, column_case_hint
 from .codes import normalise_codes
 from .errors import (
     DuplicateError,
@@ -43,6 +44,9 @@ from .errors import (
     type_name,
 )
 from .io.practitioners import KINDS
+from .plausibility import check_plausible
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "KINDS",
@@ -257,6 +261,8 @@ def count_supply(
         Return the validated rows with a ``counted`` column.
     """
     rows = _validate_practitioners(practitioners, value_column=rules.value_column, max_age=max_age)
+    if isinstance(rules, GPActivityRules):
+        _check_gp_activity(rows)
     if max_age is not None:
         _check_someone_young_enough(rows, max_age)
         rows = rows[rows["age"] <= max_age]
@@ -272,6 +278,13 @@ def count_supply(
     supply.index = pd.Index(supply.index.astype(object), name="code", dtype=object)
     supply.name = "supply"
     return supply
+
+
+def _check_gp_activity(rows: pd.DataFrame) -> None:
+    """Warn when the yearly activity per GP is implausible (thousands, several years)."""
+    recorded = rows.loc[~rows["new_install"].to_numpy(dtype=bool)]
+    totals = recorded.groupby("practitioner_id", sort=False)["activity"].sum().to_numpy()
+    check_plausible("gp_activity", totals, what="practitioners: activity", stacklevel=4)
 
 
 def _canonical_order(rows: pd.DataFrame) -> np.ndarray:
@@ -314,6 +327,39 @@ def _check_ids(rows: pd.DataFrame) -> None:
         raise InvalidValueError(msg)
 
 
+def _id_text(value: object) -> str:
+    """An identifier as text: whole numbers without '.0', surrounding spaces removed."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _normalise_ids(ids: pd.Series) -> pd.Series:
+    """Practitioner ids as text without surrounding spaces (1, 1.0, '1' and ' 1' are one id);
+    ids that differ only by case are refused: one practitioner or two cannot be told."""
+    if pd.api.types.is_numeric_dtype(ids):
+        return ids  # numbers only: nothing written two ways
+    text = ids.map(_id_text).astype(object)
+    raw = ids.astype(str)
+    merged = text[raw != text].unique().tolist()
+    if merged:
+        logger.info(
+            "practitioner ids written in several ways read as one (spaces, numbers as text): %s",
+            describe_values(merged),
+        )
+    folded = text.str.casefold()
+    per_fold = text.groupby(folded.to_numpy(), sort=False).unique()
+    clash = [tuple(v) for v in per_fold if len(v) > 1]
+    if clash:
+        msg = (
+            f"practitioner ids that differ only by case: {describe_values(clash)}; one "
+            "practitioner or two cannot be told (the activity bounds apply per practitioner). "
+            "Write each practitioner's id the same way on every row, or make the ids distinct."
+        )
+        raise DuplicateError(msg)
+    return text
+
+
 def _validate_practitioners(
     practitioners: pd.DataFrame, *, value_column: str, max_age: int | None
 ) -> pd.DataFrame:
@@ -323,12 +369,14 @@ def _validate_practitioners(
     required = ["practitioner_id", "commune", value_column]
     if max_age is not None:
         required.append("age")
-    missing = [c for c in required if c not in practitioners.columns]
+    names = [clean_column_name(c) for c in practitioners.columns]
+    missing = [c for c in required if c not in names]
     if missing:
         msg = (
             f"the practitioner table lacks the columns {missing}; its columns are "
             f"{list(practitioners.columns)}. Expected one row per practitioner and site with "
             f"practitioner_id, commune, {value_column}, age, kind, new_install."
+            f"{column_case_hint(missing, names)}"
         )
         raise InputFormatError(msg)
     if len(practitioners) == 0:
@@ -338,7 +386,9 @@ def _validate_practitioners(
         msg = f"max_age must lie in {list(AGE_RANGE)} (DREES uses 65, 62 or 60), found {max_age}."
         raise ParameterError(msg)
     rows = practitioners.reset_index(drop=True).copy()
+    rows.columns = names
     _check_ids(rows)
+    rows["practitioner_id"] = _normalise_ids(rows["practitioner_id"])
     rows["commune"] = normalise_codes(rows["commune"], what="practice commune codes").to_numpy()
     rows[value_column] = _non_negative(rows, value_column)
     if "kind" not in rows.columns:

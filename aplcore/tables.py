@@ -26,10 +26,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
-from ._checks import Locator, require_columns
+from ._checks import Locator, clean_column_name, require_columns
 from ._csv import SEPARATORS as SEPARATORS  # kept importable from here
 from ._csv import (
     CsvRequest,
+    excel_separator,
+    first_bytes,
     header_names,
     iter_csv,
     read_csv,
@@ -283,7 +285,7 @@ def _plain_numbers(column: Any) -> pa.Array | None:
 
 
 def _select(data: pa.Table, columns: Sequence[str] | None, *, where: str, hint: str) -> pa.Table:
-    data = data.rename_columns([str(c).strip() for c in data.column_names])
+    data = data.rename_columns([clean_column_name(c) for c in data.column_names])
     if columns is None:
         return data
     require_columns(data.column_names, columns, where=where, hint=hint)
@@ -446,6 +448,8 @@ def _read_file(
     columns, text_columns, hint = request.columns, list(request.text_columns), request.hint
     where = path.name
     first_line = None if kind in ("parquet", "feather") else 2
+    if kind == "csv" and excel_separator(first_bytes(path, compression, 16)) is not None:
+        first_line = 3  # below Excel's sep= line and the header
     if kind == "parquet":
         data = _read_parquet(
             path, columns, text_columns, where=where, hint=hint, dictionary=dictionary

@@ -233,7 +233,7 @@ def _decay_reference(decay: aplcore.Decay, t: np.ndarray) -> np.ndarray:
 DECAYS = [
     aplcore.get_decay("drees_gp"),
     aplcore.get_decay("drees_gp", closed="right"),
-    aplcore.step_decay([10, 15, 30], [1.0, 0.0, 0.5]),  # a band of weight 0
+    aplcore.step_decay([10, 15, 30], [1.0, 0.0, 0.5], allow_rising=True),  # a band of weight 0
     aplcore.linear_decay(20),
     aplcore.linear_decay(25, closed="right"),
 ]

@@ -48,6 +48,10 @@ FIXES: dict[str, str] = {
     "layout": "",
     "strict": "({param} makes this an error.)",
     "ids": "",
+    "implausible_values": "",
+    "allow_rising": "",
+    "symmetrise": "Add the reverse rows to the table (both directions of each pair).",
+    "cap_unit": "Give every cap in one unit: all shares (at most 1) or all inhabitants.",
 }
 
 

@@ -395,13 +395,14 @@ def _check_vocabulary(
     rows: RowNumbers,
 ) -> np.ndarray:
     """The distinct identifiers, repaired where asked; an error lists the rows of bad ones."""
-    text = pd.Series(values, dtype=object)
+    # surrounding spaces removed, as everywhere: ' 01001' and '01001' are one code
+    text = pd.Series(values, dtype=object).str.strip()
     if ids == "any":
-        bad = (text.str.strip().str.len() == 0).to_numpy(dtype=bool)
+        bad = (text.str.len() == 0).to_numpy(dtype=bool)
         expected = "non-empty identifiers"
         hint = ""
     else:
-        bad = ~_full_match(values, _CODE_REGEX)
+        bad = ~_full_match(text.to_numpy(dtype=object), _CODE_REGEX)
         expected = "5-character INSEE codes such as '01001' or '2A004'"
         short = np.zeros(bad.size, dtype=bool)
         short[bad] = text[bad].str.fullmatch(r"\d{1,4}").to_numpy(dtype=bool)

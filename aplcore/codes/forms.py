@@ -77,7 +77,8 @@ def normalise_codes(
         positions = describe_values(rows.tolist())
         msg = f"{what} must not be missing; found missing codes at positions {positions}."
         raise CommuneCodeError(msg)
-    text = series.astype(str)
+    # surrounding spaces are removed, as every reader does: ' 45002' and '45002' are one commune
+    text = series.astype(str).str.strip()
     bad = ~text.str.fullmatch(_CODE_REGEX)
     if bad.any():
         offending = text[bad].unique().tolist()

@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._checks import Locator
+from .._checks import Locator, clean_column_name, column_case_hint
+from .._locale import parse_numbers
 from ..codes import CODE_PATTERN, as_code_index
 from ..errors import (
     CommuneCodeError,
@@ -71,7 +72,7 @@ def load_text_table(source: Source, *, what: str, sheet: str | int | None = None
             frame = source.reset_index() if _has_named_index(source) else source.copy()
         else:
             frame = to_arrow(source, what=what).to_pandas()
-        frame.columns = [str(c) for c in frame.columns]
+        frame.columns = [clean_column_name(c) for c in frame.columns]
         return Table(frame, what, None, from_file=False)
     path = Path(source)
     if not path.is_file():
@@ -94,7 +95,7 @@ def load_text_table(source: Source, *, what: str, sheet: str | int | None = None
             raise InputFormatError(msg) from exc
         frame = table.data.to_pandas()
         first_line = table.first_line
-    frame.columns = [str(c).strip() for c in frame.columns]
+    frame.columns = [clean_column_name(c) for c in frame.columns]
     if frame.empty:
         msg = f"{what}: {path.name} has no data rows (columns {list(frame.columns)})."
         raise InputFormatError(msg)
@@ -126,6 +127,7 @@ def rename_columns(
         msg = (
             f"{what}: {table.name} lacks the columns {missing}; its columns are "
             f"{list(frame.columns)[:12]}{' ...' if frame.shape[1] > 12 else ''}."
+            f"{column_case_hint(missing, frame.columns)}"
         )
         fix = "Rename them or pass {param}."
         raise InputFormatError(msg, fix=fix, param="columns", value=mapping)
@@ -220,24 +222,32 @@ def to_numbers(
 ) -> np.ndarray:
     """Convert a text column to float64, reporting non-numbers and out-of-range values by row.
 
-    Spaces (thousands separators, including non-breaking ones) are removed and a decimal comma is
-    accepted.
+    Numbers in any usual locale are read (decimal commas, thousands separators; see
+    :mod:`aplcore._locale`), and how is logged; values that could be read two ways are refused.
     """
     raw = table.frame[column]
     if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
         values = raw.to_numpy(dtype=float, na_value=np.nan)
         bad_text = np.zeros(len(values), dtype=bool)
     else:
-        text = raw.astype("string").str.replace(r"[\s\u00a0\u202f]", "", regex=True)
-        text = text.str.replace(",", ".", regex=False)
-        values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        bad_text = raw.notna().to_numpy() & np.isnan(values)
+        parsed = parse_numbers(raw.astype(object).where(raw.notna(), None))
+        if parsed.problem:
+            rows = parsed.problem_rows
+            msg = f"{what}: the column {column!r}: {parsed.problem} ({table.where(rows)})."
+            raise InvalidValueError(msg)
+        values, bad_text = parsed.values, parsed.unreadable
+        if parsed.notes:
+            note = f"{column}: read with {' and '.join(parsed.notes)}"
+            logger.warning("%s: %s", table.name, note)
+            table.frame.attrs.setdefault("notes", []).append(note)
     missing = np.isnan(values) & ~bad_text
     if bad_text.any():
         rows = np.flatnonzero(bad_text)
         msg = (
             f"{what}: the column {column!r} must hold numbers; found "
-            f"{describe_values(raw.iloc[rows].tolist())} at {table.where(rows)}."
+            f"{describe_values(raw.iloc[rows].tolist())} at {table.where(rows)}: unreadable "
+            "(a value that is not a number is not taken as missing: fix it, or leave the cell "
+            "empty)."
         )
         raise InvalidValueError(msg)
     if missing.any() and not allow_missing:

@@ -35,6 +35,7 @@ from ..errors import EdgeEffectWarning, ParameterError
 from .baseline import Baseline, Inputs
 from .model import Scenario, scenario_table
 from .results import ScenarioRun
+from .size import check_run_size
 from .store import MemoryStore, NpyStore, ParquetStore, ZarrStore
 from .zones import Zoner
 
@@ -155,6 +156,13 @@ def run_scenarios(
     table = scenario_table(scenarios)
     inputs = Inputs.from_baseline(baseline)
     inputs.check(scenarios)
+    check_run_size(
+        len(scenarios),
+        n_communes=len(inputs.reported_codes),
+        # territories: at most one per commune (an upper bound, known before zoning)
+        n_territories=len(inputs.reported_codes) if baseline.zoning is not None else 0,
+        in_memory=out is None,
+    )
     target = _output_folder(out, overwrite) if out is not None else None
 
     groups = _groups(inputs, scenarios)

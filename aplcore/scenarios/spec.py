@@ -65,6 +65,8 @@ Every mistake is reported as ``spec.toml: [table] key: what was expected, what w
 
 from __future__ import annotations
 
+import itertools
+import math
 import os
 import tomllib
 from collections.abc import Mapping
@@ -72,9 +74,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..codes import CODE_PATTERN
 from ..decay import CONVENTIONS, get_decay
 from ..decay_text import decay_from_text
-from ..errors import AplcoreError, InputFormatError, ParameterError
+from ..demand import AGE_BANDS
+from ..errors import AplcoreError, InputFormatError, ParameterError, describe_values
 from ..io import code_indexed, read_population_by_age, read_practitioners
 from ..io import read_code_frame as read_code_table
 from ..runinfo import RUN_FILE, write_run
@@ -97,6 +101,7 @@ from .model import (
     grid,
     monte_carlo,
 )
+from .size import check_run_size
 
 __all__ = ["RunSpec", "load_spec"]
 
@@ -115,6 +120,54 @@ _KEYS: dict[str, set[str]] = {
     },
     "run": {"block_size", "quantiles", "threshold", "store"},
 }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """The range and unit of a spec value (bounds included)."""
+
+    low: float
+    high: float
+    unit: str
+    whole: bool = False
+    hint: str = ""
+
+
+#: (table, key) -> what the value must be, checked before any work starts.
+RULES: dict[tuple[str, str], _Rule] = {
+    ("baseline", "intra_minutes"): _Rule(0, 60, "minutes"),
+    ("baseline", "max_age"): _Rule(0, 100, "years (0: any age)", whole=True),
+    ("monte_carlo", "activity_cv"): _Rule(
+        0, 1, "coefficient of variation (0.1 for 10 %)", hint="percentages: divide by 100"
+    ),
+    ("monte_carlo", "new_installations"): _Rule(0, 100_000, "practitioners per draw"),
+    ("scenario", "retire_age"): _Rule(40, 100, "years"),
+    ("scenario", "years"): _Rule(0, 50, "years", whole=True),
+    ("scenario", "scale_activity"): _Rule(
+        0, 10, "factor (0.95 for -5 %)", hint="percentages: 95 % is 0.95"
+    ),
+    ("scenario", "scale_supply"): _Rule(
+        0, 10, "factor (1.1 for +10 %)", hint="percentages: 110 % is 1.1"
+    ),
+    ("scenario", "max_age"): _Rule(0, 100, "years (0: any age)", whole=True),
+    ("scenario", "add_practitioners"): _Rule(
+        1,
+        10_000,
+        "practitioners per commune (a positive whole number)",
+        whole=True,
+        hint="to remove practitioners use retire_age, or add_supply with a negative amount",
+    ),
+    ("scenario", "add_supply"): _Rule(-1e7, 1e7, "counted consultations per year"),
+    ("scenario", "project_population"): _Rule(0, 10, "factor per age band (1.2 for +20 %)"),
+    ("zoning", "margin"): _Rule(0, math.inf, "inhabitants (or a share with cap_unit='share')"),
+    ("zoning", "caps"): _Rule(0, math.inf, "inhabitants or shares (cap_unit)"),
+    ("run", "threshold"): _Rule(0, 20, "APL (consultations per inhabitant)"),
+    ("run", "block_size"): _Rule(1, 4096, "scenarios per batched product", whole=True),
+}
+
+
+def _rule_for(table: str, key: str) -> _Rule | None:
+    return RULES.get(("scenario" if table.startswith("scenario") else table, key))
 
 
 @dataclass
@@ -258,7 +311,25 @@ class _Checker:
             expected = "a positive " if positive else "a "
             expected += "whole number" if integer else "number"
             self.fail(f"[{table}] {key}", f"expected {expected}, found {value!r}.")
+        self.in_range(table, key, value)
         return value
+
+    def in_range(self, table: str, key: str, value: float, *, label: str = "") -> None:
+        """Check ``value`` against the rule of ``(table, key)`` (its range, unit, wholeness)."""
+        rule = _rule_for(table, key)
+        if rule is None:
+            return
+        number = float(value)
+        whole = not rule.whole or (math.isfinite(number) and number == int(number))
+        if rule.low <= number <= rule.high and whole:
+            return
+        kind = "a whole number" if rule.whole else "a number"
+        high = "" if math.isinf(rule.high) else f" to {rule.high:g}"
+        hint = f"; {rule.hint}" if rule.hint else ""
+        self.fail(
+            f"[{table}] {key}{label}",
+            f"expected {kind} from {rule.low:g}{high} ({rule.unit}), found {value!r}{hint}.",
+        )
 
     def text(self, table: str, data: Mapping, key: str, *, choices: tuple[str, ...] = (),
              default: Any = None) -> Any:  # fmt: skip
@@ -289,6 +360,14 @@ class _Checker:
             isinstance(v, int | float) and not isinstance(v, bool) for v in value
         ):
             self.fail(f"[{table}] {key}", f"expected a list of numbers, found {value!r}.")
+        if key == "thresholds" and (
+            not all(0 < v <= 20 for v in value) or any(b <= a for a, b in itertools.pairwise(value))
+        ):
+            self.fail(
+                f"[{table}] {key}",
+                f"expected increasing APL thresholds in (0, 20] (consultations per inhabitant, "
+                f"e.g. [2.71, 3.98]), found {value!r}.",
+            )
         return tuple(float(v) for v in value)
 
     def mapping(self, table: str, data: Mapping, key: str) -> dict[str, float] | None:
@@ -299,6 +378,23 @@ class _Checker:
             isinstance(v, int | float) and not isinstance(v, bool) for v in value.values()
         ):
             self.fail(f"[{table}] {key}", f"expected a table of names to numbers, found {value!r}.")
+        for name, number in value.items():
+            self.in_range(table, key, number, label=f" {name!r}")
+        if key in ("add_practitioners", "add_supply"):
+            bad = [k for k in value if not CODE_PATTERN.fullmatch(str(k))]
+            if bad:
+                self.fail(
+                    f"[{table}] {key}",
+                    f"keys are commune codes of 5 characters ('45234', '2A004'), found "
+                    f"{describe_values(bad)}.",
+                )
+        if key == "project_population":
+            bad = [k for k in value if k not in AGE_BANDS]
+            if bad:
+                self.fail(
+                    f"[{table}] {key}",
+                    f"keys are age bands ({', '.join(AGE_BANDS)}), found {describe_values(bad)}.",
+                )
         return {str(k): float(v) for k, v in value.items()}
 
 
@@ -396,6 +492,10 @@ def _scenarios(c: _Checker, data: Mapping) -> list[Scenario]:
         new = c.number("monte_carlo", mc, "new_installations")
         if cv is None and new is None:
             c.fail("[monte_carlo]", "give activity_cv and/or new_installations.")
+        try:  # before the draws are made: their descriptions alone may not fit
+            check_run_size(draws, where=f"{c.path.name}: [monte_carlo] draws")
+        except ParameterError as exc:
+            raise ParameterError(str(exc)) from None
         scenarios += monte_carlo(draws, seed=seed, activity_cv=cv, new_installations=new)
     g = c.table(data, "grid")
     if g:

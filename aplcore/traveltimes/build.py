@@ -28,6 +28,7 @@ from .._checks import (
     check_non_negative_values,
     check_one_of,
 )
+from .._locale import parse_numbers
 from ..codes import CodeColumn, Ids, encode_codes, normalise_codes
 from ..codes.history import check_codes_exist
 from ..errors import (
@@ -194,7 +195,7 @@ def from_columns(
     codes, positions = encode_codes(
         columns, ids=options.ids, repair_integers=options.repair_integers, rows=rows
     )
-    values, raw = _minutes(data[names.minutes], column=names.minutes)
+    values, raw = _minutes(data[names.minutes], column=names.minutes, rows=rows)
     given = (positions[0], positions[1], values, raw)
     return _checked_build(codes, given, options, column=names.minutes, rows=rows)
 
@@ -233,7 +234,7 @@ def from_batches(
         lookup = np.array(
             [vocabulary.setdefault(c, len(vocabulary)) for c in codes], dtype=np.int32
         )
-        values, raw = _minutes(batch.column(names.minutes), column=names.minutes)
+        values, raw = _minutes(batch.column(names.minutes), column=names.minutes, rows=here)
         parts[0].append(lookup[positions[0]])
         parts[1].append(lookup[positions[1]])
         parts[2].append(values)
@@ -267,6 +268,38 @@ def from_batches(
     return _checked_build(codes, (o, d, t, raw_all), options, column=names.minutes, rows=rows)
 
 
+#: Fewer pairs than this between distinct communes, none with its reverse, may be chance.
+ONE_WAY_PAIRS = 30
+
+
+def _check_both_directions(csr: Csr) -> None:
+    """Refuse a table that gives each pair of communes in one direction only.
+
+    Exports of unique pairs (``origin < destination``) would otherwise read as access in one
+    direction only: half the pairs weigh 0. A table of residences to practice communes only is
+    not affected: two communes that are both origins and destinations of pairs have their pair
+    in both directions.
+    """
+    n = len(csr.codes)
+    origins = np.repeat(np.arange(n, dtype=np.int64), np.diff(csr.indptr))
+    other = origins != csr.indices
+    if other.sum() < ONE_WAY_PAIRS:
+        return
+    o, d = origins[other], csr.indices[other].astype(np.int64)
+    if np.intersect1d(o, d).size < 3:
+        return
+    if np.isin(d * n + o, o * n + d).any():
+        return
+    shown = [(csr.codes[a], csr.codes[b]) for a, b in zip(o[:3], d[:3], strict=True)]
+    msg = (
+        f"{WHAT} gives each pair of communes in one direction only ({o.size} pairs, none with "
+        f"its reverse, e.g. {describe_values(shown, limit=3)}): an export of unique pairs. Read "
+        "as it is, the reverse pairs would be unreachable."
+    )
+    fix = "Add the reverse rows to the table, or pass {param} to give both directions one time."
+    raise InputFormatError(msg, fix=fix, param="symmetrise", value="min")
+
+
 def _joined(parts: list[np.ndarray]) -> np.ndarray:
     """The parts end to end; the list is emptied, so that each part is freed once copied."""
     out = np.concatenate(parts) if len(parts) != 1 else parts[0]
@@ -289,6 +322,8 @@ def _checked_build(
     if options.units is not None:
         values = minutes_from(values, options.units)
     csr = build(codes, origin, destination, values, options, rows=rows, column=column, raw=raw)
+    if options.symmetrise is None:
+        _check_both_directions(csr)
     if options.units is None:
         n = len(codes)
         distinct = None
@@ -320,7 +355,7 @@ def _as_text_list(values: Any) -> Any:
     return pa.array(pd.Series(values).to_numpy(), from_pandas=True)
 
 
-def _minutes(values: Any, *, column: str) -> tuple[np.ndarray, Any]:
+def _minutes(values: Any, *, column: str, rows: Locator) -> tuple[np.ndarray, Any]:
     """Times as float64 (missing values as NaN) and, for text columns, the text for messages."""
     kind = values.type
     if pa.types.is_dictionary(kind):
@@ -333,14 +368,25 @@ def _minutes(values: Any, *, column: str) -> tuple[np.ndarray, Any]:
         return np.asarray(numbers.to_numpy(), dtype=np.float64), None
     if pa.types.is_null(kind):
         return np.full(len(values), np.nan), None
+    if pa.types.is_time(kind):  # H:MM:SS read as times of day
+        seconds = values.cast(pa.time32("s")).cast(pa.int32())
+        logger.warning("column %r: H:MM:SS times converted to minutes", column)
+        return pc.fill_null(seconds.cast(pa.float64()), np.nan).to_numpy() / 60.0, None
     text = values.cast(pa.large_string()) if not pa.types.is_large_string(kind) else values
     try:
         numbers = pc.fill_null(pc.cast(text, pa.float64()), np.nan)
         return np.asarray(numbers.to_numpy(), dtype=np.float64), text
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
-    series = text.to_pandas()
-    return pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan), text
+    parsed = parse_numbers(text.to_pandas(), times=True)
+    if parsed.problem:
+        bad = parsed.problem_rows
+        shown = rows.show(bad, text.take(bad[:5]).to_pylist())
+        msg = f"travel times (column {column!r}): {parsed.problem} ({rows.note}: {shown})."
+        raise InvalidValueError(msg)
+    if parsed.notes:
+        logger.warning("column %r: read with %s", column, " and ".join(parsed.notes))
+    return parsed.values, text
 
 
 def _read_only(array: np.ndarray) -> np.ndarray:
@@ -352,10 +398,13 @@ def _read_only(array: np.ndarray) -> np.ndarray:
 def _bad_minutes_message(t: np.ndarray, raw: Any, *, column: str, rows: Locator) -> str:
     bad = np.flatnonzero(~((t >= 0) & (t < np.inf)))
     shown = raw.take(bad[:5]).to_pylist() if raw is not None else [float(v) for v in t[bad[:5]]]
+    unreadable = ""
+    if raw is not None and any(v is not None and str(v).strip() for v in shown):
+        unreadable = " (text that is no number is unreadable, never taken as missing)"
     return (
         f"travel times (column {column!r}) must be finite numbers >= 0; found {bad.size} bad "
-        f"rows ({rows.note}): {rows.show(bad, shown)}. Drop unreachable pairs instead of giving "
-        "them a missing or infinite time."
+        f"rows ({rows.note}): {rows.show(bad, shown)}{unreadable}. Drop unreachable pairs "
+        "instead of giving them a missing or infinite time."
     )
 
 

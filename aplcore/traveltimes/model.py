@@ -10,6 +10,7 @@ from the matrix are unreachable (weight 0). The direction is kept: ``t(i → j)`
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -21,9 +22,11 @@ import pyarrow as pa
 
 from .._checks import Locator
 from ..codes import Ids
+from ..decay import Decay
 from ..errors import (
     InputFormatError,
     InvalidValueError,
+    MismatchError,
     MissingCommuneError,
     describe_values,
     type_name,
@@ -86,6 +89,47 @@ class TravelTimes:
 
     def __repr__(self) -> str:
         return f"TravelTimes({self.n_communes} communes, {self.n_pairs} pairs)"
+
+    @property
+    def max_minutes(self) -> float | None:
+        """The bound the matrix was built with: pairs slower than this were dropped (None when
+        every pair given was kept). Saved with the matrix, so a loaded matrix knows it too."""
+        bound = self.metadata.get("max_minutes")
+        if bound is None:
+            bound = (self.metadata.get("params") or {}).get("max_minutes")
+        return None if bound is None else float(bound)
+
+    def accept_truncation(self) -> TravelTimes:
+        """The same matrix, used on purpose with decays that reach beyond :attr:`max_minutes`
+        (the pairs beyond count 0): :meth:`check_reach` then accepts them."""
+        metadata = {**self.metadata, "truncation": "accepted"}
+        return TravelTimes.from_csr(self.codes, self.indptr, self.indices, self.minutes, metadata)
+
+    def check_reach(self, decay: Decay) -> None:
+        """Refuse a decay that weighs pairs beyond :attr:`max_minutes` (they were dropped).
+
+        A matrix from :meth:`accept_truncation` accepts any decay.
+
+        Raises
+        ------
+        MismatchError
+            The decay's cut-off is above the bound of the matrix.
+        """
+        bound = self.max_minutes
+        if bound is None or decay.cutoff <= bound:
+            return
+        if self.metadata.get("truncation") == "accepted":
+            logger.info("decay beyond max_minutes=%g, accepted by the caller", bound)
+            return
+        msg = (
+            f"the travel times stop at {bound:g} min (max_minutes={bound:g} when the matrix was "
+            f"built) but the decay {decay.name!r} weighs pairs up to {decay.cutoff:g} min: the "
+            f"pairs between {bound:g} and {decay.cutoff:g} min were dropped and would count 0. "
+            f"Build the matrix again with max_minutes of at least {decay.cutoff:g} (CLI: "
+            f"aplcore matrix --max-minutes {math.ceil(decay.cutoff)}), or use a decay that ends "
+            f"within {bound:g} min."
+        )
+        raise MismatchError(msg)
 
     def __post_init__(self) -> None:
         _check_invariants(self.codes, self.indptr, self.indices, self.minutes)
@@ -178,7 +222,7 @@ class TravelTimes:
         )
         rows = Locator(0, "row 0 = first row")
         csr = from_columns(table.data, names, options, communes=communes, rows=rows)
-        return cls.from_csr(*csr, metadata=metadata)
+        return cls.from_csr(*csr, metadata=_with_bound(metadata, options.max_minutes))
 
     @classmethod
     def from_arrays(  # noqa: PLR0913 - public entry point, keyword options
@@ -249,7 +293,7 @@ class TravelTimes:
             options,
             rows=Locator(0, "row 0 = first row"),
         )
-        return cls.from_csr(*csr, metadata=metadata)
+        return cls.from_csr(*csr, metadata=_with_bound(metadata, options.max_minutes))
 
     @classmethod
     def from_csr(
@@ -347,6 +391,14 @@ class TravelTimes:
             )
             sub = TravelTimes.from_csr(sub.codes, indptr, indices, minutes, metadata)
         return sub
+
+
+def _with_bound(metadata: Mapping[str, Any] | None, max_minutes: float | None) -> dict[str, Any]:
+    """The metadata, with the bound the pairs were cut at (it travels with saved matrices)."""
+    out = dict(metadata or {})
+    if max_minutes is not None:
+        out["max_minutes"] = float(max_minutes)
+    return out
 
 
 def _is_table_object(df: Any) -> bool:

@@ -11,7 +11,8 @@ from typing import Literal
 
 import numpy as np
 
-from ..errors import ParameterError, TimeUnitsWarning
+from ..errors import InvalidValueError, ParameterError, TimeUnitsWarning
+from ..plausibility import RANGES, action_for
 
 __all__ = ["NEAREST_MEDIAN_RANGE", "TIME_UNITS", "TimeUnit", "check_time_units", "minutes_from"]
 
@@ -21,7 +22,7 @@ TIME_UNITS: dict[str, float] = {"minutes": 1.0, "seconds": 1.0 / 60.0, "hours": 
 
 #: Median car time from a commune to its nearest neighbour, in minutes, outside which the times
 #: are taken to be in another unit (French communes: a few minutes; IRIS or grid cells: ~1).
-NEAREST_MEDIAN_RANGE = (0.2, 60.0)
+NEAREST_MEDIAN_RANGE = (RANGES["neighbour_minutes"].low, RANGES["neighbour_minutes"].high)
 
 
 def minutes_from(values: np.ndarray, units: str | None) -> np.ndarray:
@@ -94,6 +95,8 @@ def check_time_units(
     str or None
         The warning message issued, or None when the times look like minutes.
     """
+    if action_for("neighbour_minutes") == "ignore":
+        return None
     indptr, indices, minutes = (np.asarray(a) for a in (indptr, indices, minutes))
     n = indptr.size - 1
     nearest = _nearest_neighbour_minutes(indptr, indices, minutes)
@@ -128,5 +131,7 @@ def check_time_units(
     msg = f"travel times do not look like minutes: {cause}. They are likely in {likely};"
     fix = "declare them with {param}, or convert them to minutes."
     warning = TimeUnitsWarning(msg, fix=fix, param="units", value=unit)
+    if action_for("neighbour_minutes") == "error":
+        raise InvalidValueError(msg, fix=fix, param="units", value=unit)
     warnings.warn(warning, stacklevel=stacklevel)
     return msg

@@ -428,6 +428,8 @@ def run_demo(
             logger.warning("max_minutes %g is below the decay's cutoff %g", max_minutes, cutoff)
         tt = travel_times(communes, roads=roads, max_minutes=max_minutes, notes=notes)
         tt = _with_metadata(tt, area.metadata())
+        if max_minutes < cutoff:  # said in the notes: the missing pairs are accepted
+            tt = tt.accept_truncation()
     with step("demand"):
         population = communes["population"].astype("float64")
         population.index = pd.Index(population.index.astype(object), name="code")

@@ -28,6 +28,7 @@ __all__ = ["Constraint", "build_constraints", "per_region", "resolve_caps"]
 logger = logging.getLogger(__name__)
 
 CapsInput = Mapping[str, float] | pd.DataFrame | pd.Series | None
+CapUnit = Literal["inhabitants", "share"] | Mapping[str, Literal["inhabitants", "share"]]
 MarginInput = float | Mapping[str, float] | pd.Series | None
 
 
@@ -44,7 +45,7 @@ def resolve_caps(
     *,
     zones: tuple[str, ...],
     region_population: pd.Series,
-    cap_unit: Literal["inhabitants", "share"] = "inhabitants",
+    cap_unit: CapUnit = "inhabitants",
     margin: MarginInput = None,
     extra: tuple[str, ...] = (),
 ) -> pd.DataFrame:
@@ -60,7 +61,10 @@ def resolve_caps(
     region_population
         Residents per région (index: région codes).
     cap_unit
-        ``"inhabitants"`` or ``"share"`` (of the regional population, in [0, 1]).
+        ``"inhabitants"`` or ``"share"`` (of the regional population, in [0, 1]), or the unit
+        of each cap (and of the margin), e.g. ``{"ZIP": "share", "ZAC": "inhabitants",
+        "margin": "inhabitants"}``. Caps in inhabitants below one inhabitant beside others
+        (shares given without their unit), or a margin above 1 read as a share, are refused.
     margin
         Extra room for the margin zone: a number for every région, or per région.
     extra
@@ -70,7 +74,8 @@ def resolve_caps(
     -------
     pandas.DataFrame
         Indexed by région (``region_population``'s order), one float column per zone (``inf`` where
-        uncapped) and ``margin``, all in inhabitants.
+        uncapped) and ``margin``, all in inhabitants; ``attrs["units"]`` holds the unit each
+        cap was given in.
 
     Raises
     ------
@@ -81,13 +86,12 @@ def resolve_caps(
     InputFormatError
         Caps in inhabitants for a single région while the table has several, or régions missing.
     """
-    if cap_unit not in ("inhabitants", "share"):
-        msg = f"cap_unit must be 'inhabitants' or 'share', found {cap_unit!r}."
-        raise ParameterError(msg)
     regions = region_population.index
     table = pd.DataFrame(np.inf, index=regions, columns=[*zones, *extra], dtype=np.float64)
     table["margin"] = 0.0
     given = _caps_frame(caps, regions=regions, cap_unit=cap_unit)
+    columns = [] if given is None else list(given.columns)
+    units = cap_units(cap_unit, [*columns, *(["margin"] if margin is not None else [])])
     if given is not None:
         unknown = [c for c in given.columns if c not in (*zones, *extra, "margin")]
         if unknown:
@@ -105,39 +109,112 @@ def resolve_caps(
                 "(région, zone, cap). Use inf or leave the zone out for no cap."
             )
             raise InvalidValueError(msg)
-        zone_cols = [c for c in given.columns if c != "margin"]
-        summed = [c for c in zone_cols if c in zones]
-        if cap_unit == "share":
-            _check_shares(given[zone_cols])
-            _check_share_sum(given[summed])
-        elif zone_cols:
-            sub = given[zone_cols].to_numpy(dtype=np.float64)
-            finite = sub[np.isfinite(sub)]
-            if finite.size and (finite < 1).all() and (finite > 0).all():
-                msg = (
-                    f"caps look like shares ({describe_values(finite.tolist())}) but cap_unit is "
-                    "'inhabitants'. Pass cap_unit='share' for shares of the regional population."
-                )
-                raise ParameterError(msg)
+        shares = [c for c in given.columns if units[c] == "share"]
+        counts = [c for c in given.columns if units[c] == "inhabitants" and c != "margin"]
+        if shares:
+            _check_shares(given[shares])
+            _check_share_sum(given[[c for c in shares if c in zones]])
+        if counts:
+            _check_inhabitants(given[counts], mixed=bool(shares), cap_unit=cap_unit)
         for col in given.columns:
             table[col] = given[col].astype(np.float64)
     if margin is not None:
         table["margin"] = per_region(margin, regions)
-    if cap_unit == "share":
-        pop = region_population.to_numpy(dtype=np.float64)
-        for col in table.columns:
+        _check_margin_unit(table["margin"].to_numpy(), units["margin"], cap_unit)
+    pop = region_population.to_numpy(dtype=np.float64)
+    for col, unit in units.items():
+        if unit == "share" and col in table.columns:
             table[col] = table[col].to_numpy() * pop
-    else:
-        capped = [*zones, *extra]
-        over = table[capped].gt(region_population.to_numpy(dtype=np.float64), axis=0)
-        over &= np.isfinite(table[capped])
-        if over.to_numpy().any():
-            logger.warning(
-                "caps above the regional population in %s: they never bind",
-                describe_values(table.index[over.any(axis=1)].tolist()),
-            )
+    capped = [*zones, *extra]
+    over = table[capped].gt(pop, axis=0) & np.isfinite(table[capped])
+    if over.to_numpy().any():
+        logger.warning(
+            "caps above the regional population in %s: they never bind",
+            describe_values(table.index[over.any(axis=1)].tolist()),
+        )
+    table.attrs["units"] = {c: units[c] for c in columns if c != "margin"} | (
+        {"margin": units["margin"]} if margin is not None else {}
+    )
     table.index.name = "region"
     return table
+
+
+CAP_UNITS = ("inhabitants", "share")
+
+
+def cap_units(cap_unit: CapUnit, columns: list[str]) -> dict[str, str]:
+    """The unit of each cap (and of the margin): one unit for all, or declared per cap.
+
+    Raises
+    ------
+    ParameterError
+        An unknown unit, or a mapping that leaves a given cap without a unit.
+    """
+    if isinstance(cap_unit, Mapping):
+        bad = {k: v for k, v in cap_unit.items() if v not in CAP_UNITS}
+        if bad:
+            msg = f"cap_unit values must be 'inhabitants' or 'share', found {bad}."
+            raise ParameterError(msg)
+        missing = [c for c in columns if c not in cap_unit]
+        if missing:
+            msg = (
+                f"cap_unit gives units per cap but none for {describe_values(missing)}; declare "
+                "each cap given (and the margin) as 'inhabitants' or 'share'."
+            )
+            raise ParameterError(msg)
+        return {c: str(cap_unit[c]) for c in columns}
+    if cap_unit not in CAP_UNITS:
+        msg = (
+            f"cap_unit must be 'inhabitants' or 'share' (or a mapping cap -> unit), found "
+            f"{cap_unit!r}."
+        )
+        raise ParameterError(msg)
+    return dict.fromkeys(columns, str(cap_unit))
+
+
+def _check_inhabitants(frame: pd.DataFrame, *, mixed: bool, cap_unit: CapUnit) -> None:
+    """Caps in inhabitants below one inhabitant are shares given without their unit."""
+    values = frame.to_numpy(dtype=np.float64)
+    tiny = (values > 0) & (values < 1)
+    if not tiny.any():
+        return
+    found = _cells(frame, values, tiny)
+    zones = sorted({zone for _, zone, _ in found})
+    finite = values[np.isfinite(values)]
+    if not mixed and isinstance(cap_unit, str) and (finite < 1).all() and (finite > 0).all():
+        msg = (
+            f"caps look like shares ({describe_values(finite.tolist())}) but cap_unit is "
+            "'inhabitants'. Pass cap_unit='share' for shares of the regional population."
+        )
+        raise ParameterError(msg)
+    units = {c: "share" if c in zones else "inhabitants" for c in frame.columns}
+    msg = (
+        f"caps in inhabitants below one inhabitant: {describe_values(found)} (région, zone, "
+        f"cap) beside caps of {describe_values(sorted(set(finite[finite >= 1].tolist())))} "
+        f"inhabitants: shares and inhabitants mixed."
+    )
+    fix = "Declare the unit of each cap, e.g. {param}, or give them all in one unit."
+    raise ParameterError(msg, fix=fix, param="cap_unit", value=units)
+
+
+def _check_margin_unit(margin: np.ndarray, unit: str, cap_unit: CapUnit) -> None:
+    """A margin in inhabitants read as a share (or the reverse) would be off by the population."""
+    if unit == "share" and (margin > 1).any():
+        msg = (
+            f"the margin {describe_values(sorted(set(margin.tolist())))} is read as a share of the "
+            "regional population (cap_unit='share') and would count that many times the "
+            "population."
+        )
+        fix = "A margin in inhabitants beside caps in shares: declare it, e.g. {param}."
+        value = {"ZIP": "share", "ZAC": "share", "margin": "inhabitants"}
+        raise ParameterError(msg, fix=fix, param="cap_unit", value=value)
+    if unit == "inhabitants" and ((margin > 0) & (margin < 1)).any():
+        msg = (
+            f"the margin {describe_values(sorted(set(margin.tolist())))} is read in inhabitants "
+            "(less than one inhabitant): a share? Declare it with cap_unit={..., 'margin': "
+            "'share'}, or give it in inhabitants."
+        )
+        raise ParameterError(msg)
 
 
 def _caps_frame(caps: CapsInput, *, regions: pd.Index, cap_unit: str) -> pd.DataFrame | None:
@@ -154,7 +231,8 @@ def _caps_frame(caps: CapsInput, *, regions: pd.Index, cap_unit: str) -> pd.Data
         return frame.reindex(regions)
     if isinstance(caps, Mapping | pd.Series):
         mapping = dict(caps)
-        if len(regions) > 1 and cap_unit == "inhabitants":
+        unit_of = cap_unit if isinstance(cap_unit, Mapping) else dict.fromkeys(mapping, cap_unit)
+        if len(regions) > 1 and any(unit_of.get(k) == "inhabitants" for k in mapping):
             msg = (
                 f"caps given as one mapping in inhabitants, but the territory table has "
                 f"{len(regions)} régions ({describe_values(regions.tolist())}). Pass a DataFrame "

@@ -25,6 +25,7 @@ from ..errors import (
     ZoningWarning,
     describe_values,
 )
+from ..plausibility import RANGES, check_plausible
 from .caps import (
     CapsInput,
     Constraint,
@@ -376,6 +377,9 @@ def _inputs(
         index=codes,
         name="apl",
     )
+    thresholds = getattr(meth, "thresholds", ())
+    if thresholds and max(thresholds) <= RANGES["apl_gp"].high:  # thresholds of GP APL
+        check_plausible("apl_gp", apl.to_numpy(), what="APL", stacklevel=5)
     pop = _aligned(population, codes, what="population", repair=repair)
     pop = pd.Series(
         _check_numbers(

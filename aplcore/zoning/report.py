@@ -138,16 +138,25 @@ def _fmt_gap(value: float) -> str:
     return "0" if round(value) == 0 else f"{round(value):+,}".replace(",", " ")
 
 
-def format_report(report: pd.DataFrame, *, zones: tuple[str, ...]) -> str:
+def format_report(
+    report: pd.DataFrame, *, zones: tuple[str, ...], cap_units: dict[str, str] | None = None
+) -> str:
     """A readable plain-text table of a report.
 
     Département rows give inhabitants and shares per zone; région total rows add the caps, each
     zone's population minus its cap (``vs caps``; ``-`` without cap), the margin used and whether
-    every cap holds.
+    every cap holds. The caps are shown in inhabitants; ``cap_units`` (the unit each cap was
+    given in, ``"share"`` or ``"inhabitants"``) is said in the column headers.
     """
     header = ["région", "département", "population"]
     header += [f"{z}" for z in zones] + [f"{z} %" for z in zones]
-    header += ["caps " + "/".join(zones), "vs caps", "margin used", "met"]
+    caps_header, margin_header = "caps " + "/".join(zones), "margin used"
+    if cap_units:  # the caps are shown in inhabitants; say in which unit each was given
+        given = "/".join(cap_units.get(z, "-") for z in zones)
+        caps_header += f" (given as {given})"
+        if "margin" in cap_units:
+            margin_header += f" (margin given as {cap_units['margin']})"
+    header += [caps_header, "vs caps", margin_header, "met"]
     lines = [header]
     for _, row in report.iterrows():
         is_total = row["departement"] == TOTAL

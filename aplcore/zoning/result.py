@@ -136,7 +136,7 @@ class Zoning:
 
     def format_report(self) -> str:
         """The report as a readable plain-text table."""
-        return format_report(self.report, zones=self.zones)
+        return format_report(self.report, zones=self.zones, cap_units=self.caps.attrs.get("units"))
 
     def to_csv(self, path: str | os.PathLike[str]) -> Path:
         """Write the report as CSV (atomically)."""

@@ -3,6 +3,9 @@
 Each clean file is written the way tools write them (a header, one row per line, a final line
 break). Hypothesis mangles it: cut short, fields reordered, other separators (on every line or
 on one), other encodings (Latin-1, a byte-order mark, UTF-16, one line in another encoding).
+A second fuzzer writes the same tables the way other locales and tools do (decimal commas,
+thousands separators, Windows-1252 or Latin-1, a byte-order mark, Excel's ``sep=`` first line):
+each is read to exactly the clean result, or refused naming the file or the column.
 The reader must then either refuse the file with an :class:`aplcore.errors.AplcoreError`,
 return what it returns for the clean file, or (for a file cut inside a plausible last value,
 '11.7' for '11.75') warn that the file does not end with a line break: never another exception,
@@ -85,6 +88,15 @@ def _travel_times(path: Path) -> tuple[Any, ...]:
     tt = aplcore.travel_times_from_table(path, max_minutes=None)
     return (tuple(tt.codes), tt.indptr.tobytes(), tt.indices.tobytes(), tt.minutes.tobytes())
 
+
+#: The columns of numbers (not codes) of each reader's table, which locales write differently.
+NUMBER_COLUMNS: dict[str, tuple[str, ...]] = {
+    "od-table": ("minutes",),
+    "practitioners": ("activity", "age"),
+    "population-by-age": AGE_BANDS,
+    "territories": (),
+    "table": (),
+}
 
 READERS: dict[str, tuple[Callable[[], pd.DataFrame], Callable[[Path], Any]]] = {
     "od-table": (_od, _travel_times),
@@ -197,5 +209,83 @@ def test_mangled_csv_is_refused_or_read_identically(reader: str, tmp_path: Path)
         kind, found = _outcome(read, path)
         if kind == "result":
             assert _same(found, expected), f"read differently, silently: {data[:300]!r}"
+
+    check()
+
+
+# ------------------------------------------------------------------------------ locales
+#: (decimal separator, thousands separators that go with it, field separators that go with it)
+LOCALES = {
+    ".": (["", " ", "\u00a0", "\u202f", ","], [",", ";", "\t"]),
+    ",": (["", " ", "\u00a0", "\u202f", "."], [";", "\t"]),
+}
+
+
+def _localised_number(text: str, decimal: str, thousands: str) -> str:
+    sign, _, body = text.rpartition("-")
+    whole, dot, fraction = body.partition(".")
+    if thousands and len(whole) > 3:
+        groups = []
+        while len(whole) > 3:
+            groups.insert(0, whole[-3:])
+            whole = whole[:-3]
+        whole = thousands.join([whole, *groups])
+    return sign + whole + (decimal + fraction if dot else "")
+
+
+@st.composite
+def localised(draw: st.DrawFn, frame: pd.DataFrame, numbers: tuple[str, ...]) -> bytes:
+    """``frame`` written as another locale's spreadsheet would write it."""
+    decimal = draw(st.sampled_from(sorted(LOCALES)))
+    groupings, separators = LOCALES[decimal]
+    thousands = draw(st.sampled_from(groupings))
+    sep = draw(st.sampled_from(separators))
+    # the narrow no-break space exists in UTF-8 only
+    encodings = ["utf-8"] if thousands == "\u202f" else ["utf-8", "cp1252", "latin-1"]
+    encoding = draw(st.sampled_from(encodings))
+    bom = draw(st.booleans()) and encoding == "utf-8"
+    sep_line = draw(st.booleans())
+    line_end = draw(st.sampled_from(["\n", "\r\n"]))
+    lines = [sep.join(frame.columns)]
+    for row in frame.astype(str).itertuples(index=False):
+        cells = []
+        for column, cell in zip(frame.columns, row, strict=True):
+            if column in numbers:
+                cell = _localised_number(cell, decimal, thousands)
+            if sep in cell:
+                cell = f'"{cell}"'
+            cells.append(cell)
+        lines.append(sep.join(cells))
+    if sep_line:
+        lines.insert(0, f"sep={sep}")
+    text = line_end.join(lines) + line_end
+    return (codecs.BOM_UTF8 if bom else b"") + text.encode(encoding)
+
+
+@pytest.mark.parametrize("reader", list(READERS), ids=list(READERS))
+def test_locale_variants_are_read_identically_or_refused_clearly(
+    reader: str, tmp_path: Path
+) -> None:
+    make, read = READERS[reader]
+    frame = make()
+    clean_path = tmp_path / "clean.csv"
+    frame.to_csv(clean_path, index=False, lineterminator="\n")
+    kind, expected = _outcome(read, clean_path)
+    assert kind == "result", f"the clean file must be read: {expected}"
+    path = tmp_path / "localised.csv"
+
+    @FUZZ
+    @given(data=localised(frame, NUMBER_COLUMNS[reader]))
+    def check(data: bytes) -> None:
+        path.write_bytes(data)
+        kind, found = _outcome(read, path)
+        if kind == "error":
+            message = str(found)
+            named = [path.name, *(repr(c) for c in frame.columns)]
+            assert any(name in message for name in named), f"unclear refusal: {message}"
+            assert "\n" not in message.strip()
+        else:
+            assert kind == "result", f"flagged as incomplete: {data[:300]!r}"
+            assert _same(found, expected), f"read differently: {data[:300]!r}"
 
     check()
