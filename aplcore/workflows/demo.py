@@ -11,8 +11,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .. import datasets, plots
+from .._version import __version__
+from ..apl import compute_apl
 from ..area import StudyArea, study_area
-from ..errors import OutputExistsError, Source
+from ..decay import BAND_NOTATION, get_decay
+from ..demand import standardise_population
+from ..errors import MissingCommuneError, OutputExistsError, Source, describe_values
+from ..io import output_set, read_population_by_age, write_csv
+from ..io.writers import check_target
+from ..plots import save_figure
+from ..plots.maps import apl_unit
+from ..runinfo import BUNDLED_DATA, RUN_FILE, read_run_record, write_run
+from ..supply import count_gp_activity
+from ..synthetic import synthetic_practitioners
+from ..traveltimes.crowfly import travel_times_crow_fly
+from ..traveltimes.roads import travel_times_from_graph
+from ..zoning import classify_zones
 from .summary import ZONE_LABELS, ZONING_NAMES, summarise
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -114,8 +129,6 @@ class DemoResult:
     @property
     def unit(self) -> str:
         """Unit of the APL values (per standardised inhabitant or per inhabitant)."""
-        from ..plots.maps import apl_unit
-
         return apl_unit(standardised=self.standardised)
 
     def __repr__(self) -> str:
@@ -187,11 +200,6 @@ class DemoResult:
         dict
             The files written, by role (``apl``, ``summary``, ``apl_map``, ...).
         """
-        from .._version import __version__
-        from ..io import output_set, write_csv
-        from ..plots import save_figure
-        from ..runinfo import BUNDLED_DATA, write_run
-
         names = check_demo_folder(out, overwrite=overwrite, maps=maps, map_format=map_format)
         with output_set(
             names.values(), overwrite=True, folder=Path(out), on_commit=on_commit
@@ -216,8 +224,6 @@ class DemoResult:
 
     def figures(self, *, dpi: float | None = None, date: Any = True) -> dict[str, Figure]:
         """The demo's maps and chart: ``apl_map``, ``zoning_map``, ``distribution``."""
-        from .. import datasets, plots
-
         options: dict[str, Any] = {"date": date}
         if dpi is not None:
             options["dpi"] = dpi
@@ -292,8 +298,6 @@ def previous_demo_outputs(out: Path) -> set[str]:
     They are the files its ``run.json`` lists, when the folder holds nothing else: a folder
     where the user put files of their own still needs ``overwrite``.
     """
-    from ..runinfo import RUN_FILE, read_run_record
-
     if not out.is_dir():
         return set()
     record = read_run_record(out)
@@ -314,8 +318,6 @@ def check_demo_folder(
     aplcore.errors.OutputExistsError
         ``out`` is a file, or holds files that are not a previous demo's (without ``overwrite``).
     """
-    from ..io.writers import check_target
-
     out = Path(out)
     if out.exists() and not out.is_dir():
         msg = f"the output folder {str(out)!r} is a file; expected a folder."
@@ -389,10 +391,6 @@ def run_demo(
     """
     import pandas as pd
 
-    from ..apl import compute_apl
-    from ..decay import BAND_NOTATION
-    from ..supply import count_gp_activity
-
     step = progress or _no_progress
     notes: list[str] = []
     with step("communes"):
@@ -414,8 +412,6 @@ def run_demo(
                 "ring): border communes miss the supply and demand beyond the border."
             )
     with step("travel times"):
-        from ..decay import get_decay
-
         cutoff = float(get_decay(decay).cutoff)
         if max_minutes < cutoff:
             notes.append(
@@ -528,15 +524,12 @@ def travel_times(
     frame = communes.reset_index()
     frame = frame.rename(columns={frame.columns[0]: "code"})[["code", "lon", "lat"]]
     if roads is None:
-        from ..traveltimes.crowfly import travel_times_crow_fly
-
         tt = travel_times_crow_fly(frame, max_minutes=max_minutes)
         notes.append(
             f"travel times: crow-fly distances between town halls converted to car minutes "
             f"(model calibrated on Metric), pairs within {max_minutes:g} min."
         )
         return tt
-    from ..traveltimes.roads import travel_times_from_graph
 
     roads = Path(roads)
     graph = read_graph(roads)
@@ -572,14 +565,9 @@ def read_graph(path: str | Path) -> Any:
 
 def _standardised_demand(path: Path, population: pd.Series, *, notes: list[str]) -> pd.Series:
     """Standardised demand where the age-band file has the commune, total population elsewhere."""
-    from ..demand import standardise_population
-    from ..io import read_population_by_age
-
     bands = read_population_by_age(path)
     known = population.index.intersection(bands.index, sort=False)
     if len(known) == 0:
-        from ..errors import MissingCommuneError, describe_values
-
         msg = (
             f"the age-band file {path} has none of the {len(population)} communes of the "
             f"computation (first codes: {describe_values(population.index[:5].tolist())}; in "
@@ -604,8 +592,6 @@ def _standardised_demand(path: Path, population: pd.Series, *, notes: list[str])
 
 
 def _synthetic_gps(communes: pd.DataFrame, *, seed: int) -> pd.DataFrame:
-    from ..synthetic import synthetic_practitioners
-
     frame = communes[["population", "departement"]].copy()
     frame["population"] = frame["population"].astype("float64")
     return synthetic_practitioners(frame, seed=seed)
@@ -622,9 +608,6 @@ def _demo_zoning(
     """Zoning 2025 of the demo: Centre-Val de Loire's own caps when the whole région is in the
     area, its shares of the regional population elsewhere (said in the notes)."""
     import pandas as pd
-
-    from .. import datasets
-    from ..zoning import classify_zones
 
     if territory == "commune":
         units = pd.Series(apl.index, index=apl.index, dtype=object)
