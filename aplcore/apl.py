@@ -408,7 +408,7 @@ def _inverse(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def compute_apl(
+def compute_apl(  # noqa: PLR0913 - public entry point, keyword options
     travel_times: TravelTimes,
     *,
     demand: pd.Series,

@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["plot_population_by_class"]
 
 
-def plot_population_by_class(
+def plot_population_by_class(  # noqa: PLR0913 - public entry point, keyword options
     values: pd.Series,
     population: pd.Series,
     *,

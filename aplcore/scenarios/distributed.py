@@ -59,7 +59,7 @@ def _chunk_search(graph, targets, sources, offsets, cutoff):
     )
 
 
-def dijkstra_on_dask(
+def dijkstra_on_dask(  # noqa: PLR0913 - public entry point, keyword options
     client: Any,
     indptr: np.ndarray,
     indices: np.ndarray,
@@ -134,7 +134,7 @@ def dijkstra_on_dask(
     return tuple(np.concatenate([p[k] for p in parts]) for k in range(3))  # type: ignore[return-value]
 
 
-def road_times_on_dask(
+def road_times_on_dask(  # noqa: PLR0913 - public entry point, keyword options
     client: Any,
     road: Any,
     points: pd.DataFrame,

@@ -332,7 +332,7 @@ def _gain(p: _Problem, current: np.ndarray, k: int, objective: Objective) -> tup
     return float(pop[lifted].sum()), deficit
 
 
-def greedy_siting(
+def greedy_siting(  # noqa: PLR0913 - public entry point, keyword options
     effects: Effects,
     k: int,
     threshold: float,
@@ -429,7 +429,7 @@ def _check_objective(objective: str, k: int) -> None:
 _LIFT_MARGIN = 1e-9
 
 
-def exact_siting(
+def exact_siting(  # noqa: PLR0913 - public entry point, keyword options
     effects: Effects,
     k: int,
     threshold: float,

@@ -339,7 +339,7 @@ def _format_summary(summary: pd.DataFrame) -> str:
     return shown.to_string()
 
 
-def run_demo(
+def run_demo(  # noqa: PLR0913 - public entry point, keyword options
     area: StudyArea | None = None,
     *,
     roads: str | Path | None = None,

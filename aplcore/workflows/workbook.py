@@ -299,7 +299,7 @@ def bundled_territories(codes: pd.Index, *, territory: str) -> pd.DataFrame:
     )
 
 
-def zoning_from_workbook(
+def zoning_from_workbook(  # noqa: PLR0913 - public entry point, keyword options
     source: str | Path | pd.DataFrame,
     *,
     column: str,

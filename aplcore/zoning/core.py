@@ -88,7 +88,7 @@ def _aligned(values: pd.Series, codes: pd.Index, *, what: str, repair: bool) -> 
     return values.reindex(codes)
 
 
-def classify_zones(
+def classify_zones(  # noqa: PLR0913 - public entry point, keyword options
     apl: pd.Series,
     *,
     population: pd.Series,
