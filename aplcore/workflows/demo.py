@@ -396,45 +396,13 @@ def run_demo(  # noqa: PLR0913 - public entry point, keyword options
     with step("communes"):
         area = study_area(region="24") if area is None else area
         communes, scope = area.communes, area.core
-        notes.extend(area.notes)
-        if area.ring_minutes == float("inf"):
-            pass
-        elif area.ring_minutes > 0:
-            notes.append(
-                f"APL computed over {len(communes)} communes: the {len(scope)} of the area and "
-                f"{len(area.ring)} neighbours within {area.ring_minutes:g} min, so that border "
-                "communes see the supply and demand beyond the border; results are for the "
-                "area only."
-            )
-        else:
-            notes.append(
-                f"APL computed on the {len(scope)} communes of the area alone (no neighbour "
-                "ring): border communes miss the supply and demand beyond the border."
-            )
+        notes.extend(_area_notes(area))
     with step("travel times"):
-        cutoff = float(get_decay(decay).cutoff)
-        if max_minutes < cutoff:
-            notes.append(
-                f"travel times are kept up to {max_minutes:g} min but the decay weighs pairs up "
-                f"to {cutoff:g} min: the pairs in between are missing (give --max-minutes "
-                f"{cutoff:g} or more)."
-            )
-            logger.warning("max_minutes %g is below the decay's cutoff %g", max_minutes, cutoff)
+        notes.extend(_cutoff_notes(decay, max_minutes))
         tt = travel_times(communes, roads=roads, max_minutes=max_minutes, notes=notes)
         tt = _with_metadata(tt, area.metadata())
     with step("demand"):
-        population = communes["population"].astype("float64")
-        population.index = pd.Index(population.index.astype(object), name="code")
-        weights = None
-        if age_bands is None:
-            demand = population.rename("demand")
-            notes.append(
-                "demand: total population (population municipale), not age-standardised; "
-                "give --age-bands FILE to standardise it with the DREES 2023 weights."
-            )
-        else:
-            weights = "drees_gp_2023"
-            demand = _standardised_demand(Path(age_bands), population, notes=notes)
+        population, demand, weights = _demo_demand(communes, age_bands, notes=notes)
     with step("GP table (synthetic)"):
         practitioners = _synthetic_gps(communes, seed=seed)
         supply = count_gp_activity(practitioners, max_age=max_age)
@@ -449,11 +417,7 @@ def run_demo(  # noqa: PLR0913 - public entry point, keyword options
             tt, demand=demand, supply=supply, decay=decay, closed=closed, method=method
         )
         apl = result.apl.reindex(scope)
-        edges = ""
-        if result.decay.kind == "step":
-            edges = f" (bands {BAND_NOTATION[result.decay.closed]})"
-        ages = f"GPs aged ≤ {max_age}" if max_age is not None else "GPs of any age"
-        notes.append(f"APL: method {result.method}, decay {result.decay.name}{edges}, {ages}.")
+        notes.append(_apl_note(result, max_age))
     with step("zoning"):
         territory_table, zoning = _demo_zoning(
             apl, population.reindex(scope), communes.loc[scope], territory=territory, notes=notes
@@ -501,6 +465,67 @@ def run_demo(  # noqa: PLR0913 - public entry point, keyword options
         notes=notes,
         settings=settings,
     )
+
+
+def _demo_demand(
+    communes: pd.DataFrame, age_bands: str | Path | None, *, notes: list[str]
+) -> tuple[pd.Series, pd.Series, str | None]:
+    """Population, demand and the name of the age weights (``None``: total population)."""
+    import pandas as pd
+
+    population = communes["population"].astype("float64")
+    population.index = pd.Index(population.index.astype(object), name="code")
+    if age_bands is None:
+        notes.append(
+            "demand: total population (population municipale), not age-standardised; "
+            "give --age-bands FILE to standardise it with the DREES 2023 weights."
+        )
+        return population, population.rename("demand"), None
+    demand = _standardised_demand(Path(age_bands), population, notes=notes)
+    return population, demand, "drees_gp_2023"
+
+
+def _apl_note(result: APLResult, max_age: int | None) -> str:
+    """How the APL was computed, in one sentence."""
+    edges = ""
+    if result.decay.kind == "step":
+        edges = f" (bands {BAND_NOTATION[result.decay.closed]})"
+    ages = f"GPs aged ≤ {max_age}" if max_age is not None else "GPs of any age"
+    return f"APL: method {result.method}, decay {result.decay.name}{edges}, {ages}."
+
+
+def _area_notes(area: StudyArea) -> list[str]:
+    """The area's notes and a sentence on its neighbour ring."""
+    notes = list(area.notes)
+    communes, scope = area.communes, area.core
+    if area.ring_minutes == float("inf"):
+        pass
+    elif area.ring_minutes > 0:
+        notes.append(
+            f"APL computed over {len(communes)} communes: the {len(scope)} of the area and "
+            f"{len(area.ring)} neighbours within {area.ring_minutes:g} min, so that border "
+            "communes see the supply and demand beyond the border; results are for the "
+            "area only."
+        )
+    else:
+        notes.append(
+            f"APL computed on the {len(scope)} communes of the area alone (no neighbour "
+            "ring): border communes miss the supply and demand beyond the border."
+        )
+    return notes
+
+
+def _cutoff_notes(decay: str | Decay, max_minutes: float) -> list[str]:
+    """A warning when travel times stop before the decay's cutoff."""
+    cutoff = float(get_decay(decay).cutoff)
+    if max_minutes >= cutoff:
+        return []
+    logger.warning("max_minutes %g is below the decay's cutoff %g", max_minutes, cutoff)
+    return [
+        f"travel times are kept up to {max_minutes:g} min but the decay weighs pairs up "
+        f"to {cutoff:g} min: the pairs in between are missing (give --max-minutes "
+        f"{cutoff:g} or more)."
+    ]
 
 
 def _with_metadata(tt: TravelTimes, extra: Mapping[str, Any]) -> TravelTimes:
