@@ -34,6 +34,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from .._checks import bad_non_negative
 from ..decay import CONVENTIONS, Closed, Decay, get_decay
 from ..demand import AGE_BANDS, band_weights
 from ..errors import ParameterError, describe_values
@@ -460,7 +461,7 @@ class ProjectPopulation(Change):
                 f"{list(AGE_BANDS)}."
             )
             raise ParameterError(msg)
-        if not (np.isfinite(values).all() and (values >= 0).all()):
+        if bad_non_negative(values).any():
             msg = "ProjectPopulation factors must be finite and non-negative."
             raise ParameterError(msg)
         if not isinstance(self.factors, pd.DataFrame):

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
+from .._checks import bad_non_negative
 from ..codes import as_code_index
 from ..errors import (
     EmptyTerritoryWarning,
@@ -65,7 +66,7 @@ def _check_numbers(values: pd.Series, *, what: str, fix: str) -> np.ndarray:
     except (TypeError, ValueError) as exc:
         msg = f"{what} must be numbers, found {describe_values(values.head(5).tolist())}."
         raise InvalidValueError(msg) from exc
-    bad = ~np.isfinite(array) | (array < 0)
+    bad = bad_non_negative(array)
     if bad.any():
         pairs = zip(values.index[bad], array[bad], strict=True)
         found = describe_values([(c, float(v)) for c, v in pairs])
