@@ -19,7 +19,7 @@ from ..decay import BAND_NOTATION, get_decay
 from ..demand import standardise_population
 from ..errors import MissingCommuneError, OutputExistsError, Source, describe_values
 from ..io import output_set, read_population_by_age, write_csv
-from ..io.writers import check_target
+from ..io.atomic import check_target
 from ..plots import save_figure
 from ..plots.maps import apl_unit
 from ..runinfo import BUNDLED_DATA, RUN_FILE, read_run_record, write_run
