@@ -26,7 +26,8 @@ from scipy import sparse
 from ..zoning import CappedMethod, ThresholdMethod, classify_zones
 from ..zoning.methods import TerritoryInputs
 from .baseline import ZoningSpec
-from .model import Scenario, ZoningChange
+from .changes import ZoningChange
+from .model import Scenario
 
 __all__ = ["Zoner"]
 
