@@ -1,21 +1,8 @@
 """The scenario model: named changes to a baseline, grids and seeded Monte Carlo draws.
 
-A :class:`Scenario` is a name and a tuple of changes. Every change is a small frozen dataclass
-that says what it touches (:attr:`Change.target`):
-
-==============  ===========================================================================
-target          changes
-==============  ===========================================================================
-``supply``      per practitioner: :class:`ScaleActivity`, :class:`RetireAbove`,
-                :class:`RemovePractitioners`, :class:`ActivityNoise` (random);
-                per commune: :class:`AddPractitioners`, :class:`AddSupply`,
-                :class:`ScaleSupply`, :class:`NewInstallations` (random)
-``demand``      :class:`ProjectPopulation` (factor per age band, or per commune and band),
-                :class:`WeightsVintage`, :class:`ScaleDemand`
-``decay``       :class:`DecayChange` (another decay, band-edge convention or parameters)
-``age``         :class:`AgeLimit` (the GP age variant: 65, 62, 60 or all)
-``zoning``      :class:`ZoningChange` (thresholds, caps, margin)
-==============  ===========================================================================
+A :class:`Scenario` is a name and a tuple of changes (:mod:`aplcore.scenarios.changes`, all
+exported here too): each is a small frozen dataclass that says what it touches
+(:attr:`Change.target`: ``supply``, ``demand``, ``decay``, ``age`` or ``zoning``).
 
 Random changes carry their seed and draw number, so a scenario is reproduced exactly from the
 scenario table (:func:`scenario_table` and :func:`scenarios_from_table` round-trip it).
