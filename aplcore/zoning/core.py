@@ -446,20 +446,42 @@ def _parts(
     terr: pd.DataFrame, table: pd.DataFrame, pop: pd.Series, regions: pd.Index
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """CSR of the territory parts: residents of each territory per région."""
+    return territory_parts(
+        terr.index.get_indexer(table["territory"]),
+        regions.get_indexer(table["region"]),
+        pop.to_numpy(),
+        n_territories=len(terr),
+    )
+
+
+def territory_parts(
+    territory: np.ndarray, region: np.ndarray, population: np.ndarray, *, n_territories: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Residents of each territory per région, as CSR arrays from commune positions.
+
+    Parameters
+    ----------
+    territory, region
+        Position of each commune's territory and région.
+    population
+        Population of each commune.
+    n_territories
+        Number of territories (rows of the CSR).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``indptr`` (int64), the région of each part (int64) and its population (float64), the
+        parts of a territory sorted by région.
+    """
     parts = (
-        pd.DataFrame(
-            {
-                "t": terr.index.get_indexer(table["territory"]),
-                "r": regions.get_indexer(table["region"]),
-                "p": pop.to_numpy(),
-            }
-        )
+        pd.DataFrame({"t": territory, "r": region, "p": population})
         .groupby(["t", "r"], sort=True)["p"]
         .sum()
         .reset_index()
     )
-    counts = np.bincount(parts["t"].to_numpy(), minlength=len(terr))
-    indptr = np.zeros(len(terr) + 1, dtype=np.int64)
+    counts = np.bincount(parts["t"].to_numpy(), minlength=n_territories)
+    indptr = np.zeros(n_territories + 1, dtype=np.int64)
     np.cumsum(counts, out=indptr[1:])
     return indptr, parts["r"].to_numpy(dtype=np.int64), parts["p"].to_numpy(dtype=np.float64)
 
