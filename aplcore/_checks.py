@@ -26,6 +26,7 @@ __all__ = [
     "check_non_negative_option",
     "check_non_negative_values",
     "check_one_of",
+    "check_positive_option",
     "non_negative_numbers",
     "require_columns",
 ]
@@ -160,6 +161,25 @@ def check_non_negative_option(
         return float(value)
     what = f"a non-negative number{f' of {unit}' if unit else ''}"
     msg = f"{name} must be {what}{' or None' if allow_none else ''}, found {value!r}."
+    raise ParameterError(msg)
+
+
+def check_positive_option(value: Any, *, name: str) -> float:
+    """A number option that must be finite and ``> 0`` (a cutoff, a rate, a number of days...).
+
+    Raises
+    ------
+    ParameterError
+        Not a number, not finite, zero or negative.
+    """
+    if (
+        isinstance(value, int | float | np.integer | np.floating)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value > 0
+    ):
+        return float(value)
+    msg = f"{name} must be a positive number, found {value!r}."
     raise ParameterError(msg)
 
 

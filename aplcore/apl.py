@@ -418,7 +418,7 @@ def _resolve_decay(
     return resolved
 
 
-def compute_apl(
+def compute_apl(  # noqa: PLR0913 - public entry point, keyword options
     travel_times: TravelTimes,
     *,
     demand: pd.Series,

@@ -38,6 +38,7 @@ from typing import Literal
 
 import numpy as np
 
+from ._checks import check_positive_option
 from .errors import ParameterError
 
 __all__ = [
@@ -132,7 +133,7 @@ class Decay:
             )
             raise ParameterError(msg)
         for name, value in zip(names, params, strict=True):
-            _positive(value, name)
+            check_positive_option(value, name=name)
 
     @property
     def kind_id(self) -> int:
@@ -274,21 +275,9 @@ PARAMETERS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _positive(value: float, what: str) -> float:
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        msg = f"{what} must be a positive number, found {value!r}."
-        raise ParameterError(msg) from None
-    if not (value > 0 and math.isfinite(value)):
-        msg = f"{what} must be a positive number, found {value!r}."
-        raise ParameterError(msg)
-    return value
-
-
 def linear_decay(cutoff: float, *, closed: Closed = "left", name: str = "linear") -> Decay:
     """``1 - t / cutoff`` up to ``cutoff`` minutes, 0 beyond."""
-    return Decay("linear", (_positive(cutoff, "cutoff"),), closed, name)
+    return Decay("linear", (check_positive_option(cutoff, name="cutoff"),), closed, name)
 
 
 def exponential_decay(
@@ -296,7 +285,10 @@ def exponential_decay(
 ) -> Decay:
     """``exp(-beta t)`` up to ``cutoff`` minutes, 0 beyond."""
     return Decay(
-        "exponential", (_positive(cutoff, "cutoff"), _positive(beta, "beta")), closed, name
+        "exponential",
+        (check_positive_option(cutoff, name="cutoff"), check_positive_option(beta, name="beta")),
+        closed,
+        name,
     )
 
 
@@ -304,7 +296,12 @@ def gaussian_decay(
     sigma: float, cutoff: float, *, closed: Closed = "left", name: str = "gaussian"
 ) -> Decay:
     """``exp(-t² / (2 sigma²))`` up to ``cutoff`` minutes, 0 beyond."""
-    return Decay("gaussian", (_positive(cutoff, "cutoff"), _positive(sigma, "sigma")), closed, name)
+    return Decay(
+        "gaussian",
+        (check_positive_option(cutoff, name="cutoff"), check_positive_option(sigma, name="sigma")),
+        closed,
+        name,
+    )
 
 
 def power_decay(
@@ -318,7 +315,11 @@ def power_decay(
     """``(t / t0) ** -beta`` for ``t > t0`` (1 below ``t0``) up to ``cutoff`` minutes, 0 beyond."""
     return Decay(
         "power",
-        (_positive(cutoff, "cutoff"), _positive(beta, "beta"), _positive(t0, "t0")),
+        (
+            check_positive_option(cutoff, name="cutoff"),
+            check_positive_option(beta, name="beta"),
+            check_positive_option(t0, name="t0"),
+        ),
         closed,
         name,
     )

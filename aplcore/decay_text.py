@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .errors import ParameterError
+
 __all__ = ["DECAY_FAMILIES", "decay_from_text"]
 
 #: Parameters of each decay family after ``KIND:``, as ``aplcore.decay`` names them.
@@ -53,7 +55,6 @@ def decay_from_text(spec: str, *, closed: str | None = None) -> Any:
         power_decay,
         step_decay,
     )
-    from .errors import ParameterError  # cli startup
 
     kind, sep, rest = spec.partition(":")
     kind = kind.strip()
@@ -102,7 +103,6 @@ _NAMES = {
 
 def _numbers(spec: str, kind: str, rest: str) -> list[list[float]]:
     """The numbers of ``FAMILY:PARAMETERS``, each error naming the parameter that is off."""
-    from .errors import ParameterError  # cli startup
 
     def fail(problem: str) -> None:
         msg = f"decay {spec!r}: {problem}; expected {DECAY_FAMILIES[kind]} (numbers, minutes)."

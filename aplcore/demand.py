@@ -6,7 +6,6 @@ relative to the national mean consumption (official DREES weights, published to 
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -91,7 +90,7 @@ def _band_weights(weights: Weights, *, stacklevel: int) -> pd.Series:
                 f"{AGE_BANDS[-1]}), found {len(values)}."
             )
             raise ParameterError(msg)
-    if not all(math.isfinite(v) and v >= 0 for v in values):
+    if bad_non_negative(np.asarray(values, dtype=np.float64)).any():
         msg = f"age-band weights must be finite and non-negative, found {values}."
         raise ParameterError(msg)
     check_plausible(

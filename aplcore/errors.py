@@ -105,12 +105,21 @@ class _Pointed:
     param: str | None
     value: object
 
-    def _point(self, message: str, fix: str | None, **where: object) -> None:
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        fix: str | None = None,
+        source: Source | None = None,
+        param: str | None = None,
+        value: object = NO_VALUE,
+    ) -> None:
+        super().__init__(message)  # ValueError or UserWarning, next in the subclass's MRO
         self.message = message
         self.fix = fix
-        self.source = where["source"]  # type: ignore[assignment]
-        self.param = where["param"]  # type: ignore[assignment]
-        self.value = where["value"]
+        self.source = source
+        self.param = param
+        self.value = value
 
     def render(
         self,
@@ -155,18 +164,6 @@ class AplcoreError(_Pointed, ValueError):
         The value of ``param`` the fix suggests, if any.
     """
 
-    def __init__(
-        self,
-        message: str = "",
-        *,
-        fix: str | None = None,
-        source: Source | None = None,
-        param: str | None = None,
-        value: object = NO_VALUE,
-    ) -> None:
-        super().__init__(message)
-        self._point(message, fix, source=source, param=param, value=value)
-
 
 class CommuneCodeError(AplcoreError):
     """Commune codes that are not 5-character INSEE codes (integers, lost leading zeros, ...)."""
@@ -204,18 +201,6 @@ class OsrmError(AplcoreError):
 class AplcoreWarning(_Pointed, UserWarning):
     """Base class of aplcore's warnings (same ``fix``, ``source``, ``param`` and ``value`` as
     :class:`AplcoreError`)."""
-
-    def __init__(
-        self,
-        message: str = "",
-        *,
-        fix: str | None = None,
-        source: Source | None = None,
-        param: str | None = None,
-        value: object = NO_VALUE,
-    ) -> None:
-        super().__init__(message)
-        self._point(message, fix, source=source, param=param, value=value)
 
 
 @contextlib.contextmanager

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ._version import __version__
-from .io.writers import RUN_FILE, atomic_write
+from .io.atomic import RUN_FILE, atomic_write
 
 __all__ = [
     "BUNDLED_DATA",

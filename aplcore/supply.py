@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._checks import bad_non_negative, clean_column_name, column_case_hint
+from ._checks import bad_non_negative, check_positive_option, clean_column_name, column_case_hint
 from .codes import normalise_codes
 from .errors import (
     DuplicateError,
@@ -489,12 +489,6 @@ def _practitioner_totals(rows: pd.DataFrame, column: str) -> pd.DataFrame:
     return pd.DataFrame({"practitioner_id": ids, "total": total, "share": share})
 
 
-def _positive(name: str, value: float) -> None:
-    if not (isinstance(value, int | float) and np.isfinite(value) and value > 0):
-        msg = f"{name} must be a positive number, found {value!r}."
-        raise ParameterError(msg)
-
-
 @dataclass(frozen=True)
 class PhysiotherapistFTERules(SupplyRules):
     """Physiotherapists' FTE: days worked in the year over the days of a full-time year.
@@ -547,12 +541,12 @@ class PhysiotherapistFTERules(SupplyRules):
         return cls(full_time_days=240.0, travel="deduct", max_fte=max_fte)
 
     def __post_init__(self) -> None:
-        _positive("full_time_days", self.full_time_days)
+        check_positive_option(self.full_time_days, name="full_time_days")
         if self.travel not in ("deduct", "add", "ignore"):
             msg = f"travel must be 'deduct', 'add' or 'ignore', found {self.travel!r}."
             raise ParameterError(msg)
         if self.max_fte is not None:
-            _positive("max_fte", self.max_fte)
+            check_positive_option(self.max_fte, name="max_fte")
 
     def counted(self, rows: pd.DataFrame) -> np.ndarray:
         """FTE of each row (practitioner × site)."""
@@ -644,11 +638,11 @@ class DentistFTERules(SupplyRules):
         )
 
     def __post_init__(self) -> None:
-        _positive("older_from", self.older_from)
-        _positive("older_weight", self.older_weight)
-        _positive("top_weight", self.top_weight)
+        check_positive_option(self.older_from, name="older_from")
+        check_positive_option(self.older_weight, name="older_weight")
+        check_positive_option(self.top_weight, name="top_weight")
         if self.both_weight is not None:
-            _positive("both_weight", self.both_weight)
+            check_positive_option(self.both_weight, name="both_weight")
         if not (isinstance(self.top_share, int | float) and 0 <= self.top_share <= 1):
             msg = f"top_share must be a share between 0 and 1, found {self.top_share!r}."
             raise ParameterError(msg)

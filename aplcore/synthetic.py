@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ._checks import bad_non_negative
 from .codes import as_code_index
 from .errors import InputFormatError, InvalidValueError, ParameterError, describe_values
 
@@ -221,7 +222,7 @@ def _inputs(communes: pd.DataFrame | pd.Series) -> tuple[pd.Series, pd.Series | 
         population = communes
     index = as_code_index(population.index, what="commune codes of the population")
     values = pd.to_numeric(population, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    bad = ~np.isfinite(values) | (values < 0)
+    bad = bad_non_negative(values)
     if bad.any():
         msg = (
             "populations must be known, finite and non-negative; found "

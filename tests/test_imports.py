@@ -18,11 +18,11 @@ SOURCES = (ROOT / "aplcore", ROOT / "kernels")
 TAGS = ("# lazy: numba", "# optional dependency", "# cli startup")
 #: The bound of issue 18 on function-level internal imports.
 TARGET = 40
-#: Bound over the whole package while the upper layers (cli, workflows, scenarios, zoning, plots,
-#: apl, weights, runinfo) are restructured; to be lowered to TARGET once they are.
-PACKAGE_BOUND = 180
-#: Untagged function-level imports tolerated meanwhile in those upper layers; to be lowered to 0.
-PACKAGE_UNTAGGED_BOUND = 163
+#: Bound over the whole package while the command line (cli/) is thinned: every other module holds
+#: 28 (all tagged), cli/ 33; to be lowered to TARGET once cli/ is thin.
+PACKAGE_BOUND = 60
+#: Untagged function-level imports tolerated meanwhile, all in cli/; to be lowered to 0.
+PACKAGE_UNTAGGED_BOUND = 25
 #: The lower layers, held to TARGET and to the tag rule now.
 LOWER_LAYERS = (
     "aplcore/__init__.py",

@@ -29,7 +29,7 @@ import pandas as pd
 
 from ..codes import normalise_codes
 from ..errors import InputFormatError, InvalidValueError, ParameterError, describe_values
-from .writers import atomic_write
+from .atomic import atomic_write
 
 __all__ = [
     "ASSUMED_LEVEL_CODES",

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from .._checks import bad_non_negative
 from ..aggregation import align_on_codes
 from ..errors import InvalidValueError, describe_values
 from .compose import add_source_line
@@ -22,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["plot_population_by_class"]
 
 
-def plot_population_by_class(
+def plot_population_by_class(  # noqa: PLR0913 - public entry point, keyword options
     values: pd.Series,
     population: pd.Series,
     *,
@@ -83,7 +84,7 @@ def plot_population_by_class(
         values, population, what="APL values", other_what="population"
     )
     weights = pd.to_numeric(population, errors="coerce").to_numpy(dtype=np.float64)
-    bad = ~np.isfinite(weights) | (weights < 0)
+    bad = bad_non_negative(weights)
     if bad.any():
         msg = (
             "population must be finite and non-negative, found "

@@ -327,7 +327,7 @@ def split_overseas(codes: pd.Index) -> tuple[pd.Index, dict[str, pd.Index]]:
 # the whole map
 
 
-def compose_map(
+def compose_map(  # noqa: PLR0913 - public entry point, keyword options
     geometries: pd.Series,
     colours: Sequence[str],
     handles: Sequence[Any],

@@ -139,7 +139,7 @@ def _default_source(contours: Any) -> str | None:
     return f"contours {origin}" if origin else None
 
 
-def plot_apl_map(
+def plot_apl_map(  # noqa: PLR0913 - public entry point, keyword options
     values: Any,
     contours: Any,
     *,
@@ -256,7 +256,7 @@ def plot_apl_map(
     return draw_map(geometries, colours, handles, legend_title=wrap(legend_unit), layout=layout)
 
 
-def plot_zoning_map(
+def plot_zoning_map(  # noqa: PLR0913 - public entry point, keyword options
     classes: pd.Series,
     contours: Any,
     *,

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
-from ..io.writers import atomic_write
+from ..io.atomic import atomic_write
 from .geometry import is_geographic, only_polygons, paths_of, total_bounds
 
 if TYPE_CHECKING:  # pragma: no cover

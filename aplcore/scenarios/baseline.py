@@ -25,7 +25,8 @@ from ..supply import GPActivityRules, SupplyRules, count_supply
 from ..traveltimes import TravelTimes
 from ._arrays import CommuneSupply, DemandState, commune_mask, positions_in
 from ._arrays import Practitioners as _Practitioners
-from .model import ActivityNoise, Change, Scenario
+from .changes import ActivityNoise, Change
+from .model import Scenario
 
 __all__ = ["Baseline", "Inputs", "ZoningSpec"]
 

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._checks import check_non_negative_option, check_positive_option
 from ..errors import InputFormatError, ParameterError
 from ..traveltimes import TravelTimes
 from ..traveltimes.geometry import to_geocentric
@@ -59,7 +60,7 @@ def _chunk_search(graph, targets, sources, offsets, cutoff):
     )
 
 
-def dijkstra_on_dask(
+def dijkstra_on_dask(  # noqa: PLR0913 - public entry point, keyword options
     client: Any,
     indptr: np.ndarray,
     indices: np.ndarray,
@@ -93,9 +94,7 @@ def dijkstra_on_dask(
             f"{weights.size} weights."
         )
         raise InputFormatError(msg)
-    if not (isinstance(cutoff, int | float) and math.isfinite(cutoff) and cutoff >= 0):
-        msg = f"cutoff must be a non-negative finite number, found {cutoff!r}."
-        raise ParameterError(msg)
+    check_non_negative_option(cutoff, name="cutoff", allow_none=False)
     src = np.ascontiguousarray(sources, dtype=np.int32)
     offsets = (
         np.zeros(src.size)
@@ -134,7 +133,7 @@ def dijkstra_on_dask(
     return tuple(np.concatenate([p[k] for p in parts]) for k in range(3))  # type: ignore[return-value]
 
 
-def road_times_on_dask(
+def road_times_on_dask(  # noqa: PLR0913 - public entry point, keyword options
     client: Any,
     road: Any,
     points: pd.DataFrame,
@@ -183,9 +182,7 @@ def road_times_on_dask(
     if not (isinstance(max_minutes, int | float) and math.isfinite(max_minutes)):
         msg = f"max_minutes must be a number of minutes, found {max_minutes!r}."
         raise ParameterError(msg)
-    if not (math.isfinite(access_speed_kmh) and access_speed_kmh > 0):
-        msg = f"access_speed_kmh must be a positive speed, found {access_speed_kmh!r}."
-        raise ParameterError(msg)
+    check_positive_option(access_speed_kmh, name="access_speed_kmh")
     labels = points[id_column] if id_column in points.columns else points.index.to_series()
     codes = np.asarray(labels.astype(str), dtype=object)
     if "lon" in points.columns and "lat" in points.columns:

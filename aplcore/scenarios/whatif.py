@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from .._checks import check_positive_option
 from ..errors import ParameterError, describe_values
 
 __all__ = ["Effects", "Siting", "exact_siting", "greedy_siting", "marginal_effect", "rank_sites"]
@@ -186,9 +187,7 @@ def _problem(
     if not np.isfinite(threshold):
         msg = f"threshold must be a finite APL, found {threshold!r}."
         raise ParameterError(msg)
-    if not (np.isfinite(activity) and activity > 0):
-        msg = f"activity per practitioner must be positive, found {activity!r}."
-        raise ParameterError(msg)
+    check_positive_option(activity, name="activity per practitioner")
     pop = (
         effects.demand
         if population is None
@@ -332,7 +331,7 @@ def _gain(p: _Problem, current: np.ndarray, k: int, objective: Objective) -> tup
     return float(pop[lifted].sum()), deficit
 
 
-def greedy_siting(
+def greedy_siting(  # noqa: PLR0913 - public entry point, keyword options
     effects: Effects,
     k: int,
     threshold: float,
@@ -429,7 +428,7 @@ def _check_objective(objective: str, k: int) -> None:
 _LIFT_MARGIN = 1e-9
 
 
-def exact_siting(
+def exact_siting(  # noqa: PLR0913 - public entry point, keyword options
     effects: Effects,
     k: int,
     threshold: float,

@@ -24,9 +24,11 @@ import pandas as pd
 from scipy import sparse
 
 from ..zoning import CappedMethod, ThresholdMethod, classify_zones
+from ..zoning.core import territory_parts
 from ..zoning.methods import TerritoryInputs
 from .baseline import ZoningSpec
-from .model import Scenario, ZoningChange
+from .changes import ZoningChange
+from .model import Scenario
 
 __all__ = ["Zoner"]
 
@@ -205,21 +207,15 @@ def _territory_inputs(
     _, constraints = method.caps(
         spec.caps, region_population=region_pop, cap_unit=spec.cap_unit, margin=spec.margin
     )
-    parts = (
-        pd.DataFrame({"t": position, "r": region_pos, "p": population})
-        .groupby(["t", "r"], sort=True)["p"]
-        .sum()
-        .reset_index()
+    indptr, part_region, part_population = territory_parts(
+        position, region_pos, population, n_territories=len(terr)
     )
-    counts = np.bincount(parts["t"].to_numpy(), minlength=len(terr))
-    indptr = np.zeros(len(terr) + 1, dtype=np.int64)
-    np.cumsum(counts, out=indptr[1:])
     return TerritoryInputs(
         territories=terr,
         regions=regions,
         part_indptr=indptr,
-        part_region=parts["r"].to_numpy(dtype=np.int64),
-        part_population=parts["p"].to_numpy(dtype=np.float64),
+        part_region=part_region,
+        part_population=part_population,
         decider=np.asarray(regions.get_indexer(terr["region"].astype(str)), dtype=np.int64),
         constraints=constraints,
     )

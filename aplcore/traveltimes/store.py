@@ -30,7 +30,7 @@ import pandas as pd
 from .._paths import refuse_special_file
 from ..codes import CODE_PATTERN, normalise_codes
 from ..errors import InputFormatError, MismatchError, describe_values
-from ..io.writers import atomic_write
+from ..io.atomic import atomic_write
 from .model import TravelTimes
 from .table import travel_times_from_table
 

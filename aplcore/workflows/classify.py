@@ -197,7 +197,7 @@ def _caps_options(
     return options
 
 
-def classify_files(
+def classify_files(  # noqa: PLR0913 - public entry point, keyword options
     apl: PathLike,
     territories: PathLike,
     *,

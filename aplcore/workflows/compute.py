@@ -15,10 +15,12 @@ from ..decay import BAND_NOTATION, Decay, get_decay
 from ..demand import read_demand
 from ..errors import ParameterError, reading
 from ..io import output_set, read_practitioners, write_csv, write_parquet
+from ..plots import apl_unit
 from ..runinfo import run_file_beside, write_run
 from ..supply import count_gp_activity
 from ..tables import read_frame
 from ..traveltimes.store import read_travel_times
+from .summary import map_of_bundled_communes
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -118,9 +120,6 @@ class ComputedAPL:
 
     def _map(self, path: Path, *, dpi: float) -> None:
         """The APL map, its legend in the unit of the demand used."""
-        from ..plots import apl_unit
-        from .summary import map_of_bundled_communes
-
         result = self.result
         map_of_bundled_communes(
             self.table["apl"],
@@ -155,7 +154,7 @@ class ComputedAPL:
         return "\n".join(lines)
 
 
-def compute_files(
+def compute_files(  # noqa: PLR0913 - public entry point, keyword options
     times: PathLike,
     population: PathLike,
     practitioners: PathLike,

@@ -11,10 +11,31 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .. import datasets, plots
+from .._version import __version__
+from ..apl import compute_apl
 from ..area import StudyArea, study_area
-from ..errors import OutputExistsError, ParameterError, Source
+from ..decay import BAND_NOTATION, get_decay
+from ..demand import standardise_population
+from ..errors import (
+    MissingCommuneError,
+    OutputExistsError,
+    ParameterError,
+    Source,
+    describe_values,
+)
+from ..io import output_set, read_population_by_age, write_csv
+from ..io.atomic import check_target
 from ..osrm import local_osrm
+from ..plots import save_figure
+from ..plots.maps import apl_unit
+from ..runinfo import BUNDLED_DATA, RUN_FILE, read_run_record, write_run
+from ..supply import count_gp_activity
+from ..synthetic import synthetic_practitioners
+from ..traveltimes.crowfly import travel_times_crow_fly
 from ..traveltimes.osrm import travel_times_from_osrm
+from ..traveltimes.roads import travel_times_from_graph
+from ..zoning import classify_zones
 from .summary import ZONE_LABELS, ZONING_NAMES, summarise
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -116,8 +137,6 @@ class DemoResult:
     @property
     def unit(self) -> str:
         """Unit of the APL values (per standardised inhabitant or per inhabitant)."""
-        from ..plots.maps import apl_unit
-
         return apl_unit(standardised=self.standardised)
 
     def __repr__(self) -> str:
@@ -189,11 +208,6 @@ class DemoResult:
         dict
             The files written, by role (``apl``, ``summary``, ``apl_map``, ...).
         """
-        from .._version import __version__
-        from ..io import output_set, write_csv
-        from ..plots import save_figure
-        from ..runinfo import BUNDLED_DATA, write_run
-
         names = check_demo_folder(out, overwrite=overwrite, maps=maps, map_format=map_format)
         with output_set(
             names.values(), overwrite=True, folder=Path(out), on_commit=on_commit
@@ -218,8 +232,6 @@ class DemoResult:
 
     def figures(self, *, dpi: float | None = None, date: Any = True) -> dict[str, Figure]:
         """The demo's maps and chart: ``apl_map``, ``zoning_map``, ``distribution``."""
-        from .. import datasets, plots
-
         options: dict[str, Any] = {"date": date}
         if dpi is not None:
             options["dpi"] = dpi
@@ -294,8 +306,6 @@ def previous_demo_outputs(out: Path) -> set[str]:
     They are the files its ``run.json`` lists, when the folder holds nothing else: a folder
     where the user put files of their own still needs ``overwrite``.
     """
-    from ..runinfo import RUN_FILE, read_run_record
-
     if not out.is_dir():
         return set()
     record = read_run_record(out)
@@ -316,8 +326,6 @@ def check_demo_folder(
     aplcore.errors.OutputExistsError
         ``out`` is a file, or holds files that are not a previous demo's (without ``overwrite``).
     """
-    from ..io.writers import check_target
-
     out = Path(out)
     if out.exists() and not out.is_dir():
         msg = f"the output folder {str(out)!r} is a file; expected a folder."
@@ -339,7 +347,7 @@ def _format_summary(summary: pd.DataFrame) -> str:
     return shown.to_string()
 
 
-def run_demo(
+def run_demo(  # noqa: PLR0913 - public entry point, keyword options
     area: StudyArea | None = None,
     *,
     roads: str | Path | None = None,
@@ -391,58 +399,21 @@ def run_demo(
     """
     import pandas as pd
 
-    from ..apl import compute_apl
-    from ..decay import BAND_NOTATION
-    from ..supply import count_gp_activity
-
     step = progress or _no_progress
     notes: list[str] = []
     with step("communes"):
         area = study_area(region="24") if area is None else area
         communes, scope = area.communes, area.core
-        notes.extend(area.notes)
-        if area.ring_minutes == float("inf"):
-            pass
-        elif area.ring_minutes > 0:
-            notes.append(
-                f"APL computed over {len(communes)} communes: the {len(scope)} of the area and "
-                f"{len(area.ring)} neighbours within {area.ring_minutes:g} min, so that border "
-                "communes see the supply and demand beyond the border; results are for the "
-                "area only."
-            )
-        else:
-            notes.append(
-                f"APL computed on the {len(scope)} communes of the area alone (no neighbour "
-                "ring): border communes miss the supply and demand beyond the border."
-            )
+        notes.extend(_area_notes(area))
     with step("travel times"):
-        from ..decay import get_decay
-
-        cutoff = float(get_decay(decay).cutoff)
-        if max_minutes < cutoff:
-            notes.append(
-                f"travel times are kept up to {max_minutes:g} min but the decay weighs pairs up "
-                f"to {cutoff:g} min: the pairs in between are missing (give --max-minutes "
-                f"{cutoff:g} or more)."
-            )
-            logger.warning("max_minutes %g is below the decay's cutoff %g", max_minutes, cutoff)
+        truncated = _cutoff_notes(decay, max_minutes)
+        notes.extend(truncated)
         tt = travel_times(communes, roads=roads, max_minutes=max_minutes, notes=notes)
         tt = _with_metadata(tt, area.metadata())
-        if max_minutes < cutoff:  # said in the notes: the missing pairs are accepted
+        if truncated:  # said in the notes: the missing pairs are accepted
             tt = tt.accept_truncation()
     with step("demand"):
-        population = communes["population"].astype("float64")
-        population.index = pd.Index(population.index.astype(object), name="code")
-        weights = None
-        if age_bands is None:
-            demand = population.rename("demand")
-            notes.append(
-                "demand: total population (population municipale), not age-standardised; "
-                "give --age-bands FILE to standardise it with the DREES 2023 weights."
-            )
-        else:
-            weights = "drees_gp_2023"
-            demand = _standardised_demand(Path(age_bands), population, notes=notes)
+        population, demand, weights = _demo_demand(communes, age_bands, notes=notes)
     with step("GP table (synthetic)"):
         practitioners = _synthetic_gps(communes, seed=seed)
         supply = count_gp_activity(practitioners, max_age=max_age)
@@ -457,11 +428,7 @@ def run_demo(
             tt, demand=demand, supply=supply, decay=decay, closed=closed, method=method
         )
         apl = result.apl.reindex(scope)
-        edges = ""
-        if result.decay.kind == "step":
-            edges = f" (bands {BAND_NOTATION[result.decay.closed]})"
-        ages = f"GPs aged ≤ {max_age}" if max_age is not None else "GPs of any age"
-        notes.append(f"APL: method {result.method}, decay {result.decay.name}{edges}, {ages}.")
+        notes.append(_apl_note(result, max_age))
     with step("zoning"):
         territory_table, zoning = _demo_zoning(
             apl, population.reindex(scope), communes.loc[scope], territory=territory, notes=notes
@@ -511,6 +478,67 @@ def run_demo(
     )
 
 
+def _demo_demand(
+    communes: pd.DataFrame, age_bands: str | Path | None, *, notes: list[str]
+) -> tuple[pd.Series, pd.Series, str | None]:
+    """Population, demand and the name of the age weights (``None``: total population)."""
+    import pandas as pd
+
+    population = communes["population"].astype("float64")
+    population.index = pd.Index(population.index.astype(object), name="code")
+    if age_bands is None:
+        notes.append(
+            "demand: total population (population municipale), not age-standardised; "
+            "give --age-bands FILE to standardise it with the DREES 2023 weights."
+        )
+        return population, population.rename("demand"), None
+    demand = _standardised_demand(Path(age_bands), population, notes=notes)
+    return population, demand, "drees_gp_2023"
+
+
+def _apl_note(result: APLResult, max_age: int | None) -> str:
+    """How the APL was computed, in one sentence."""
+    edges = ""
+    if result.decay.kind == "step":
+        edges = f" (bands {BAND_NOTATION[result.decay.closed]})"
+    ages = f"GPs aged ≤ {max_age}" if max_age is not None else "GPs of any age"
+    return f"APL: method {result.method}, decay {result.decay.name}{edges}, {ages}."
+
+
+def _area_notes(area: StudyArea) -> list[str]:
+    """The area's notes and a sentence on its neighbour ring."""
+    notes = list(area.notes)
+    communes, scope = area.communes, area.core
+    if area.ring_minutes == float("inf"):
+        pass
+    elif area.ring_minutes > 0:
+        notes.append(
+            f"APL computed over {len(communes)} communes: the {len(scope)} of the area and "
+            f"{len(area.ring)} neighbours within {area.ring_minutes:g} min, so that border "
+            "communes see the supply and demand beyond the border; results are for the "
+            "area only."
+        )
+    else:
+        notes.append(
+            f"APL computed on the {len(scope)} communes of the area alone (no neighbour "
+            "ring): border communes miss the supply and demand beyond the border."
+        )
+    return notes
+
+
+def _cutoff_notes(decay: str | Decay, max_minutes: float) -> list[str]:
+    """A warning when travel times stop before the decay's cutoff."""
+    cutoff = float(get_decay(decay).cutoff)
+    if max_minutes >= cutoff:
+        return []
+    logger.warning("max_minutes %g is below the decay's cutoff %g", max_minutes, cutoff)
+    return [
+        f"travel times are kept up to {max_minutes:g} min but the decay weighs pairs up "
+        f"to {cutoff:g} min: the pairs in between are missing (give --max-minutes "
+        f"{cutoff:g} or more)."
+    ]
+
+
 def _with_metadata(tt: TravelTimes, extra: Mapping[str, Any]) -> TravelTimes:
     import dataclasses
 
@@ -542,15 +570,12 @@ def travel_times(
     if osrm is not None or osrm_pbf is not None:
         return _osrm_travel_times(frame, osrm, osrm_pbf, max_minutes, notes)
     if roads is None:
-        from ..traveltimes.crowfly import travel_times_crow_fly
-
         tt = travel_times_crow_fly(frame, max_minutes=max_minutes)
         notes.append(
             f"travel times: crow-fly distances between town halls converted to car minutes "
             f"(model calibrated on Metric), pairs within {max_minutes:g} min."
         )
         return tt
-    from ..traveltimes.roads import travel_times_from_graph
 
     roads = Path(roads)
     graph = read_graph(roads)
@@ -610,14 +635,9 @@ def read_graph(path: str | Path) -> Any:
 
 def _standardised_demand(path: Path, population: pd.Series, *, notes: list[str]) -> pd.Series:
     """Standardised demand where the age-band file has the commune, total population elsewhere."""
-    from ..demand import standardise_population
-    from ..io import read_population_by_age
-
     bands = read_population_by_age(path)
     known = population.index.intersection(bands.index, sort=False)
     if len(known) == 0:
-        from ..errors import MissingCommuneError, describe_values
-
         msg = (
             f"the age-band file {path} has none of the {len(population)} communes of the "
             f"computation (first codes: {describe_values(population.index[:5].tolist())}; in "
@@ -642,8 +662,6 @@ def _standardised_demand(path: Path, population: pd.Series, *, notes: list[str])
 
 
 def _synthetic_gps(communes: pd.DataFrame, *, seed: int) -> pd.DataFrame:
-    from ..synthetic import synthetic_practitioners
-
     frame = communes[["population", "departement"]].copy()
     frame["population"] = frame["population"].astype("float64")
     return synthetic_practitioners(frame, seed=seed)
@@ -660,9 +678,6 @@ def _demo_zoning(
     """Zoning 2025 of the demo: Centre-Val de Loire's own caps when the whole région is in the
     area, its shares of the regional population elsewhere (said in the notes)."""
     import pandas as pd
-
-    from .. import datasets
-    from ..zoning import classify_zones
 
     if territory == "commune":
         units = pd.Series(apl.index, index=apl.index, dtype=object)

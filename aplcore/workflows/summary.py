@@ -6,6 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .. import datasets, plots
+from ..aggregation import aggregate
+from ..errors import MissingCommuneError, describe_values
+from ..plots.render import ZONE_COLOURS
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     from matplotlib.figure import Figure
@@ -50,9 +55,6 @@ def summarise(table: pd.DataFrame) -> pd.DataFrame:
     """
     import numpy as np
     import pandas as pd
-
-    from ..aggregation import aggregate
-    from ..plots.render import ZONE_COLOURS
 
     valid = table[np.isfinite(table["apl"].to_numpy(dtype=np.float64))]
     under = f"population_apl_under_{UNDER_THRESHOLD:g}"
@@ -120,9 +122,6 @@ def map_of_bundled_communes(
     MissingCommuneError
         None of the codes has a bundled contour (codes of another country or vintage).
     """
-    from .. import datasets, plots
-    from ..errors import MissingCommuneError, describe_values
-
     known = datasets.load_contours(france=True, as_wkb=True).index
     codes = values.index.intersection(known, sort=False)
     if len(codes) == 0:

@@ -10,6 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .. import datasets
+from ..codes import normalise_codes, update
+from ..errors import InputFormatError, ParameterError, describe_values
+from ..io import output_set, read_drees_apl, write_csv
+from ..runinfo import write_run
+from ..tables import read_table
+from ..zoning import classify_zones
 from .summary import ZONING_NAMES
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -107,9 +114,6 @@ class WorkbookZoning:
         dict
             The files written, by role.
         """
-        from ..io import output_set, write_csv
-        from ..runinfo import write_run
-
         names = workbook_outputs(out, map=map)
         data = dict(data or {})
         with output_set(
@@ -206,17 +210,11 @@ def read_published_apl(
     """
     import pandas as pd
 
-    from ..errors import InputFormatError, describe_values
-
     if isinstance(source, pd.DataFrame):
         frame, where = source, "the APL table"
     elif Path(source).suffix.lower() in (".xlsx", ".xls"):
-        from ..io import read_drees_apl
-
         frame, where = read_drees_apl(source, year), f"{Path(source).name}, sheet APL {year}"
     else:
-        from ..tables import read_table
-
         data = read_table(source, text_columns=(code_column,), what="the APL table")
         frame, where = data.data.to_pandas(), Path(source).name
     if code_column in frame.columns:
@@ -229,7 +227,6 @@ def read_published_apl(
             "'apl_65', the APL of GPs aged 65 or less) and the population column."
         )
         raise InputFormatError(msg)
-    from ..codes import normalise_codes
 
     out = pd.DataFrame(
         {
@@ -261,11 +258,6 @@ def merge_updated_codes(table: pd.DataFrame, *, to: int) -> tuple[pd.DataFrame, 
     import numpy as np
     import pandas as pd
 
-    try:
-        from ..codes import update
-    except ImportError:  # pragma: no cover - before the re-export in codes
-        from ..code_history import update
-
     updated = update(table.index, to=to)
     updated = pd.Series(updated.to_numpy(), index=table.index)
     changes = pd.DataFrame({"updated": updated[updated != updated.index.to_numpy()]})
@@ -291,8 +283,6 @@ def bundled_territories(codes: pd.Index, *, territory: str) -> pd.DataFrame:
     from the bundled communes (COG 2025)."""
     import pandas as pd
 
-    from .. import datasets
-
     table = datasets.load_communes(france=True).reindex(codes)
     if territory == "commune":
         units = pd.Series(codes, index=codes, dtype=object)
@@ -309,7 +299,7 @@ def bundled_territories(codes: pd.Index, *, territory: str) -> pd.DataFrame:
     )
 
 
-def zoning_from_workbook(
+def zoning_from_workbook(  # noqa: PLR0913 - public entry point, keyword options
     source: str | Path | pd.DataFrame,
     *,
     column: str,
@@ -360,9 +350,6 @@ def zoning_from_workbook(
     ...     "apl_generalistes.xlsx", column="apl_65", caps={"ZIP": 0.713}, cap_unit="share"
     ... )
     """
-    from ..errors import ParameterError
-    from ..zoning import classify_zones
-
     workbook = isinstance(source, str | Path) and Path(source).suffix.lower() in (".xlsx", ".xls")
     if workbook and column not in WORKBOOK_APL_COLUMNS:
         msg = (

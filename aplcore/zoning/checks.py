@@ -37,7 +37,7 @@ _CHECK_TYPES = {
 CHECK_COLUMNS = tuple(_CHECK_TYPES)
 
 
-def check_row(
+def check_row(  # noqa: PLR0913 - public entry point, keyword options
     *,
     region: object,
     constraint: str,
@@ -98,7 +98,7 @@ def describe_choices(overrides: pd.DataFrame, ids: np.ndarray) -> str:
     )
 
 
-def check_caps(
+def check_caps(  # noqa: PLR0913 - public entry point, keyword options
     *,
     zone_index: np.ndarray,
     zone_before: np.ndarray,

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
+from .._checks import bad_non_negative
 from ..codes import as_code_index
 from ..errors import (
     EmptyTerritoryWarning,
@@ -66,7 +67,7 @@ def _check_numbers(values: pd.Series, *, what: str, fix: str) -> np.ndarray:
     except (TypeError, ValueError) as exc:
         msg = f"{what} must be numbers, found {describe_values(values.head(5).tolist())}."
         raise InvalidValueError(msg) from exc
-    bad = ~np.isfinite(array) | (array < 0)
+    bad = bad_non_negative(array)
     if bad.any():
         pairs = zip(values.index[bad], array[bad], strict=True)
         found = describe_values([(c, float(v)) for c, v in pairs])
@@ -89,7 +90,7 @@ def _aligned(values: pd.Series, codes: pd.Index, *, what: str, repair: bool) -> 
     return values.reindex(codes)
 
 
-def classify_zones(
+def classify_zones(  # noqa: PLR0913 - public entry point, keyword options
     apl: pd.Series,
     *,
     population: pd.Series,
@@ -449,20 +450,42 @@ def _parts(
     terr: pd.DataFrame, table: pd.DataFrame, pop: pd.Series, regions: pd.Index
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """CSR of the territory parts: residents of each territory per région."""
+    return territory_parts(
+        terr.index.get_indexer(table["territory"]),
+        regions.get_indexer(table["region"]),
+        pop.to_numpy(),
+        n_territories=len(terr),
+    )
+
+
+def territory_parts(
+    territory: np.ndarray, region: np.ndarray, population: np.ndarray, *, n_territories: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Residents of each territory per région, as CSR arrays from commune positions.
+
+    Parameters
+    ----------
+    territory, region
+        Position of each commune's territory and région.
+    population
+        Population of each commune.
+    n_territories
+        Number of territories (rows of the CSR).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``indptr`` (int64), the région of each part (int64) and its population (float64), the
+        parts of a territory sorted by région.
+    """
     parts = (
-        pd.DataFrame(
-            {
-                "t": terr.index.get_indexer(table["territory"]),
-                "r": regions.get_indexer(table["region"]),
-                "p": pop.to_numpy(),
-            }
-        )
+        pd.DataFrame({"t": territory, "r": region, "p": population})
         .groupby(["t", "r"], sort=True)["p"]
         .sum()
         .reset_index()
     )
-    counts = np.bincount(parts["t"].to_numpy(), minlength=len(terr))
-    indptr = np.zeros(len(terr) + 1, dtype=np.int64)
+    counts = np.bincount(parts["t"].to_numpy(), minlength=n_territories)
+    indptr = np.zeros(n_territories + 1, dtype=np.int64)
     np.cumsum(counts, out=indptr[1:])
     return indptr, parts["r"].to_numpy(dtype=np.int64), parts["p"].to_numpy(dtype=np.float64)
 

@@ -28,7 +28,7 @@ def fill_order(apl: np.ndarray, population: np.ndarray) -> np.ndarray:
     return np.lexsort((positions, -population, apl))
 
 
-def capped_fill(
+def capped_fill(  # noqa: PLR0913 - public entry point, keyword options
     apl: np.ndarray,
     population: np.ndarray,
     part_indptr: np.ndarray,

@@ -26,6 +26,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from .._checks import bad_non_negative
 from ..codes import normalise_codes
 from ..errors import (
     DuplicateError,
@@ -196,7 +197,7 @@ def _check_qpv(frame: pd.DataFrame, communes: pd.Index) -> None:
     except (TypeError, ValueError) as exc:
         msg = f"QPV populations must be numbers, found {describe_values(rows['population'])}."
         raise InputFormatError(msg) from exc
-    if (~np.isfinite(values) | (values < 0)).any():
+    if bad_non_negative(values).any():
         msg = f"QPV populations must be finite and non-negative, found {describe_values(values)}."
         raise InputFormatError(msg)
     frame.loc[is_qpv, "population"] = values

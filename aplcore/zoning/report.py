@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..io.writers import atomic_write
+from ..io.atomic import atomic_write
 
 __all__ = ["build_report", "format_report", "national_schema", "write_csv"]
 

@@ -21,7 +21,7 @@ from aplcore.io import (
     write_csv,
     write_parquet,
 )
-from aplcore.io import writers as writers_module
+from aplcore.io import atomic as writers_module
 
 TABLE = pd.DataFrame({"apl": [1.5, 2.5]}, index=pd.Index(["01001", "01002"], name="code"))
 
