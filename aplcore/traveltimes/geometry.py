@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..codes import as_code_index
+from ..codes import CodeColumn, Ids, as_code_index, encode_codes
 from ..errors import InputFormatError, InvalidValueError, describe_values
 
 __all__ = ["GEOCENTRIC_CRS", "LAMBERT93", "commune_points", "pair_distance_km", "to_geocentric"]
@@ -53,6 +53,7 @@ def commune_points(
     code: str = "code",
     crs: Any = None,
     repair_integers: bool = False,
+    ids: Ids = "commune",
 ) -> tuple[pd.Index, np.ndarray]:
     """Commune codes and geocentric coordinates from a table of points.
 
@@ -69,6 +70,9 @@ def commune_points(
         CRS of ``x``/``y`` (default Lambert-93, EPSG:2154); ignored for lon/lat.
     repair_integers
         Zero-pad codes given as integers.
+    ids
+        ``"commune"`` (INSEE codes, validated) or ``"any"`` (any non-empty identifiers, for
+        points that are not communes: IRIS, grid cells, addresses...).
 
     Returns
     -------
@@ -94,7 +98,12 @@ def commune_points(
         msg = "communes is empty: expected one row per commune with its coordinates."
         raise InputFormatError(msg)
     raw_codes = communes[code] if code in communes.columns else communes.index
-    codes = as_code_index(raw_codes, what="commune codes", repair_integers=repair_integers)
+    if ids == "any":
+        column = CodeColumn(np.asarray(raw_codes), code, "ids")
+        names, (positions,) = encode_codes([column], ids=ids)
+        codes = as_code_index(pd.Index(names[positions], dtype=object), what="ids")
+    else:
+        codes = as_code_index(raw_codes, what="commune codes", repair_integers=repair_integers)
     cols = set(communes.columns)
     if {"lon", "lat"} <= cols or {"longitude", "latitude"} <= cols:
         xcol, ycol = ("lon", "lat") if {"lon", "lat"} <= cols else ("longitude", "latitude")
