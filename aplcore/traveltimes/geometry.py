@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..codes import CodeColumn, Ids, as_code_index, encode_codes
-from ..errors import InputFormatError, InvalidValueError, describe_values
+from ..errors import DuplicateError, InputFormatError, InvalidValueError, describe_values
 
 __all__ = ["GEOCENTRIC_CRS", "LAMBERT93", "commune_points", "pair_distance_km", "to_geocentric"]
 
@@ -101,7 +101,11 @@ def commune_points(
     if ids == "any":
         column = CodeColumn(np.asarray(raw_codes), code, "ids")
         names, (positions,) = encode_codes([column], ids=ids)
-        codes = as_code_index(pd.Index(names[positions], dtype=object), what="ids")
+        codes = pd.Index(names[positions], dtype=object)
+        if codes.has_duplicates:
+            dup = codes[codes.duplicated()].unique().tolist()
+            msg = f"point ids must be unique, found duplicated ids {describe_values(dup)}."
+            raise DuplicateError(msg)
     else:
         codes = as_code_index(raw_codes, what="commune codes", repair_integers=repair_integers)
     cols = set(communes.columns)
