@@ -210,7 +210,9 @@ def crow_fly_errors(
         ``mean_abs_error``, ``median_abs_error``, ``bias`` (model minus reference, minutes) and
         ``band_change_share``: among those pairs whose reference time is under 20 minutes, the
         share whose DREES band (1, 2/3, 1/3, 0 at 10/15/20 min, left-closed) differs under the
-        model. Subsets select on the reference time.
+        model; ``band_change_share_of_subset``: the same share among all the pairs of the
+        subset (so, for ``under_30``, a pair at 25 minutes predicted at 18 counts). Subsets
+        select on the reference time.
     """
     d = _finite_non_negative(distance_km, what="distances")
     ref = _finite_non_negative(reference_minutes, what="reference minutes")
@@ -231,6 +233,11 @@ def crow_fly_errors(
             "bias": float(np.mean(err)) if err.size else float("nan"),
             "n_pairs_under_20": int(short.sum()),
             "band_change_share": float(changed.mean()) if changed.size else float("nan"),
+            "band_change_share_of_subset": (
+                float((drees_band(pred[keep]) != drees_band(ref[keep])).mean())
+                if keep.any()
+                else float("nan")
+            ),
         }
     return out
 
