@@ -283,3 +283,26 @@ def test_points_by_id_with_lon_lat_and_the_file_path_give_the_same_times(extract
     for o, d, minutes in frame.itertuples(index=False):
         seconds = nx.shortest_path_length(G, ids[o], ids[d], weight="weight")
         assert minutes * 60 == pytest.approx(seconds, rel=1e-12, abs=1e-9)
+
+
+def test_matrix_command_reads_an_extract(shared_raw, tmp_path, capsys) -> None:
+    from aplcore import cli
+
+    path = shared_raw / "osm_extracts" / "gibraltar.osm.pbf"
+    road = road_graph_from_pbf(path)
+    rng = np.random.default_rng(5)
+    picked = rng.choice(road.n_nodes, 6, replace=False)
+    codes = [f"0100{k}" for k in range(1, 7)]
+    points = pd.DataFrame({"code": codes, "lon": road.x[picked], "lat": road.y[picked]})
+    points.to_csv(tmp_path / "points.csv", index=False)
+    out = tmp_path / "matrix.csv"
+    argv = ["matrix", "--communes", str(tmp_path / "points.csv"), "--roads", str(path)]
+    assert cli.main([*argv, "--out", str(out)]) == 0, capsys.readouterr()
+    written = pd.read_csv(out, dtype={"origin": str, "destination": str})
+    expected = travel_times_from_graph(road, points, max_minutes=30, progress=False).to_frame()
+    assert len(written) == len(expected) > 6
+    np.testing.assert_allclose(
+        written.sort_values(["origin", "destination"])["minutes"].to_numpy(),
+        expected.sort_values(["origin", "destination"])["minutes"].to_numpy(),
+        rtol=1e-9,
+    )

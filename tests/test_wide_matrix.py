@@ -232,3 +232,44 @@ def test_real_isere_matrix_in_seconds(shared_raw) -> None:
     reference = dense_reference(frame, 20, per_unit=1 / 60)
     assert pairs_of(tt) == pytest.approx(reference, rel=1e-12)
     assert tt.metadata["params"]["shape"] == [512, 512]
+
+
+# ------------------------------------------------------------------ command line
+def test_compute_reads_a_wide_matrix_in_seconds_like_the_long_table(tmp_path, capsys) -> None:
+    from aplcore import cli
+
+    codes = ["45001", "45002", "45004", "45005"]
+    pairs = {("45001", "45002"): 8.0, ("45002", "45004"): 10.0, ("45004", "45005"): 15.0}
+    pairs |= {(b, a): t for (a, b), t in pairs.items()}
+    long = pd.DataFrame(
+        [(a, b, t) for (a, b), t in pairs.items()], columns=["origin", "destination", "minutes"]
+    )
+    wide = pd.DataFrame(np.nan, index=pd.Index(codes, name="id"), columns=codes)
+    for (a, b), t in pairs.items():
+        wide.loc[a, b] = t * 60
+    long.to_csv(tmp_path / "long.csv", index=False)
+    wide.to_csv(tmp_path / "wide.csv", sep=";")
+    pd.DataFrame({"code": codes, "population": [1000, 2500, 400, 800]}).to_csv(
+        tmp_path / "population.csv", index=False
+    )
+    pd.DataFrame(
+        {
+            "practitioner_id": ["a", "b", "c"],
+            "commune": ["45001", "45002", "45005"],
+            "activity": [5000.0, 3000.0, 7000.0],
+            "age": [50, 60, 40],
+        }
+    ).to_csv(tmp_path / "gps.csv", index=False)
+    common = ["--population", str(tmp_path / "population.csv")]
+    common += ["--practitioners", str(tmp_path / "gps.csv")]
+    outputs = {}
+    for name, extra in (
+        ("long", ["--times", str(tmp_path / "long.csv")]),
+        ("wide", ["--times", str(tmp_path / "wide.csv"), "--layout", "wide"]),
+    ):
+        if name == "wide":
+            extra += ["--time-units", "seconds"]
+        out = tmp_path / f"apl_{name}.csv"
+        assert cli.main(["compute", *extra, *common, "--out", str(out)]) == 0, capsys.readouterr()
+        outputs[name] = pd.read_csv(out, dtype={"code": str}).set_index("code")
+    pd.testing.assert_frame_equal(outputs["long"], outputs["wide"])

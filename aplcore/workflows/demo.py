@@ -494,6 +494,8 @@ def run_demo(
         "territory": territory,
         "zoning_method": "zonage_2025",
     }
+    if "stand_in" in tt.metadata:
+        settings["travel_times_error"] = tt.metadata["stand_in"]
     return DemoResult(
         table=table,
         practitioners=practitioners.set_index("practitioner_id"),
@@ -539,7 +541,7 @@ def travel_times(
     from ..traveltimes.roads import travel_times_from_graph
 
     roads = Path(roads)
-    graph = read_graph(roads)
+    graph = roads if roads.name.lower().endswith(".pbf") else read_graph(roads)
     tt = travel_times_from_graph(graph, frame, max_minutes=max_minutes)
     snap = tt.metadata.get("snap_distance_m", {})
     note = f"travel times: road graph {roads.name}, pairs within {max_minutes:g} min"

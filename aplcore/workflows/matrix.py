@@ -174,4 +174,6 @@ def commune_matrix(
         "communes": source, "travel_times": "road graph" if roads is not None else "crow-fly",
         "max_minutes": max_minutes, "study_area": recorded or None,
     }  # fmt: skip
+    if "stand_in" in tt.metadata:
+        settings["travel_times_error"] = tt.metadata["stand_in"]
     return CommuneMatrix(tt, source, notes=notes, area=chosen, settings=settings, data=data)
