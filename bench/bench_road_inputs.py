@@ -76,12 +76,14 @@ def read_aplcore(path: Path):
 
 
 def peak_rss_mib(tool: str, path: Path) -> float:
-    """Max RSS (MiB) of a fresh process that imports aplcore and runs one reader."""
+    """Peak resident memory (VmHWM, MiB) of a fresh process that imports aplcore and runs one
+    reader (``ru_maxrss`` would carry the parent's peak across ``exec``)."""
     here = str(Path(__file__).parent)
     code = (
-        f"import resource, sys; sys.path.insert(0, {here!r}); import aplcore, pyarrow.csv;"
+        f"import sys; sys.path.insert(0, {here!r}); import aplcore, pyarrow.csv;"
         f"import bench_road_inputs as b; b.read_{tool}({str(path)!r});"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
+        "line = [x for x in open('/proc/self/status') if x.startswith('VmHWM')][0];"
+        "print(int(line.split()[1]) / 1024)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return float(out.stdout.strip().splitlines()[-1])
