@@ -306,3 +306,28 @@ def test_matrix_command_reads_an_extract(shared_raw, tmp_path, capsys) -> None:
         expected.sort_values(["origin", "destination"])["minutes"].to_numpy(),
         rtol=1e-9,
     )
+
+
+def test_dask_path_runs_on_the_extract_and_equals_the_local_one(shared_raw) -> None:
+    distributed = pytest.importorskip("distributed")
+    from aplcore.scenarios.distributed import road_times_on_dask
+
+    road = road_graph_from_pbf(shared_raw / "osm_extracts" / "gibraltar.osm.pbf")
+    rng = np.random.default_rng(13)
+    picked = rng.choice(road.n_nodes, 40, replace=False)
+    points = pd.DataFrame(
+        {"lon": road.x[picked] + 1e-4, "lat": road.y[picked]},
+        index=pd.Index([f"cell-{k:03d}" for k in range(40)], name="id"),
+    )
+    local = travel_times_from_graph(road, points, max_minutes=10, ids="any", progress=False)
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        remote = road_times_on_dask(client, road, points, 10, chunk=8, progress=False)
+    assert remote.codes.tolist() == local.codes.tolist()
+    np.testing.assert_array_equal(remote.indptr, local.indptr)
+    np.testing.assert_array_equal(remote.indices, local.indices)
+    np.testing.assert_array_equal(remote.minutes, local.minutes)
