@@ -74,3 +74,17 @@ def test_published_figures_match_the_committed_report(where) -> None:
     text = (REPO / where).read_text("utf-8").replace("\u202f", " ")
     for figure in published_sentences(crow_fly_error_report()):
         assert figure in text, f"{where} does not show {figure!r} from crow_fly_error.json"
+
+
+def test_run_record_of_a_crow_fly_matrix_states_the_error(tmp_path, capsys) -> None:
+    from aplcore import cli
+
+    out = tmp_path / "matrix.csv"
+    argv = ["matrix", "--departement", "36", "--ring-minutes", "0", "--out", str(out)]
+    assert cli.main(argv) == 0, capsys.readouterr()
+    record = json.loads((tmp_path / "matrix.run.json").read_text("utf-8"))
+    error = record["settings"]["travel_times_error"]
+    assert "stand-in" in error["note"]
+    assert error["error_under_20_min"] == {
+        name: values["under_20"] for name, values in crow_fly_error_report()["sources"].items()
+    }
