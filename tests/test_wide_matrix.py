@@ -273,3 +273,11 @@ def test_compute_reads_a_wide_matrix_in_seconds_like_the_long_table(tmp_path, ca
         assert cli.main(["compute", *extra, *common, "--out", str(out)]) == 0, capsys.readouterr()
         outputs[name] = pd.read_csv(out, dtype={"code": str}).set_index("code")
     pd.testing.assert_frame_equal(outputs["long"], outputs["wide"])
+
+
+def test_decimal_commas_are_named_with_a_fix(tmp_path) -> None:
+    path = tmp_path / "wide.csv"
+    path.write_text("id;01001;01002\n01001;0;12,5\n01002;13,0;0\n")
+    expected = r"column 2 \('01001'\).*row 2: '13,0'.*look like decimal commas"
+    with pytest.raises(InvalidValueError, match=expected):
+        travel_times_from_table(path, layout="wide")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -270,6 +271,8 @@ def _joined(parts: list[np.ndarray]) -> np.ndarray:
     return out
 
 
+_DECIMAL_COMMA = re.compile(r"^\s*-?\d+,\d+\s*$")
+
 #: Text read as a blank cell (unreachable), besides the empty cell.
 NA_TEXT = ("NA", "N/A", "NaN", "nan", "NULL", "null", "None", "-")
 
@@ -297,9 +300,16 @@ def _refuse_text(column: Any, name: str, k: int, offset: int) -> None:
     shown = ", ".join(f"row {offset + i + 1}: {text[i]!r}" for i in bad[:5])
     if len(bad) > 5:
         shown += f" and {len(bad) - 5} more"
+    comma = any(_DECIMAL_COMMA.match(text[i]) for i in bad[:5])
+    hint = (
+        " They look like decimal commas: convert the file to decimal points (or read it with "
+        "pandas.read_csv(..., decimal=',') and pass the DataFrame)."
+        if comma
+        else ""
+    )
     msg = (
         f"{_WHAT}: column {k + 2} ({name!r}) holds values that are not numbers (row 1 = first "
-        f"data row): {shown}. Give travel times as numbers, blank or NA where unreachable."
+        f"data row): {shown}. Give travel times as numbers, blank or NA where unreachable.{hint}"
     )
     raise InvalidValueError(msg)
 
