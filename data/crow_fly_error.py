@@ -26,16 +26,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from calibrate_crow_fly import FIT_MAX_KM, default_raw, load_pairs, rounded
+from calibrate_crow_fly import FIT_MAX_KM, default_raw, load_pairs, rounded, write_json
 
 from aplcore.traveltimes.crowfly import (
     CrowFlyModel,
@@ -150,11 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"not found: {args.raw / ISERE}", file=sys.stderr)
         return 1
     report = measure(args.raw)
-    fd, tmp = tempfile.mkstemp(dir=args.output.parent, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(report, fh, indent=2, ensure_ascii=False)
-        fh.write("\n")
-    os.replace(tmp, args.output)
+    write_json(report, args.output)
     print(json.dumps({k: report[k] for k in ("sources", "better_elsewhere")}, indent=2))
     return 0
 
