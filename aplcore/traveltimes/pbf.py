@@ -50,6 +50,7 @@ import logging
 import math
 import os
 import re
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -242,8 +243,10 @@ def read_pbf_edges(
     if not path.is_file():
         msg = f"OSM extract not found: {path}."
         raise InputFormatError(msg)
-    refs: list[np.ndarray] = []
-    coords: list[np.ndarray] = []
+    refs = array("q")  # node ids of the kept ways, end to end
+    lons = array("d")
+    lats = array("d")
+    sizes = array("q")  # nodes per kept way
     way_highway: list[str] = []
     way_maxspeed: list[float] = []
     way_forward: list[bool] = []
@@ -261,14 +264,17 @@ def read_pbf_edges(
             tags = way.tags
             if not is_drivable(tags):
                 continue
-            nodes = way.nodes
-            refs.append(np.fromiter((n.ref for n in nodes), dtype=np.int64, count=len(nodes)))
-            coords.append(
-                np.array(
-                    [(n.lon, n.lat) if n.location.valid() else (math.nan, math.nan) for n in nodes],
-                    dtype=np.float64,
-                ).reshape(-1, 2)
-            )
+            count = 0
+            for node in way.nodes:
+                refs.append(node.ref)
+                if node.location.valid():
+                    lons.append(node.lon)
+                    lats.append(node.lat)
+                else:  # outside the extract: its segments are dropped
+                    lons.append(math.nan)
+                    lats.append(math.nan)
+                count += 1
+            sizes.append(count)
             forward, backward = directions(tags)
             way_forward.append(forward)
             way_backward.append(backward)
@@ -277,7 +283,7 @@ def read_pbf_edges(
     except RuntimeError as exc:
         msg = f"cannot read {path.name} as an OpenStreetMap file ({exc})."
         raise InputFormatError(msg) from exc
-    if not refs:
+    if not sizes:
         msg = (
             f"{path.name} holds no drivable way ({n_highway_ways} ways tagged highway, none "
             "open to cars): is it an OpenStreetMap extract of the area?"
@@ -290,15 +296,16 @@ def read_pbf_edges(
         fallback_kmh=fallback,
     )
     return _edges(
-        refs,
-        coords,
+        np.frombuffer(refs, dtype=np.int64),
+        np.column_stack([np.frombuffer(lons), np.frombuffer(lats)]),
+        np.frombuffer(sizes, dtype=np.int64),
         way_speed,
         np.array(way_forward),
         np.array(way_backward),
         metadata={
             "source_file": path.name,
             "n_highway_ways": n_highway_ways,
-            "n_ways": len(refs),
+            "n_ways": len(sizes),
             "speed_sources": sources,
             "fallback_kmh": fallback,
         },
@@ -334,8 +341,9 @@ def impute_speeds(
 
 
 def _edges(
-    refs: list[np.ndarray],
-    coords: list[np.ndarray],
+    all_refs: np.ndarray,
+    xy: np.ndarray,
+    sizes: np.ndarray,
     way_speed: np.ndarray,
     forward: np.ndarray,
     backward: np.ndarray,
@@ -344,9 +352,6 @@ def _edges(
 ) -> PbfEdges:
     """Consecutive nodes of each way as edges; segments touching a node missing from the
     extract (a way cut at its border) are dropped."""
-    sizes = np.array([r.size for r in refs])
-    all_refs = np.concatenate(refs)
-    xy = np.concatenate(coords)
     node_ids, inverse = np.unique(all_refs, return_inverse=True)
     lon = np.full(node_ids.size, np.nan)
     lat = np.full(node_ids.size, np.nan)
