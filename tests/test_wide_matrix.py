@@ -281,3 +281,15 @@ def test_decimal_commas_are_named_with_a_fix(tmp_path) -> None:
     expected = r"column 2 \('01001'\).*row 2: '13,0'.*look like decimal commas"
     with pytest.raises(InvalidValueError, match=expected):
         travel_times_from_table(path, layout="wide")
+
+
+def test_repeated_header_names_in_a_file_are_refused_whatever_duplicates_says(tmp_path) -> None:
+    path = tmp_path / "wide.csv"
+    path.write_text("id,01001,01002,01002\n01001,0,9,4\n01002,5,0,0\n")
+    for mode in ("error", "min", "first"):
+        with pytest.raises(DuplicateError, match=r"01002 at columns 3, 4.*pandas.read_csv"):
+            travel_times_from_table(path, layout="wide", duplicates=mode)
+    frame = pd.read_csv(path, dtype={"id": str})  # pandas renames the repeat 01002.1
+    frame.columns = ["id", "01001", "01002", "01002"]
+    tt = travel_times_from_table(frame, layout="wide", duplicates="min")
+    assert pairs_of(tt)[("01001", "01002")] == 4.0

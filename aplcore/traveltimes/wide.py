@@ -188,6 +188,7 @@ def _blocks(
         names = column_names(path, sep=sep)
         if len(names) < 2:
             return names, iter(())
+        _refuse_repeated_names(names, path)
         rows = block_rows or max(1, BLOCK_CELLS // len(names))
         # iter_batches sizes CSV blocks at 40 bytes a row: ask for as many "rows" as the bytes
         # of ``rows`` wide rows take
@@ -209,6 +210,25 @@ def _blocks(
     names = [str(c) for c in table.column_names]
     rows = block_rows or max(1, BLOCK_CELLS // max(1, len(names)))
     return names, iter(table.to_batches(max_chunksize=rows))
+
+
+def _refuse_repeated_names(names: list[str], path: Path) -> None:
+    """A file's reader selects columns by name: repeated header names cannot be told apart."""
+    seen: dict[str, list[int]] = {}
+    for k, name in enumerate(names[1:]):
+        seen.setdefault(name, []).append(k + 2)
+    repeated = {name: at for name, at in seen.items() if len(at) > 1}
+    if repeated:
+        shown = describe_values(
+            [f"{name} at columns {', '.join(map(str, at))}" for name, at in repeated.items()]
+        )
+        msg = (
+            f"{_WHAT} ({path.name}): {len(repeated)} ids are given more than once in the header "
+            f"(column 1 = the origin ids): {shown}. Remove the repeated columns, or read the "
+            "file with pandas.read_csv and pass the DataFrame (duplicates='min' or 'first' then "
+            "resolve them)."
+        )
+        raise DuplicateError(msg)
 
 
 def _frame_to_arrow(frame: pd.DataFrame) -> pa.Table:
