@@ -130,7 +130,19 @@ def travel_times_from_table(  # noqa: PLR0913 - public entry point, keyword opti
         Read a CSV or Parquet file in batches of about this many rows, each reduced at once to
         positions and times, so that files larger than memory can be read (see
         :func:`from_batches`). By default, files larger than 1 GiB are read in batches of
-        ``2**22`` rows and others whole; the result is the same.
+        ``2**22`` rows and others whole; the result is the same. With ``layout="wide"``: rows
+        of the matrix per block (default: about 4 million cells a block).
+    layout
+        ``"long"``: one row per pair (columns ``origin``, ``destination``, ``minutes``).
+        ``"wide"``: a square or rectangular matrix as ``osrm::osrmTable``, r5r and GIS tools
+        export it: the first column holds the origin ids (whatever its name; for a DataFrame,
+        its index when that is not a plain range), each other column is one destination
+        named by its id, each cell a time in ``units``; a blank or NA cell is an unreachable
+        pair. ``origin``, ``destination`` and ``minutes`` are not used. The matrix is read in
+        blocks of rows and only the cells within ``max_minutes`` are kept, so a 5 000 × 5 000
+        matrix never sits whole in memory. Bad cells are named by row, column and value; an id
+        given twice as a row or a column is refused unless ``duplicates`` resolves it (a
+        file's repeated header names are always refused: read it with pandas to resolve them).
 
     Returns
     -------
