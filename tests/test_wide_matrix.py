@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aplcore.errors import (
@@ -132,6 +132,7 @@ def test_blocks_of_one_row_give_the_same_result(tmp_path) -> None:
     assert pairs_of(whole) == pairs_of(blocks) == pytest.approx(dense_reference(frame, 30))
 
 
+@settings(max_examples=25)  # each example reads two tables (about 1 s under load)
 @given(
     st.integers(1, 8),
     st.integers(1, 8),
