@@ -10,8 +10,9 @@ Workloads (``APLCORE_BENCH_SIZE=small`` selects the smoke sizes in brackets):
   ``road_graph_from_pbf`` and by osmium's own plain reading (``osmium.FileProcessor`` counting
   the nodes of the file); throughput in nodes of the file per second.
 
-``pbf_times`` is the helper for the comparison with OSRM on the same extract: the road graph's
-times between the same points, as a long table.
+``pbf_times`` and ``compare_times`` are the helpers for the comparison with OSRM on the same
+extract: the road graph's times between the same points, as a long table, and the median
+relative difference, share within 10 % and band changes against another engine's table.
 
 Run::
 
@@ -112,6 +113,31 @@ def pbf_times(pbf: str | Path, points: pd.DataFrame, max_minutes: float = MAX_MI
     return tt.to_frame()
 
 
+def compare_times(ours: pd.DataFrame, theirs: pd.DataFrame) -> dict[str, float]:
+    """Road-graph times against another engine's (e.g. OSRM's table on the same extract), on
+    the pairs of distinct points both give: median relative difference ``ours / theirs - 1``,
+    share within 10 %, mean difference (minutes), share of pairs under 20 minutes (theirs)
+    whose DREES band changes. Both frames: ``origin, destination, minutes``."""
+    from aplcore.traveltimes.crowfly import drees_band
+
+    keys = ["origin", "destination"]
+    joined = ours.merge(theirs, on=keys, suffixes=("_ours", "_theirs"))
+    joined = joined[joined["origin"] != joined["destination"]]
+    a = joined["minutes_ours"].to_numpy()
+    b = joined["minutes_theirs"].to_numpy()
+    relative = a / b - 1.0
+    short = b < 20
+    return {
+        "n_pairs": len(joined),
+        "median_relative_difference": float(np.median(relative)),
+        "share_within_10_percent": float(np.mean(np.abs(relative) <= 0.10)),
+        "mean_difference_min": float(np.mean(a - b)),
+        "band_change_share_under_20": float(
+            np.mean(drees_band(a[short]) != drees_band(b[short])) if short.any() else np.nan
+        ),
+    }
+
+
 def extract_path(name: str) -> Path:
     path = SHARED / "data" / "raw" / "osm_extracts" / f"{name}.osm.pbf"
     if not path.is_file():
@@ -170,6 +196,11 @@ def test_pbf_times_helper_returns_the_graph_times() -> None:
     frame = pbf_times(path, points)
     assert set(frame["origin"]) <= set(points.index)
     assert (frame["minutes"] <= MAX_MINUTES).all()
+    same = compare_times(frame, frame)
+    assert same["median_relative_difference"] == 0.0
+    assert same["share_within_10_percent"] == 1.0
+    slower = compare_times(frame.assign(minutes=frame["minutes"] * 1.2), frame)
+    assert slower["median_relative_difference"] == pytest.approx(0.2)
 
 
 # ------------------------------------------------------------------------------ README rows
