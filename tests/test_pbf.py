@@ -331,3 +331,13 @@ def test_dask_path_runs_on_the_extract_and_equals_the_local_one(shared_raw) -> N
     np.testing.assert_array_equal(remote.indptr, local.indptr)
     np.testing.assert_array_equal(remote.indices, local.indices)
     np.testing.assert_array_equal(remote.minutes, local.minutes)
+
+
+def test_metadata_names_the_extract_and_the_speed_rules(extract) -> None:
+    path, road = extract
+    points = pd.DataFrame(
+        {"lon": road.x[:3], "lat": road.y[:3]}, index=pd.Index(["a", "b", "c"], name="id")
+    )
+    params = travel_times_from_graph(road, points, ids="any", progress=False).metadata["params"]
+    assert params["source_file"] == path.name
+    assert params["speed_sources"] == road.metadata["speed_sources"]

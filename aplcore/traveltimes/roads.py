@@ -720,6 +720,11 @@ def travel_times_from_road_graph(  # noqa: PLR0913 - public entry point, keyword
             "imputed_edges": road.metadata.get("imputed_edges", 0),
             "n_nodes": road.n_nodes,
             "n_edges": road.n_edges,
+            **{  # an OSM extract says which file and how its speeds were found
+                key: road.metadata[key]
+                for key in ("source_file", "n_ways", "speed_sources")
+                if key in road.metadata
+            },
         },
         "snap_distance_m": {
             "max": float(snap_m.max()),
