@@ -294,3 +294,15 @@ def test_repeated_header_names_in_a_file_are_refused_whatever_duplicates_says(tm
     frame.columns = ["id", "01001", "01002", "01002"]
     tt = travel_times_from_table(frame, layout="wide", duplicates="min")
     assert pairs_of(tt)[("01001", "01002")] == 4.0
+
+
+def test_errors_carry_the_cell_and_the_parameter(tmp_path) -> None:
+    path = tmp_path / "wide.csv"
+    path.write_text("id,01001,01002\n01001,0,9\n01002,-4,0\n")
+    with pytest.raises(InvalidValueError) as caught:
+        travel_times_from_table(path, layout="wide")
+    assert caught.value.source == ("wide.csv", 3, "01001")  # line 3: the header is line 1
+    path.write_text("id,01001,01002\n01001,0,9\n01001,8,0\n")
+    with pytest.raises(DuplicateError, match="pass duplicates='min'") as caught:
+        travel_times_from_table(path, layout="wide")
+    assert caught.value.param == "duplicates"

@@ -29,7 +29,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..codes import CodeColumn, Ids, RowNumbers, encode_codes
-from ..errors import DuplicateError, InputFormatError, InvalidValueError, describe_values
+from ..errors import (
+    DuplicateError,
+    InputFormatError,
+    InvalidValueError,
+    Source,
+    describe_values,
+)
 from ..tables import column_names, iter_batches, to_arrow
 
 __all__ = ["WideCells", "read_wide"]
@@ -122,6 +128,7 @@ def read_wide(
         )
         raise InputFormatError(msg)
     destinations = names[1:]
+    file = Path(source).name if isinstance(source, str | os.PathLike) else None
     row_ids: list[Any] = []
     rows: list[np.ndarray] = []
     columns: list[np.ndarray] = []
@@ -131,7 +138,7 @@ def read_wide(
     offset = 0
     for batch in blocks:
         row_ids.append(batch.column(0))
-        block = _numbers(batch, destinations, offset)
+        block = _numbers(batch, destinations, offset, file)
         r, c, v = _kept(block, cut)
         rows.append(r + offset)
         columns.append(c)
@@ -224,11 +231,14 @@ def _refuse_repeated_names(names: list[str], path: Path) -> None:
         )
         msg = (
             f"{_WHAT} ({path.name}): {len(repeated)} ids are given more than once in the header "
-            f"(column 1 = the origin ids): {shown}. Remove the repeated columns, or read the "
-            "file with pandas.read_csv and pass the DataFrame (duplicates='min' or 'first' then "
-            "resolve them)."
+            f"(column 1 = the origin ids): {shown}."
         )
-        raise DuplicateError(msg)
+        fix = (
+            "Remove the repeated columns, or read the file with pandas.read_csv and pass the "
+            "DataFrame (duplicates='min' or 'first' then resolve them)."
+        )
+        first = next(iter(repeated))
+        raise DuplicateError(msg, fix=fix, source=Source.of(path.name, line=1, column=first))
 
 
 def _frame_to_arrow(frame: pd.DataFrame) -> pa.Table:
@@ -246,7 +256,12 @@ def _frame_to_arrow(frame: pd.DataFrame) -> pa.Table:
     return pa.Table.from_arrays(arrays, names=[str(c) for c in frame.columns])
 
 
-def _numbers(batch: Any, destinations: list[str], offset: int) -> np.ndarray:
+def _cell(file: str | None, row: int, column: str) -> Source | None:
+    """Where a cell is in its file (line 1 is the header), for the error's ``source``."""
+    return None if file is None else Source.of(file, line=row + 1, column=column)
+
+
+def _numbers(batch: Any, destinations: list[str], offset: int, file: str | None) -> np.ndarray:
     """The block's cells as float64 (rows × destinations, NaN where blank or NA)."""
     out = np.empty((batch.num_rows, len(destinations)), dtype=np.float64, order="F")
     for k in range(len(destinations)):
@@ -256,7 +271,7 @@ def _numbers(batch: Any, destinations: list[str], offset: int) -> np.ndarray:
             column = column.cast(kind.value_type)
             kind = column.type
         if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-            column = _text_numbers(column, destinations[k], k, offset)
+            column = _text_numbers(column, destinations[k], k, offset, file)
         elif pa.types.is_null(kind):
             column = pa.nulls(len(column), pa.float64())
         elif not (pa.types.is_integer(kind) or pa.types.is_floating(kind)):
@@ -274,7 +289,7 @@ def _numbers(batch: Any, destinations: list[str], offset: int) -> np.ndarray:
     bad = ~np.isnan(out) & ~((out >= 0) & (out < np.inf))
     if bad.any():
         r, c = np.nonzero(bad)
-        _refuse_cells(r, c, out[r, c].tolist(), destinations, offset)
+        _refuse_cells(r, c, out[r, c].tolist(), destinations, offset, file)
     return out
 
 
@@ -297,7 +312,7 @@ _DECIMAL_COMMA = re.compile(r"^\s*-?\d+,\d+\s*$")
 NA_TEXT = ("NA", "N/A", "NaN", "nan", "NULL", "null", "None", "-")
 
 
-def _text_numbers(column: Any, name: str, k: int, offset: int) -> Any:
+def _text_numbers(column: Any, name: str, k: int, offset: int, file: str | None) -> Any:
     """A text column as float64: numbers, blank or NA (null); anything else is refused."""
     try:
         return pc.cast(column, pa.float64())
@@ -309,11 +324,11 @@ def _text_numbers(column: Any, name: str, k: int, offset: int) -> Any:
     try:
         return pc.cast(column, pa.float64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        _refuse_text(column, name, k, offset)
+        _refuse_text(column, name, k, offset, file)
         raise
 
 
-def _refuse_text(column: Any, name: str, k: int, offset: int) -> None:
+def _refuse_text(column: Any, name: str, k: int, offset: int, file: str | None) -> None:
     numbers = pd.to_numeric(pd.Series(column.to_pylist(), dtype=object), errors="coerce")
     text = column.to_pylist()
     bad = [i for i, (t, n) in enumerate(zip(text, numbers, strict=True)) if t and pd.isna(n)]
@@ -329,13 +344,19 @@ def _refuse_text(column: Any, name: str, k: int, offset: int) -> None:
     )
     msg = (
         f"{_WHAT}: column {k + 2} ({name!r}) holds values that are not numbers (row 1 = first "
-        f"data row): {shown}. Give travel times as numbers, blank or NA where unreachable.{hint}"
+        f"data row): {shown}."
     )
-    raise InvalidValueError(msg)
+    fix = f"Give travel times as numbers, blank or NA where unreachable.{hint}"
+    raise InvalidValueError(msg, fix=fix, source=_cell(file, offset + bad[0] + 1, name))
 
 
 def _refuse_cells(
-    r: np.ndarray, c: np.ndarray, found: list[float], destinations: list[str], offset: int
+    r: np.ndarray,
+    c: np.ndarray,
+    found: list[float],
+    destinations: list[str],
+    offset: int,
+    file: str | None,
 ) -> None:
     shown = ", ".join(
         f"row {offset + int(i) + 1}, column {int(j) + 2} ({destinations[int(j)]!r}): {v!r}"
@@ -345,10 +366,11 @@ def _refuse_cells(
         shown += f" and {r.size - 5} more in this block"
     msg = (
         f"{_WHAT}: travel times must be finite numbers >= 0; found {r.size} bad cells (row 1 = "
-        f"first data row, column 1 = the origin ids): {shown}. Leave unreachable cells blank "
-        "(or NA) instead of giving them a negative or infinite time."
+        f"first data row, column 1 = the origin ids): {shown}."
     )
-    raise InvalidValueError(msg)
+    fix = "Leave unreachable cells blank (or NA) instead of a negative or infinite time."
+    where = _cell(file, offset + int(r[0]) + 1, destinations[int(c[0])])
+    raise InvalidValueError(msg, fix=fix, source=where)
 
 
 def _refuse_repeated(
@@ -367,9 +389,10 @@ def _refuse_repeated(
     msg = (
         f"{_WHAT}: {len(by_code)} ids are given more than once in {label} ({what}; "
         f"{'row 1 = first data row' if what == 'rows' else 'column 1 = the origin ids'}): "
-        f"{shown}. Remove them, or pass duplicates='min' (shortest time) or duplicates='first'."
+        f"{shown}."
     )
-    raise DuplicateError(msg)
+    fix = "Remove them, or pass {param} (shortest time) or duplicates='first'."
+    raise DuplicateError(msg, fix=fix, param="duplicates", value="min")
 
 
 def finite_cut(max_minutes: float | None, minutes_per_unit: float) -> float:
