@@ -28,7 +28,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..codes import CodeColumn, Ids, RowNumbers, encode_codes
+from .._checks import Locator
+from ..codes import CodeColumn, Ids, encode_codes
 from ..errors import (
     DuplicateError,
     InputFormatError,
@@ -162,7 +163,7 @@ def read_wide(
         ],
         ids=ids,
         repair_integers=repair_integers,
-        rows=RowNumbers(1, "row 1 = first data row"),
+        rows=Locator(1, "row 1 = first data row"),
     )
     if duplicates == "error":
         _refuse_repeated(row_pos, codes, what="rows", first=1, label=names[0])
