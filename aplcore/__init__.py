@@ -52,6 +52,7 @@ _LAZY: dict[str, str] = {
     "calibrate_crow_fly": "aplcore.traveltimes.crowfly",
     "travel_times_from_graph": "aplcore.traveltimes.roads",
     "travel_times_from_osrm": "aplcore.traveltimes.osrm",
+    "road_graph_from_pbf": "aplcore.traveltimes.roads",
     "intra_commune_minutes": "aplcore.traveltimes.intra",
     "save_travel_times": "aplcore.traveltimes.store",
     "load_travel_times": "aplcore.traveltimes.store",
@@ -117,7 +118,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .traveltimes.crowfly import CrowFlyModel, calibrate_crow_fly, travel_times_crow_fly
     from .traveltimes.intra import intra_commune_minutes
     from .traveltimes.osrm import travel_times_from_osrm
-    from .traveltimes.roads import travel_times_from_graph
+    from .traveltimes.roads import road_graph_from_pbf, travel_times_from_graph
     from .traveltimes.store import load_travel_times, save_travel_times
     from .traveltimes.table import travel_times_from_table
     from .workflows import DemoResult, run_demo

@@ -124,6 +124,16 @@ def calibrate(raw: Path) -> dict:
     )
 
 
+def write_json(report: dict, output: Path) -> None:
+    """Write the figures whole and atomically (a temporary file, then a rename)."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=output.parent, suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(report, fh, indent=2, ensure_ascii=False)
+        fh.write("\n")
+    os.replace(tmp, output)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--raw", type=Path, default=default_raw(), help="shared/data/raw folder")
@@ -133,12 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"not found: {args.raw / FOLDER}", file=sys.stderr)
         return 1
     report = calibrate(args.raw)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=args.output.parent, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(report, fh, indent=2, ensure_ascii=False)
-        fh.write("\n")
-    os.replace(tmp, args.output)
+    write_json(report, args.output)
     print(json.dumps({k: report[k] for k in ("form", "model", "errors")}, indent=2))
     return 0
 

@@ -161,7 +161,8 @@ OD_TABLE_OPTIONS = (
         "01001); refused when ambiguous", FLAG),
 )
 TRAVEL_TIME_OPTIONS = (
-    opt("--roads", "road graph (GraphML) instead of crow-fly", type=Path, metavar="GRAPHML"),
+    opt("--roads", "road graph (GraphML) or OpenStreetMap extract (.osm.pbf) instead of "
+        "crow-fly", type=Path, metavar="FILE"),
     opt("--max-minutes", "longest travel time kept, minutes (30)", type=float, default=30.0,
         metavar="MIN"),
 )

@@ -40,6 +40,9 @@ TABLE_OPTIONS = (
         metavar=("ORIGIN", "DESTINATION", "MINUTES"), default=("origin", "destination", "minutes")),
     opt("--intra-minutes", "time of the i→i pairs missing from an O-D table (0 minutes)",
         type=float, default=0.0, metavar="MIN"),
+    opt("--layout", "O-D table layout: long (one row per pair) or wide (first column the origin "
+        "ids, one column per destination, blank = unreachable)", choices=("long", "wide"),
+        default="long"),
     opt("--time-units", "unit of the O-D table's time column, converted to minutes (default: "
         "minutes, with a warning when the times look like seconds or hours)",
         choices=("minutes", "seconds", "hours")),
@@ -71,7 +74,7 @@ def cmd_compute(args: argparse.Namespace) -> int:
     read_options = {
         "intra_minutes": args.intra_minutes, "columns": tuple(args.od_columns), "sep": args.sep,
         "sheet": sheet_of(args), "repair_integers": args.repair_codes, "units": args.time_units,
-        "strict": args.strict_codes,
+        "strict": args.strict_codes, "layout": args.layout,
     }  # fmt: skip
     steps = Steps([*COMPUTE_STEPS, "writing outputs"])
     try:

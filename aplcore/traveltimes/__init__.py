@@ -4,7 +4,9 @@
   produces and every computation consumes;
 * :mod:`~aplcore.traveltimes.table`: from origin-destination tables (files or frames);
 * :mod:`~aplcore.traveltimes.crowfly`: the calibrated crow-fly model;
-* :mod:`~aplcore.traveltimes.roads`: road graphs, bounded Dijkstra;
+* :mod:`~aplcore.traveltimes.roads`: road graphs (networkx, GraphML, OSM extracts read by
+  :mod:`~aplcore.traveltimes.pbf`), bounded Dijkstra;
+* :mod:`~aplcore.traveltimes.wide`: wide O-D matrices, read block by block;
 * :mod:`~aplcore.traveltimes.osrm`: an OSRM server's table service;
 * :mod:`~aplcore.traveltimes.intra`: intra-commune times;
 * :mod:`~aplcore.traveltimes.geometry`: commune points and distances;
@@ -32,6 +34,7 @@ _LAZY: dict[str, str] = {
     "travel_times_from_osrm": "osrm",
     "RoadGraph": "roads",
     "graph_to_csr": "roads",
+    "road_graph_from_pbf": "roads",
     "multi_source_dijkstra": "roads",
     "intra_commune_minutes": "intra",
     "commune_points": "geometry",
@@ -51,6 +54,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from .geometry import commune_points, pair_distance_km
     from .intra import intra_commune_minutes
     from .osrm import travel_times_from_osrm
-    from .roads import RoadGraph, graph_to_csr, multi_source_dijkstra, travel_times_from_graph
+    from .roads import (
+        RoadGraph,
+        graph_to_csr,
+        multi_source_dijkstra,
+        road_graph_from_pbf,
+        travel_times_from_graph,
+    )
     from .store import load_travel_times, save_travel_times
     from .table import read_od_table, symmetrise_pairs, travel_times_from_table

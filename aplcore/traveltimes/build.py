@@ -197,7 +197,7 @@ def from_columns(
     )
     values, raw = _minutes(data[names.minutes], column=names.minutes, rows=rows)
     given = (positions[0], positions[1], values, raw)
-    return _checked_build(codes, given, options, column=names.minutes, rows=rows)
+    return checked_build(codes, given, options, column=names.minutes, rows=rows)
 
 
 def from_batches(
@@ -265,7 +265,27 @@ def from_batches(
         raw_all = pa.chunked_array([r.cast(pa.large_string()) for r in raw_parts])
     raw_parts.clear()
     codes = pd.Index(names_array[order], dtype=object)
-    return _checked_build(codes, (o, d, t, raw_all), options, column=names.minutes, rows=rows)
+    return checked_build(codes, (o, d, t, raw_all), options, column=names.minutes, rows=rows)
+
+
+def with_communes(
+    codes: pd.Index,
+    origin: np.ndarray,
+    destination: np.ndarray,
+    communes: pd.Index | list[str],
+    options: BuildOptions,
+) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+    """Add ``communes`` absent from the matrix to the codes (positions re-mapped)."""
+    extra, _ = encode_codes(
+        [CodeColumn(_as_text_list(communes), "communes", "communes")],
+        ids=options.ids,
+        repair_integers=options.repair_integers,
+    )
+    merged = codes.union(extra, sort=True) if len(extra) else codes
+    if len(merged) == len(codes):
+        return codes, origin, destination
+    remap = merged.get_indexer(codes).astype(np.int32)
+    return pd.Index(merged, dtype=object), remap[origin], remap[destination]
 
 
 #: Fewer pairs than this between distinct communes, none with its reverse, may be chance.
@@ -307,15 +327,21 @@ def _joined(parts: list[np.ndarray]) -> np.ndarray:
     return out
 
 
-def _checked_build(
+def checked_build(
     codes: pd.Index,
     given: tuple[np.ndarray, np.ndarray, np.ndarray, Any],
     options: BuildOptions,
     *,
     column: str,
     rows: Locator,
+    distinct_given: np.ndarray | None = None,
 ) -> Csr:
-    """Plausibility checks of the codes and units of a user table around :func:`build`."""
+    """Plausibility checks of the codes and units of a user table around :func:`build`.
+
+    ``distinct_given``: times between distinct units as given, for the units check when the cut
+    kept (almost) none, when ``given`` holds only the kept pairs (a wide matrix read in blocks);
+    by default the off-diagonal times of ``given``.
+    """
     origin, destination, values, raw = given
     if options.ids == "commune":
         check_codes_exist(codes, strict=options.strict, stacklevel=5)
@@ -328,7 +354,7 @@ def _checked_build(
         n = len(codes)
         distinct = None
         if csr.indices.size - n < max(1, n // 10):  # (almost) all cut
-            found = values[origin != destination]
+            found = values[origin != destination] if distinct_given is None else distinct_given
             distinct = found[np.isfinite(found)]
         check_time_units(
             csr.indptr,

@@ -37,6 +37,7 @@ import pandas as pd
 
 from .._checks import bad_non_negative, check_non_negative_option
 from .._paths import refuse_special_file
+from ..codes import Ids
 from ..datasets import area_of_table
 from ..errors import (
     InputFormatError,
@@ -48,12 +49,14 @@ from ..errors import (
 from ..settings import progress_enabled
 from .geometry import commune_points, to_geocentric
 from .model import TravelTimes
+from .pbf import read_pbf_edges
 
 __all__ = [
     "RoadGraph",
     "graph_to_csr",
     "load_road_graph",
     "multi_source_dijkstra",
+    "road_graph_from_pbf",
     "travel_times_from_graph",
     "travel_times_from_road_graph",
 ]
@@ -220,8 +223,10 @@ def graph_to_csr(
     G
         A networkx ``Graph``, ``DiGraph``, ``MultiGraph`` or ``MultiDiGraph``; nodes carry ``x``
         and ``y`` (osmnx convention), ``G.graph["crs"]`` gives their CRS (default EPSG:4326).
-        Or a file path: GraphML (``.graphml``, ``.gml``, read with ``osmnx.load_graphml``) or
-        OpenStreetMap XML (``.osm``, ``.xml``, read with ``osmnx.graph_from_xml``).
+        Or a file path: an OpenStreetMap extract (``.osm.pbf``, read with pyosmium by
+        :func:`road_graph_from_pbf`, no osmnx needed), GraphML (``.graphml``, ``.gml``, read
+        with ``osmnx.load_graphml``) or OpenStreetMap XML (``.osm``, ``.xml``, read with
+        ``osmnx.graph_from_xml``).
     weight
         Edge attribute holding the travel time in seconds.
     impute
@@ -242,6 +247,8 @@ def graph_to_csr(
     InvalidValueError
         Negative or non-finite edge times.
     """
+    if isinstance(G, str | os.PathLike) and str(G).lower().endswith(".pbf"):
+        return road_graph_from_pbf(G, hwy_speeds=hwy_speeds, fallback_kmh=fallback_kmh)
     try:
         import networkx as nx
     except ImportError as exc:  # pragma: no cover - depends on the environment
@@ -297,6 +304,58 @@ def graph_to_csr(
         crs=G.graph.get("crs", "EPSG:4326"),
         directed=G.is_directed(),
         metadata={"weight": weight, "imputed_edges": n_imputed, "n_graph_edges": len(edges)},
+    )
+
+
+def road_graph_from_pbf(
+    path: str | os.PathLike[str],
+    *,
+    hwy_speeds: dict[str, float] | None = None,
+    fallback_kmh: float | None = None,
+) -> RoadGraph:
+    """The drivable road network of an OpenStreetMap extract, ready for
+    :func:`travel_times_from_graph` (no internet, no osmnx: pyosmium reads the file).
+
+    Ways are kept by osmnx's ``drive`` filter; ``oneway`` (``yes``/``-1``), roundabouts and
+    motorways give one-way edges; speeds come from ``maxspeed`` (numbers, mph, ``FR:urban``-style
+    zones), else ``hwy_speeds``, else the mean ``maxspeed`` of the highway type in the extract,
+    else a fallback table by highway type (OSRM's car-profile speeds). The rules and the table
+    are in :mod:`aplcore.traveltimes.pbf`. Every node of a kept way is a graph node (no
+    simplification), so the Dijkstra times are exact on the network as read.
+
+    Parameters
+    ----------
+    path
+        ``.osm.pbf`` extract (Geofabrik-style regional extracts; also ``.osm`` XML).
+    hwy_speeds
+        Speeds (km/h) by highway type for ways without a usable ``maxspeed``.
+    fallback_kmh
+        Speed of highway types unknown to the fallback table (default 25 km/h).
+
+    Returns
+    -------
+    RoadGraph
+        Edge times in seconds; ``node_ids`` are OSM node ids, ``x``/``y`` lon/lat (EPSG:4326);
+        ``metadata`` counts the ways read and kept, the one-way ways, and the ways whose speed
+        came from each rule (``speed_sources``).
+
+    Examples
+    --------
+    >>> import aplcore
+    >>> road = aplcore.road_graph_from_pbf("saint_barthelemy.osm.pbf")  # doctest: +SKIP
+    >>> tt = aplcore.travel_times_from_graph(road, points, max_minutes=30)  # doctest: +SKIP
+    """
+    edges = read_pbf_edges(path, hwy_speeds=hwy_speeds, fallback_kmh=fallback_kmh)
+    return RoadGraph.from_edges(
+        edges.node_ids.size,
+        edges.tail,
+        edges.head,
+        edges.seconds,
+        x=edges.lon,
+        y=edges.lat,
+        node_ids=edges.node_ids,
+        crs="EPSG:4326",
+        metadata={"weight": "travel_time", "imputed_edges": 0, **edges.metadata},
     )
 
 
@@ -536,17 +595,21 @@ def travel_times_from_graph(  # noqa: PLR0913 - public entry point, keyword opti
     on_disconnected: Literal["warn", "error", "ignore"] = "warn",
     progress: bool | None = None,
     repair_integers: bool = False,
+    ids: Ids = "commune",
 ) -> TravelTimes:
     """Car travel times between communes over a road graph.
 
     Parameters
     ----------
     G
-        networkx / osmnx graph or graph file (see :func:`graph_to_csr`), or an already
-        converted :class:`RoadGraph`.
+        networkx / osmnx graph, graph file or OpenStreetMap extract (``.osm.pbf``, see
+        :func:`graph_to_csr`), or an already converted :class:`RoadGraph` (e.g. from
+        :func:`road_graph_from_pbf`, to reuse it).
     communes
-        One point per commune (town hall where known, else centroid): columns ``code`` and
-        ``lon``/``lat`` or ``x``/``y`` (see :func:`aplcore.traveltimes.geometry.commune_points`).
+        One point per commune (town hall where known, else centroid): the bundled communes
+        (:func:`aplcore.load_communes`), or any DataFrame with ``lon``/``lat`` (or ``x``/``y``)
+        and the ids in column ``code`` or in the index (see
+        :func:`aplcore.traveltimes.geometry.commune_points`).
     max_minutes
         Keep pairs with total time ``<= max_minutes`` (access + road + egress).
     weight, impute, hwy_speeds, fallback_kmh
@@ -556,8 +619,9 @@ def travel_times_from_graph(  # noqa: PLR0913 - public entry point, keyword opti
         departure and on arrival.
     intra_minutes
         Time of the ``i → i`` pair (a number or a Series by code); the graph is not used for it.
-    code, crs, repair_integers
-        As in :func:`aplcore.traveltimes.geometry.commune_points`.
+    code, crs, repair_integers, ids
+        As in :func:`aplcore.traveltimes.geometry.commune_points` (``ids="any"`` for points
+        that are not communes).
     on_disconnected
         Communes whose node is outside the largest strongly connected component: ``"warn"``
         (log and record them in ``metadata["disconnected_communes"]``), ``"error"`` or
@@ -589,6 +653,7 @@ def travel_times_from_graph(  # noqa: PLR0913 - public entry point, keyword opti
         on_disconnected=on_disconnected,
         progress=progress,
         repair_integers=repair_integers,
+        ids=ids,
     )
 
 
@@ -604,6 +669,7 @@ def travel_times_from_road_graph(  # noqa: PLR0913 - public entry point, keyword
     on_disconnected: Literal["warn", "error", "ignore"] = "warn",
     progress: bool | None = None,
     repair_integers: bool = False,
+    ids: Ids = "commune",
 ) -> TravelTimes:
     """:func:`travel_times_from_graph` on a graph already converted with :func:`graph_to_csr`."""
     from scipy.spatial import cKDTree
@@ -615,7 +681,9 @@ def travel_times_from_road_graph(  # noqa: PLR0913 - public entry point, keyword
     if on_disconnected not in ("warn", "error", "ignore"):
         msg = f"on_disconnected must be 'warn', 'error' or 'ignore', found {on_disconnected!r}."
         raise ParameterError(msg)
-    codes, points = commune_points(communes, code=code, crs=crs, repair_integers=repair_integers)
+    codes, points = commune_points(
+        communes, code=code, crs=crs, repair_integers=repair_integers, ids=ids
+    )
     located = np.isfinite(road.x) & np.isfinite(road.y)
     if not located.any():
         msg = "the road graph's nodes have no x/y coordinates: snapping communes needs them."
@@ -652,6 +720,11 @@ def travel_times_from_road_graph(  # noqa: PLR0913 - public entry point, keyword
             "imputed_edges": road.metadata.get("imputed_edges", 0),
             "n_nodes": road.n_nodes,
             "n_edges": road.n_edges,
+            **{  # an OSM extract says which file and how its speeds were found
+                key: road.metadata[key]
+                for key in ("source_file", "n_ways", "speed_sources")
+                if key in road.metadata
+            },
         },
         "snap_distance_m": {
             "max": float(snap_m.max()),
@@ -670,6 +743,7 @@ def travel_times_from_road_graph(  # noqa: PLR0913 - public entry point, keyword
         minutes,
         intra_minutes=intra_minutes,
         metadata=metadata,
+        ids=ids,
     )
 
 

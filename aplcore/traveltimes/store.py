@@ -22,7 +22,7 @@ import os
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -324,7 +324,7 @@ def _canonical(
     return bool(has_self.all())
 
 
-def read_travel_times(
+def read_travel_times(  # noqa: PLR0913 - the options of travel_times_from_table it passes on
     path: Path,
     *,
     intra_minutes: float | None = 0.0,
@@ -334,6 +334,7 @@ def read_travel_times(
     sep: str | None = None,
     sheet: str | int | None = None,
     repair_integers: bool = False,
+    layout: Literal["long", "wide"] = "long",
 ) -> TravelTimes:
     """Travel times from an O-D table (.csv/.parquet) or a matrix file (.npz/.parquet).
 
@@ -341,7 +342,9 @@ def read_travel_times(
     metadata; any other Parquet or CSV file is read as an O-D table with columns ``origin``,
     ``destination`` and ``minutes``, times in ``units`` (minutes by default); ``strict`` makes
     commune codes absent from the current COG an error; ``sep``, ``sheet`` and
-    ``repair_integers`` are those of :func:`aplcore.traveltimes.travel_times_from_table`.
+    ``repair_integers`` are those of :func:`aplcore.traveltimes.travel_times_from_table`;
+    ``layout="wide"`` reads a wide matrix (first column the origin ids, one column per
+    destination; ``columns`` is not used).
     """
     suffix = path.suffix.lower()
     if suffix == ".npz" or (suffix in (".parquet", ".pq") and _is_saved_matrix(path)):
@@ -359,6 +362,7 @@ def read_travel_times(
         sep=sep,
         sheet=sheet,
         repair_integers=repair_integers,
+        layout=layout,
     )
 
 

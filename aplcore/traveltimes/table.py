@@ -42,9 +42,17 @@ from ..codes import Ids
 from ..errors import InputFormatError, ParameterError
 from ..io.od import HINT, WHAT, read_od_table, reading_options
 from ..tables import iter_batches, read_table
-from .build import BuildOptions, Columns, from_batches, from_columns
+from .build import (
+    BuildOptions,
+    Columns,
+    checked_build,
+    from_batches,
+    from_columns,
+    with_communes,
+)
 from .model import TravelTimes
-from .units import TimeUnit
+from .units import TimeUnit, minutes_from
+from .wide import finite_cut, read_wide
 
 __all__ = ["read_od_table", "symmetrise_pairs", "travel_times_from_table"]
 
@@ -72,6 +80,7 @@ def travel_times_from_table(  # noqa: PLR0913 - public entry point, keyword opti
     sheet: str | int | None = None,
     read_options: Mapping[str, Any] | None = None,
     chunk_rows: int | None = None,
+    layout: Literal["long", "wide"] = "long",
 ) -> TravelTimes:
     """Build :class:`aplcore.TravelTimes` from an O-D table.
 
@@ -121,7 +130,19 @@ def travel_times_from_table(  # noqa: PLR0913 - public entry point, keyword opti
         Read a CSV or Parquet file in batches of about this many rows, each reduced at once to
         positions and times, so that files larger than memory can be read (see
         :func:`from_batches`). By default, files larger than 1 GiB are read in batches of
-        ``2**22`` rows and others whole; the result is the same.
+        ``2**22`` rows and others whole; the result is the same. With ``layout="wide"``: rows
+        of the matrix per block (default: about 4 million cells a block).
+    layout
+        ``"long"``: one row per pair (columns ``origin``, ``destination``, ``minutes``).
+        ``"wide"``: a square or rectangular matrix as ``osrm::osrmTable``, r5r and GIS tools
+        export it: the first column holds the origin ids (whatever its name; for a DataFrame,
+        its index when that is not a plain range), each other column is one destination
+        named by its id, each cell a time in ``units``; a blank or NA cell is an unreachable
+        pair. ``origin``, ``destination`` and ``minutes`` are not used. The matrix is read in
+        blocks of rows and only the cells within ``max_minutes`` are kept, so a 5 000 × 5 000
+        matrix never sits whole in memory. Bad cells are named by row, column and value; an id
+        given twice as a row or a column is refused unless ``duplicates`` resolves it (a
+        file's repeated header names are always refused: read it with pandas to resolve them).
 
     Returns
     -------
@@ -162,6 +183,11 @@ def travel_times_from_table(  # noqa: PLR0913 - public entry point, keyword opti
         refuse_special_file(source, what=WHAT)
         msg = f"travel-time table not found: {Path(source)}."
         raise InputFormatError(msg)
+    if layout == "wide":
+        return _from_wide(source, reading, options, communes=communes, chunk_rows=chunk_rows)
+    if layout != "long":
+        msg = f"layout must be 'long' or 'wide', found {layout!r}."
+        raise ParameterError(msg)
     names = Columns(origin, destination, minutes)
     rows = Locator(1, "row 1 = first data row")
     reading.update(columns=list(names), text_columns=list(names[:2]), what=WHAT, hint=HINT)
@@ -186,13 +212,17 @@ CHUNKED_BYTES = 1 << 30
 DEFAULT_BATCH_ROWS = 1 << 22
 
 
-def _batch_rows(source: Any, chunk_rows: int | None) -> int | None:
-    """Rows per batch for a file read in batches, ``None`` to read it whole."""
+def _check_chunk_rows(chunk_rows: Any) -> None:
     if chunk_rows is not None and (
         isinstance(chunk_rows, bool) or not isinstance(chunk_rows, int) or chunk_rows < 1
     ):
         msg = f"chunk_rows must be a positive whole number or None, found {chunk_rows!r}."
         raise ParameterError(msg)
+
+
+def _batch_rows(source: Any, chunk_rows: int | None) -> int | None:
+    """Rows per batch for a file read in batches, ``None`` to read it whole."""
+    _check_chunk_rows(chunk_rows)
     if not isinstance(source, str | os.PathLike):
         return None
     suffixes = "".join(Path(source).suffixes).lower()
@@ -201,6 +231,52 @@ def _batch_rows(source: Any, chunk_rows: int | None) -> int | None:
     if chunk_rows is not None:
         return chunk_rows
     return DEFAULT_BATCH_ROWS if Path(source).stat().st_size > CHUNKED_BYTES else None
+
+
+def _from_wide(
+    source: Any,
+    reading: dict[str, Any],
+    options: BuildOptions,
+    *,
+    communes: pd.Index | list[str] | None,
+    chunk_rows: int | None,
+) -> TravelTimes:
+    """``layout="wide"``: the kept cells of the matrix, then the checks of the long form."""
+    _check_chunk_rows(chunk_rows)
+    if set(reading) - {"sep", "encoding"}:
+        msg = f"layout='wide' reads CSV, Parquet and frames; found options {sorted(reading)}."
+        raise ParameterError(msg)
+    per_unit = float(minutes_from(np.float64(1.0), options.units))
+    cells = read_wide(
+        source,
+        cut=finite_cut(options.max_minutes, per_unit),
+        ids=options.ids,
+        repair_integers=options.repair_integers,
+        duplicates=options.duplicates,
+        block_rows=chunk_rows,
+        **reading,
+    )
+    codes, origin, destination = cells.codes, cells.origin, cells.destination
+    if communes is not None:
+        codes, origin, destination = with_communes(codes, origin, destination, communes, options)
+    csr = checked_build(
+        codes,
+        (origin, destination, cells.values, None),
+        options,
+        column="cell",
+        rows=Locator(1, "positions of kept cells"),
+        distinct_given=cells.given,
+    )
+    name = Path(source).name if isinstance(source, str | os.PathLike) else None
+    params = {
+        "file": name,
+        "layout": "wide",
+        "shape": [cells.n_rows, cells.n_columns],
+        "units": options.units or "minutes",
+        **options.params(),
+    }
+    metadata = {"source": "od_table", "method": "od_table", "params": params}
+    return TravelTimes.from_csr(*csr, metadata=metadata)
 
 
 def symmetrise_pairs(

@@ -406,12 +406,9 @@ def run_demo(  # noqa: PLR0913 - public entry point, keyword options
         communes, scope = area.communes, area.core
         notes.extend(_area_notes(area))
     with step("travel times"):
-        truncated = _cutoff_notes(decay, max_minutes)
-        notes.extend(truncated)
-        tt = travel_times(communes, roads=roads, max_minutes=max_minutes, notes=notes)
-        tt = _with_metadata(tt, area.metadata())
-        if truncated:  # said in the notes: the missing pairs are accepted
-            tt = tt.accept_truncation()
+        tt = _demo_travel_times(
+            area, roads=roads, decay=decay, max_minutes=max_minutes, notes=notes
+        )
     with step("demand"):
         population, demand, weights = _demo_demand(communes, age_bands, notes=notes)
     with step("GP table (synthetic)"):
@@ -465,6 +462,8 @@ def run_demo(  # noqa: PLR0913 - public entry point, keyword options
         "territory": territory,
         "zoning_method": "zonage_2025",
     }
+    if "stand_in" in tt.metadata:
+        settings["travel_times_error"] = tt.metadata["stand_in"]
     return DemoResult(
         table=table,
         practitioners=practitioners.set_index("practitioner_id"),
@@ -526,6 +525,17 @@ def _area_notes(area: StudyArea) -> list[str]:
     return notes
 
 
+def _demo_travel_times(
+    area: StudyArea, *, roads: Any, decay: str | Decay, max_minutes: float, notes: list[str]
+) -> TravelTimes:
+    """The area's travel times with its metadata; pairs beyond ``max_minutes`` said missing."""
+    truncated = _cutoff_notes(decay, max_minutes)
+    notes.extend(truncated)
+    tt = travel_times(area.communes, roads=roads, max_minutes=max_minutes, notes=notes)
+    tt = _with_metadata(tt, area.metadata())
+    return tt.accept_truncation() if truncated else tt
+
+
 def _cutoff_notes(decay: str | Decay, max_minutes: float) -> list[str]:
     """A warning when travel times stop before the decay's cutoff."""
     cutoff = float(get_decay(decay).cutoff)
@@ -578,7 +588,7 @@ def travel_times(
         return tt
 
     roads = Path(roads)
-    graph = read_graph(roads)
+    graph = roads if roads.name.lower().endswith(".pbf") else read_graph(roads)
     tt = travel_times_from_graph(graph, frame, max_minutes=max_minutes)
     snap = tt.metadata.get("snap_distance_m", {})
     note = f"travel times: road graph {roads.name}, pairs within {max_minutes:g} min"

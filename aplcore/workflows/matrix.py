@@ -186,4 +186,6 @@ def commune_matrix(
         "max_minutes": max_minutes, "study_area": recorded or None,
         "osrm": tt.metadata.get("osrm"),
     }  # fmt: skip
+    if "stand_in" in tt.metadata:
+        settings["travel_times_error"] = tt.metadata["stand_in"]
     return CommuneMatrix(tt, source, notes=notes, area=chosen, settings=settings, data=data)
