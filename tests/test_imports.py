@@ -20,9 +20,9 @@ TAGS = ("# lazy: numba", "# optional dependency", "# cli startup")
 TARGET = 40
 #: Bound over the whole package while the command line (cli/) is thinned: every other module holds
 #: 28 (all tagged), cli/ 33; to be lowered to TARGET once cli/ is thin.
-PACKAGE_BOUND = 60
+PACKAGE_BOUND = 57
 #: Untagged function-level imports tolerated meanwhile, all in cli/; to be lowered to 0.
-PACKAGE_UNTAGGED_BOUND = 25
+PACKAGE_UNTAGGED_BOUND = 0
 #: The lower layers, held to TARGET and to the tag rule now.
 LOWER_LAYERS = (
     "aplcore/__init__.py",

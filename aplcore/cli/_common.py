@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import CommandError
+from ._errors import for_the_command_line
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -43,7 +44,7 @@ def output_files(targets: Sequence[Path], *, overwrite: bool, folder: Path | Non
     """The command's output files as one :class:`aplcore.io.OutputSet`: written together or not
     at all; once in place, the command has succeeded whatever happens next (a late Ctrl-C).
     With ``folder`` (an ``--out`` folder), the set owns the folder: see :class:`OutputSet`."""
-    from ..io import output_set
+    from ..io import output_set  # cli startup
 
     OUTPUTS.committed = False
     return output_set(targets, overwrite=overwrite, on_commit=committed, folder=folder)
@@ -82,7 +83,7 @@ class Steps:
     """Named steps of a command: a progress bar on a terminal, log lines otherwise."""
 
     def __init__(self, names: Sequence[str]) -> None:
-        from ..settings import progress_enabled
+        from ..settings import progress_enabled  # cli startup
 
         self.names = list(names)
         self.timings: dict[str, float] = {}
@@ -140,7 +141,7 @@ def write_table(frame: pd.DataFrame, path: Path) -> None:
     The command has already refused existing outputs unless ``--overwrite`` was given; new files
     get the usual permissions (the umask), replaced ones keep theirs.
     """
-    from ..io import write_csv, write_parquet
+    from ..io import write_csv, write_parquet  # cli startup
 
     suffix = table_suffix(path, what="the output table")
     writer = write_csv if suffix == ".csv" else write_parquet
@@ -150,7 +151,7 @@ def write_table(frame: pd.DataFrame, path: Path) -> None:
 
 def final_path(path: Path) -> Path:
     """Where a file staged by an output set (see :func:`output_files`) will be."""
-    from ..io.writers import STAGING_PREFIX
+    from ..io.writers import STAGING_PREFIX  # cli startup
 
     return path.parent.parent / path.name if path.parent.name.startswith(STAGING_PREFIX) else path
 
@@ -159,7 +160,7 @@ def read_table(
     path: Path, *, what: str, sep: str | None = None, sheet: str | int | None = None
 ) -> pd.DataFrame:
     """:func:`aplcore.tables.read_frame`: a whole table, code columns as text."""
-    from ..tables import read_frame
+    from ..tables import read_frame  # cli startup
 
     return read_frame(path, what=what, sep=sep, sheet=sheet)
 
@@ -178,7 +179,5 @@ def show_warning(
     file: Any = None,
     line: str | None = None,
 ) -> None:
-    from ._errors import for_the_command_line
-
     text = for_the_command_line(message, flags) if isinstance(message, Warning) else str(message)
     sys.stderr.write(f"{PROG} {command}: warning: {text}\n")

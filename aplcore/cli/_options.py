@@ -15,7 +15,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..decay_text import DECAY_FAMILIES
+from ..decay_text import DECAY_FAMILIES, decay_from_text
+from ..errors import ParameterError
 from ._common import CommandError
 
 Option = tuple[str, dict[str, Any]]
@@ -194,9 +195,6 @@ def parse_decay(spec: str, *, closed: str | None = None) -> Any:
     CommandError
         Unknown name or family, or parameters that are not numbers.
     """
-    from ..decay_text import decay_from_text
-    from ..errors import ParameterError
-
     try:
         return decay_from_text(spec, closed=closed)
     except ParameterError as exc:

@@ -107,7 +107,7 @@ def _profile(args: argparse.Namespace, *, default: str | None) -> Any:
 
 def cmd_aids(args: argparse.Namespace) -> int:
     """``aplcore aids``."""
-    from ..aids import cost, for_commune, load_catalogue
+    from ..aids import cost, for_commune, load_catalogue  # cli startup
 
     outputs = [args.out] if args.out is not None else []
     check_paths([args.zoning, args.plan, args.catalogue], outputs, overwrite=args.overwrite)

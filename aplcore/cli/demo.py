@@ -40,7 +40,7 @@ def __getattr__(name: str) -> Any:
     # the pipeline lives in aplcore.workflows, imported on first use (``aplcore --help`` stays
     # instant); the names stay importable from here
     if name in ("run_demo", "summarise"):
-        from .. import workflows
+        from .. import workflows  # cli startup
 
         return getattr(workflows, name)
     msg = f"module 'aplcore.cli' has no attribute {name!r}"
@@ -87,8 +87,8 @@ def add_parsers(sub: Any, *, verbose: Any, writer: Any) -> None:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """``aplcore demo``."""
-    from .. import study_area
-    from ..workflows.demo import demo_outputs, previous_demo_outputs, run_demo
+    from .. import study_area  # cli startup
+    from ..workflows.demo import demo_outputs, previous_demo_outputs, run_demo  # cli startup
 
     area_options = chosen_area(args, default_region=DEFAULT_REGION)
     decay = parse_decay(args.decay, closed=args.closed)
@@ -148,7 +148,7 @@ def _progress(steps: Steps) -> Any:
 
 
 def _demo_steps() -> list[str]:
-    from ..workflows import DEMO_STEPS
+    from ..workflows import DEMO_STEPS  # cli startup
 
     return list(DEMO_STEPS)
 

@@ -26,7 +26,7 @@ def add_parsers(sub: Any, *, verbose: Any, writer: Any) -> None:
 
 def numba_cache_location() -> str:
     """Where Numba writes the compiled kernels of aplcore (when caching is on)."""
-    from ..settings import numba_cache_dir
+    from ..settings import numba_cache_dir  # cli startup
 
     return str(numba_cache_dir())
 
@@ -54,7 +54,7 @@ def warmup_cases() -> list[tuple[str, Callable[[], object]]]:
 
 def cmd_warmup(args: argparse.Namespace) -> int:
     """``aplcore warmup``."""
-    from ..settings import cache_enabled
+    from ..settings import cache_enabled  # cli startup
 
     total = time.perf_counter()
     for name, case in warmup_cases():

@@ -69,10 +69,10 @@ def _client(address: str | None) -> Any:
 def cmd_run(args: argparse.Namespace) -> int:
     """``aplcore scenarios run``: the run, its report, the spec and ``run.json`` appear in
     ``--out`` together (or not at all)."""
-    from ..io.writers import staged_folder
-    from ..scenarios import run_scenarios
-    from ..scenarios.report import format_summary, write_report
-    from ..scenarios.spec import load_spec
+    from ..io.writers import staged_folder  # cli startup
+    from ..scenarios import run_scenarios  # cli startup
+    from ..scenarios.report import format_summary, write_report  # cli startup
+    from ..scenarios.spec import load_spec  # cli startup
 
     spec = load_spec(args.spec)
     baseline = spec.build_baseline()
@@ -110,8 +110,8 @@ def _is_a_run(folder: Path) -> bool:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """``aplcore scenarios report``."""
-    from ..scenarios import ScenarioRun
-    from ..scenarios.report import format_summary, write_report
+    from ..scenarios import ScenarioRun  # cli startup
+    from ..scenarios.report import format_summary, write_report  # cli startup
 
     run = ScenarioRun.open(args.dir)
     out = args.out or args.dir / "report"

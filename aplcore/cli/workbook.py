@@ -65,8 +65,8 @@ def add_parsers(sub: Any, *, verbose: Any, writer: Any) -> None:
 
 def cmd_zone(args: argparse.Namespace) -> int:
     """``aplcore zone``."""
-    from ..workflows.classify import territory_table
-    from ..workflows.workbook import workbook_outputs, zoning_from_workbook
+    from ..workflows.classify import territory_table  # cli startup
+    from ..workflows.workbook import workbook_outputs, zoning_from_workbook  # cli startup
 
     territory_file = None if args.territories in BUNDLED_TERRITORIES else Path(args.territories)
     names = workbook_outputs(args.out, map=not args.no_map)
@@ -113,7 +113,7 @@ def _zoning_options(args: argparse.Namespace) -> dict[str, Any]:
 
 def _inputs(args: argparse.Namespace) -> dict[str, str]:
     """The inputs recorded in ``run.json``."""
-    from ..runinfo import BUNDLED_DATA
+    from ..runinfo import BUNDLED_DATA  # cli startup
 
     bundled = args.territories in BUNDLED_TERRITORIES
     return {
