@@ -118,6 +118,7 @@ def test_other_malformed_requests(client, session):
     assert_refused(client.get("/api/map/moon/communes.geojson"), 400, r"map scope")
     assert_refused(client.get("/api/map/region/communes.geojson?region=99"), 400, r"région")
     assert_refused(client.get("/api/map/region/roads.geojson?region=24"), 404, r"layer")
+    assert_refused(client.get("/api/map/france/territories.geojson"), 404, r"région view")
     assert_refused(client.post("/api/undo", json={"version": session.version}), 400, r"undo")
     assert_refused(client.post("/api/diff?kind=x", content=b"a"), 400, r"kind")
     assert_refused(client.post("/api/diff?kind=session", content=b""), 400, r"send the file")

@@ -133,7 +133,7 @@ def serve(
 
     token = None if host in LOCAL_HOSTS else new_token()
     allowed = LOCAL_HOSTS if token is None else None
-    app = create_app(app_session, token=token, allowed_hosts=allowed)
+    app = create_app(app_session, token=token, allowed_hosts=allowed, warm_up=True)
     sock = _socket(host, port)
     actual = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
@@ -149,14 +149,18 @@ def serve(
 
 
 @contextlib.contextmanager
-def running(app_session: AppSession, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+def running(
+    app_session: AppSession, *, host: str = "127.0.0.1", port: int = 0, warm_up: bool = False
+) -> Iterator[str]:
     """Run the app in a background thread while the ``with`` block runs; yields its address.
 
-    For tests, benchmarks and notebooks; :func:`serve` runs it in the foreground.
+    For tests, benchmarks and notebooks; :func:`serve` runs it in the foreground. ``warm_up``
+    builds the map layers (France included) ahead of the first page.
     """
     import uvicorn  # optional dependency
 
-    app = create_app(app_session, allowed_hosts=LOCAL_HOSTS if host in LOCAL_HOSTS else None)
+    allowed = LOCAL_HOSTS if host in LOCAL_HOSTS else None
+    app = create_app(app_session, allowed_hosts=allowed, warm_up=warm_up)
     sock = _socket(host, port)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

@@ -1,28 +1,37 @@
 """Map layers for the browser: the bundled commune contours simplified and serialised once.
 
-The bundled contours (about 50 m) are simplified again for the screen: 100 m for a région, 500 m
+The bundled contours (about 50 m) are simplified again for the screen: 100 m for a région, 800 m
 for France, coordinates rounded to 10 m and 100 m. Territory outlines and département borders
 are the union of their communes on a coarse grid (which closes the thin gaps between contours
-simplified independently). Each layer is built once per process and kept.
+simplified independently). Each layer is built once per process and kept; the France layers,
+the same for every session and slow to build (about half a minute), are also kept on disk in the
+per-user cache folder (:func:`map_cache_dir`).
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
+import os
 import threading
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import platformdirs
 import shapely
 
+from .._version import __version__
 from ..datasets import load_contours
+from ..io.writers import atomic_write
 
-__all__ = ["Layers", "commune_layer", "inside_points", "outline_layer"]
+__all__ = ["Layers", "commune_layer", "inside_points", "map_cache_dir", "outline_layer"]
 
 #: Simplification tolerance and rounding (degrees) of the région and France views.
-SCALES = {"region": (0.001, 4), "france": (0.005, 3)}
+SCALES = {"region": (0.001, 4), "france": (0.008, 3)}
 
 _lock = threading.Lock()
 
@@ -73,6 +82,14 @@ def commune_layer(codes: pd.Index, scale: str) -> bytes:
     return _collection(_simplified(pd.Index(codes), scale), "c")
 
 
+def _union(geometries: np.ndarray, grid: float) -> Any:
+    """Union on a grid of ``grid`` degrees (snapping first where GEOS cannot node them)."""
+    try:
+        return shapely.union_all(geometries, grid_size=grid)
+    except shapely.errors.GEOSException:
+        return shapely.union_all(shapely.make_valid(geometries), grid_size=grid)
+
+
 def outline_layer(groups: pd.Series, scale: str) -> bytes:
     """Boundaries of the groups of communes (``groups``: commune code → group) as GeoJSON
     lines (property ``g``: the group)."""
@@ -82,7 +99,7 @@ def outline_layer(groups: pd.Series, scale: str) -> bytes:
     values = geoms.to_numpy()
     names, lines = [], []
     for key in pd.unique(keys):
-        union = shapely.union_all(values[keys == key], grid_size=tolerance)
+        union = _union(values[keys == key], tolerance)
         parts = shapely.get_parts(union)
         # holes and crumbs are gaps between contours simplified one by one, not borders
         parts = parts[shapely.area(parts) > 20 * tolerance**2]
@@ -92,15 +109,43 @@ def outline_layer(groups: pd.Series, scale: str) -> bytes:
     return _collection(pd.Series(out, index=names), "g")
 
 
+def map_cache_dir() -> Path:
+    """Where layers shared by every session are kept: ``APLCORE_MAP_CACHE`` when set, else the
+    per-user cache folder, keyed by the versions of aplcore and shapely."""
+    user = os.environ.get("APLCORE_MAP_CACHE")
+    if user:
+        return Path(user)
+    base = Path(platformdirs.user_cache_dir("aplcore", appauthor=False))
+    return base / "maps" / f"aplcore-{__version__}-shapely-{shapely.__version__}"
+
+
 class Layers:
     """The layers of one session's map, built on first use and kept (thread-safe)."""
 
     def __init__(self) -> None:
         self._cache: dict[tuple, Any] = {}
+        self._locks: dict[tuple, threading.Lock] = {}
 
-    def get(self, key: tuple, build: functools.partial) -> Any:
-        """The layer ``key``, built by ``build()`` the first time."""
+    def get(self, key: tuple, build: Callable[[], Any], *, on_disk: bool = False) -> Any:
+        """The layer ``key``, built by ``build()`` the first time (bytes kept in
+        :func:`map_cache_dir` too when ``on_disk``)."""
         with _lock:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:  # one build per layer; other layers are served meanwhile
             if key not in self._cache:
-                self._cache[key] = build()
+                self._cache[key] = _from_disk(key, build) if on_disk else build()
             return self._cache[key]
+
+
+def _from_disk(key: tuple, build: Callable[[], bytes]) -> bytes:
+    name = hashlib.sha256(repr(key).encode()).hexdigest()[:20] + ".geojson"
+    path = map_cache_dir() / name
+    if path.is_file():
+        return path.read_bytes()
+    body = build()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, lambda stream: stream.write(body), overwrite=True)
+    except OSError:  # a read-only cache only costs time
+        pass
+    return body

@@ -16,6 +16,7 @@ import logging
 import math
 import secrets
 import tempfile
+import threading
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -74,6 +75,7 @@ def create_app(
     *,
     token: str | None = None,
     allowed_hosts: tuple[str, ...] | None = LOCAL_HOSTS,
+    warm_up: bool = False,
 ) -> Starlette:
     """The web application of a session.
 
@@ -87,8 +89,12 @@ def create_app(
         computer's.
     allowed_hosts
         ``Host`` headers accepted (against DNS rebinding); None for any.
+    warm_up
+        Build the map layers in a background thread right away (else on first request).
     """
     state = _State(app_session, token)
+    if warm_up:
+        threading.Thread(target=state.warm_up, name="aplcore-app-maps", daemon=True).start()
     static = resources.files("aplcore.app") / "static"
     routes = [
         Route("/", state.index),
@@ -357,38 +363,48 @@ class _State:
         if scope not in geometry.SCALES:
             msg = f"map scope must be one of {', '.join(geometry.SCALES)}, found {scope!r}."
             raise RequestError(msg)
-        inputs = self.s.inputs
         region = request.query_params.get("region", "")
-        if scope == "region":
-            if region not in set(inputs["region"]):
-                msg = f"région {region!r} is not in this session."
-                raise RequestError(msg)
-            mine = inputs[inputs["region"] == region]
-        else:
-            mine = inputs
-        if layer == "communes.geojson":
-            if scope == "france":
-                codes = _france_codes()
-                key = ("communes", "france")
-            else:
-                codes = mine.index
-                key = ("communes", scope, region)
-            build = functools.partial(geometry.commune_layer, codes, scope)
-        elif layer in ("territories.geojson", "departements.geojson"):
-            column = "territory" if layer.startswith("territories") else "departement"
-            if scope == "france" and column == "departement":
-                groups = load_communes(france=True)["departement"].astype(str)
-            else:
-                groups = mine[column]
-            key = (column, scope, region, self.s.settings.method)
-            build = functools.partial(geometry.outline_layer, groups, scope)
-        else:
+        if scope == "region" and region not in set(self.s.inputs["region"]):
+            msg = f"région {region!r} is not in this session."
+            raise RequestError(msg)
+        if layer not in ("communes.geojson", "territories.geojson", "departements.geojson"):
             msg = f"unknown map layer {layer!r}."
             raise HTTPException(404, msg)
-        body = self.layers.get(key, build)
+        if scope == "france" and layer == "territories.geojson":
+            msg = "territory outlines are drawn in the région view only."
+            raise HTTPException(404, msg)
+        body = self._layer(scope, layer, region)
         return Response(
             body, media_type="application/geo+json", headers={"Cache-Control": "max-age=3600"}
         )
+
+    def _layer(self, scope: str, layer: str, region: str) -> bytes:
+        inputs = self.s.inputs
+        if scope == "france":  # the same for every session: kept on disk
+            if layer == "communes.geojson":
+                build = functools.partial(geometry.commune_layer, _france_codes(), scope)
+            else:
+                groups = load_communes(france=True)["departement"].astype(str)
+                build = functools.partial(geometry.outline_layer, groups, scope)
+            return self.layers.get((layer, scope), build, on_disk=True)
+        mine = inputs[inputs["region"] == region]
+        if layer == "communes.geojson":
+            build = functools.partial(geometry.commune_layer, mine.index, scope)
+        else:
+            column = "territory" if layer.startswith("territories") else "departement"
+            build = functools.partial(geometry.outline_layer, mine[column], scope)
+        return self.layers.get((layer, scope, region), build)
+
+    def warm_up(self) -> None:
+        """Build the map layers ahead of the first page (région views, then France)."""
+        try:
+            for region in sorted(set(self.s.inputs["region"])):
+                for layer in ("communes.geojson", "territories.geojson", "departements.geojson"):
+                    self._layer("region", layer, region)
+            for layer in ("communes.geojson", "departements.geojson"):
+                self._layer("france", layer, "")
+        except Exception:  # the page builds what is missing and reports the failure
+            logger.exception("map layers could not be prepared")
 
     async def options(self, request: Request) -> Response:
         params = dict(request.query_params)

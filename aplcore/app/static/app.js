@@ -145,9 +145,11 @@ async function drawMap() {
   if (territories) {
     app.outlines.push(L.geoJSON(territories, { style: { color: "#37474f", weight: 1.2, fill: false }, interactive: false }).addTo(app.map));
   }
-  app.outlines.push(L.geoJSON(departements, { style: { color: "#000", weight: 2.2, fill: false }, interactive: false }).addTo(app.map));
+  const borders = { color: "#000", weight: kind === "france" ? 0.8 : 2.2, fill: false };
+  app.outlines.push(L.geoJSON(departements, { style: borders, interactive: false }).addTo(app.map));
   drawQpv();
-  app.map.fitBounds(app.layer.getBounds());
+  // France: metropolitan France in view (the overseas départements are a pan away)
+  app.map.fitBounds(kind === "france" ? [[41.3, -5.2], [51.1, 9.6]] : app.layer.getBounds());
   await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
   app.timings.mapDrawn = performance.now() - started;
   app.timings.mapDrawnSinceStart = performance.now();
@@ -227,7 +229,7 @@ async function showOptions() {
   const words = { current: "actuelle", allowed: "possible", breach: "dépassement", refused: "refusée" };
   $("options").innerHTML = "<legend>Zone</legend>" + info.options.map((o) => `
     <label class="opt" data-zone="${esc(o.zone)}" data-status="${o.status}">
-      <input type="radio" name="zone" value="${esc(o.zone)}" ${o.status === "refused" || o.status === "current" ? "disabled" : ""}>
+      <input type="radio" name="zone" value="${esc(o.zone)}" ${o.status === "current" ? "disabled" : ""}>
       <span class="swatch" style="background:${app.state.colours[o.zone] || "#999"}"></span>
       <b>${esc(o.zone)}</b> <span class="badge ${o.status}">${words[o.status]}</span>
       <span class="msg">${esc(o.message)}</span>
