@@ -319,12 +319,7 @@ class _State:
             "labels": {zone: ZONE_NAMES.get(zone, zone) for zone in zones},
             "colours": {zone: ZONE_COLOURS.get(zone, "#999999") for zone in zones},
             "zone": [index.get(v, -1) for v in zone_of.tolist()],
-            "proposal": [
-                index.get(v, -1)
-                for v in session.proposal.communes["zone"].reindex(inputs.index).tolist()
-            ],
             "gauges": _records(session.gauges()),
-            "departements": _records(session.departements().reset_index()),
             "checks": _records(checks.drop(columns=["mandatory_over_cap"], errors="ignore")),
             "broken": _records(session.broken()),
             "history": _records(session.history()),

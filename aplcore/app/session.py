@@ -37,7 +37,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputFormatError, ParameterError, describe_values
+from ..io import write_csv as write_table
 from ..io.writers import atomic_write
+from ..workflows import ZONING_NAMES
 from ..zoning import METHOD_PRESETS, ZoningSession, format_annex, get_method, read_choices
 from ..zoning.report import write_csv
 
@@ -246,9 +248,6 @@ def export_outputs(
     dict
         Kind → path written.
     """
-    from ..io import write_csv as write_table
-    from ..workflows import ZONING_NAMES
-
     zoning = session.zoning
     folder.mkdir(parents=True, exist_ok=True)
     paths = {kind: folder / name for kind, name in EXPORT_FILES.items()}

@@ -16,6 +16,7 @@ const app = {
 };
 window.aplApp = app;
 
+const LEVEL_WORDS = { territory: "territoire", commune: "commune", qpv: "QPV" };
 const fmt = new Intl.NumberFormat("fr-FR", { maximumFractionDigits: 0 });
 const fmt2 = new Intl.NumberFormat("fr-FR", { maximumFractionDigits: 2 });
 const $ = (id) => document.getElementById(id);
@@ -314,7 +315,7 @@ function renderGauges() {
 function renderHistory() {
   const s = app.state;
   $("history").tBodies[0].innerHTML = s.history.map((h) => `<tr><td>${h.step}</td><td>${h.action === "choose" ? "choix" : "retrait"}</td>
-    <td>${esc(h.level)} ${esc(h.code)}</td><td>${esc(h.zone)}</td><td>${esc(h.reason)}</td></tr>`).join("") ||
+    <td>${esc(LEVEL_WORDS[h.level] || h.level)} ${esc(h.code)}</td><td>${esc(h.zone)}</td><td>${esc(h.reason)}</td></tr>`).join("") ||
     `<tr><td colspan="5">Aucun choix : la proposition de la méthode.</td></tr>`;
   $("undo").disabled = !s.can_undo;
   $("redo").disabled = !s.can_redo;
@@ -333,9 +334,8 @@ function renderSettings() {
   $("set-agency").value = set.agency ?? "";
   $("label").textContent = set.label ? `— ${set.label}` : "";
   $("method").textContent = `méthode ${s.method.name}`;
-  const levels = { territory: "territoire", commune: "commune", qpv: "QPV" };
   const current = $("level").value;
-  $("level").innerHTML = s.method.levels.map((l) => `<option value="${l}">${levels[l]}</option>`).join("");
+  $("level").innerHTML = s.method.levels.map((l) => `<option value="${l}">${LEVEL_WORDS[l]}</option>`).join("");
   if (s.method.levels.includes(current)) $("level").value = current;
 }
 
@@ -383,7 +383,7 @@ async function compare(event) {
   let html = `<p>${esc(d.labels[0])} → ${esc(d.labels[1])} : ${changed.length} commune(s) changent de zone.</p>`;
   if (d.choices) {
     html += `<table><thead><tr><th>unité</th><th>changement</th><th>avant</th><th>après</th><th>motif</th></tr></thead><tbody>` +
-      d.choices.map((c) => `<tr><td>${esc(c.level)} ${esc(c.code)}</td><td>${esc(c.change)}</td><td>${esc(c.zone_old)}</td><td>${esc(c.zone_new)}</td><td>${esc(c.reason_new || c.reason_old)}</td></tr>`).join("") + "</tbody></table>";
+      d.choices.map((c) => `<tr><td>${esc(LEVEL_WORDS[c.level] || c.level)} ${esc(c.code)}</td><td>${esc(c.change)}</td><td>${esc(c.zone_old)}</td><td>${esc(c.zone_new)}</td><td>${esc(c.reason_new || c.reason_old)}</td></tr>`).join("") + "</tbody></table>";
   }
   html += `<table><thead><tr><th>commune</th><th>avant</th><th>après</th></tr></thead><tbody>` +
     changed.slice(0, 200).map(([code, [b, a]]) => `<tr><td>${esc(code)} ${esc(app.communes.name[app.rowOf.get(code)] || "")}</td><td>${esc(b)}</td><td>${esc(a)}</td></tr>`).join("") +
