@@ -4,7 +4,12 @@ export names, restarts, and exports identical to ``aplcore classify``'s."""
 from __future__ import annotations
 
 import io
+import json
 import re
+import signal
+import subprocess
+import sys
+import urllib.request
 
 import pandas as pd
 import pytest
@@ -279,3 +284,32 @@ def test_exports_match_a_replay_in_python(client, session):
     )
     annex = pd.read_csv(io.BytesIO(client.get("/exports/a/decree_annex.csv").content), dtype=str)
     assert annex["code"].tolist() == replayed.zoning.decree_annex()["code"].tolist()
+
+
+def test_the_command_serves_a_saved_session_and_stops_on_ctrl_c(session, tmp_path):
+    command = [sys.executable, "-m", "aplcore", "app", "--session", str(session.folder)]
+    process = subprocess.Popen(
+        [*command, "--no-browser", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        line = process.stdout.readline()
+        url = re.search(r"http://127\.0\.0\.1:\d+/", line).group(0)
+        with urllib.request.urlopen(url + "api/state", timeout=60) as answer:
+            state = json.load(answer)
+        assert state["settings"]["method"] == "zonage_2025"
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, _ = process.communicate(timeout=60)
+    assert process.returncode == 0, out
+    assert "stopped; the session is saved" in out
+
+
+def test_the_command_refuses_a_folder_without_a_session(tmp_path, capsys):
+    assert main(["app", "--session", str(tmp_path / "nothing"), "--no-browser"]) == 1
+    assert "not a session folder" in capsys.readouterr().err
+    assert not (tmp_path / "nothing").exists()
+    assert main(["app", "--apl", str(tmp_path / "x.csv"), "--no-browser"]) == 1
+    assert "--apl needs --apl-column" in capsys.readouterr().err

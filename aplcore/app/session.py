@@ -309,6 +309,12 @@ class AppSession:
         stability: pd.DataFrame | None = None,
     ) -> None:
         self.folder = Path(folder)
+        if inputs is None and not (self.folder / "inputs.parquet").is_file():
+            msg = (
+                f"{self.folder} is not a session folder of the app (no inputs.parquet): start "
+                "with --demo or --apl FILE, or give the folder the app wrote."
+            )
+            raise InputFormatError(msg)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.lock = threading.RLock()
         #: Changes with each server start, so that a page from before a restart is stale.
@@ -331,14 +337,7 @@ class AppSession:
     # --- reading and writing the folder ---------------------------------------------------------
 
     def _read_inputs(self) -> pd.DataFrame:
-        path = self.folder / "inputs.parquet"
-        if not path.exists():
-            msg = (
-                f"{self.folder} is not a session folder of the app (no inputs.parquet): start "
-                "with --demo or --apl FILE, or give the folder the app wrote."
-            )
-            raise InputFormatError(msg)
-        return _check_inputs(pd.read_parquet(path))
+        return _check_inputs(pd.read_parquet(self.folder / "inputs.parquet"))
 
     def _read_settings(self) -> SessionSettings:
         path = self.folder / "settings.json"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -79,5 +80,9 @@ def cmd_app(args: argparse.Namespace) -> int:
         stability=args.stability,
         **options,
     )
-    serve(session, host=args.host, port=args.port, open_browser=not args.no_browser, announce=echo)
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C stops the app; choices are saved
+        serve(
+            session, host=args.host, port=args.port, open_browser=not args.no_browser, announce=echo
+        )
+    echo(f"aplcore app: stopped; the session is saved in {session.folder}")
     return 0
