@@ -16,7 +16,7 @@ import pytest
 from app_data import indre
 from starlette.testclient import TestClient
 
-from aplcore.app import AppSession, SessionSettings, create_app
+from aplcore.app import AppSession, SessionSettings, create_app, open_session
 from aplcore.cli import main
 from aplcore.zoning import ZoningSession
 
@@ -313,3 +313,49 @@ def test_the_command_refuses_a_folder_without_a_session(tmp_path, capsys):
     assert not (tmp_path / "nothing").exists()
     assert main(["app", "--apl", str(tmp_path / "x.csv"), "--no-browser"]) == 1
     assert "--apl needs --apl-column" in capsys.readouterr().err
+
+
+def test_commune_and_qpv_choices(client, session):
+    commune = str(session.inputs["population"].idxmax())  # Châteauroux
+    options = client.get("/api/options", params={"code": commune, "level": "commune"}).json()
+    assert options["level"] == "commune"
+    assert {o["zone"] for o in options["options"]} == {"ZIP", "ZAC", "HZ"}
+    qpv = {"level": "qpv", "commune": commune, "population": 800}
+    state = choose(client, session, "QN03601M", "ZIP", reason="QPV prioritaire", **qpv).json()
+    assert state["qpv"] == [
+        {"code": "QN03601M", "commune": commune, "population": 800.0, "zone": "ZIP"}
+    ]
+    assert state["history"][-1]["level"] == "qpv"
+    small = str(session.inputs["population"].idxmin())
+    too_many = {"level": "qpv", "commune": small, "population": 1e6}
+    assert_refused(choose(client, session, "QN03603M", "ZIP", **too_many), 400, r"exceed")
+    assert_refused(
+        choose(client, session, "QN03602M", "ZIP", level="qpv", commune="99999", population=5),
+        400,
+        r"99999",
+    )
+
+
+def test_stability_from_a_scenario_run_is_shown_next_to_the_choice(session, tmp_path):
+    territories = session.session.zoning.territories
+    code = territories.index[0]
+    table = pd.DataFrame(
+        {
+            "population": territories["population"],
+            "baseline_zone": territories["zone"],
+            "p_same": 0.75,
+            "most_likely": territories["zone"],
+            "p_ZIP": 0.75,
+            "p_ZAC": 0.25,
+            "p_HZ": 0.0,
+        },
+        index=pd.Index(territories.index, name="territory"),
+    )
+    table.to_csv(tmp_path / "territories.csv")
+    with_stability = open_session(session.folder, stability=tmp_path / "territories.csv")
+    client = TestClient(create_app(with_stability, allowed_hosts=None))
+    info = client.get("/api/options", params={"code": code}).json()
+    assert info["stability"] == {"ZIP": 0.75, "ZAC": 0.25, "HZ": 0.0}
+    (tmp_path / "bad.csv").write_text("territory,zone\nA,ZIP\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="p_<zone> columns"):
+        open_session(session.folder, stability=tmp_path / "bad.csv")
