@@ -82,7 +82,15 @@ def click_commune(page, code):
     point = page.evaluate("(code) => window.aplApp.pointOf(code)", code)
     assert point is not None, code
     page.mouse.click(point["x"], point["y"])
-    page.wait_for_selector("#options .opt")
+    page.wait_for_function(  # the options of the unit just selected are shown
+        """(code) => {
+            const app = window.aplApp;
+            return app.selected && app.selected.commune === code
+                && document.querySelector('#unit').textContent.includes(app.selected.code)
+                && document.querySelectorAll('#options .opt').length > 0;
+        }""",
+        arg=code,
+    )
     return point
 
 
@@ -100,11 +108,16 @@ def distance(rgb, hex_colour):
 
 
 def apply(page, zone, reason):
+    version = page.evaluate("document.body.dataset.version")
     page.check(f'#options .opt[data-zone="{zone}"] input')
     page.fill("#reason", reason)
     page.click("#apply")
-    page.wait_for_selector("#message .ok-msg, #message .breach-msg, #message .refused-msg")
-    page.wait_for_selector(f'#options .opt[data-zone="{zone}"], #message .refused-msg')
+    page.wait_for_function(  # accepted (a new version, its options shown) or refused
+        """([version, zone]) => document.querySelector('#message .refused-msg')
+            || (document.body.dataset.version !== version && document.querySelector(
+                `#options .opt[data-zone="${zone}"][data-status="current"]`))""",
+        arg=[version, zone],
+    )
 
 
 def gauge_text(page, zone):
@@ -267,3 +280,28 @@ def test_france_view(browser, session, url, shots):
     page.wait_for_selector('body[data-map-drawn="france:"]', timeout=60_000)
     assert page.evaluate("window.aplApp.layer.getLayers().length") > 30_000
     page.screenshot(path=shots / "app_france.png")
+
+
+def test_diff_with_another_session_on_the_map_and_as_a_table(browser, session, url, shots):
+    page = open_page(browser, url)
+    terr = session.session.zoning.territories.sort_values("apl")
+    click_commune(page, commune_of(session, terr.index[0]))
+    apply(page, "HZ", "premier")
+    saved = session.folder.parent / "before.csv"
+    saved.write_bytes((session.folder / "choices.csv").read_bytes())
+    code = commune_of(session, terr.index[1])
+    point = click_commune(page, code)
+    apply(page, "HZ", "second")
+    page.set_input_files("#diff-file", str(saved))
+    page.click("#diff-form button[type=submit]")
+    page.wait_for_selector("#diff table")
+    text = page.locator("#diff").inner_text()
+    assert "territoire " + terr.index[1] in text
+    assert "added" in text
+    moved = (session.inputs["territory"] == terr.index[1]).sum()
+    assert f"{moved} commune(s) changent de zone" in text
+    assert "pointillés violets" in page.locator("#legend").inner_text()
+    page.mouse.move(point["x"], point["y"])
+    page.wait_for_selector(".leaflet-tooltip")
+    assert "comparaison" in page.locator(".leaflet-tooltip").inner_text()
+    page.screenshot(path=shots / "app_diff.png")

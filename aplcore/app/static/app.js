@@ -79,7 +79,10 @@ app.pointOf = (code) => {
 };
 
 function restyle() {
-  if (app.layer) app.layer.setStyle(styleOf);
+  if (!app.layer) return;
+  app.layer.setStyle(styleOf);
+  // an open tooltip shows the state it was opened on: redraw it
+  app.layer.eachLayer((l) => { if (l.isTooltipOpen()) l.setTooltipContent(tooltipOf(l)); });
 }
 
 function tooltipOf(layer) {
@@ -109,6 +112,7 @@ function tooltipOf(layer) {
 
 async function hover(event) {
   const layer = event.target;
+  layer.setTooltipContent(tooltipOf(layer));  // the state now, not when it was first shown
   const code = layer.feature.properties.c;
   const row = app.rowOf.get(code);
   if (row === undefined) return;
