@@ -359,3 +359,24 @@ def test_stability_from_a_scenario_run_is_shown_next_to_the_choice(session, tmp_
     (tmp_path / "bad.csv").write_text("territory,zone\nA,ZIP\n", encoding="utf-8")
     with pytest.raises(ValueError, match="p_<zone> columns"):
         open_session(session.folder, stability=tmp_path / "bad.csv")
+
+
+def test_a_session_from_an_apl_table_as_aplcore_zone_reads_it(tmp_path):
+    inputs, _ = indre()
+    table = pd.DataFrame(
+        {"code": inputs.index, "apl_65": inputs["apl"], "pop_total": inputs["population"]}
+    )
+    table.loc[len(table)] = ["28025", 2.5, 300.0]  # merged into 28319 on 1 January 2025
+    table.to_csv(tmp_path / "apl.csv", index=False)
+    session = open_session(
+        tmp_path / "s", apl=tmp_path / "apl.csv", apl_column="apl_65", region="24"
+    )
+    assert "28319" in session.inputs.index
+    assert "28025" not in session.inputs.index
+    assert session.settings.agency == "24"
+    assert (tmp_path / "s" / "inputs.parquet").is_file()
+    with pytest.raises(ValueError, match="already holds a session"):
+        open_session(tmp_path / "s", apl=tmp_path / "apl.csv", apl_column="apl_65")
+    with pytest.raises(ValueError, match="région '11' has no commune"):
+        open_session(tmp_path / "t", apl=tmp_path / "apl.csv", apl_column="apl_65", region="11")
+    assert not (tmp_path / "t").exists()

@@ -87,7 +87,7 @@ def open_session(
                 f"{folder} already holds a session; open it without --demo/--apl, or choose "
                 "another folder."
             )
-            raise FileExistsError(msg)
+            raise ParameterError(msg)
         if demo:
             inputs, settings = demo_inputs()
         else:
