@@ -380,3 +380,20 @@ def test_a_session_from_an_apl_table_as_aplcore_zone_reads_it(tmp_path):
     with pytest.raises(ValueError, match="région '11' has no commune"):
         open_session(tmp_path / "t", apl=tmp_path / "apl.csv", apl_column="apl_65", region="11")
     assert not (tmp_path / "t").exists()
+
+
+def test_settings_can_take_the_bundled_territories(client, session):
+    body = {"version": session.version, **session.settings.to_json(), "territories": "commune"}
+    state = client.post("/api/settings", json=body).json()
+    assert state["settings"]["territories"] == "commune"
+    assert len(session.session.zoning.territories) == len(session.inputs)
+    assert client.get("/api/communes").json()["territory"] == session.inputs.index.tolist()
+    outlines = client.get("/api/map/region/territories.geojson?region=24").json()
+    assert len(outlines["features"]) == len(session.inputs)
+    territory = session.session.zoning.territories.index[0]
+    choose(client, session, territory, "HZ", reason="une commune")
+    body = {"version": session.version, **session.settings.to_json(), "territories": "epci"}
+    assert_refused(client.post("/api/settings", json=body), 400, territory)
+    assert session.settings.territories == "commune"  # refused: nothing changed
+    body["territories"] = "canton"
+    assert_refused(client.post("/api/settings", json=body), 400, r"territories must be one of")

@@ -343,7 +343,7 @@ class _State:
                 "name": self.names.tolist(),
                 "apl": [_finite(v) for v in inputs["apl"].astype(float).round(3)],
                 "population": [_finite(v) for v in inputs["population"].astype(float)],
-                "territory": inputs["territory"].tolist(),
+                "territory": self.s.territories()["territory"].tolist(),
                 "departement": inputs["departement"].tolist(),
                 "region": inputs["region"].tolist(),
                 "inside": self.layers.get(
@@ -382,13 +382,13 @@ class _State:
                 groups = load_communes(france=True)["departement"].astype(str)
                 build = functools.partial(geometry.outline_layer, groups, scope)
             return self.layers.get((layer, scope), build, on_disk=True)
-        mine = inputs[inputs["region"] == region]
+        mine = self.s.territories()[inputs["region"] == region]
         if layer == "communes.geojson":
             build = functools.partial(geometry.commune_layer, mine.index, scope)
-        else:
-            column = "territory" if layer.startswith("territories") else "departement"
-            build = functools.partial(geometry.outline_layer, mine[column], scope)
-        return self.layers.get((layer, scope, region), build)
+            return self.layers.get((layer, scope, region), build)
+        column = "territory" if layer.startswith("territories") else "departement"
+        build = functools.partial(geometry.outline_layer, mine[column], scope)
+        return self.layers.get((layer, scope, region, self.s.settings.territories), build)
 
     def warm_up(self) -> None:
         """Build the map layers ahead of the first page (région views, then France)."""

@@ -39,7 +39,7 @@ import pandas as pd
 from ..errors import InputFormatError, ParameterError, describe_values
 from ..io import write_csv as write_table
 from ..io.writers import atomic_write
-from ..workflows import ZONING_NAMES
+from ..workflows import ZONING_NAMES, bundled_territories
 from ..zoning import METHOD_PRESETS, ZoningSession, format_annex, get_method, read_choices
 from ..zoning.report import write_csv
 
@@ -49,6 +49,9 @@ __all__ = ["AppSession", "SessionSettings", "export_outputs", "safe_folder_name"
 
 #: Columns of ``inputs.parquet``.
 INPUT_COLUMNS = ("apl", "population", "territory", "departement", "region")
+
+#: Territories of the bundled communes the settings may choose instead of the inputs' own.
+BUNDLED_TERRITORIES = ("epci", "departement", "commune")
 
 #: Files an export writes, named as ``aplcore classify`` names them.
 EXPORT_FILES = {
@@ -80,6 +83,9 @@ class SessionSettings:
         Margin of the margin zone, inhabitants (None: none).
     agency
         Région of the agency (the majority-région rule; None: no check).
+    territories
+        ``"epci"``, ``"departement"`` or ``"commune"``: the territories of the bundled communes
+        instead of the inputs' own (None).
     label
         A name for the session, shown in the page title.
     """
@@ -90,6 +96,7 @@ class SessionSettings:
     cap_unit: str = "share"
     margin: float | None = None
     agency: str | None = None
+    territories: str | None = None
     label: str = ""
 
     def options(self) -> dict[str, Any]:
@@ -114,6 +121,7 @@ class SessionSettings:
             "cap_unit": self.cap_unit,
             "margin": self.margin,
             "agency": self.agency,
+            "territories": self.territories,
             "label": self.label,
         }
 
@@ -156,6 +164,13 @@ class SessionSettings:
         margin = data.get("margin")
         margin = None if margin in (None, "") else _number(margin, f"{where}: margin")
         agency = data.get("agency") or None
+        territories = data.get("territories") or None
+        if territories not in (None, *BUNDLED_TERRITORIES):
+            msg = (
+                f"{where}: territories must be one of {describe_values(BUNDLED_TERRITORIES)} "
+                f"(the bundled communes'), or empty for the inputs' own; found {territories!r}."
+            )
+            raise ParameterError(msg)
         label = str(data.get("label") or "")[:200]
         return cls(
             method=method,
@@ -164,6 +179,7 @@ class SessionSettings:
             cap_unit=cap_unit,
             margin=margin,
             agency=None if agency is None else str(agency),
+            territories=territories,
             label=label,
         )
 
@@ -383,7 +399,7 @@ class AppSession:
         session = ZoningSession(
             inputs["apl"],
             population=inputs["population"],
-            territory=inputs[["territory", "departement", "region"]],
+            territory=self.territories(settings),
             **extra,
             **options,
         )
@@ -426,6 +442,16 @@ class AppSession:
         self.settings, self.session = settings, session
         self._write_settings()
         self.save()
+
+    def territories(self, settings: SessionSettings | None = None) -> pd.DataFrame:
+        """Commune → ``territory``, ``departement``, ``region`` under ``settings`` (the
+        current ones by default)."""
+        kind = (settings or self.settings).territories
+        if kind is None:
+            return self.inputs[["territory", "departement", "region"]]
+        table = bundled_territories(self.inputs.index, territory=kind)
+        # communes unknown to the bundled table keep the inputs' own
+        return table.fillna(self.inputs[["territory", "departement", "region"]])
 
     def stability_of(self, territory: str) -> dict[str, float]:
         """Probability of each zone for a territory, from the scenario run (empty: none)."""

@@ -336,6 +336,7 @@ function renderSettings() {
   $("set-cap-unit").value = set.cap_unit;
   $("set-margin").value = set.margin ?? "";
   $("set-agency").value = set.agency ?? "";
+  $("set-territories").value = set.territories ?? "";
   $("label").textContent = set.label ? `— ${set.label}` : "";
   $("method").textContent = `méthode ${s.method.name}`;
   const current = $("level").value;
@@ -363,10 +364,16 @@ async function saveSettings(event) {
     method: $("set-method").value,
     thresholds: $("set-thresholds").disabled ? null : $("set-thresholds").value,
     caps, cap_unit: $("set-cap-unit").value, margin: $("set-margin").value,
-    agency: $("set-agency").value, label: app.state.settings.label,
+    agency: $("set-agency").value, territories: $("set-territories").value,
+    label: app.state.settings.label,
   };
   try {
-    render(await post("/api/settings", data));
+    const state = await post("/api/settings", data);
+    if (state.settings.territories !== app.state.settings.territories) {
+      location.reload();  // other territories: other outlines and units on the map
+      return;
+    }
+    render(state);
     renderSettings();
     $("settings-message").innerHTML = `<div class="ok-msg">Zonage recalculé.</div>`;
   } catch (e) {
