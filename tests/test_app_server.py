@@ -130,6 +130,7 @@ def test_other_malformed_requests(client, session):
     bad = client.post("/api/diff?kind=session", content=b"x,y\n1,2\n")
     assert_refused(bad, 400, r"choices table needs columns")
     assert client.get("/no/such/page").status_code == 404
+    assert_refused(client.get("/api/choose"), 405, r"Method Not Allowed")
 
 
 def test_a_stale_page_is_told_and_nothing_is_lost(client, session):
