@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -332,25 +333,31 @@ class _State:
         }
 
     async def get_state(self, request: Request) -> Response:
+        return JSONResponse(await run_in_threadpool(self._locked, self._state))
+
+    def _locked(self, work: Callable[..., Any], *args: Any) -> Any:
+        """``work(*args)`` with the session locked (in a worker thread: the event loop stays
+        free for the other tabs and the map layers)."""
         with self.s.lock:
-            return JSONResponse(self._state())
+            return work(*args)
 
     async def communes(self, request: Request) -> Response:
+        return JSONResponse(await run_in_threadpool(self._communes))
+
+    def _communes(self) -> dict[str, Any]:
         inputs = self.s.inputs
-        return JSONResponse(
-            {
-                "code": inputs.index.tolist(),
-                "name": self.names.tolist(),
-                "apl": [_finite(v) for v in inputs["apl"].astype(float).round(3)],
-                "population": [_finite(v) for v in inputs["population"].astype(float)],
-                "territory": self.s.territories()["territory"].tolist(),
-                "departement": inputs["departement"].tolist(),
-                "region": inputs["region"].tolist(),
-                "inside": self.layers.get(
-                    ("inside",), functools.partial(geometry.inside_points, inputs.index)
-                ),
-            }
-        )
+        return {
+            "code": inputs.index.tolist(),
+            "name": self.names.tolist(),
+            "apl": [_finite(v) for v in inputs["apl"].astype(float).round(3)],
+            "population": [_finite(v) for v in inputs["population"].astype(float)],
+            "territory": self.s.territories()["territory"].tolist(),
+            "departement": inputs["departement"].tolist(),
+            "region": inputs["region"].tolist(),
+            "inside": self.layers.get(
+                ("inside",), functools.partial(geometry.inside_points, inputs.index)
+            ),
+        }
 
     async def map_layer(self, request: Request) -> Response:
         scope = request.path_params["scope"]
@@ -368,7 +375,7 @@ class _State:
         if scope == "france" and layer == "territories.geojson":
             msg = "territory outlines are drawn in the région view only."
             raise HTTPException(404, msg)
-        body = self._layer(scope, layer, region)
+        body = await run_in_threadpool(self._layer, scope, layer, region)
         return Response(
             body, media_type="application/geo+json", headers={"Cache-Control": "max-age=3600"}
         )
@@ -407,14 +414,21 @@ class _State:
         level = _level(params)
         commune = _text(params, "commune", required=False, limit=10) or None
         population = _population(params.get("population"))
-        with self.s.lock:
-            key = (self.s.version, code, level, commune, population)
-            if key not in self._options_cache:
-                self._options_cache = {
-                    k: v for k, v in self._options_cache.items() if k[0] == self.s.version
-                }
-                self._options_cache[key] = self._describe(code, level, commune, population)
-            return JSONResponse(self._options_cache[key])
+        info = await run_in_threadpool(
+            self._locked, self._cached_options, code, level, commune, population
+        )
+        return JSONResponse(info)
+
+    def _cached_options(
+        self, code: str, level: str, commune: str | None, population: float | None
+    ) -> dict[str, Any]:
+        key = (self.s.version, code, level, commune, population)
+        if key not in self._options_cache:
+            self._options_cache = {
+                k: v for k, v in self._options_cache.items() if k[0] == self.s.version
+            }
+            self._options_cache[key] = self._describe(code, level, commune, population)
+        return self._options_cache[key]
 
     def _describe(
         self, code: str, level: str, commune: str | None, population: float | None
@@ -478,28 +492,37 @@ class _State:
         if level == "qpv" and (commune is None or population is None):
             msg = "a QPV choice needs its host commune and its population."
             raise RequestError(msg)
-        with self.s.lock:
-            self.s.check_version(data.get("version"))
-            before = _broken_keys(self.s.session.broken())
-            self.s.session.choose(
-                code, zone, level=level, reason=reason, commune=commune, population=population
-            )
-            self.s.save()
-            state = self._state()
-            broken = self.s.session.broken()
-            new = [k not in before for k in _broken_keys(broken, as_list=True)]
-            state["breaches"] = _records(broken[new])
-            return JSONResponse(state)
+        choice = {"level": level, "reason": reason, "commune": commune, "population": population}
+        state = await run_in_threadpool(
+            self._locked, self._choose, data.get("version"), code, zone, choice
+        )
+        return JSONResponse(state)
+
+    def _choose(self, version: Any, code: str, zone: str, choice: dict[str, Any]) -> dict:
+        self.s.check_version(version)
+        before = _broken_keys(self.s.session.broken())
+        self.s.session.choose(code, zone, **choice)
+        self.s.save()
+        state = self._state()
+        broken = self.s.session.broken()
+        new = [k not in before for k in _broken_keys(broken, as_list=True)]
+        state["breaches"] = _records(broken[new])
+        return state
+
+    def _step(self, version: Any, step: Callable[[], Any]) -> dict[str, Any]:
+        """A step on the session from a page that saw ``version``, saved, and the new state."""
+        self.s.check_version(version)
+        step()
+        self.s.save()
+        return self._state()
 
     async def withdraw(self, request: Request) -> Response:
         data = await _json_body(request)
         code = _text(data, "code", limit=40)
         level = _level(data)
-        with self.s.lock:
-            self.s.check_version(data.get("version"))
-            self.s.session.withdraw(code, level=level)
-            self.s.save()
-            return JSONResponse(self._state())
+        step = functools.partial(self.s.session.withdraw, code, level=level)
+        state = await run_in_threadpool(self._locked, self._step, data.get("version"), step)
+        return JSONResponse(state)
 
     async def undo(self, request: Request) -> Response:
         return await self._move(request, "undo")
@@ -509,21 +532,22 @@ class _State:
 
     async def _move(self, request: Request, what: str) -> Response:
         data = await _json_body(request)
-        with self.s.lock:
-            self.s.check_version(data.get("version"))
-            getattr(self.s.session, what)()
-            self.s.save()
-            return JSONResponse(self._state())
+        step = getattr(self.s.session, what)
+        state = await run_in_threadpool(self._locked, self._step, data.get("version"), step)
+        return JSONResponse(state)
 
     async def configure(self, request: Request) -> Response:
         data = await _json_body(request)
         version = data.pop("version", None)
         settings = SessionSettings.from_json(data, where="the settings form")
-        with self.s.lock:
-            self.s.check_version(version)
-            self.s.configure(settings)
-            self._options_cache.clear()
-            return JSONResponse(self._state())
+        state = await run_in_threadpool(self._locked, self._configure, version, settings)
+        return JSONResponse(state)
+
+    def _configure(self, version: Any, settings: SessionSettings) -> dict[str, Any]:
+        self.s.check_version(version)
+        self.s.configure(settings)
+        self._options_cache.clear()
+        return self._state()
 
     # --- comparison and exports -------------------------------------------------------------------
 
@@ -548,8 +572,8 @@ class _State:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / f"compared{suffix}"
             path.write_bytes(body)
-            with self.s.lock:
-                return JSONResponse(self._compare(kind, path, name))
+            answer = await run_in_threadpool(self._locked, self._compare, kind, path, name)
+        return JSONResponse(answer)
 
     def _compare(self, kind: str, path: Path, name: str) -> dict[str, Any]:
         session = self.s.session
@@ -600,16 +624,9 @@ class _State:
         if not isinstance(maps, bool):
             msg = f"field 'maps' must be true or false, found {maps!r}."
             raise RequestError(msg)
-        with self.s.lock:
-            self.s.check_version(data.get("version"))
-            paths = export_outputs(
-                self.s.session,
-                folder,
-                method=self.s.settings.method,
-                date_arrete=date,
-                maps=maps,
-            )
-            self.s.session.save(folder / "choices.csv")
+        paths = await run_in_threadpool(
+            self._locked, self._export, data.get("version"), folder, date, maps
+        )
         files = [p.name for p in paths.values()] + ["choices.csv"]
         return JSONResponse(
             {
@@ -617,6 +634,13 @@ class _State:
                 "files": [{"name": f, "url": f"/exports/{folder.name}/{f}"} for f in files],
             }
         )
+
+    def _export(self, version: Any, folder: Path, date: str | None, maps: bool) -> dict[str, Path]:
+        self.s.check_version(version)
+        method = self.s.settings.method
+        paths = export_outputs(self.s.session, folder, method=method, date_arrete=date, maps=maps)
+        self.s.session.save(folder / "choices.csv")
+        return paths
 
     async def download(self, request: Request) -> Response:
         root = self.s.folder / "exports"

@@ -29,7 +29,7 @@ import os
 import re
 import secrets
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -463,10 +463,6 @@ class AppSession:
             for c in self.stability.columns
             if c.startswith("p_") and c != "p_same"
         }
-
-    def with_settings(self, **changes: Any) -> SessionSettings:
-        """The current settings with some fields changed."""
-        return replace(self.settings, **changes)
 
 
 def _check_inputs(frame: pd.DataFrame) -> pd.DataFrame:
