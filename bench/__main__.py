@@ -397,6 +397,21 @@ def _user_target_rows(medians, memory, command_run, size) -> list[str]:
     return rows
 
 
+def _app_target_rows(medians) -> list[str]:
+    """The app's targets (``bench/bench_app.py``, a real browser)."""
+    targets = [
+        ("test_choice", "app: a choice → gauges and map updated ≤ 200 ms", 0.2),
+        ("test_region_map_first_draw", "app: région map first drawn ≤ 2 s", 2.0),
+        ("test_france_map_first_draw", "app: France map first drawn ≤ 5 s", 5.0),
+    ]
+    rows = []
+    for name, label, bound in targets:
+        time = medians.get(name)
+        if time:
+            rows.append(f"| {label} | {_fmt_time(time)} | {'yes' if time <= bound else '**no**'} |")
+    return rows
+
+
 def _target_rows(medians, memory, startup, road, size) -> list[str]:
     def median(name: str) -> float | None:
         return medians.get(name)
@@ -450,6 +465,7 @@ def _target_rows(medians, memory, startup, road, size) -> list[str]:
             f"{ours:.0f} vs {', '.join(f'{o:.0f}' for o in others)} MiB",
             all(ours < o for o in others),
         )
+    rows += _app_target_rows(medians)
     crow = median("test_crow_fly")
     if crow:
         add("crow-fly matrix, 35 000 communes within 30 min ≤ 2 s", _fmt_time(crow), crow <= 2)

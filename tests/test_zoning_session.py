@@ -157,3 +157,65 @@ def test_session_on_the_real_zoning_in_force(shared_raw):
     assert cmp.communes["changed"].sum() == 1 + (loiret.isin(["ZAR", "NA"])).sum()
     z = classify_zones(apl, population=pop)
     assert z.communes["zone"].value_counts().sum() == len(loiret)
+
+
+def test_undo_redo_and_version(session):
+    assert session.version == 0
+    assert not session.can_undo
+    session.choose("D", "HZ", reason="cabinet repris")
+    session.choose("E", "ZAC", reason="maison de santé")
+    session.withdraw("D")
+    assert session.version == 3
+    assert session.history()[["action", "code", "zone", "reason"]].values.tolist() == [
+        ["choose", "D", "HZ", "cabinet repris"],
+        ["choose", "E", "ZAC", "maison de santé"],
+        ["withdraw", "D", "", ""],
+    ]
+    assert session.zoning.territories.at["D", "zone"] == "ZAC"
+    session.undo()  # the withdrawal: D back in HZ
+    assert session.zoning.territories.at["D", "zone"] == "HZ"
+    assert session.zoning.communes.at["37002", "zone"] == "HZ"
+    session.undo()
+    assert session.choices["code"].tolist() == ["D"]
+    assert session.can_redo
+    session.redo()
+    assert session.choices["code"].tolist() == ["D", "E"]
+    assert session.version == 6
+    session.choose("A", "ZAC")  # a new step drops what was undone
+    assert not session.can_redo
+    with pytest.raises(ParameterError, match="nothing to redo"):
+        session.redo()
+    for _ in range(3):
+        session.undo()
+    assert session.choices.empty
+    pd.testing.assert_frame_equal(session.zoning.communes, session.proposal.communes)
+    with pytest.raises(ParameterError, match="nothing to undo"):
+        session.undo()
+
+
+def test_a_refused_choice_is_not_a_step(session):
+    session.choose("D", "HZ")
+    with pytest.raises(ParameterError):
+        session.choose("C", "ZZZ")
+    assert session.version == 1
+    assert len(session.history()) == 1
+
+
+def test_zone_options_say_what_each_zone_would_do(session):
+    options = session.zone_options("E").set_index("zone")
+    assert options.at["HZ", "status"] == "current"
+    # E (100 inhabitants, APL 5) into ZIP: over the ZIP cap and not eligible, only checked
+    assert options.at["ZIP", "status"] == "breach"
+    assert "ZIP (cap)" in options.at["ZIP", "message"]
+    assert "eligibility" in options.at["ZIP", "message"]
+    assert session.choices.empty  # nothing changed
+    assert session.version == 0
+    # 2017: the région holding the largest share of a cross-région territory sets it
+    apl, pop, table, caps = data()
+    other = ZoningSession(
+        apl, population=pop, territory=table, caps=caps, agency="27", method="zonage_2017"
+    )
+    refused = other.zone_options("C").set_index("zone")
+    assert refused["status"].tolist() == ["refused", "current", "refused", "refused"]
+    assert "région 24 holds the largest share" in refused.at["ZIP", "message"]
+    assert set(session.zone_options("D")["status"]) <= {"current", "allowed", "breach"}

@@ -23,7 +23,7 @@ from .._interrupts import (
     start_worker_threads,
 )
 from .._version import __version__
-from . import aids, classify, compute, demo, info, matrix, scenarios, workbook
+from . import aids, app, classify, compute, demo, info, matrix, scenarios, workbook
 from ._common import (
     OUTPUTS,
     PROG,
@@ -85,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    for module in (demo, compute, classify, workbook, matrix, aids, scenarios, info):
+    for module in (demo, compute, classify, workbook, matrix, aids, scenarios, app, info):
         module.add_parsers(sub, verbose=verbose, writer=writer)
     _record_flags(parser)
     return parser

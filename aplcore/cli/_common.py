@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import CommandError
+from ..settings import progress_enabled  # standard library only: start-up stays instant
 from ._errors import for_the_command_line
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -83,8 +84,6 @@ class Steps:
     """Named steps of a command: a progress bar on a terminal, log lines otherwise."""
 
     def __init__(self, names: Sequence[str]) -> None:
-        from ..settings import progress_enabled  # cli startup
-
         self.names = list(names)
         self.timings: dict[str, float] = {}
         self._bar: Any = None

@@ -12,6 +12,8 @@ This is what DREES's Zonage_ARS application lets an agency do by hand, as an obj
     session.departements()                 # the same per département of attribution
     session.broken()                       # which choices break which rule
     session.save("choices.csv")            # a plain table: replay with ZoningSession.replay
+    session.zone_options("T12")            # each zone: allowed, a breach, or refused and why
+    session.undo(); session.redo()         # step back and forth through the choices
 
 Choices are a plain table (``code, level, zone, reason, commune, population``) that can be
 saved, replayed on new data and diffed (:func:`diff_choices`). A territory spanning régions
@@ -132,6 +134,10 @@ class ZoningSession:
             for _, row in choices.iterrows():
                 self._add(row.to_dict())
             self._current = self._classify(self._choices)
+        # each step: the choices before it and what it did; undone steps wait on ``_redo``
+        self._done: list[tuple[pd.DataFrame, dict[str, Any]]] = []
+        self._redo: list[tuple[pd.DataFrame, dict[str, Any]]] = []
+        self._version = 0
 
     # --- classification ------------------------------------------------------------------------
 
@@ -152,6 +158,67 @@ class ZoningSession:
     def choices(self) -> pd.DataFrame:
         """The choices so far (a copy)."""
         return self._choices.copy()
+
+    @property
+    def version(self) -> int:
+        """Number of changes made to the session (choices, withdrawals, undos and redos): two
+        views of one session compare it to know whether the other changed it meanwhile."""
+        return self._version
+
+    def history(self) -> pd.DataFrame:
+        """The steps taken so far, oldest first (undone steps left out).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``step`` (1, 2, ...), ``action`` (``choose`` or ``withdraw``), then the choice's
+            ``code``, ``level``, ``zone``, ``reason``, ``commune``, ``population``.
+        """
+        rows = [{"step": k + 1, **action} for k, (_, action) in enumerate(self._done)]
+        frame = pd.DataFrame(rows, columns=["step", "action", *CHOICE_COLUMNS])
+        return frame.astype(dict.fromkeys(CHOICE_COLUMNS, object)).fillna("")
+
+    @property
+    def can_undo(self) -> bool:
+        """Whether a step can be undone."""
+        return bool(self._done)
+
+    @property
+    def can_redo(self) -> bool:
+        """Whether an undone step can be taken again."""
+        return bool(self._redo)
+
+    def undo(self) -> Zoning:
+        """Undo the last choice or withdrawal; returns the zoning before it."""
+        if not self._done:
+            msg = "nothing to undo: no choice was made in this session."
+            raise ParameterError(msg)
+        choices, action = self._done.pop()
+        self._redo.append((self._choices, action))
+        self._set(choices)
+        self._version += 1
+        return self._current
+
+    def redo(self) -> Zoning:
+        """Take the last undone step again."""
+        if not self._redo:
+            msg = "nothing to redo: no step was undone since the last choice."
+            raise ParameterError(msg)
+        choices, action = self._redo.pop()
+        self._done.append((self._choices, action))
+        self._set(choices)
+        self._version += 1
+        return self._current
+
+    def _set(self, choices: pd.DataFrame) -> None:
+        self._current = self._classify(choices)
+        self._choices = choices
+
+    def _step(self, before: pd.DataFrame, action: dict[str, Any]) -> None:
+        """Record a step that changed the choices from ``before``."""
+        self._done.append((before, action))
+        self._redo.clear()
+        self._version += 1
 
     # --- choices -------------------------------------------------------------------------------
 
@@ -216,22 +283,94 @@ class ZoningSession:
         unknown code or zone raises and leaves the session as it was.
         """
         before = self._choices
-        self._add(
-            {
-                "code": code,
-                "zone": zone,
-                "level": level,
-                "reason": reason,
-                "commune": commune,
-                "population": population,
-            }
-        )
+        choice = {
+            "code": str(code),
+            "level": level,
+            "zone": zone,
+            "reason": reason,
+            "commune": commune,
+            "population": population,
+        }
+        self._add(choice)
         try:
             self._current = self._classify(self._choices)
         except ValueError:
             self._choices = before
             raise
+        self._step(before, {"action": "choose", **choice})
         return self._current
+
+    def zone_options(
+        self,
+        code: str,
+        *,
+        level: str = "territory",
+        commune: str | None = None,
+        population: float | None = None,
+    ) -> pd.DataFrame:
+        """What choosing each zone for ``code`` would do, without changing the session.
+
+        Each zone of the method (and its regional categories) is tried as :meth:`choose` would
+        apply it.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per zone: ``zone``, ``status`` (``current``: its zone now; ``allowed``: no
+            rule broken that was not already; ``breach``: accepted, but it breaks a rule the
+            method only checks, listed in ``message``; ``refused``: the library refuses it, with
+            its message) and ``message``.
+        """
+        method = self._current.method
+        now = self._current_zone(str(code), level)
+        before = set(map(tuple, self.broken()[["region", "departement", "constraint"]].values))
+        rows = []
+        for zone in method.all_zones:
+            if zone == now:
+                rows.append({"zone": zone, "status": "current", "message": ""})
+                continue
+            saved = self._choices
+            try:
+                self._add(
+                    {
+                        "code": str(code),
+                        "level": level,
+                        "zone": zone,
+                        "commune": commune,
+                        "population": population,
+                    }
+                )
+                zoning = self._classify(self._choices)
+            except ValueError as exc:
+                rows.append({"zone": zone, "status": "refused", "message": str(exc)})
+                continue
+            finally:
+                self._choices = saved
+            broken = zoning.broken
+            keys = list(
+                zip(broken["region"], broken["departement"], broken["constraint"], strict=True)
+            )
+            new = broken[[k not in before for k in keys]]
+            if len(new):
+                message = "; ".join(
+                    f"{r.constraint} ({r.kind}): {r.used:,.0f} for a limit of {r.limit:,.0f}"
+                    + (f" in département {r.departement}" if r.departement else "")
+                    for r in new.itertuples()
+                )
+                rows.append({"zone": zone, "status": "breach", "message": message})
+            else:
+                rows.append({"zone": zone, "status": "allowed", "message": ""})
+        return pd.DataFrame(rows, columns=["zone", "status", "message"])
+
+    def _current_zone(self, code: str, level: str) -> str | None:
+        z = self._current
+        if level == "territory" and code in z.territories.index:
+            return str(z.territories.at[code, "zone"])
+        if level == "commune" and code in z.communes.index:
+            return str(z.communes.at[code, "zone"])
+        if level == "qpv" and len(z.qpv) and code in set(z.qpv["code"]):
+            return str(z.qpv.loc[z.qpv["code"] == code, "zone"].iloc[0])
+        return None
 
     def withdraw(self, code: str, *, level: str = "territory") -> Zoning:
         """Withdraw the choice on ``code`` (back to the method's zone)."""
@@ -239,8 +378,9 @@ class ZoningSession:
         if keep.all():
             msg = f"no choice on {level} {code} to withdraw."
             raise ParameterError(msg)
-        self._choices = self._choices[keep].reset_index(drop=True)
-        self._current = self._classify(self._choices)
+        before = self._choices
+        self._set(self._choices[keep].reset_index(drop=True))
+        self._step(before, {"action": "withdraw", "code": str(code), "level": level})
         return self._current
 
     # --- what the application shows --------------------------------------------------------------
