@@ -45,6 +45,7 @@ __all__ = [
     "OutputExistsError",
     "OutputSetError",
     "ParameterError",
+    "RequestError",
     "Source",
     "TimeUnitsWarning",
     "UnknownCodeWarning",
@@ -187,6 +188,10 @@ class InputFormatError(AplcoreError):
 
 class ParameterError(AplcoreError):
     """Method parameters that are out of range or inconsistent."""
+
+
+class RequestError(ParameterError):
+    """A request the zoning web app refuses (shape, size or field)."""
 
 
 class MismatchError(AplcoreError):

@@ -33,7 +33,8 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 from ..errors import ParameterError
 from .inputs import demo_inputs, read_stability, workbook_inputs
-from .server import LOCAL_HOSTS, create_app, new_token
+from .requests import new_token
+from .server import LOCAL_HOSTS, create_app
 from .session import AppSession, SessionSettings, export_outputs
 
 __all__ = [

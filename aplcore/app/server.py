@@ -10,11 +10,7 @@ sizes, the session version, the access token, export names), and any refused req
 from __future__ import annotations
 
 import functools
-import hmac
-import json
 import logging
-import math
-import secrets
 import tempfile
 import threading
 from collections.abc import Callable
@@ -22,7 +18,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -35,10 +30,24 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..datasets import load_communes
-from ..errors import AplcoreError, InputFormatError, ParameterError
+from ..errors import AplcoreError, InputFormatError, RequestError
 from ..plots import ZONE_COLOURS
 from ..zoning import METHOD_PRESETS, ZONE_NAMES, compare_zonings, read_choices, zoning_in_force
 from . import geometry
+from .requests import (
+    MAX_BODY,
+    MAX_REASON,
+    TokenMiddleware,
+    error_response,
+    finite,
+    http_error,
+    json_body,
+    level_field,
+    population_field,
+    records,
+    text_field,
+    unexpected_error,
+)
 from .session import (
     EXPORT_FILES,
     AppSession,
@@ -55,20 +64,6 @@ __all__ = ["LOCAL_HOSTS", "create_app"]
 
 #: Addresses served without a token.
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
-
-#: Largest request body accepted (an uploaded national file or choices table).
-MAX_BODY = 64 * 1024 * 1024
-#: Largest JSON body of a step.
-MAX_JSON = 64 * 1024
-#: Longest reason kept with a choice.
-MAX_REASON = 1000
-
-TOKEN_COOKIE = "aplcore_token"
-LEVELS = ("territory", "commune", "qpv")
-
-
-class RequestError(ParameterError):
-    """A request the app refuses (shape, size or field)."""
 
 
 def create_app(
@@ -121,155 +116,16 @@ def create_app(
         routes=routes,
         middleware=middleware,
         exception_handlers={
-            HTTPException: _http_error,
-            StaleVersionError: functools.partial(_error, 409),
-            AplcoreError: functools.partial(_error, 400),
-            ValueError: functools.partial(_error, 400),
-            Exception: _unexpected,
+            HTTPException: http_error,
+            StaleVersionError: functools.partial(error_response, 409),
+            AplcoreError: functools.partial(error_response, 400),
+            ValueError: functools.partial(error_response, 400),
+            Exception: unexpected_error,
         },
     )
-    app.add_middleware(_TokenMiddleware, token=token)
+    app.add_middleware(TokenMiddleware, token=token)
     app.state.session = app_session
     return app
-
-
-def new_token() -> str:
-    """A random access token."""
-    return secrets.token_urlsafe(24)
-
-
-# --- errors -----------------------------------------------------------------------------------
-
-
-async def _error(status: int, request: Request, exc: Exception) -> JSONResponse:
-    return JSONResponse({"error": str(exc), "kind": type(exc).__name__}, status_code=status)
-
-
-async def _http_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, HTTPException)
-    return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
-
-
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    logger.error("unexpected failure on %s", request.url.path, exc_info=exc)
-    message = f"the server failed on this request ({type(exc).__name__}); see the terminal."
-    return JSONResponse({"error": message}, status_code=500)
-
-
-class _TokenMiddleware:
-    """Refuse requests without the token (when one is set); a valid ``?token=`` sets a
-    cookie so that the page's own requests carry it."""
-
-    def __init__(self, app: Callable, token: str | None) -> None:
-        self.app = app
-        self.token = token
-
-    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
-        if self.token is None or scope["type"] not in ("http", "websocket"):
-            await self.app(scope, receive, send)
-            return
-        request = Request(scope)
-        given = (
-            request.query_params.get("token")
-            or request.headers.get("x-token")
-            or request.cookies.get(TOKEN_COOKIE)
-            or ""
-        )
-        if not hmac.compare_digest(given.encode(), self.token.encode()):
-            response = JSONResponse(
-                {
-                    "error": "this server needs the access token printed in its terminal "
-                    "(open the address with ?token=...)."
-                },
-                status_code=403,
-            )
-            await response(scope, receive, send)
-            return
-        if request.query_params.get("token"):
-
-            async def send_with_cookie(message: dict) -> None:
-                if message["type"] == "http.response.start":
-                    cookie = f"{TOKEN_COOKIE}={self.token}; Path=/; HttpOnly; SameSite=Strict"
-                    message.setdefault("headers", []).append((b"set-cookie", cookie.encode()))
-                await send(message)
-
-            await self.app(scope, receive, send_with_cookie)
-            return
-        await self.app(scope, receive, send)
-
-
-# --- request parsing --------------------------------------------------------------------------
-
-
-async def _json_body(request: Request) -> dict[str, Any]:
-    body = await request.body()
-    if len(body) > MAX_JSON:
-        msg = f"request too large ({len(body)} bytes; at most {MAX_JSON})."
-        raise RequestError(msg)
-    try:
-        data = json.loads(body or b"{}")
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        msg = f"the request body must be JSON: {exc}."
-        raise RequestError(msg) from None
-    if not isinstance(data, dict):
-        msg = f"the request body must be a JSON object, found {type(data).__name__}."
-        raise RequestError(msg)
-    return data
-
-
-def _text(data: dict[str, Any], key: str, *, required: bool = True, limit: int = 200) -> str:
-    value = data.get(key)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            msg = f"field {key!r} is required."
-            raise RequestError(msg)
-        return ""
-    if not isinstance(value, str | int) or isinstance(value, bool):
-        msg = f"field {key!r} must be text, found {type(value).__name__}."
-        raise RequestError(msg)
-    text = str(value).strip()
-    if len(text) > limit:
-        msg = f"field {key!r} is too long ({len(text)} characters; at most {limit})."
-        raise RequestError(msg)
-    return text
-
-
-def _level(data: dict[str, Any]) -> str:
-    level = _text(data, "level", required=False) or "territory"
-    if level not in LEVELS:
-        msg = f"field 'level' must be one of {', '.join(LEVELS)}, found {level!r}."
-        raise RequestError(msg)
-    return level
-
-
-def _population(value: Any) -> float | None:
-    if value in (None, ""):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = math.nan
-    if not math.isfinite(number) or number < 0:
-        msg = f"field 'population' must be a non-negative number, found {value!r}."
-        raise RequestError(msg)
-    return number
-
-
-def _finite(value: Any) -> Any:
-    """JSON has no infinity: None stands for no limit."""
-    if isinstance(value, float | np.floating):
-        return float(value) if math.isfinite(value) else None
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if value is pd.NA or value is None:
-        return None
-    return value
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{k: _finite(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 class _State:
@@ -320,14 +176,14 @@ class _State:
             "labels": {zone: ZONE_NAMES.get(zone, zone) for zone in zones},
             "colours": {zone: ZONE_COLOURS.get(zone, "#999999") for zone in zones},
             "zone": [index.get(v, -1) for v in zone_of.tolist()],
-            "gauges": _records(session.gauges()),
-            "checks": _records(checks.drop(columns=["mandatory_over_cap"], errors="ignore")),
-            "broken": _records(session.broken()),
-            "history": _records(session.history()),
-            "choices": _records(session.choices),
+            "gauges": records(session.gauges()),
+            "checks": records(checks.drop(columns=["mandatory_over_cap"], errors="ignore")),
+            "broken": records(session.broken()),
+            "history": records(session.history()),
+            "choices": records(session.choices),
             "can_undo": session.can_undo,
             "can_redo": session.can_redo,
-            "qpv": _records(qpv[["code", "commune", "population", "zone"]]) if len(qpv) else [],
+            "qpv": records(qpv[["code", "commune", "population", "zone"]]) if len(qpv) else [],
             "regions": sorted(set(inputs["region"])),
             "stability": s.stability is not None,
         }
@@ -349,8 +205,8 @@ class _State:
         return {
             "code": inputs.index.tolist(),
             "name": self.names.tolist(),
-            "apl": [_finite(v) for v in inputs["apl"].astype(float).round(3)],
-            "population": [_finite(v) for v in inputs["population"].astype(float)],
+            "apl": [finite(v) for v in inputs["apl"].astype(float).round(3)],
+            "population": [finite(v) for v in inputs["population"].astype(float)],
             "territory": self.s.territories()["territory"].tolist(),
             "departement": inputs["departement"].tolist(),
             "region": inputs["region"].tolist(),
@@ -410,10 +266,10 @@ class _State:
 
     async def options(self, request: Request) -> Response:
         params = dict(request.query_params)
-        code = _text(params, "code", limit=40)
-        level = _level(params)
-        commune = _text(params, "commune", required=False, limit=10) or None
-        population = _population(params.get("population"))
+        code = text_field(params, "code", limit=40)
+        level = level_field(params)
+        commune = text_field(params, "commune", required=False, limit=10) or None
+        population = population_field(params.get("population"))
         info = await run_in_threadpool(
             self._locked, self._cached_options, code, level, commune, population
         )
@@ -442,8 +298,8 @@ class _State:
                 raise RequestError(msg)
             row = z.territories.loc[code]
             info |= {
-                "apl": _finite(float(row["apl"])),
-                "population": _finite(float(row["population"])),
+                "apl": finite(float(row["apl"])),
+                "population": finite(float(row["population"])),
                 "zone": str(row["zone"]),
                 "proposal": str(session.proposal.territories.at[code, "zone"]),
                 "communes": int(row["communes"]),
@@ -458,8 +314,8 @@ class _State:
             row = z.communes.loc[code]
             info |= {
                 "name": self.names.get(code, ""),
-                "apl": _finite(float(row["apl"])),
-                "population": _finite(float(row["population"])),
+                "apl": finite(float(row["apl"])),
+                "population": finite(float(row["population"])),
                 "zone": str(row["zone"]),
                 "territory": str(row["territory"]),
             }
@@ -470,8 +326,8 @@ class _State:
             info |= {"commune": commune, "population": population}
         chosen = session.choices
         mine = chosen[(chosen["code"] == code) & (chosen["level"] == level)]
-        info["chosen"] = _records(mine)[0] if len(mine) else None
-        info["options"] = _records(
+        info["chosen"] = records(mine)[0] if len(mine) else None
+        info["options"] = records(
             session.zone_options(code, level=level, commune=commune, population=population)
         )
         return info
@@ -479,16 +335,16 @@ class _State:
     # --- steps ----------------------------------------------------------------------------------
 
     async def choose(self, request: Request) -> Response:
-        data = await _json_body(request)
-        code = _text(data, "code", limit=40)
-        level = _level(data)
-        zone = _text(data, "zone", limit=40)
-        reason = _text(data, "reason", required=False, limit=MAX_REASON)
+        data = await json_body(request)
+        code = text_field(data, "code", limit=40)
+        level = level_field(data)
+        zone = text_field(data, "zone", limit=40)
+        reason = text_field(data, "reason", required=False, limit=MAX_REASON)
         if not reason:
             msg = "give the reason for this choice (it goes into the history and the annex)."
             raise RequestError(msg)
-        commune = _text(data, "commune", required=False, limit=10) or None
-        population = _population(data.get("population"))
+        commune = text_field(data, "commune", required=False, limit=10) or None
+        population = population_field(data.get("population"))
         if level == "qpv" and (commune is None or population is None):
             msg = "a QPV choice needs its host commune and its population."
             raise RequestError(msg)
@@ -506,7 +362,7 @@ class _State:
         state = self._state()
         broken = self.s.session.broken()
         new = [k not in before for k in _broken_keys(broken, as_list=True)]
-        state["breaches"] = _records(broken[new])
+        state["breaches"] = records(broken[new])
         return state
 
     def _step(self, version: Any, step: Callable[[], Any]) -> dict[str, Any]:
@@ -517,9 +373,9 @@ class _State:
         return self._state()
 
     async def withdraw(self, request: Request) -> Response:
-        data = await _json_body(request)
-        code = _text(data, "code", limit=40)
-        level = _level(data)
+        data = await json_body(request)
+        code = text_field(data, "code", limit=40)
+        level = level_field(data)
         step = functools.partial(self.s.session.withdraw, code, level=level)
         state = await run_in_threadpool(self._locked, self._step, data.get("version"), step)
         return JSONResponse(state)
@@ -531,13 +387,13 @@ class _State:
         return await self._move(request, "redo")
 
     async def _move(self, request: Request, what: str) -> Response:
-        data = await _json_body(request)
+        data = await json_body(request)
         step = getattr(self.s.session, what)
         state = await run_in_threadpool(self._locked, self._step, data.get("version"), step)
         return JSONResponse(state)
 
     async def configure(self, request: Request) -> Response:
-        data = await _json_body(request)
+        data = await json_body(request)
         version = data.pop("version", None)
         settings = SessionSettings.from_json(data, where="the settings form")
         state = await run_in_threadpool(self._locked, self._configure, version, settings)
@@ -607,19 +463,19 @@ class _State:
                     strict=True,
                 )
             },
-            "transitions": _records(comparison.transitions.reset_index()),
+            "transitions": records(comparison.transitions.reset_index()),
         }
         if table is not None:
-            out["choices"] = _records(table)
+            out["choices"] = records(table)
         return out
 
     async def export(self, request: Request) -> Response:
-        data = await _json_body(request)
+        data = await json_body(request)
         root = self.s.folder / "exports"
         root.mkdir(exist_ok=True)
-        name = _text(data, "name", limit=64)
+        name = text_field(data, "name", limit=64)
         folder = safe_folder_name(name, root)
-        date = check_date(_text(data, "date_arrete", required=False, limit=20) or None)
+        date = check_date(text_field(data, "date_arrete", required=False, limit=20) or None)
         maps = data.get("maps", True)
         if not isinstance(maps, bool):
             msg = f"field 'maps' must be true or false, found {maps!r}."
