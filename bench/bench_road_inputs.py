@@ -12,7 +12,8 @@ Workloads (``APLCORE_BENCH_SIZE=small`` selects the smoke sizes in brackets):
 
 ``pbf_times`` and ``compare_times`` are the helpers for the comparison with OSRM on the same
 extract: the road graph's times between the same points, as a long table, and the median
-relative difference, share within 10 % and band changes against another engine's table.
+relative difference, share within 10 % and band changes against another engine's table. The
+measured comparison with OSRM on the real extracts is ``bench/bench_pbf_vs_osrm.py``.
 
 Run::
 
