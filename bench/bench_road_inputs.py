@@ -37,6 +37,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from aplcore.traveltimes.crowfly import drees_band
+from aplcore.traveltimes.roads import road_graph_from_pbf, travel_times_from_graph
+from aplcore.traveltimes.table import travel_times_from_table
+
 SMALL = os.environ.get("APLCORE_BENCH_SIZE", "").lower() == "small"
 N_WIDE = 300 if SMALL else 5_000
 MAX_MINUTES = 30.0
@@ -70,7 +74,6 @@ def read_pyarrow(path: Path):
 
 
 def read_aplcore(path: Path):
-    from aplcore.traveltimes.table import travel_times_from_table
 
     return travel_times_from_table(
         path, layout="wide", units="seconds", max_minutes=MAX_MINUTES, ids="any"
@@ -98,7 +101,6 @@ def count_nodes_osmium(path: Path) -> int:
 
 
 def read_graph(path: Path):
-    from aplcore.traveltimes.roads import road_graph_from_pbf
 
     return road_graph_from_pbf(path)
 
@@ -106,7 +108,6 @@ def read_graph(path: Path):
 def pbf_times(pbf: str | Path, points: pd.DataFrame, max_minutes: float = MAX_MINUTES):
     """The road graph's times (minutes) between ``points`` (indexed by id, ``lon``/``lat``), as
     a long table ``origin, destination, minutes``: what the OSRM comparison needs."""
-    from aplcore.traveltimes.roads import travel_times_from_graph
 
     tt = travel_times_from_graph(
         read_graph(Path(pbf)), points, max_minutes=max_minutes, ids="any", progress=False
@@ -119,7 +120,6 @@ def compare_times(ours: pd.DataFrame, theirs: pd.DataFrame) -> dict[str, float]:
     the pairs of distinct points both give: median relative difference ``ours / theirs - 1``,
     share within 10 %, mean difference (minutes), share of pairs under 20 minutes (theirs)
     whose DREES band changes. Both frames: ``origin, destination, minutes``."""
-    from aplcore.traveltimes.crowfly import drees_band
 
     keys = ["origin", "destination"]
     joined = ours.merge(theirs, on=keys, suffixes=("_ours", "_theirs"))

@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from aplcore.codes import CodeColumn, encode_codes
+from aplcore.codes.arrow import SHORTEST_CHUNKS
 from aplcore.errors import CommuneCodeError
 
 VALID = ["01001", "2A004", "2B010", "29001", "30001", "97101", "75056", "00000", "99999"]
@@ -110,7 +111,6 @@ def test_marks_of_several_chunks_are_the_distinct_keys():
 
 @pytest.mark.parametrize("kind", [pa.string(), pa.large_string()])
 def test_long_chunks_are_read_one_by_one_as_the_joined_column(kind):
-    from aplcore.codes.arrow import SHORTEST_CHUNKS
 
     rng = np.random.default_rng(2)
     values = np.array(VALID, dtype=object)[rng.integers(0, len(VALID), 3 * SHORTEST_CHUNKS)]

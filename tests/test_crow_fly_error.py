@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import aplcore
+from aplcore import cli
 from aplcore.traveltimes.crowfly import crow_fly_error_report, travel_times_crow_fly
 
 REPO = Path(__file__).resolve().parents[1]
@@ -77,7 +78,6 @@ def test_published_figures_match_the_committed_report(where) -> None:
 
 
 def test_run_record_of_a_crow_fly_matrix_states_the_error(tmp_path, capsys) -> None:
-    from aplcore import cli
 
     out = tmp_path / "matrix.csv"
     argv = ["matrix", "--departement", "36", "--ring-minutes", "0", "--out", str(out)]

@@ -30,6 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 from _synthetic_osm import TIMESTAMP, write_synthetic_region
 from bench_pbf_vs_osrm import compare_pbf_osrm, graph_frame, node_points, osrm_frame
 
+from aplcore.cli import main
+
 SERVER_TABLE_SIZE = 1000
 
 
@@ -333,7 +335,6 @@ def test_local_server_stops_on_an_exception_and_reuses_the_extract(shared_raw, t
 
 # ---------------------------------------------------------------------------- command line
 def test_matrix_command_with_a_local_osrm(shared_raw, tools, tmp_path, monkeypatch):
-    from aplcore.cli import main
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     pbf = _real_pbf(shared_raw, "saint_barthelemy")

@@ -11,8 +11,9 @@ import osmium
 import pandas as pd
 import pytest
 
-from aplcore import road_graph_from_pbf, travel_times_from_graph
+from aplcore import cli, road_graph_from_pbf, travel_times_from_graph
 from aplcore.errors import InputFormatError, ParameterError
+from aplcore.scenarios.distributed import road_times_on_dask
 from aplcore.traveltimes.pbf import (
     FALLBACK_KMH,
     directions,
@@ -286,7 +287,6 @@ def test_points_by_id_with_lon_lat_and_the_file_path_give_the_same_times(extract
 
 
 def test_matrix_command_reads_an_extract(shared_raw, tmp_path, capsys) -> None:
-    from aplcore import cli
 
     path = shared_raw / "osm_extracts" / "gibraltar.osm.pbf"
     road = road_graph_from_pbf(path)
@@ -310,7 +310,6 @@ def test_matrix_command_reads_an_extract(shared_raw, tmp_path, capsys) -> None:
 
 def test_dask_path_runs_on_the_extract_and_equals_the_local_one(shared_raw) -> None:
     distributed = pytest.importorskip("distributed")
-    from aplcore.scenarios.distributed import road_times_on_dask
 
     road = road_graph_from_pbf(shared_raw / "osm_extracts" / "gibraltar.osm.pbf")
     rng = np.random.default_rng(13)

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from aplcore import cli
 from aplcore.errors import (
     CommuneCodeError,
     DuplicateError,
@@ -237,7 +238,6 @@ def test_real_isere_matrix_in_seconds(shared_raw) -> None:
 
 # ------------------------------------------------------------------ command line
 def test_compute_reads_a_wide_matrix_in_seconds_like_the_long_table(tmp_path, capsys) -> None:
-    from aplcore import cli
 
     codes = ["45001", "45002", "45004", "45005"]
     pairs = {("45001", "45002"): 8.0, ("45002", "45004"): 10.0, ("45004", "45005"): 15.0}

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from bad_inputs.cli_cases import CliCase, Inputs, check_case, run_command
 
+from aplcore._interrupts import _inside_compiler
 from aplcore.cli import classify as classify_command
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
@@ -153,7 +154,6 @@ def test_ctrl_c_during_parallel_kernels_in_a_real_process(tmp_path: Path, delay:
 
 
 def test_an_interruption_waits_while_numba_compiles():
-    from aplcore._interrupts import _inside_compiler
 
     namespace: dict = {}
     exec(

@@ -16,6 +16,8 @@ import pytest
 from bad_inputs.cli_cases import CODES, CliCase, Inputs, check_case, gp_frame, od_frame
 
 import aplcore
+from aplcore.aids import for_commune
+from aplcore.codes import as_code_index
 from aplcore.errors import (
     CommuneCodeError,
     DuplicateError,
@@ -25,6 +27,7 @@ from aplcore.errors import (
     type_name,
 )
 from aplcore.io import write_csv
+from aplcore.tables import read_frame
 
 pl = pytest.importorskip("polars")
 
@@ -175,7 +178,6 @@ def test_reading_a_named_pipe_is_not_no_such_file(tmp_path):
 
 
 def test_reading_a_folder_says_it_is_a_folder(tmp_path):
-    from aplcore.tables import read_frame
 
     folder = tmp_path / "table.csv"
     folder.mkdir()
@@ -211,7 +213,6 @@ def test_type_name_keeps_pandas_names_short():
 
 
 def test_duplicated_codes_give_the_pandas_fix_to_a_python_caller():
-    from aplcore.codes import as_code_index
 
     with pytest.raises(DuplicateError, match=r"groupby") as info:
         as_code_index(["45001", "45001"])
@@ -238,7 +239,6 @@ def test_codes_stored_as_numbers_name_the_argument_that_repairs_them():
 
 
 def test_looking_up_aids_for_a_former_code_warns_with_its_successor():
-    from aplcore.aids import for_commune
 
     zoning = pd.DataFrame({"code": [FORMER, SUCCESSOR], "zone": ["ZIP", "ZIP"]})
     with warnings.catch_warnings(record=True) as caught:

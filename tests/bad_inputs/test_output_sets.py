@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from bad_inputs.cli_cases import Inputs, run_command, snapshot
 
-from aplcore.errors import OutputBusyError
+from aplcore.errors import OutputBusyError, OutputExistsError
 from aplcore.io import output_set, write_csv
-from aplcore.io.writers import BUSY_MARKER
+from aplcore.io.writers import BUSY_MARKER, STAGING_PREFIX, staged_folder
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX process ids")
 
@@ -177,7 +177,6 @@ def test_the_marker_holds_the_process_id(tmp_path):
 
 # ------------------------------------------------------------------ whole folders (scenario runs)
 def test_a_staged_folder_replaces_the_previous_one_whole(tmp_path):
-    from aplcore.io.writers import staged_folder
 
     out = tmp_path / "run"
     out.mkdir()
@@ -190,7 +189,6 @@ def test_a_staged_folder_replaces_the_previous_one_whole(tmp_path):
 
 
 def test_an_interrupted_staged_folder_leaves_the_previous_one(tmp_path):
-    from aplcore.io.writers import staged_folder
 
     out = tmp_path / "run"
     out.mkdir()
@@ -208,7 +206,6 @@ def test_an_interrupted_staged_folder_leaves_the_previous_one(tmp_path):
 
 
 def test_a_folder_another_scenario_run_writes_is_refused(tmp_path, live_pid):
-    from aplcore.io.writers import STAGING_PREFIX, staged_folder
 
     out = tmp_path / "run"
     (tmp_path / f".run{STAGING_PREFIX}{live_pid}-abc").mkdir()
@@ -218,8 +215,6 @@ def test_a_folder_another_scenario_run_writes_is_refused(tmp_path, live_pid):
 
 
 def test_a_folder_of_the_users_files_is_never_replaced(tmp_path):
-    from aplcore.errors import OutputExistsError
-    from aplcore.io.writers import staged_folder
 
     (tmp_path / "mine.csv").write_text("keep\n")
     with (

@@ -34,6 +34,7 @@ from aplcore.errors import (
     MismatchError,
     ParameterError,
 )
+from aplcore.plausibility import ranges_table
 from aplcore.scenarios.size import check_run_size
 from aplcore.scenarios.spec import load_spec
 from aplcore.traveltimes import TravelTimes
@@ -1123,7 +1124,6 @@ def test_silencing_ends_with_the_block() -> None:
 
 def test_ranges_table_is_the_documented_one() -> None:
     """The table of ranges in the documentation is the one the code checks."""
-    from aplcore.plausibility import ranges_table
 
     docs = Path(__file__).parents[2] / "docs" / "formats.md"
     assert ranges_table() in docs.read_text(encoding="utf-8")
